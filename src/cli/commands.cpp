@@ -1,0 +1,52 @@
+#include "cli/commands.hpp"
+
+#include <algorithm>
+#include <ostream>
+
+namespace sapa::cli {
+namespace {
+
+struct command {
+    const char* name;
+    const char* summary;
+    int (*run)(const arguments&, streams);
+};
+
+constexpr command commands[] = {
+    {"check", "check dialog scripts before they go live", run_check},
+    {"chat", "talk to a dialog script in the terminal (the simulator)", run_chat},
+    {"serve", "run the webhook server for the configured channels", run_serve},
+    {"export", "export registrations, conversations or contacts as CSV or JSON", run_export},
+    {"forget", "erase a contact's personal data (right to deletion)", run_forget},
+};
+
+void print_usage(std::ostream& out) {
+    out << "Sapa: SMS and WhatsApp outreach chatbot.\n\n"
+           "Usage: sapa COMMAND [OPTIONS]\n\nCommands:\n";
+    for (const auto& c : commands)
+        out << "  " << c.name << std::string(9 - std::string(c.name).size(), ' ') << c.summary
+            << "\n";
+    out << "\nRun `sapa COMMAND --help` for a command's options.\n";
+}
+
+}  // namespace
+
+bool wants_help(const arguments& args) {
+    return std::any_of(
+        args.begin(), args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; });
+}
+
+int run(const arguments& args, streams io) {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        print_usage(args.empty() ? io.err : io.out);
+        return args.empty() ? 2 : 0;
+    }
+    for (const auto& c : commands) {
+        if (args[0] == c.name) return c.run(arguments(args.begin() + 1, args.end()), io);
+    }
+    io.err << "sapa: unknown command \"" << args[0] << "\"\n\n";
+    print_usage(io.err);
+    return 2;
+}
+
+}  // namespace sapa::cli

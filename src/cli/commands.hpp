@@ -1,0 +1,31 @@
+#pragma once
+// The `sapa` command line: one function per subcommand, callable in-process by the tests.
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace sapa::cli {
+
+struct streams {
+    std::istream& in;
+    std::ostream& out;
+    std::ostream& err;
+    bool in_is_terminal = false;  // interactive prompt for `chat`
+};
+
+using arguments = std::vector<std::string>;  // after the subcommand name
+
+// Entry point: `args[0]` is the subcommand. Returns the process exit code.
+int run(const arguments& args, streams io);
+
+int run_check(const arguments& args, streams io);
+int run_chat(const arguments& args, streams io);
+int run_serve(const arguments& args, streams io);
+int run_export(const arguments& args, streams io);
+int run_forget(const arguments& args, streams io);
+
+// True when `args` contains --help or -h (then the command prints its usage and returns 0).
+bool wants_help(const arguments& args);
+
+}  // namespace sapa::cli

@@ -1,0 +1,79 @@
+#pragma once
+// Forgiving answer matching for residents typing on feature phones: any case, stray spaces and
+// punctuation, "1"/"1."/"no 1"/"pilih 1"/"satu", ya/tidak variants, one-letter typos in words of
+// five or more letters, Indonesian number formats. Pure functions; each result says why it
+// matched so the conversation log can show it.
+
+#include "engine/engine.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sapa::engine {
+
+// Lower-cases ASCII, turns punctuation other than digits' separators into spaces, collapses
+// runs of spaces and trims: "  Pilih  1. " -> "pilih 1.", "YA!!" -> "ya". Keeps UTF-8 letters.
+std::string normalize_answer(std::string_view raw);
+
+// True when `a` and `b` are equal or, if both have at least 5 characters, at Damerau-Levenshtein
+// distance 1 (one substitution, insertion, deletion or adjacent swap).
+bool within_one_typo(std::string_view a, std::string_view b);
+
+struct matched_choice {
+    std::size_t index = 0;  // into the candidates given
+    match_kind kind = match_kind::exact;
+};
+
+// Menu choice: `keys` are the option keys ("1", "2", "9", "0"); `words[i]` are the label and
+// synonyms of option i (any language). Accepts "1", "1.", "no 1", "nomor 1", "pilih 1", "satu",
+// the label, a synonym, or a one-typo spelling of either.
+std::optional<matched_choice> match_choice(std::string_view raw,
+                                           const std::vector<std::string>& keys,
+                                           const std::vector<std::vector<std::string>>& words);
+
+// Yes/no: true for y, ya, iya, yes, yup, ok, benar, betul...; false for t, tdk, tidak, gak,
+// nggak, ga, no, bukan, salah...
+std::optional<std::pair<bool, match_kind>> match_yes_no(std::string_view raw);
+
+// Whole number: "25", "1.000" (thousands dot), "2.500.000", "25 tahun", "dua puluh lima",
+// "satu". Rejects "2,5" (not whole).
+std::optional<std::pair<long long, match_kind>> match_whole_number(std::string_view raw);
+
+// Decimal number in Indonesian notation: "2,5" -> 2.5, "1.000" -> 1000, "1.000,75" -> 1000.75.
+std::optional<double> parse_indonesian_number(std::string_view raw);
+
+// Number words: "satu".."sembilan puluh sembilan", "seratus", "one".."twenty".
+std::optional<long long> parse_number_words(std::string_view normalized);
+
+struct civil_date {
+    int year = 0, month = 0, day = 0;
+    std::string iso() const;  // "1990-08-17"
+};
+
+// Dates as residents write them: 17-08-1990, 17/8/1990, 17.08.1990, 17081990, 17 8 1990,
+// "17 agustus 1990", "17 agt 1990", "17 august 1990", 1990-08-17. Two-digit years are 19xx/20xx
+// relative to `today` (never in the future). Invalid days (31-02) are rejected.
+std::optional<civil_date> parse_date(std::string_view raw, const civil_date& today);
+
+civil_date civil_from_unix(unix_seconds t);                    // UTC date
+int age_on(const civil_date& birth, const civil_date& today);  // whole years
+
+enum class nik_problem { none, not_16_digits, bad_region, bad_birth_date, birth_date_mismatch };
+
+// NIK: 16 digits = province(2) regency(2) district(2) DDMMYY (DD+40 for women) serial(4).
+// Checks digits, province code 11..94, a valid encoded date; when `birth_date` is given, the
+// encoded day/month/two-digit year must equal it.
+nik_problem check_nik(std::string_view digits, const std::optional<civil_date>& birth_date);
+
+// One item of a list: matches the value or a synonym (case-insensitive, one typo for 5+ letters),
+// or a 1-based number when `numbered` (the list was shown as a menu).
+std::optional<matched_choice> match_list_item(std::string_view raw,
+                                              const std::vector<std::vector<std::string>>& words,
+                                              bool numbered);
+
+// Skip words for optional questions: lewati, skip, tidak ada, tdk ada, -, kosong.
+bool is_skip_word(std::string_view raw);
+
+}  // namespace sapa::engine

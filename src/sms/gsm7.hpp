@@ -1,0 +1,40 @@
+#pragma once
+// SMS text rules shared by the script checker and the gateways: GSM 03.38 detection (with the
+// extension table), segment counting, and transliteration of look-alike characters.
+// Reference: shared gateways.md section 9. All functions take and return UTF-8.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sapa::sms {
+
+enum class encoding { gsm7, ucs2 };
+
+struct text_cost {
+    sms::encoding encoding = encoding::gsm7;
+    // GSM-7: septets (extension-table characters count 2). UCS-2: UTF-16 code units.
+    std::size_t units = 0;
+    // Parts billed; 0 for the empty text. Filled greedily, never splitting an ESC pair or a
+    // surrogate pair across parts (160/153 septets, 70/67 code units).
+    std::size_t segments = 0;
+    // Distinct code points (UTF-8 each) that force UCS-2, in order of first appearance.
+    std::vector<std::string> non_gsm_chars;
+};
+
+// Cost of sending `text` as one SMS. Invalid UTF-8 bytes count as U+FFFD (forces UCS-2).
+text_cost measure(std::string_view text);
+
+// True when the code point is in the GSM 03.38 default alphabet or its extension table.
+bool is_gsm7(char32_t code_point);
+
+// Replaces common look-alikes with GSM-7 equivalents: curly quotes -> ' ", en/em dash -> -,
+// ellipsis -> ..., non-breaking and other unicode spaces -> space, zero-width chars removed,
+// bullet -> -, multiplication sign -> x. Other characters are kept unchanged.
+std::string transliterate(std::string_view text);
+
+// Splits `text` into the parts a gateway would send (same rules as measure()).
+std::vector<std::string> split_segments(std::string_view text);
+
+}  // namespace sapa::sms
