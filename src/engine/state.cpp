@@ -1,1 +1,78 @@
-// placeholder: being written
+#include "engine/state.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace sapa::engine {
+namespace {
+
+const char* status_name(session_status s) {
+    switch (s) {
+        case session_status::waiting:
+            return "waiting";
+        case session_status::resume_offer:
+            return "resume_offer";
+        case session_status::idle:
+            break;
+    }
+    return "idle";
+}
+
+session_status status_from_name(const std::string& name) {
+    if (name == "waiting") return session_status::waiting;
+    if (name == "resume_offer") return session_status::resume_offer;
+    return session_status::idle;
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const session_state& s) {
+    nlohmann::json stack = nlohmann::json::array();
+    for (const auto& f : s.stack)
+        stack.push_back({{"script", f.script_id}, {"node", f.node_id}});
+    j = {{"status", status_name(s.status)},
+         {"script", s.script_id},
+         {"version", s.script_version},
+         {"stack", std::move(stack)},
+         {"variables", s.variables},
+         {"retries", s.retries},
+         {"last_active", s.last_active}};
+}
+
+void from_json(const nlohmann::json& j, session_state& s) {
+    s = {};
+    s.status = status_from_name(j.value("status", "idle"));
+    s.script_id = j.value("script", "");
+    s.script_version = j.value("version", 0);
+    if (auto it = j.find("stack"); it != j.end() && it->is_array()) {
+        for (const auto& f : *it)
+            s.stack.push_back({f.value("script", ""), f.value("node", "")});
+    }
+    if (auto it = j.find("variables"); it != j.end() && it->is_object()) {
+        s.variables = it->get<std::map<std::string, std::string>>();
+    }
+    s.retries = j.value("retries", 0);
+    s.last_active = j.value("last_active", unix_seconds{0});
+}
+
+void to_json(nlohmann::json& j, const contact_state& c) {
+    j = {{"address", c.address},
+         {"language", c.language},
+         {"fields", c.fields},
+         {"opted_out", c.opted_out},
+         {"session", c.session}};
+}
+
+void from_json(const nlohmann::json& j, contact_state& c) {
+    c = {};
+    c.address = j.value("address", "");
+    c.language = j.value("language", "");
+    if (auto it = j.find("fields"); it != j.end() && it->is_object()) {
+        c.fields = it->get<std::map<std::string, std::string>>();
+    }
+    c.opted_out = j.value("opted_out", false);
+    if (auto it = j.find("session"); it != j.end() && it->is_object()) {
+        c.session = it->get<session_state>();
+    }
+}
+
+}  // namespace sapa::engine
