@@ -84,32 +84,33 @@ struct outbound_message {
 enum class match_kind { exact, synonym, typo, number_word, keyword, skipped };
 const char* to_string(match_kind k);
 
+enum class event_kind {
+    session_started,
+    node_entered,
+    answer_accepted,
+    answer_rejected,
+    keyword_matched,
+    registration_completed,  // detail: status (registered/waitlisted); data: fields + code
+    registration_cancelled,
+    opted_out,
+    opted_in,
+    handoff_requested,  // detail: the resident's words
+    erase_requested,    // the resident asked to delete their data (HAPUS)
+    language_changed,
+    session_expired,
+    session_resumed,
+    session_ended,
+    step_limit_reached,
+};
+const char* to_string(event_kind k);
+
 struct event {
-    enum class kind {
-        session_started,
-        node_entered,
-        answer_accepted,
-        answer_rejected,
-        keyword_matched,
-        registration_completed,  // detail: status (registered/waitlisted); data: fields + code
-        registration_cancelled,
-        opted_out,
-        opted_in,
-        handoff_requested,  // detail: the resident's words
-        erase_requested,    // the resident asked to delete their data (HAPUS)
-        language_changed,
-        session_expired,
-        session_resumed,
-        session_ended,
-        step_limit_reached,
-    };
-    event::kind kind;
+    event_kind kind;
     std::string node;    // script_id/node_id where it happened
     std::string detail;  // human-readable: the answer value, keyword, reason...
     std::optional<match_kind> matched;
     std::map<std::string, std::string> data;
 };
-const char* to_string(event::kind k);
 
 struct turn_result {
     contact_state state;
