@@ -85,6 +85,8 @@ struct action {
     std::string language;
     std::string course;
     std::vector<std::string> fields;  // register_course: variables copied into the record
+    std::string code_prefix;          // register_course: "LMJ-JHT" gives codes LMJ-JHT-0001
+    std::string capacity;  // register_course: a whole number or "settings.NAME"; empty: no limit
 };
 
 // One comparison: `left op right`, where each side is a variable name, a number or a quoted
