@@ -1,16 +1,190 @@
-#include "cli/commands.hpp"
+// `sapa chat`: the simulator staff use to try a script before it goes live.
 
+#include "cli/commands.hpp"
+#include "dialog/catalog.hpp"
+#include "dialog/loader.hpp"
+#include "engine/engine.hpp"
+#include "messaging/address.hpp"
+#include "sms/gsm7.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <istream>
 #include <ostream>
+#include <set>
 
 namespace sapa::cli {
+namespace {
+
+constexpr const char* usage =
+    "Usage: sapa chat FILE [MORE_FILES...] [--lang LANG] [--from NUMBER]\n"
+    "\n"
+    "Talk to the dialog script in FILE as a resident would. Each line you type is one\n"
+    "SMS; Sapa's replies follow, each with its SMS cost. Scripts used as subflows are\n"
+    "found next to FILE (by id) or may be given as MORE_FILES.\n"
+    "\n"
+    "When standard input is not a terminal, one inbound message is read per line, so a\n"
+    "conversation can be replayed from a file:  sapa chat dialogs/lumajang.json < talk.txt\n"
+    "\n"
+    "Lines starting with / are simulator commands, not messages:\n"
+    "  /wait 2h     let time pass (s, m, h, d), e.g. to see a session expire\n"
+    "  /state       print what Sapa remembers about this resident\n"
+    "  /quit        leave (end of input also leaves)\n"
+    "Lines starting with # are comments and are skipped.\n"
+    "\n"
+    "Options:\n"
+    "  --lang LANG      start in this language (default: the script's first language)\n"
+    "  --from NUMBER    the resident's phone number (default +6281200000000)\n";
+
+std::optional<long long> parse_wait(const std::string& text) {
+    if (text.size() < 2) return std::nullopt;
+    long long n = 0;
+    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+        if (text[i] < '0' || text[i] > '9') return std::nullopt;
+        n = n * 10 + (text[i] - '0');
+        if (n > 10'000'000) return std::nullopt;
+    }
+    switch (text.back()) {
+        case 's':
+            return n;
+        case 'm':
+            return n * 60;
+        case 'h':
+            return n * 3600;
+        case 'd':
+            return n * 86400;
+    }
+    return std::nullopt;
+}
+
+// The files to load: those given, plus sibling files for subflow scripts not given.
+std::vector<std::string> files_with_subflows(const std::vector<std::string>& given) {
+    std::vector<std::string> files = given;
+    std::set<std::string> known_ids;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        auto loaded = dialog::load_script_file(files[i]);
+        if (!loaded.script) continue;
+        known_ids.insert(loaded.script->id);
+        for (const auto& [id, node] : loaded.script->nodes) {
+            if (node.subflow.empty() || known_ids.count(node.subflow)) continue;
+            auto sibling = std::filesystem::path(files[i]).parent_path() / (node.subflow + ".json");
+            if (std::filesystem::exists(sibling) &&
+                std::find(files.begin(), files.end(), sibling.string()) == files.end())
+                files.push_back(sibling.string());
+        }
+    }
+    return files;
+}
+
+void print_reply(std::ostream& out, const engine::outbound_message& reply) {
+    std::size_t start = 0;
+    while (start <= reply.text.size()) {
+        auto end = reply.text.find('\n', start);
+        if (end == std::string::npos) end = reply.text.size();
+        out << "< " << reply.text.substr(start, end - start) << "\n";
+        start = end + 1;
+    }
+    auto cost = sms::measure(reply.text);
+    out << "  [" << cost.segments << " SMS, "
+        << (cost.encoding == sms::encoding::gsm7 ? "GSM-7" : "UCS-2") << ", " << cost.units
+        << (cost.encoding == sms::encoding::gsm7 ? " septets" : " UTF-16 units") << "]\n";
+}
+
+}  // namespace
 
 int run_chat(const arguments& args, streams io) {
     if (wants_help(args)) {
-        io.out << "Usage: sapa chat\n\nNot built yet.\n";
+        io.out << usage;
         return 0;
     }
-    io.err << "sapa chat: not built yet\n";
-    return 3;
+    std::vector<std::string> files;
+    std::string language;
+    std::string from = "+6281200000000";
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const auto& a = args[i];
+        if ((a == "--lang" || a == "--from") && i + 1 < args.size()) {
+            (a == "--lang" ? language : from) = args[++i];
+        } else if (a.starts_with("--")) {
+            io.err << "sapa chat: unknown option " << a << "\n\n" << usage;
+            return 2;
+        } else {
+            files.push_back(a);
+        }
+    }
+    if (files.empty()) {
+        io.err << "sapa chat: name a dialog script file\n\n" << usage;
+        return 2;
+    }
+    auto address = messaging::normalize_phone(from);
+    if (!address) {
+        io.err << "sapa chat: --from " << from << " is not a phone number\n";
+        return 2;
+    }
+
+    auto first = dialog::load_script_file(files.front());
+    auto loaded = dialog::load_catalog(files_with_subflows(files));
+    if (!loaded.scripts || !first.script) {
+        for (const auto& p : loaded.problems)
+            if (p.severity == dialog::severity::error) io.err << dialog::to_string(p) << "\n";
+        io.err << "sapa chat: the script has errors; run `sapa check` for details\n";
+        return 1;
+    }
+    const auto& scripts = *loaded.scripts;
+    const std::string script_id = first.script->id;
+    if (!language.empty()) {
+        const auto& langs = scripts.find(script_id)->languages;
+        if (std::find(langs.begin(), langs.end(), language) == langs.end()) {
+            io.err << "sapa chat: the script has no language \"" << language << "\"\n";
+            return 2;
+        }
+    }
+
+    engine::contact_state state;
+    state.address = *address;
+    state.language = language;
+    engine::memory_registrar registrations;
+    long long clock_offset = 0;
+    auto now = [&] {
+        using namespace std::chrono;
+        return duration_cast<seconds>(system_clock::now().time_since_epoch()).count() +
+               clock_offset;
+    };
+
+    if (io.in_is_terminal)
+        io.out << "Chatting with \"" << script_id << "\" as " << *address
+               << ". Type /quit to leave.\n";
+    std::string line;
+    while (true) {
+        if (io.in_is_terminal) io.out << "> " << std::flush;
+        if (!std::getline(io.in, line)) break;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.starts_with("#")) continue;
+        if (line == "/quit") break;
+        if (line == "/state") {
+            io.out << nlohmann::json(state).dump(2) << "\n";
+            continue;
+        }
+        if (line.starts_with("/wait")) {
+            auto seconds = parse_wait(line.size() > 6 ? line.substr(6) : "");
+            if (!seconds) {
+                io.err << "sapa chat: /wait needs a duration like 90s, 30m, 2h or 3d\n";
+                continue;
+            }
+            clock_offset += *seconds;
+            io.out << "(" << line.substr(6) << " later)\n";
+            continue;
+        }
+        if (!io.in_is_terminal) io.out << "> " << line << "\n";
+        auto turn = engine::handle_message(scripts, script_id, state, line, now(), registrations);
+        state = std::move(turn.state);
+        for (const auto& reply : turn.replies)
+            print_reply(io.out, reply);
+        if (turn.replies.empty()) io.out << "  (no reply)\n";
+    }
+    return 0;
 }
 
 }  // namespace sapa::cli

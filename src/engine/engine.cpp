@@ -66,6 +66,14 @@ const char* to_string(event_kind k) {
     return "unknown";
 }
 
+std::string describe(const event& e) {
+    std::string line = to_string(e.kind);
+    line += " " + e.node;
+    if (!e.detail.empty()) line += ": " + e.detail;
+    if (e.matched) line += std::string(" [") + to_string(*e.matched) + "]";
+    return line;
+}
+
 namespace {
 
 // Built-in keywords. Scripts cannot remove them: STOP must always work.

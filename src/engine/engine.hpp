@@ -112,6 +112,9 @@ struct event {
     std::map<std::string, std::string> data;
 };
 
+// One line for logs and transcripts: "answer_accepted example/umur: 25 [exact]".
+std::string describe(const event& e);
+
 struct turn_result {
     contact_state state;
     std::vector<outbound_message> replies;

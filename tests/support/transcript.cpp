@@ -1,0 +1,165 @@
+#include "support/transcript.hpp"
+
+#include "dialog/catalog.hpp"
+#include "engine/engine.hpp"
+#include "sms/gsm7.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace sapa::testing {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+engine::unix_seconds parse_utc(const std::string& iso) {
+    std::tm tm{};
+    std::istringstream in(iso);
+    in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+    if (in.fail()) throw std::runtime_error("bad time \"" + iso + "\" (want 2026-01-05T09:00:00Z)");
+    return static_cast<engine::unix_seconds>(timegm(&tm));
+}
+
+engine::unix_seconds parse_duration(const std::string& text) {
+    if (text.size() < 2) throw std::runtime_error("bad duration \"" + text + "\"");
+    long long n = std::stoll(text.substr(0, text.size() - 1));
+    switch (text.back()) {
+        case 's':
+            return n;
+        case 'm':
+            return n * 60;
+        case 'h':
+            return n * 3600;
+        case 'd':
+            return n * 86400;
+    }
+    throw std::runtime_error("bad duration \"" + text + "\" (use 90s, 30m, 2h, 3d)");
+}
+
+json reply_texts(const std::vector<engine::outbound_message>& replies) {
+    json out = json::array();
+    for (const auto& r : replies)
+        out.push_back(r.text);
+    return out;
+}
+
+json event_lines(const std::vector<engine::event>& events) {
+    json out = json::array();
+    for (const auto& e : events) {
+        if (e.kind == engine::event_kind::node_entered) continue;  // noise in a transcript
+        out.push_back(engine::describe(e));
+    }
+    return out;
+}
+
+// Keeps only the keys the expectation names, so a transcript checks what it cares about.
+json subset_of(const json& actual, const json& expected) {
+    if (!expected.is_object() || !actual.is_object()) return actual;
+    json out = json::object();
+    for (const auto& [k, v] : expected.items())
+        out[k] = actual.contains(k) ? actual[k] : json();
+    return out;
+}
+
+}  // namespace
+
+transcript_result run_transcript(const std::filesystem::path& file, bool update) {
+    transcript_result result;
+    std::ifstream in(file);
+    json t = json::parse(in);
+    const std::filesystem::path root = SAPA_SOURCE_DIR;
+
+    std::vector<std::string> paths;
+    for (const auto& p : t.at("scripts"))
+        paths.push_back((root / p.get<std::string>()).string());
+    auto loaded = dialog::load_catalog(paths);
+    if (!loaded.scripts) {
+        result.passed = false;
+        for (const auto& p : loaded.problems)
+            result.report += dialog::to_string(p) + "\n";
+        return result;
+    }
+    const std::string script_id = t.at("script");
+    engine::unix_seconds now = parse_utc(t.value("start", "2026-01-05T09:00:00Z"));
+    std::string contact = t.value("contact", "+6281234567890");
+    std::map<std::string, engine::contact_state> contacts;
+    engine::memory_registrar registrations;
+    int segment_budget = t.value("segment_budget", 2);
+
+    auto fail =
+        [&](std::size_t step, const std::string& what, const json& expected, const json& actual) {
+            result.passed = false;
+            result.report += file.filename().string() + " step " + std::to_string(step + 1) + ": " +
+                             what + "\n  expected: " + expected.dump() +
+                             "\n  actual:   " + actual.dump() + "\n";
+        };
+
+    auto& steps = t.at("steps");
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        auto& step = steps[i];
+        if (step.contains("wait")) now += parse_duration(step["wait"]);
+        if (step.contains("from")) contact = step["from"];
+        if (!step.contains("in")) continue;
+
+        auto& state = contacts[contact];
+        state.address = contact;
+        auto turn = engine::handle_message(
+            *loaded.scripts, script_id, state, step["in"], now, registrations);
+        state = turn.state;
+        now += 1;  // messages are a second apart unless the transcript waits
+
+        json out = reply_texts(turn.replies);
+        json events = event_lines(turn.events);
+        for (const auto& r : turn.replies) {
+            auto cost = sms::measure(r.text);
+            if (cost.segments > static_cast<std::size_t>(segment_budget))
+                fail(i, "reply over the SMS budget", segment_budget, cost.segments);
+        }
+        json saved = {{"variables", state.session.variables},
+                      {"fields", state.fields},
+                      {"language", state.language},
+                      {"opted_out", state.opted_out}};
+        if (update) {
+            step["out"] = out;
+            step["events"] = events;
+            if (step.contains("saved")) step["saved"] = subset_of(saved, step["saved"]);
+            continue;
+        }
+        if (step.contains("out") && step["out"] != out)
+            fail(i, "replies to " + step["in"].dump(), step["out"], out);
+        if (step.contains("events") && step["events"] != events)
+            fail(i, "events after " + step["in"].dump(), step["events"], events);
+        if (step.contains("saved")) {
+            for (const auto& [group, expected] : step["saved"].items()) {
+                json actual = subset_of(saved.at(group), expected);
+                if (actual != expected) fail(i, "saved " + group, expected, actual);
+            }
+        }
+    }
+
+    json registered = json::array();
+    for (const auto& [address, state] : contacts) {
+        for (const auto& course : t.value("courses", std::vector<std::string>{})) {
+            auto r = registrations.find(address, course);
+            if (r.status == engine::registration_status::none) continue;
+            registered.push_back({{"contact", address},
+                                  {"course", course},
+                                  {"code", r.code},
+                                  {"status", engine::to_string(r.status)},
+                                  {"fields", r.fields}});
+        }
+    }
+    if (update) {
+        if (t.contains("courses")) t["registrations"] = registered;
+        std::ofstream(file) << t.dump(2) << "\n";
+    } else if (t.contains("registrations") && t["registrations"] != registered) {
+        fail(steps.size() - 1, "registrations at the end", t["registrations"], registered);
+    }
+    return result;
+}
+
+}  // namespace sapa::testing
