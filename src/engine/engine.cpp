@@ -428,6 +428,7 @@ bool turn::run_actions(const dialog::script& s, const dialog::node& n) {
                 vars["registration.code"] = record.code;
                 vars["registration.status"] = to_string(record.status);
                 vars["registration.course"] = record.course;
+                vars["registration.position"] = std::to_string(record.position);
                 event e{event_kind::registration_completed,
                         where(),
                         to_string(record.status),
@@ -742,8 +743,6 @@ turn_result turn::run() {
     } else if (session_valid && sess.status == session_status::waiting) {
         const auto& top = top_script();
         answer(top, *node, *node->ask);
-    } else if (session_valid && matches_any(normalized_, continue_words)) {
-        send_prompt(top_script(), *node, {});
     } else {
         start_session();
     }

@@ -20,6 +20,8 @@ struct registration_record {
     std::string code;  // "LMJ-JHT-0042"
     std::string course;
     registration_status status = registration_status::none;
+    // Waitlisted: 1-based place in the course's waitlist. Registered: the seat number.
+    int position = 0;
     std::map<std::string, std::string> fields;
 };
 

@@ -43,6 +43,14 @@ registration_record memory_registrar::register_contact(
     r.course = course;
     r.status = capacity <= 0 || taken < capacity ? registration_status::registered
                                                  : registration_status::waitlisted;
+    if (r.status == registration_status::registered) {
+        r.position = taken + 1;
+    } else {
+        r.position = 1;
+        for (const auto& e : entries_)
+            if (e.record.course == course && e.record.status == registration_status::waitlisted)
+                ++r.position;
+    }
     r.fields = fields;
     entries_.push_back({contact, r});
     return r;
