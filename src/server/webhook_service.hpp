@@ -1,0 +1,62 @@
+#pragma once
+// Answers the gateways' HTTP requests: routes by channel, lets the channel's adapter verify
+// and translate, runs each inbound message through the store (which runs the engine inside
+// its transaction) and answers only once the message is durable.
+//
+// Routes:
+//   GET  /healthz                    200 when serving
+//   POST /webhooks/{channel}         inbound messages (and, for Meta, statuses)
+//   GET  /webhooks/{channel}         Meta's verification handshake
+//   POST /webhooks/{channel}/status  delivery-status callbacks (Twilio StatusCallback)
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dialog/catalog.hpp"
+#include "gateway/adapter.hpp"
+#include "server/http_types.hpp"
+#include "storage/store.hpp"
+
+namespace sapa::server {
+
+struct channel_binding {
+    std::string name;    // as in the URL: /webhooks/{name}
+    std::string script;  // dialog script id this channel runs
+    std::shared_ptr<const gateway::adapter> adapter;
+};
+
+// The scripts currently served; a reload swaps what it returns. Must not return null.
+using catalog_source = std::function<std::shared_ptr<const dialog::catalog>()>;
+using clock_source = std::function<engine::unix_seconds()>;
+
+class webhook_service final : public request_handler {
+public:
+    // `public_base_url` ("https://sapa.example.id"): the address gateways call, used to
+    // rebuild the URL Twilio signed. Empty: "http://" + the Host header.
+    webhook_service(std::vector<channel_binding> channels,
+                    storage::store& store,
+                    catalog_source scripts,
+                    clock_source clock,
+                    std::string public_base_url);
+
+    void handle(http_request request, responder respond) override;
+
+    // Called after a reply was queued for an API gateway, so the sender can wake up.
+    std::function<void(const std::string& channel)> on_outbound_queued;
+
+private:
+    void handle_webhook(const channel_binding& channel,
+                        bool status_route,
+                        http_request request,
+                        responder respond);
+
+    std::vector<channel_binding> channels_;
+    storage::store& store_;
+    catalog_source scripts_;
+    clock_source clock_;
+    std::string public_base_url_;
+};
+
+}  // namespace sapa::server
