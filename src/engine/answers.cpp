@@ -1,1 +1,636 @@
-// placeholder: being written
+#include "engine/answers.hpp"
+
+#include "sms/gsm7.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <tuple>
+
+namespace sapa::engine {
+
+namespace {
+
+using word_list = std::vector<std::string_view>;
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_ascii_alnum(char c) {
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+char to_lower_ascii(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool all_digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
+}
+
+bool contains(const word_list& list, std::string_view word) {
+    return std::find(list.begin(), list.end(), word) != list.end();
+}
+
+std::string_view trim_spaces(std::string_view s) {
+    const auto first = s.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) return {};
+    return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+// Splits on single spaces, as normalize_answer() leaves them.
+word_list split_words(std::string_view s) {
+    word_list words;
+    while (!s.empty()) {
+        const auto space = s.find(' ');
+        if (space != 0) words.push_back(s.substr(0, space));
+        if (space == std::string_view::npos) break;
+        s.remove_prefix(space + 1);
+    }
+    return words;
+}
+
+std::string join_words(word_list::const_iterator first, word_list::const_iterator last) {
+    std::string out;
+    for (auto it = first; it != last; ++it) {
+        if (!out.empty()) out += ' ';
+        out += *it;
+    }
+    return out;
+}
+
+// "1." and "1," end a sentence; the separator carries no meaning once the number is read.
+std::string_view strip_trailing_separators(std::string_view s) {
+    while (!s.empty() && (s.back() == '.' || s.back() == ','))
+        s.remove_suffix(1);
+    return s;
+}
+
+// True when `a` and `b` (a != b) are one insertion, deletion, substitution or adjacent swap
+// apart.
+bool one_edit_apart(std::u32string_view a, std::u32string_view b) {
+    if (a.size() > b.size()) std::swap(a, b);
+    if (b.size() - a.size() > 1) return false;
+    const auto i = static_cast<std::size_t>(
+        std::mismatch(a.begin(), a.end(), b.begin(), b.end()).first - a.begin());
+    if (a.size() < b.size()) return a.substr(i) == b.substr(i + 1);
+    if (i == a.size()) return false;  // equal
+    if (a.substr(i + 1) == b.substr(i + 1)) return true;
+    return i + 1 < a.size() && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+           a.substr(i + 2) == b.substr(i + 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers
+
+// Digits with optional thousands dots ("2.500.000"), as plain digits; nullopt for "2.50".
+std::optional<std::string> ungroup_thousands(std::string_view s) {
+    if (all_digits(s)) return std::string(s);
+    std::string digits;
+    std::size_t group = 0;  // digits since the last dot
+    bool first_group = true;
+    for (char c : s) {
+        if (is_digit(c)) {
+            digits += c;
+            ++group;
+        } else if (c == '.' && group > 0 && (first_group ? group <= 3 : group == 3)) {
+            first_group = false;
+            group = 0;
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (first_group || group != 3) return std::nullopt;
+    return digits;
+}
+
+std::optional<long long> to_integer(std::string_view digits) {
+    long long value = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
+    return value;
+}
+
+std::optional<int> digit_word(std::string_view w) {
+    static constexpr std::array<std::string_view, 10> indonesian = {
+        "nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"};
+    const auto it = std::find(indonesian.begin(), indonesian.end(), w);
+    if (it == indonesian.end()) return std::nullopt;
+    return static_cast<int>(it - indonesian.begin());
+}
+
+std::optional<int> english_number_word(std::string_view w) {
+    static constexpr std::array<std::string_view, 21> english = {
+        "zero",     "one",     "two",     "three",     "four",     "five",     "six",
+        "seven",    "eight",   "nine",    "ten",       "eleven",   "twelve",   "thirteen",
+        "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"};
+    const auto it = std::find(english.begin(), english.end(), w);
+    if (it == english.end()) return std::nullopt;
+    return static_cast<int>(it - english.begin());
+}
+
+// Words around a number that say what is counted: "25 tahun", "umur 25", "Rp 50.000".
+const word_list number_prefixes = {"umur", "usia", "rp", "sebanyak", "jumlah", "age"};
+const word_list number_units = {"tahun", "thn", "th",    "bulan", "bln",  "hari",   "minggu",
+                                "orang", "org", "anak",  "jiwa",  "kali", "rupiah", "rp",
+                                "kg",    "cm",  "years", "year",  "yrs",  "yo",     "people"};
+
+// normalize_answer() drops a leading '-' or '.', which would turn "-5" into 5 and ".5" into 5
+// ("Rp.50.000" is fine: the dot follows a letter).
+// Transliterated first, so the minus sign U+2212 and dashes count too.
+bool has_sign_or_bare_fraction(std::string_view raw) {
+    const std::string plain = sms::transliterate(raw);
+    const std::string_view text = plain;
+    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '-') {
+            const std::string_view after = trim_spaces(text.substr(i + 1));
+            if (!after.empty() && is_digit(after.front())) return true;
+        } else if ((c == '.' || c == ',') && is_digit(text[i + 1]) &&
+                   (i == 0 || !is_ascii_alnum(text[i - 1]))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Menus and lists
+
+const word_list menu_prefixes = {
+    "no", "nomor", "nomer", "nmr", "pilih", "pilihan", "opsi", "angka", "option", "number"};
+
+// "pilih no 1" -> "1"; the text itself when it has no prefix.
+std::string_view strip_menu_prefix(std::string_view n) {
+    for (bool stripped = true; stripped;) {
+        stripped = false;
+        const auto space = n.find(' ');
+        if (space != std::string_view::npos && contains(menu_prefixes, n.substr(0, space))) {
+            n.remove_prefix(space + 1);
+            stripped = true;
+        }
+    }
+    return n;
+}
+
+// "01" and "1" name the same numeric key.
+std::string_view drop_leading_zeros(std::string_view s) {
+    while (s.size() > 1 && s.front() == '0' && all_digits(s))
+        s.remove_prefix(1);
+    return s;
+}
+
+std::optional<std::size_t> find_key(std::string_view token, const std::vector<std::string>& keys) {
+    token = strip_trailing_separators(token);
+    if (token.empty()) return std::nullopt;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        const std::string key = normalize_answer(keys[i]);
+        if (key == token ||
+            (all_digits(token) && drop_leading_zeros(key) == drop_leading_zeros(token)))
+            return i;
+    }
+    return std::nullopt;
+}
+
+// The option whose label (exact) or synonym matches `text`; with `allow_typo`, failing those,
+// the only option one typo away. A typo that fits two options is no answer: guessing would
+// register the resident for the wrong thing.
+std::optional<matched_choice> match_words(std::string_view text,
+                                          const std::vector<std::vector<std::string>>& words,
+                                          bool allow_typo) {
+    if (text.empty()) return std::nullopt;
+    std::vector<std::vector<std::string>> normalized(words.size());
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        for (const auto& w : words[i])
+            normalized[i].push_back(normalize_answer(w));
+    }
+    for (std::size_t i = 0; i < normalized.size(); ++i) {
+        if (!normalized[i].empty() && normalized[i][0] == text)
+            return matched_choice{i, match_kind::exact};
+    }
+    for (std::size_t i = 0; i < normalized.size(); ++i) {
+        if (std::find(normalized[i].begin(), normalized[i].end(), text) != normalized[i].end())
+            return matched_choice{i, match_kind::synonym};
+    }
+    if (!allow_typo) return std::nullopt;
+    std::optional<matched_choice> found;
+    for (std::size_t i = 0; i < normalized.size(); ++i) {
+        const bool near =
+            std::any_of(normalized[i].begin(), normalized[i].end(), [&](const auto& w) {
+                return !w.empty() && within_one_typo(text, w);
+            });
+        if (!near) continue;
+        if (found) return std::nullopt;
+        found = matched_choice{i, match_kind::typo};
+    }
+    return found;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Yes / no
+
+const word_list yes_exact = {"ya", "yes"};
+const word_list yes_words = {"ya",    "yes",   "y",      "yaa", "iya",   "iyaa", "iye",  "yoi",
+                             "yup",   "yep",   "yeah",   "ok",  "oke",   "okay", "okey", "benar",
+                             "betul", "bener", "setuju", "mau", "boleh", "siap", "sip"};
+const word_list no_exact = {"tidak", "no"};
+// Negations can open a phrase: "tidak mau", "gak setuju".
+const word_list negations = {"tidak",
+                             "tdk",
+                             "tak",
+                             "gak",
+                             "ga",
+                             "gk",
+                             "nggak",
+                             "ngga",
+                             "ngak",
+                             "enggak",
+                             "engga",
+                             "ndak",
+                             "nda",
+                             "kagak",
+                             "no",
+                             "bukan",
+                             "belum",
+                             "jangan"};
+const word_list other_no_words = {"t", "n", "nope", "salah", "ogah"};
+
+bool is_no_word(std::string_view w) {
+    return contains(negations, w) || contains(other_no_words, w);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates
+
+struct month_name {
+    std::string_view name;
+    int month;
+};
+constexpr auto month_names = std::to_array<month_name>({
+    {"januari", 1},   {"january", 1},   {"jan", 1},      {"februari", 2},  {"pebruari", 2},
+    {"february", 2},  {"feb", 2},       {"peb", 2},      {"maret", 3},     {"march", 3},
+    {"mar", 3},       {"april", 4},     {"apr", 4},      {"mei", 5},       {"may", 5},
+    {"juni", 6},      {"june", 6},      {"jun", 6},      {"juli", 7},      {"july", 7},
+    {"jul", 7},       {"agustus", 8},   {"august", 8},   {"agu", 8},       {"agt", 8},
+    {"ags", 8},       {"agus", 8},      {"aug", 8},      {"september", 9}, {"sep", 9},
+    {"sept", 9},      {"oktober", 10},  {"october", 10}, {"okt", 10},      {"oct", 10},
+    {"november", 11}, {"nopember", 11}, {"nov", 11},     {"nop", 11},      {"desember", 12},
+    {"december", 12}, {"des", 12},      {"dec", 12},
+});
+
+std::optional<int> parse_month_name(std::string_view token) {
+    for (const auto& m : month_names) {
+        if (m.name == token) return m.month;
+    }
+    std::optional<int> found;
+    for (const auto& m : month_names) {
+        if (!within_one_typo(token, m.name)) continue;
+        if (found && *found != m.month) return std::nullopt;
+        found = m.month;
+    }
+    return found;
+}
+
+std::optional<int> parse_small_number(std::string_view token, std::size_t max_digits) {
+    if (!all_digits(token) || token.size() > max_digits) return std::nullopt;
+    return static_cast<int>(*to_integer(token));
+}
+
+bool is_valid_date(int year, int month, int day) {
+    if (month < 1 || month > 12 || day < 1 || day > 31) return false;
+    const std::chrono::year_month_day ymd{std::chrono::year{year},
+                                          std::chrono::month{static_cast<unsigned>(month)},
+                                          std::chrono::day{static_cast<unsigned>(day)}};
+    return ymd.ok();
+}
+
+// Years residents type in full; anything outside is a typo worth asking again about.
+constexpr int min_full_year = 1900;
+constexpr int max_full_year = 2100;
+
+std::optional<civil_date> make_date(int day,
+                                    int month,
+                                    std::string_view year_token,
+                                    const civil_date& today) {
+    if (!all_digits(year_token)) return std::nullopt;
+    int year = 0;
+    if (year_token.size() == 4) {
+        year = static_cast<int>(*to_integer(year_token));
+        if (year < min_full_year || year > max_full_year) return std::nullopt;
+    } else if (year_token.size() == 2) {
+        const int yy = static_cast<int>(*to_integer(year_token));
+        year = 2000 + yy;
+        if (std::tie(year, month, day) > std::tie(today.year, today.month, today.day))
+            year = 1900 + yy;
+    } else {
+        return std::nullopt;
+    }
+    if (!is_valid_date(year, month, day)) return std::nullopt;
+    return civil_date{year, month, day};
+}
+
+// Words residents put before a date: "tanggal 17 agustus 1990".
+const word_list date_prefixes = {"tanggal", "tgl", "tg"};
+
+std::vector<std::string> date_tokens(std::string_view raw) {
+    std::vector<std::string> tokens(1);
+    for (char c : sms::transliterate(raw)) {
+        if (is_ascii_alnum(c) || static_cast<unsigned char>(c) >= 0x80) {
+            tokens.back() += to_lower_ascii(c);
+        } else if (!tokens.back().empty()) {
+            tokens.emplace_back();
+        }
+    }
+    if (tokens.back().empty()) tokens.pop_back();
+    while (!tokens.empty() && contains(date_prefixes, tokens.front()))
+        tokens.erase(tokens.begin());
+    return tokens;
+}
+
+// ---------------------------------------------------------------------------------------------
+// NIK
+
+constexpr int min_province = 11;
+constexpr int max_province = 94;
+constexpr int female_day_offset = 40;
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+std::string normalize_answer(std::string_view raw) {
+    // Smartphone keyboards send curly quotes, no-break spaces and zero-width characters; the
+    // SMS look-alike table turns them into plain ASCII first.
+    const std::string text = sms::transliterate(raw);
+    std::string out;
+    bool pending_space = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        const bool letter = is_ascii_alnum(c) || static_cast<unsigned char>(c) >= 0x80;
+        // A dot or comma after a digit belongs to the number: "1.", "1.000", "2,5".
+        const bool number_separator = (c == '.' || c == ',') && i > 0 && is_digit(text[i - 1]);
+        if (!letter && !number_separator) {
+            pending_space = !out.empty();
+            continue;
+        }
+        if (pending_space) out += ' ';
+        pending_space = false;
+        out += to_lower_ascii(c);
+    }
+    return out;
+}
+
+bool within_one_typo(std::string_view a, std::string_view b) {
+    if (a == b) return true;
+    const std::u32string ca = sms::decode_utf8(a);
+    const std::u32string cb = sms::decode_utf8(b);
+    constexpr std::size_t min_typo_length = 5;
+    if (ca.size() < min_typo_length || cb.size() < min_typo_length) return false;
+    return one_edit_apart(ca, cb);
+}
+
+std::optional<matched_choice> match_choice(std::string_view raw,
+                                           const std::vector<std::string>& keys,
+                                           const std::vector<std::vector<std::string>>& words) {
+    const std::string n = normalize_answer(raw);
+    if (n.empty()) return std::nullopt;
+    const std::string_view rest = strip_menu_prefix(n);
+
+    if (auto i = find_key(rest, keys)) return matched_choice{*i, match_kind::exact};
+    if (auto m = match_words(n, words, false)) return m;
+    if (auto m = match_words(rest, words, false)) return m;
+    if (auto value = parse_number_words(strip_trailing_separators(rest))) {
+        if (auto i = find_key(std::to_string(*value), keys))
+            return matched_choice{*i, match_kind::number_word};
+    }
+
+    // "1. Menjahit" copies the menu line: the key and that option's own label must agree.
+    if (const auto space = rest.find(' '); space != std::string_view::npos) {
+        const auto key = find_key(rest.substr(0, space), keys);
+        const auto label = match_words(rest.substr(space + 1), words, true);
+        if (key && label && label->index == *key) return matched_choice{*key, match_kind::exact};
+    }
+
+    if (auto m = match_words(n, words, true)) return m;
+    if (rest != n) return match_words(rest, words, true);
+    return std::nullopt;
+}
+
+std::optional<std::pair<bool, match_kind>> match_yes_no(std::string_view raw) {
+    const std::string n = normalize_answer(raw);
+    const word_list words = split_words(n);
+    if (words.empty()) return std::nullopt;
+
+    if (words.size() == 1) {
+        const std::string_view w = words[0];
+        if (contains(yes_exact, w)) return std::pair{true, match_kind::exact};
+        if (contains(no_exact, w)) return std::pair{false, match_kind::exact};
+        if (contains(yes_words, w)) return std::pair{true, match_kind::synonym};
+        if (is_no_word(w)) return std::pair{false, match_kind::synonym};
+        const auto near = [w](std::string_view candidate) { return within_one_typo(w, candidate); };
+        const bool yes = std::any_of(yes_words.begin(), yes_words.end(), near);
+        const bool no = std::any_of(negations.begin(), negations.end(), near) ||
+                        std::any_of(other_no_words.begin(), other_no_words.end(), near);
+        if (yes != no) return std::pair{yes, match_kind::typo};
+        return std::nullopt;
+    }
+
+    // Phrases: "ya benar", "iya mau" are yes; "tidak mau", "gak setuju", "bukan" + anything
+    // yes-like are no. A mixture such as "ya tidak" is no answer.
+    const auto is_yes = [](std::string_view w) { return contains(yes_words, w); };
+    if (std::all_of(words.begin(), words.end(), is_yes))
+        return std::pair{true, match_kind::synonym};
+    if (contains(negations, words[0]) &&
+        std::all_of(words.begin() + 1, words.end(), [&](std::string_view w) {
+            return is_yes(w) || contains(negations, w);
+        })) {
+        return std::pair{false, match_kind::synonym};
+    }
+    return std::nullopt;
+}
+
+std::optional<std::pair<long long, match_kind>> match_whole_number(std::string_view raw) {
+    if (has_sign_or_bare_fraction(raw)) return std::nullopt;
+    const std::string n = normalize_answer(raw);
+    word_list words = split_words(n);
+    if (!words.empty() && contains(number_prefixes, words.front())) words.erase(words.begin());
+    if (!words.empty() && contains(number_units, words.back())) words.pop_back();
+    if (words.empty()) return std::nullopt;
+
+    if (words.size() == 1) {
+        std::string_view token = words[0];
+        if (token.starts_with("rp") && token.size() > 2 && is_digit(token[2]))
+            token.remove_prefix(2);
+        token = strip_trailing_separators(token);  // "25." and the "Rp 1.500.000,-" style
+        // "1.500.000,00" is whole; "2,5" is not, and "1,000" could be either, so both are
+        // rejected.
+        if (const auto comma = token.find(','); comma != std::string_view::npos) {
+            const std::string_view fraction = token.substr(comma + 1);
+            if (fraction.size() > 2 || fraction.find_first_not_of('0') != std::string_view::npos)
+                return std::nullopt;
+            token = token.substr(0, comma);
+        }
+        if (const auto digits = ungroup_thousands(token)) {
+            constexpr std::size_t max_digits = 18;  // fits long long
+            if (digits->size() > max_digits) return std::nullopt;
+            if (auto value = to_integer(*digits)) return std::pair{*value, match_kind::exact};
+            return std::nullopt;
+        }
+    }
+    if (auto value = parse_number_words(join_words(words.begin(), words.end())))
+        return std::pair{*value, match_kind::number_word};
+    return std::nullopt;
+}
+
+std::optional<double> parse_indonesian_number(std::string_view raw) {
+    std::string_view s = trim_spaces(raw);
+    std::string text;
+    if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
+        if (s.front() == '-') text += '-';
+        s.remove_prefix(1);
+    }
+    const auto comma = s.find(',');
+    const auto whole = ungroup_thousands(s.substr(0, comma));
+    if (!whole) return std::nullopt;
+    text += *whole;
+    if (comma != std::string_view::npos) {
+        const std::string_view fraction = s.substr(comma + 1);
+        if (!all_digits(fraction)) return std::nullopt;
+        text += '.';
+        text += fraction;
+    }
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+std::optional<long long> parse_number_words(std::string_view normalized) {
+    const word_list w = split_words(normalized);
+    if (w.size() == 1) {
+        if (auto d = digit_word(w[0])) return *d;
+        if (w[0] == "sepuluh") return 10;
+        if (w[0] == "sebelas") return 11;
+        if (w[0] == "seratus") return 100;
+        if (auto e = english_number_word(w[0])) return *e;
+        return std::nullopt;
+    }
+    // "dua belas", "dua puluh", "dua puluh lima": a multiplier of 2..9 ("se-" covers 1).
+    if (w.size() < 2 || w.size() > 3) return std::nullopt;
+    const auto tens = digit_word(w[0]);
+    if (!tens || *tens < 2) return std::nullopt;
+    if (w.size() == 2 && w[1] == "belas") return 10 + *tens;
+    if (w[1] != "puluh") return std::nullopt;
+    if (w.size() == 2) return 10 * *tens;
+    const auto ones = digit_word(w[2]);
+    if (!ones || *ones == 0) return std::nullopt;
+    return 10 * *tens + *ones;
+}
+
+std::string civil_date::iso() const {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", year, month, day);
+    return buffer;
+}
+
+std::optional<civil_date> parse_date(std::string_view raw, const civil_date& today) {
+    const std::vector<std::string> t = date_tokens(raw);
+    if (t.size() == 1 && all_digits(t[0]) && (t[0].size() == 8 || t[0].size() == 6)) {
+        // 17081990 or 170890: DDMMYY(YY), the order of a KTP.
+        const std::string_view s = t[0];
+        return make_date(*parse_small_number(s.substr(0, 2), 2),
+                         *parse_small_number(s.substr(2, 2), 2),
+                         s.substr(4),
+                         today);
+    }
+    if (t.size() != 3) return std::nullopt;
+    if (t[0].size() == 4 && all_digits(t[0])) {  // 1990-08-17
+        const auto month = parse_small_number(t[1], 2);
+        const auto day = parse_small_number(t[2], 2);
+        if (!month || !day) return std::nullopt;
+        return make_date(*day, *month, t[0], today);
+    }
+    auto day = parse_small_number(t[0], 2);
+    auto month = parse_small_number(t[1], 2);
+    if (!month) month = parse_month_name(t[1]);
+    if (!day) {  // "august 17 1990"
+        day = parse_small_number(t[1], 2);
+        month = parse_month_name(t[0]);
+    }
+    if (!day || !month) return std::nullopt;
+    return make_date(*day, *month, t[2], today);
+}
+
+civil_date civil_from_unix(unix_seconds t) {
+    using namespace std::chrono;
+    const year_month_day ymd{floor<days>(sys_seconds{seconds{t}})};
+    return {static_cast<int>(ymd.year()),
+            static_cast<int>(static_cast<unsigned>(ymd.month())),
+            static_cast<int>(static_cast<unsigned>(ymd.day()))};
+}
+
+int age_on(const civil_date& birth, const civil_date& today) {
+    // Someone born on 29 February becomes a year older on 1 March in common years.
+    int age = today.year - birth.year;
+    if (std::tie(today.month, today.day) < std::tie(birth.month, birth.day)) --age;
+    return age;
+}
+
+nik_problem check_nik(std::string_view digits, const std::optional<civil_date>& birth_date) {
+    if (digits.size() != 16 || !all_digits(digits)) return nik_problem::not_16_digits;
+    const auto two = [&](std::size_t pos) { return *parse_small_number(digits.substr(pos, 2), 2); };
+    const int province = two(0);
+    if (province < min_province || province > max_province) return nik_problem::bad_region;
+
+    int day = two(6);
+    if (day > female_day_offset) day -= female_day_offset;
+    const int month = two(8);
+    const int yy = two(10);
+    // The century is not encoded; 29-02 is valid when 20yy is a leap year (19yy is then leap
+    // too, except 1900, and 2000 was).
+    if (!is_valid_date(2000 + yy, month, day)) return nik_problem::bad_birth_date;
+
+    if (birth_date &&
+        (birth_date->day != day || birth_date->month != month || birth_date->year % 100 != yy))
+        return nik_problem::birth_date_mismatch;
+    return nik_problem::none;
+}
+
+std::optional<matched_choice> match_list_item(std::string_view raw,
+                                              const std::vector<std::vector<std::string>>& words,
+                                              bool numbered) {
+    std::vector<std::string> keys;
+    if (numbered) {
+        for (std::size_t i = 1; i <= words.size(); ++i)
+            keys.push_back(std::to_string(i));
+    }
+    return match_choice(raw, keys, words);
+}
+
+bool is_skip_word(std::string_view raw) {
+    // "-" (and "--", "–") is what residents write in a blank on paper forms.
+    const std::string plain = sms::transliterate(raw);
+    const std::string_view trimmed = trim_spaces(plain);
+    if (!trimmed.empty() && trimmed.find_first_not_of('-') == std::string_view::npos) return true;
+
+    static const word_list skip_words = {"lewati",
+                                         "lewat",
+                                         "skip",
+                                         "kosong",
+                                         "none",
+                                         "tidak ada",
+                                         "tdk ada",
+                                         "gak ada",
+                                         "ga ada",
+                                         "nggak ada",
+                                         "enggak ada",
+                                         "ndak ada",
+                                         "belum ada"};
+    const std::string n = normalize_answer(raw);
+    return std::any_of(skip_words.begin(), skip_words.end(), [&](std::string_view w) {
+        return within_one_typo(n, w);
+    });
+}
+
+}  // namespace sapa::engine
