@@ -66,25 +66,28 @@ struct ask {
     std::string on_fail;              // node after too many invalid answers; empty: the start
 };
 
+enum class action_kind {
+    set_variable,         // name = value (template)
+    set_language,         // language
+    set_field,            // contact field `name` = value (template)
+    register_course,      // course, fields; sets registration.code/status/position
+    lookup_registration,  // course; sets registration.code/status
+    cancel_registration,  // course; sets registration.status
+    opt_out,              // the contact stops receiving messages
+    handoff,              // value (template): the resident's words for staff
+    forget,               // the resident asked to erase their data
+    end,                  // the conversation ends after this node
+};
+
 struct action {
-    enum class kind {
-        set_variable,         // name = value (template)
-        set_language,         // language
-        set_field,            // contact field `name` = value (template)
-        register_course,      // course, fields; sets registration.code/status/position
-        lookup_registration,  // course; sets registration.code/status
-        cancel_registration,  // course; sets registration.status
-        opt_out,              // the contact stops receiving messages
-        handoff,              // value (template): the resident's words for staff
-        forget,               // the resident asked to erase their data
-        end,                  // the conversation ends after this node
-    };
-    action::kind kind = kind::end;
+    action_kind kind = action_kind::end;
     std::string name;
     std::string value;
     std::string language;
     std::string course;
     std::vector<std::string> fields;  // register_course: variables copied into the record
+    std::string code_prefix;          // register_course: "LMJ-JHT" gives codes LMJ-JHT-0001
+    std::string capacity;  // register_course: a whole number or "settings.NAME"; empty: no limit
 };
 
 // One comparison: `left op right`, where each side is a variable name, a number or a quoted
