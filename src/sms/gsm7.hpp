@@ -34,7 +34,14 @@ bool is_gsm7(char32_t code_point);
 // bullet -> -, multiplication sign -> x. Other characters are kept unchanged.
 std::string transliterate(std::string_view text);
 
-// Splits `text` into the parts a gateway would send (same rules as measure()).
+// Splits `text` into the parts a gateway would send (same rules as measure()). Concatenated,
+// the parts give `text` back, except that invalid UTF-8 bytes come back as U+FFFD.
 std::vector<std::string> split_segments(std::string_view text);
+
+// UTF-8 helpers shared with answer matching, so the project has one decoder. Invalid input
+// (stray or missing continuation bytes, overlongs, surrogates, > U+10FFFF) decodes to U+FFFD,
+// one per maximal invalid subpart as Unicode recommends.
+std::u32string decode_utf8(std::string_view text);
+void append_utf8(std::string& out, char32_t code_point);
 
 }  // namespace sapa::sms
