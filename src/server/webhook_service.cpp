@@ -1,9 +1,9 @@
 #include "server/webhook_service.hpp"
 
+#include "messaging/address.hpp"
+
 #include <atomic>
 #include <mutex>
-
-#include "messaging/address.hpp"
 
 namespace sapa::server {
 namespace {
@@ -15,11 +15,14 @@ http_response response_for(const boost::system::error_code& ec) {
         switch (static_cast<errc>(ec.value())) {
             case errc::missing_signature:
             case errc::bad_signature:
-            case errc::verification_failed: return plain_response(403, ec.message());
-            case errc::unsupported_content_type: return plain_response(415, ec.message());
+            case errc::verification_failed:
+                return plain_response(403, ec.message());
+            case errc::unsupported_content_type:
+                return plain_response(415, ec.message());
             case errc::malformed_body:
             case errc::invalid_utf8:
-            case errc::missing_field: return plain_response(400, ec.message());
+            case errc::missing_field:
+                return plain_response(400, ec.message());
         }
     }
     if (ec == storage::errc::invalid_address) return plain_response(400, "invalid sender address");
@@ -99,8 +102,8 @@ void webhook_service::handle_webhook(const channel_binding& channel,
     req.query = request.query;
     req.headers = std::move(request.headers);
     req.body = std::move(request.body);
-    req.url = (public_base_url_.empty() ? "http://" + request.host : public_base_url_) +
-              request.target;
+    req.url =
+        (public_base_url_.empty() ? "http://" + request.host : public_base_url_) + request.target;
 
     if (req.method == "GET" && !status_route) {
         if (auto reply = channel.adapter->handshake(req)) {
@@ -127,8 +130,8 @@ void webhook_service::handle_webhook(const channel_binding& channel,
     for (const auto& s : parsed->statuses) {
         auto status = storage::delivery_status_from_string(s.status);
         if (!status) continue;
-        store_.update_delivery(channel.name, s.provider_message_id, *status, s.raw_code, s.reason,
-                               now);
+        store_.update_delivery(
+            channel.name, s.provider_message_id, *status, s.raw_code, s.reason, now);
     }
 
     auto pending = std::make_shared<pending_webhook>();
@@ -183,7 +186,8 @@ void webhook_service::handle_webhook(const channel_binding& channel,
             } else {
                 std::vector<engine::outbound_message> all;
                 for (auto& per_message : pending->replies)
-                    for (auto& m : per_message) all.push_back(std::move(m));
+                    for (auto& m : per_message)
+                        all.push_back(std::move(m));
                 r = from_gateway(pending->adapter->acknowledge(by_api ? decltype(all){} : all));
             }
             r.log_channel = pending->base.log_channel;

@@ -9,15 +9,15 @@
 //   GET  /webhooks/{channel}         Meta's verification handshake
 //   POST /webhooks/{channel}/status  delivery-status callbacks (Twilio StatusCallback)
 
-#include <functional>
-#include <memory>
-#include <string>
-#include <vector>
-
 #include "dialog/catalog.hpp"
 #include "gateway/adapter.hpp"
 #include "server/http_types.hpp"
 #include "storage/store.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
 
 namespace sapa::server {
 
@@ -32,7 +32,7 @@ using catalog_source = std::function<std::shared_ptr<const dialog::catalog>()>;
 using clock_source = std::function<engine::unix_seconds()>;
 
 class webhook_service final : public request_handler {
-public:
+  public:
     // `public_base_url` ("https://sapa.example.id"): the address gateways call, used to
     // rebuild the URL Twilio signed. Empty: "http://" + the Host header.
     webhook_service(std::vector<channel_binding> channels,
@@ -46,7 +46,7 @@ public:
     // Called after a reply was queued for an API gateway, so the sender can wake up.
     std::function<void(const std::string& channel)> on_outbound_queued;
 
-private:
+  private:
     void handle_webhook(const channel_binding& channel,
                         bool status_route,
                         http_request request,

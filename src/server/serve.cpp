@@ -1,0 +1,182 @@
+#include "server/serve.hpp"
+
+#include "dialog/catalog.hpp"
+#include "gateway/adapter.hpp"
+#include "messaging/address.hpp"
+#include "server/http_server.hpp"
+#include "server/log.hpp"
+#include "server/outbound_sender.hpp"
+#include "server/webhook_service.hpp"
+#include "sms/gsm7.hpp"
+#include "storage/sqlite_store.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+namespace sapa::server {
+namespace {
+
+engine::unix_seconds wall_clock() {
+    using namespace std::chrono;
+    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::shared_ptr<const dialog::catalog> load_scripts(const config::service_config& config) {
+    std::vector<std::string> paths;
+    for (const auto& p : config.dialogs.paths)
+        paths.push_back(p.string());
+    auto loaded = dialog::load_catalog(paths);
+    for (const auto& p : loaded.problems)
+        if (p.severity == dialog::severity::error) log(log_level::error, dialog::to_string(p));
+    if (!loaded.scripts) return nullptr;
+    if (!config.dialogs.session_timeout_minutes) return loaded.scripts;
+    std::vector<dialog::script> scripts;
+    for (const auto& [id, s] : loaded.scripts->scripts()) {
+        scripts.push_back(s);
+        scripts.back().session_timeout_minutes = *config.dialogs.session_timeout_minutes;
+    }
+    return std::make_shared<const dialog::catalog>(std::move(scripts));
+}
+
+// The adapter of a channel, or null (with a warning) when a secret it needs is not set.
+std::shared_ptr<const gateway::adapter> make_adapter(const config::channel_config& c) {
+    auto need = [&](const std::string& env) -> std::optional<std::string> {
+        auto value = config::secret(env);
+        if (!value)
+            log(log_level::warn,
+                "channel \"" + c.name + "\" is off: environment variable " + env + " is not set");
+        return value;
+    };
+    switch (c.type) {
+        case config::gateway_type::twilio: {
+            auto token = need(c.auth_token_env);
+            if (!token) return nullptr;
+            bool whatsapp = c.number.starts_with("whatsapp:");
+            gateway::twilio_rest_settings rest;
+            rest.account_sid = c.account_sid;
+            rest.from = whatsapp ? c.number.substr(9) : c.number;
+            if (!c.api_base_url.empty()) rest.api_base = c.api_base_url;
+            return gateway::make_twilio_adapter(*token, whatsapp, rest);
+        }
+        case config::gateway_type::whatsapp_cloud: {
+            auto app_secret = need(c.app_secret_env);
+            auto verify_token = need(c.verify_token_env);
+            auto access_token = need(c.access_token_env);
+            if (!app_secret || !verify_token || !access_token) return nullptr;
+            return gateway::make_whatsapp_cloud_adapter(
+                *app_secret, *verify_token, *access_token, c.phone_number_id, c.api_base_url);
+        }
+        case config::gateway_type::generic_json: {
+            auto secret = need(c.secret_env);
+            if (!secret) return nullptr;
+            return gateway::make_generic_json_adapter(*secret, c.api_base_url);
+        }
+    }
+    return nullptr;
+}
+
+storage::message_cost measure_text(const std::string& text) {
+    auto cost = sms::measure(text);
+    return {cost.encoding == sms::encoding::gsm7 ? "gsm7" : "ucs2",
+            static_cast<int>(cost.segments)};
+}
+
+}  // namespace
+
+int serve(const config::service_config& config,
+          const std::function<void(unsigned short port)>& on_listening) {
+    set_log_level(static_cast<log_level>(config.logging.level));
+
+    auto scripts = load_scripts(config);
+    if (!scripts) {
+        log(log_level::error, "the dialog scripts have errors; run `sapa check` on them");
+        return 1;
+    }
+    std::vector<channel_binding> channels;
+    std::vector<sender_channel> senders;
+    for (const auto& c : config.channels) {
+        if (!scripts->find(c.script)) {
+            log(log_level::error,
+                "channel \"" + c.name + "\" runs script \"" + c.script +
+                    "\", which is not among the loaded dialogs");
+            return 1;
+        }
+        auto adapter = make_adapter(c);
+        if (!adapter) continue;
+        if (!adapter->replies_inline())
+            senders.push_back({c.name, adapter, c.send_rate_per_second, c.interactive});
+        channels.push_back({c.name, c.script, std::move(adapter)});
+    }
+    if (channels.empty()) log(log_level::warn, "no channel is on: only /healthz will answer");
+
+    const auto& db_path = config.storage.database_path;
+    if (db_path != ":memory:" && db_path.has_parent_path())
+        std::filesystem::create_directories(db_path.parent_path());
+    storage::sqlite_options options;
+    options.synchronous = config.storage.synchronous == config::sync_mode::full
+                              ? storage::sqlite_options::sync::full
+                              : storage::sqlite_options::sync::normal;
+    options.busy_timeout = std::chrono::milliseconds(config.storage.busy_timeout_ms);
+    options.max_batch = static_cast<std::size_t>(config.storage.batch_max_messages);
+    options.max_batch_wait = std::chrono::milliseconds(config.storage.batch_max_wait_ms);
+    options.release_leases_on_open = true;
+    options.text_cost = measure_text;
+    auto store = storage::sqlite_store::open(db_path.string(), options);
+
+    boost::asio::io_context io(config.server.io_threads);
+    webhook_service service(
+        channels, *store, [scripts] { return scripts; }, wall_clock, config.server.public_base_url);
+    outbound_sender sender(io, *store, senders, wall_clock);
+    service.on_outbound_queued = [&sender](const std::string& channel) { sender.wake(channel); };
+
+    http_limits limits{
+        .body_limit_bytes = config.server.body_limit_bytes,
+        .header_limit_bytes = config.server.header_limit_bytes,
+        .read_timeout = std::chrono::seconds(config.server.read_timeout_seconds),
+        .idle_timeout = std::chrono::seconds(config.server.idle_timeout_seconds),
+        .max_connections = config.server.max_connections,
+    };
+    auto access_log =
+        [](const http_request& req, const http_response& res, std::chrono::microseconds latency) {
+            if (!log_enabled(log_level::info)) return;
+            std::string line = req.method + " " + req.path + " " + std::to_string(res.status) +
+                               " " + std::to_string(latency.count()) + "us";
+            if (!res.log_channel.empty()) line += " channel=" + res.log_channel;
+            if (!res.log_contact.empty()) line += " contact=" + res.log_contact;
+            log(log_level::info, line);
+        };
+    http_server server(
+        io, config.server.listen_address, config.server.port, limits, service, access_log);
+    server.start();
+    sender.start();
+    log(log_level::info,
+        "listening on " + config.server.listen_address + ":" + std::to_string(server.port()) +
+            " with " + std::to_string(channels.size()) + " channel(s)");
+    if (on_listening) on_listening(server.port());
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        log(log_level::info, "stopping: finishing requests in progress");
+        server.stop();
+        sender.stop();
+    });
+
+    std::vector<std::thread> threads;
+    for (int i = 1; i < config.server.io_threads; ++i)
+        threads.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& t : threads)
+        t.join();
+    store.reset();  // waits for the last group commit
+    log(log_level::info, "stopped");
+    return 0;
+}
+
+}  // namespace sapa::server
