@@ -112,22 +112,22 @@ std::optional<long long> to_integer(std::string_view digits) {
     return value;
 }
 
-std::optional<int> digit_word(std::string_view w) {
-    static constexpr std::array<std::string_view, 10> indonesian = {
-        "nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"};
-    const auto it = std::find(indonesian.begin(), indonesian.end(), w);
-    if (it == indonesian.end()) return std::nullopt;
-    return static_cast<int>(it - indonesian.begin());
+template <std::size_t N>
+std::optional<int> position_in(const std::array<std::string_view, N>& words, std::string_view w) {
+    const auto it = std::find(words.begin(), words.end(), w);
+    if (it == words.end()) return std::nullopt;
+    return static_cast<int>(it - words.begin());
 }
 
-std::optional<int> english_number_word(std::string_view w) {
-    static constexpr std::array<std::string_view, 21> english = {
-        "zero",     "one",     "two",     "three",     "four",     "five",     "six",
-        "seven",    "eight",   "nine",    "ten",       "eleven",   "twelve",   "thirteen",
-        "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"};
-    const auto it = std::find(english.begin(), english.end(), w);
-    if (it == english.end()) return std::nullopt;
-    return static_cast<int>(it - english.begin());
+constexpr std::array<std::string_view, 10> indonesian_digits = {
+    "nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"};
+constexpr std::array<std::string_view, 21> english_numbers = {
+    "zero",     "one",     "two",     "three",     "four",     "five",     "six",
+    "seven",    "eight",   "nine",    "ten",       "eleven",   "twelve",   "thirteen",
+    "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"};
+
+std::optional<int> digit_word(std::string_view w) {
+    return position_in(indonesian_digits, w);
 }
 
 // Words around a number that say what is counted: "25 tahun", "umur 25", "Rp 50.000".
@@ -513,7 +513,7 @@ std::optional<long long> parse_number_words(std::string_view normalized) {
         if (w[0] == "sepuluh") return 10;
         if (w[0] == "sebelas") return 11;
         if (w[0] == "seratus") return 100;
-        if (auto e = english_number_word(w[0])) return *e;
+        if (auto e = position_in(english_numbers, w[0])) return *e;
         return std::nullopt;
     }
     // "dua belas", "dua puluh", "dua puluh lima": a multiplier of 2..9 ("se-" covers 1).
