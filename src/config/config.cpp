@@ -1,1 +1,678 @@
-// placeholder: being written
+#include "config/config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <array>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <system_error>
+
+namespace sapa::config {
+namespace {
+
+using json = nlohmann::json;
+
+// Every object may carry a "comment" for the people editing the file; it is ignored.
+constexpr std::string_view comment_key = "comment";
+
+[[noreturn]] void fail(const std::string& pointer, const std::string& problem) {
+    throw config_error(pointer.empty() ? problem : pointer + ": " + problem);
+}
+
+// RFC 6901: "~" is written "~0" and "/" is written "~1" inside a pointer token.
+std::string pointer_token(std::string_view key) {
+    std::string out;
+    for (char c : key) {
+        if (c == '~')
+            out += "~0";
+        else if (c == '/')
+            out += "~1";
+        else
+            out += c;
+    }
+    return out;
+}
+
+std::string in_quotes(std::string_view s) {
+    return "\"" + std::string(s) + "\"";
+}
+
+std::string join(const std::vector<std::string_view>& items, std::string_view separator) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) out += separator;
+        out += items[i];
+    }
+    return out;
+}
+
+std::string lowercase(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+// Levenshtein distance, for "did you mean" on unknown keys.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// ---------------------------------------------------------------------------------------
+// Parsing: JSON syntax errors become "line:column: ...", and a key given twice in one
+// object is an error (nlohmann would silently keep the last one).
+
+class duplicate_key_guard {
+  public:
+    bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+        switch (event) {
+            case json::parse_event_t::object_start:
+                frames_.push_back({false, 0, {}, {}});
+                break;
+            case json::parse_event_t::array_start:
+                frames_.push_back({true, 0, {}, {}});
+                break;
+            case json::parse_event_t::key: {
+                auto& top = frames_.back();
+                top.key = parsed.get<std::string>();
+                if (!top.keys.insert(top.key).second) fail(pointer(), "appears twice");
+                break;
+            }
+            case json::parse_event_t::value:
+                element_done();
+                break;
+            case json::parse_event_t::object_end:
+            case json::parse_event_t::array_end:
+                frames_.pop_back();
+                element_done();
+                break;
+        }
+        return true;
+    }
+
+  private:
+    struct frame {
+        bool array;
+        std::size_t index = 0;  // array: the element being read
+        std::string key;        // object: the member being read
+        std::set<std::string> keys = {};
+    };
+
+    void element_done() {
+        if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+    }
+
+    std::string pointer() const {
+        std::string out;
+        for (const auto& f : frames_)
+            out += "/" + (f.array ? std::to_string(f.index) : pointer_token(f.key));
+        return out;
+    }
+
+    std::vector<frame> frames_;
+};
+
+json parse_json(std::string_view text) {
+    try {
+        return json::parse(text.begin(), text.end(), duplicate_key_guard{});
+    } catch (const json::parse_error& e) {
+        // nlohmann: "[json.exception.parse_error.101] parse error at line 3, column 5: what"
+        std::string message = e.what();
+        auto at = message.find(" at line ");
+        auto column = message.find(", column ", at);
+        auto colon = message.find(": ", column);
+        if (at == std::string::npos || column == std::string::npos || colon == std::string::npos)
+            throw config_error("invalid JSON: " + message);
+        std::string line_number = message.substr(at + 9, column - at - 9);
+        std::string column_number = message.substr(column + 9, colon - column - 9);
+        throw config_error(line_number + ":" + column_number +
+                           ": invalid JSON: " + message.substr(colon + 2));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading values, each with its JSON pointer for the messages.
+
+struct node {
+    const json& value;
+    std::string pointer;
+};
+
+// An object whose keys are checked against the known ones before anything is read.
+class object_reader {
+  public:
+    object_reader(const node& n, std::vector<std::string_view> known)
+        : object_(n.value), pointer_(n.pointer), known_(std::move(known)) {
+        if (!object_.is_object())
+            fail(pointer_,
+                 pointer_.empty() ? "the config must be a JSON object" : "must be an object");
+        for (const auto& [key, value] : object_.items()) {
+            if (key == comment_key) continue;
+            if (std::find(known_.begin(), known_.end(), key) == known_.end())
+                fail(child_pointer(key), unknown_key_problem(key));
+        }
+    }
+
+    std::optional<node> find(std::string_view key) const {
+        auto it = object_.find(key);
+        if (it == object_.end()) return std::nullopt;
+        return node{*it, child_pointer(key)};
+    }
+
+    node require(std::string_view key, std::string_view why = "required") const {
+        auto found = find(key);
+        if (!found) fail(child_pointer(key), std::string(why));
+        return *found;
+    }
+
+    std::string child_pointer(std::string_view key) const {
+        return pointer_ + "/" + pointer_token(key);
+    }
+
+  private:
+    std::string unknown_key_problem(const std::string& key) const {
+        std::string_view closest;
+        std::size_t best = 3;  // suggest only keys within two edits
+        for (auto k : known_) {
+            auto d = edit_distance(lowercase(key), k);
+            if (d < best) best = d, closest = k;
+        }
+        if (!closest.empty()) return "unknown key (did you mean " + in_quotes(closest) + "?)";
+        return "unknown key (expected " + join(known_, ", ") + ")";
+    }
+
+    const json& object_;
+    std::string pointer_;
+    std::vector<std::string_view> known_;
+};
+
+std::string read_string(const node& n) {
+    if (!n.value.is_string()) fail(n.pointer, "must be a string");
+    return n.value.get<std::string>();
+}
+
+template <class Int>
+Int read_whole(const node& n, Int min, Int max) {
+    auto problem =
+        "must be a whole number between " + std::to_string(min) + " and " + std::to_string(max);
+    if (!n.value.is_number_integer()) fail(n.pointer, problem);
+    if (n.value.is_number_unsigned()) {
+        auto v = n.value.get<std::uint64_t>();
+        if (v < static_cast<std::uint64_t>(min) || v > static_cast<std::uint64_t>(max))
+            fail(n.pointer, problem);
+        return static_cast<Int>(v);
+    }
+    auto v = n.value.get<std::int64_t>();
+    if (v < static_cast<std::int64_t>(min) || v > static_cast<std::int64_t>(max))
+        fail(n.pointer, problem);
+    return static_cast<Int>(v);
+}
+
+double read_number(const node& n, double min, double max, std::string_view range) {
+    if (!n.value.is_number()) fail(n.pointer, "must be a number between " + std::string(range));
+    auto v = n.value.get<double>();
+    if (!(v >= min && v <= max)) fail(n.pointer, "must be a number between " + std::string(range));
+    return v;
+}
+
+bool read_bool(const node& n) {
+    if (!n.value.is_boolean()) fail(n.pointer, "must be true or false");
+    return n.value.get<bool>();
+}
+
+template <class Enum, std::size_t N>
+Enum read_enum(const node& n,
+               std::string_view what,
+               const std::array<std::pair<std::string_view, Enum>, N>& names,
+               bool any_case) {
+    std::vector<std::string_view> expected;
+    for (const auto& [name, value] : names)
+        expected.push_back(name);
+    auto list = join(expected, ", ");
+    if (!n.value.is_string()) fail(n.pointer, "must be a string: one of " + list);
+    auto text = n.value.get<std::string>();
+    for (const auto& [name, value] : names) {
+        if (text == name || (any_case && lowercase(text) == lowercase(name))) return value;
+    }
+    fail(n.pointer,
+         "unknown " + std::string(what) + " " + in_quotes(text) + " (expected " + list + ")");
+}
+
+bool is_env_name(std::string_view s) {
+    if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+}
+
+std::string read_env_name(const node& n) {
+    auto name = read_string(n);
+    if (!is_env_name(name))
+        fail(n.pointer,
+             "must be the name of an environment variable (letters, digits and _, not starting "
+             "with a digit), not the secret itself");
+    return name;
+}
+
+bool is_all_digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+    });
+}
+
+// "https://host[:port][/path]" without query or fragment; a trailing slash is dropped.
+std::string read_base_url(const node& n, std::string_view example) {
+    auto url = read_string(n);
+    auto scheme_end = url.find("://");
+    auto scheme = scheme_end == std::string::npos ? "" : lowercase(url.substr(0, scheme_end));
+    bool ok = (scheme == "https" || scheme == "http") && url.size() > scheme_end + 3 &&
+              url.find_first_of("?# ") == std::string::npos;
+    if (!ok)
+        fail(n.pointer,
+             "must be an address such as " + std::string(example) +
+                 " (http:// or https://, no query or fragment)");
+    while (url.back() == '/')
+        url.pop_back();
+    return url;
+}
+
+// ---------------------------------------------------------------------------------------
+// Sections.
+
+server_config read_server(const node& n) {
+    object_reader r(n,
+                    {"listen_address",
+                     "port",
+                     "io_threads",
+                     "body_limit_bytes",
+                     "header_limit_bytes",
+                     "read_timeout_seconds",
+                     "idle_timeout_seconds",
+                     "max_connections",
+                     "public_base_url"});
+    server_config s;
+    if (auto v = r.find("listen_address")) {
+        s.listen_address = read_string(*v);
+        std::array<unsigned char, 16> buffer{};
+        if (inet_pton(AF_INET, s.listen_address.c_str(), buffer.data()) != 1 &&
+            inet_pton(AF_INET6, s.listen_address.c_str(), buffer.data()) != 1)
+            fail(v->pointer,
+                 "must be an IP address such as 127.0.0.1, 0.0.0.0 or ::, not a host name");
+    }
+    if (auto v = r.find("port")) s.port = read_whole<std::uint16_t>(*v, 1, 65535);
+    if (auto v = r.find("io_threads")) s.io_threads = read_whole(*v, 1, 64);
+    if (auto v = r.find("body_limit_bytes"))
+        s.body_limit_bytes = read_whole<std::size_t>(*v, 1024, 16 * 1024 * 1024);
+    if (auto v = r.find("header_limit_bytes"))
+        s.header_limit_bytes = read_whole<std::size_t>(*v, 1024, 64 * 1024);
+    if (auto v = r.find("read_timeout_seconds")) s.read_timeout_seconds = read_whole(*v, 1, 300);
+    if (auto v = r.find("idle_timeout_seconds")) s.idle_timeout_seconds = read_whole(*v, 1, 3600);
+    if (auto v = r.find("max_connections")) s.max_connections = read_whole(*v, 1, 100000);
+    if (auto v = r.find("public_base_url")) {
+        if (!(v->value.is_string() && v->value.get<std::string>().empty()))
+            s.public_base_url = read_base_url(*v, "https://sapa.example.id");
+    }
+    return s;
+}
+
+admin_config read_admin(const node& n) {
+    object_reader r(n, {"token_env"});
+    admin_config a;
+    if (auto v = r.find("token_env")) a.token_env = read_env_name(*v);
+    return a;
+}
+
+constexpr std::array<std::pair<std::string_view, sync_mode>, 2> sync_mode_names = {{
+    {"FULL", sync_mode::full},
+    {"NORMAL", sync_mode::normal},
+}};
+
+storage_config read_storage(const node& n) {
+    object_reader r(n,
+                    {"database_path",
+                     "synchronous",
+                     "busy_timeout_ms",
+                     "batch_max_messages",
+                     "batch_max_wait_ms"});
+    storage_config s;
+    if (auto v = r.find("database_path")) {
+        s.database_path = read_string(*v);
+        if (s.database_path.empty()) fail(v->pointer, "must not be empty");
+    }
+    if (auto v = r.find("synchronous"))
+        s.synchronous = read_enum(*v, "synchronous mode", sync_mode_names, true);
+    if (auto v = r.find("busy_timeout_ms")) s.busy_timeout_ms = read_whole(*v, 0, 600000);
+    if (auto v = r.find("batch_max_messages")) s.batch_max_messages = read_whole(*v, 1, 10000);
+    if (auto v = r.find("batch_max_wait_ms")) s.batch_max_wait_ms = read_whole(*v, 0, 1000);
+    return s;
+}
+
+dialogs_config read_dialogs(const node& n) {
+    object_reader r(n, {"paths", "session_timeout_minutes"});
+    dialogs_config d;
+    if (auto v = r.find("paths")) {
+        if (!v->value.is_array() || v->value.empty())
+            fail(v->pointer, "must be a list of one or more files or folders");
+        d.paths.clear();
+        for (std::size_t i = 0; i < v->value.size(); ++i) {
+            node item{v->value[i], v->pointer + "/" + std::to_string(i)};
+            auto path = read_string(item);
+            if (path.empty()) fail(item.pointer, "must not be empty");
+            d.paths.emplace_back(path);
+        }
+    }
+    if (auto v = r.find("session_timeout_minutes"))
+        d.session_timeout_minutes = read_whole(*v, 1, 10080);
+    return d;
+}
+
+constexpr std::array<std::pair<std::string_view, gateway_type>, 3> gateway_names = {{
+    {"twilio", gateway_type::twilio},
+    {"whatsapp_cloud", gateway_type::whatsapp_cloud},
+    {"generic_json", gateway_type::generic_json},
+}};
+
+// The keys each gateway type accepts besides the common ones.
+std::vector<std::string_view> type_keys(gateway_type type) {
+    switch (type) {
+        case gateway_type::twilio:
+            return {"account_sid", "auth_token_env", "api_base_url"};
+        case gateway_type::whatsapp_cloud:
+            return {"phone_number_id",
+                    "app_secret_env",
+                    "verify_token_env",
+                    "access_token_env",
+                    "api_base_url",
+                    "interactive"};
+        case gateway_type::generic_json:
+            return {"secret_env"};
+    }
+    return {};
+}
+
+const std::vector<std::string_view> common_channel_keys = {
+    "name", "type", "script", "number", "send_rate_per_second"};
+
+bool is_channel_name(std::string_view s) {
+    return !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    });
+}
+
+bool is_script_id(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    });
+}
+
+bool is_twilio_number(std::string_view s) {
+    if (s.starts_with("whatsapp:"))
+        s.remove_prefix(9);
+    else if (is_all_digits(s) && s.size() >= 3 && s.size() <= 8)
+        return true;  // short code
+    return s.size() >= 8 && s.size() <= 16 && s[0] == '+' && s[1] != '0' &&
+           is_all_digits(s.substr(1));
+}
+
+bool is_account_sid(std::string_view s) {
+    return s.size() == 34 && s.starts_with("AC") && std::all_of(s.begin() + 2, s.end(), [](char c) {
+               return std::isxdigit(static_cast<unsigned char>(c));
+           });
+}
+
+channel_config read_channel(const node& n) {
+    if (!n.value.is_object()) fail(n.pointer, "must be an object");
+    // The type decides which keys are allowed, so it is read first.
+    auto type_it = n.value.find("type");
+    if (type_it == n.value.end()) fail(n.pointer + "/type", "required");
+    channel_config c;
+    c.type = read_enum(node{*type_it, n.pointer + "/type"}, "gateway type", gateway_names, false);
+
+    std::vector<std::string_view> all_keys = common_channel_keys;
+    for (const auto& [name, type] : gateway_names) {
+        for (auto k : type_keys(type))
+            if (std::find(all_keys.begin(), all_keys.end(), k) == all_keys.end())
+                all_keys.push_back(k);
+    }
+    object_reader r(n, all_keys);
+    auto own_keys = type_keys(c.type);
+    for (const auto& [key, value] : n.value.items()) {
+        bool common = std::find(common_channel_keys.begin(), common_channel_keys.end(), key) !=
+                      common_channel_keys.end();
+        bool own = std::find(own_keys.begin(), own_keys.end(), key) != own_keys.end();
+        if (key != comment_key && !common && !own)
+            fail(r.child_pointer(key),
+                 "not used by " + std::string(to_string(c.type)) + " channels");
+    }
+
+    auto name = r.require("name");
+    c.name = read_string(name);
+    if (!is_channel_name(c.name))
+        fail(name.pointer, "must be 1 to 32 lowercase letters, digits, '-' or '_'");
+    auto script = r.require("script");
+    c.script = read_string(script);
+    if (!is_script_id(c.script))
+        fail(script.pointer, "must be a dialog script id (letters, digits, '-' and '_')");
+
+    if (c.type == gateway_type::twilio) {
+        auto number = r.require("number", "required for twilio channels (the Twilio number)");
+        c.number = read_string(number);
+        if (!is_twilio_number(c.number))
+            fail(number.pointer,
+                 "must be \"+\" and 7 to 15 digits (\"whatsapp:+...\" for WhatsApp), or a short "
+                 "code of 3 to 8 digits");
+    } else if (auto v = r.find("number")) {
+        c.number = read_string(*v);
+    }
+
+    auto env = [&](std::string_view key, std::string_view holds) {
+        return read_env_name(r.require(key,
+                                       "required for " + std::string(to_string(c.type)) +
+                                           " channels (the name of the environment variable "
+                                           "holding " +
+                                           std::string(holds) + ")"));
+    };
+    switch (c.type) {
+        case gateway_type::twilio:
+            c.auth_token_env = env("auth_token_env", "the Twilio auth token");
+            if (auto v = r.find("account_sid")) {
+                c.account_sid = read_string(*v);
+                if (!is_account_sid(c.account_sid))
+                    fail(v->pointer, "must be \"AC\" followed by 32 hexadecimal digits");
+            }
+            break;
+        case gateway_type::whatsapp_cloud: {
+            auto id = r.require("phone_number_id",
+                                "required for whatsapp_cloud channels (the phone number id from "
+                                "the Meta app dashboard)");
+            c.phone_number_id = read_string(id);
+            if (!is_all_digits(c.phone_number_id))
+                fail(id.pointer, "must be the digits of the phone number id");
+            c.app_secret_env = env("app_secret_env", "the Meta app secret");
+            c.verify_token_env = env("verify_token_env", "the webhook verify token");
+            c.access_token_env = env("access_token_env", "the access token");
+            if (auto v = r.find("interactive")) c.interactive = read_bool(*v);
+            break;
+        }
+        case gateway_type::generic_json:
+            c.secret_env = env("secret_env", "the shared secret");
+            break;
+    }
+
+    c.api_base_url = std::string(default_api_base_url(c.type));
+    if (auto v = r.find("api_base_url")) c.api_base_url = read_base_url(*v, c.api_base_url);
+    if (auto v = r.find("send_rate_per_second"))
+        c.send_rate_per_second = read_number(*v, 0.1, 1000, "0.1 and 1000");
+    return c;
+}
+
+std::vector<channel_config> read_channels(const node& n) {
+    if (!n.value.is_array()) fail(n.pointer, "must be a list");
+    std::vector<channel_config> channels;
+    std::map<std::string, std::size_t> names, numbers, phone_number_ids;
+    // A value used twice is almost always a copy-paste slip: report both places.
+    auto unique = [&](std::map<std::string, std::size_t>& seen,
+                      const std::string& value,
+                      std::size_t i,
+                      std::string_view key,
+                      std::string_view what) {
+        if (value.empty()) return;
+        auto [it, inserted] = seen.emplace(value, i);
+        if (!inserted)
+            fail("/channels/" + std::to_string(i) + "/" + std::string(key),
+                 in_quotes(value) + " is already the " + std::string(what) + " of /channels/" +
+                     std::to_string(it->second));
+    };
+    for (std::size_t i = 0; i < n.value.size(); ++i) {
+        auto c = read_channel(node{n.value[i], n.pointer + "/" + std::to_string(i)});
+        unique(names, c.name, i, "name", "name");
+        if (c.type == gateway_type::twilio) unique(numbers, c.number, i, "number", "number");
+        unique(phone_number_ids, c.phone_number_id, i, "phone_number_id", "phone_number_id");
+        channels.push_back(std::move(c));
+    }
+    return channels;
+}
+
+constexpr std::array<std::pair<std::string_view, log_level>, 4> log_level_names = {{
+    {"debug", log_level::debug},
+    {"info", log_level::info},
+    {"warn", log_level::warn},
+    {"error", log_level::error},
+}};
+
+logging_config read_logging(const node& n) {
+    object_reader r(n, {"level"});
+    logging_config l;
+    if (auto v = r.find("level")) l.level = read_enum(*v, "log level", log_level_names, true);
+    return l;
+}
+
+std::filesystem::path resolve(const std::filesystem::path& p, const std::filesystem::path& base) {
+    if (p == ":memory:") return p;
+    return (p.is_absolute() ? p : base / p).lexically_normal();
+}
+
+}  // namespace
+
+service_config parse_config(std::string_view json_text,
+                            const std::filesystem::path& base_directory) {
+    auto document = parse_json(json_text);
+    object_reader root(node{document, ""},
+                       {"server", "admin", "storage", "dialogs", "channels", "logging"});
+    service_config config;
+    if (auto v = root.find("server")) config.server = read_server(*v);
+    if (auto v = root.find("admin")) config.admin = read_admin(*v);
+    if (auto v = root.find("storage")) config.storage = read_storage(*v);
+    if (auto v = root.find("dialogs")) config.dialogs = read_dialogs(*v);
+    if (auto v = root.find("channels")) config.channels = read_channels(*v);
+    if (auto v = root.find("logging")) config.logging = read_logging(*v);
+
+    auto base = base_directory.empty() ? std::filesystem::current_path()
+                                       : std::filesystem::absolute(base_directory);
+    config.storage.database_path = resolve(config.storage.database_path, base);
+    for (auto& p : config.dialogs.paths)
+        p = resolve(p, base);
+    return config;
+}
+
+service_config load_config(const std::filesystem::path& path) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        std::error_code ec;
+        bool exists = std::filesystem::exists(path, ec);
+        throw config_error(path.string() + ": cannot read the config file (" +
+                           (exists ? "not readable" : "no such file") + ")");
+    }
+    std::stringstream text;
+    text << file.rdbuf();
+    try {
+        return parse_config(text.str(), path.parent_path());
+    } catch (const config_error& e) {
+        // "file:3:5: invalid JSON ..." like a compiler; "file: /server/port: ..." otherwise.
+        std::string message = e.what();
+        bool at_line = !message.empty() && std::isdigit(static_cast<unsigned char>(message[0]));
+        throw config_error(path.string() + (at_line ? ":" : ": ") + message);
+    }
+}
+
+std::optional<std::string> secret(const std::string& env_name) {
+    const char* value = std::getenv(env_name.c_str());
+    if (value == nullptr || *value == '\0') return std::nullopt;
+    return std::string(value);
+}
+
+std::vector<std::string> missing_secrets(const service_config& config) {
+    std::vector<std::string> missing;
+    for (const auto& c : config.channels) {
+        std::vector<std::pair<std::string_view, const std::string*>> needed;
+        switch (c.type) {
+            case gateway_type::twilio:
+                needed = {{"auth_token_env", &c.auth_token_env}};
+                break;
+            case gateway_type::whatsapp_cloud:
+                needed = {{"app_secret_env", &c.app_secret_env},
+                          {"verify_token_env", &c.verify_token_env},
+                          {"access_token_env", &c.access_token_env}};
+                break;
+            case gateway_type::generic_json:
+                needed = {{"secret_env", &c.secret_env}};
+                break;
+        }
+        for (const auto& [key, env_name] : needed) {
+            if (!secret(*env_name))
+                missing.push_back("channel " + in_quotes(c.name) + ": " + *env_name +
+                                  " is not set (" + std::string(key) + ")");
+        }
+    }
+    return missing;
+}
+
+std::string_view default_api_base_url(gateway_type type) {
+    switch (type) {
+        case gateway_type::twilio:
+            return "https://api.twilio.com/2010-04-01";
+        case gateway_type::whatsapp_cloud:
+            return "https://graph.facebook.com/v21.0";
+        case gateway_type::generic_json:
+            return "";
+    }
+    return "";
+}
+
+std::string_view to_string(gateway_type type) {
+    for (const auto& [name, value] : gateway_names)
+        if (value == type) return name;
+    return "?";
+}
+
+std::string_view to_string(sync_mode mode) {
+    for (const auto& [name, value] : sync_mode_names)
+        if (value == mode) return name;
+    return "?";
+}
+
+std::string_view to_string(log_level level) {
+    for (const auto& [name, value] : log_level_names)
+        if (value == level) return name;
+    return "?";
+}
+
+}  // namespace sapa::config

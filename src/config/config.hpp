@@ -1,0 +1,182 @@
+#pragma once
+// The service configuration: one JSON file (config/sapa.json), loaded once at start.
+//
+// Every field is documented here with its default in place; docs/configuration.md is the
+// same list for staff. Secrets are never in the file: the file names the environment
+// variables that hold them (`*_env` fields), and `secret()` reads them.
+//
+// Paths in the file are relative to the folder of the config file. `load_config` resolves
+// them, so every path in a loaded `service_config` is absolute (except ":memory:").
+//
+// Thread safety: `service_config` is a plain value; share it read-only after loading.
+//
+// Every member has a default member initializer (`{}` at least), so designated
+// initializers may leave any of them out without -Wmissing-field-initializers.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sapa::config {
+
+// The HTTP listener that receives gateway webhooks.
+struct server_config {
+    // IP address to listen on (an address, not a host name). 127.0.0.1 keeps a development
+    // machine private; the container config (docker/sapa.json) uses 0.0.0.0.
+    std::string listen_address = "127.0.0.1";
+    // TCP port, 1..65535.
+    std::uint16_t port = 8080;
+    // Threads running the I/O loop, 1..64.
+    int io_threads = 2;
+    // Largest accepted request body; bigger requests get 413. 1 KiB..16 MiB.
+    std::size_t body_limit_bytes = 65536;
+    // Largest accepted request header block. 1 KiB..64 KiB.
+    std::size_t header_limit_bytes = 8192;
+    // Time allowed to receive one whole request, 1..300 s.
+    int read_timeout_seconds = 10;
+    // A keep-alive connection with no request for this long is closed, 1..3600 s.
+    int idle_timeout_seconds = 60;
+    // Connections open at once; more are refused until one closes. 1..100000.
+    int max_connections = 1024;
+    // The public address gateways call, such as "https://sapa.example.id" (no trailing
+    // slash; one given is removed). Twilio signs the URL it called, so behind a reverse
+    // proxy the server rebuilds that URL from this base plus the request path. Empty: use
+    // the request's Host header.
+    std::string public_base_url{};
+};
+
+// Staff-only HTTP endpoints.
+struct admin_config {
+    // Environment variable holding the bearer token for the admin endpoints. When the
+    // variable is unset, the admin endpoints are off.
+    std::string token_env = "SAPA_ADMIN_TOKEN";
+};
+
+// SQLite write-ahead durability: FULL syncs every commit; NORMAL may lose the last commits
+// (never corrupt the database) when the machine loses power.
+enum class sync_mode { full, normal };
+
+// The embedded SQLite database.
+struct storage_config {
+    // Database file; relative to the config file's folder. ":memory:" keeps everything in
+    // memory (tests, demos): nothing survives a restart.
+    std::filesystem::path database_path = "../var/sapa.db";
+    // "FULL" or "NORMAL".
+    sync_mode synchronous = sync_mode::full;
+    // How long a write waits for another connection's lock, 0..600000 ms.
+    int busy_timeout_ms = 5000;
+    // Inbound messages committed together in one transaction at most, 1..10000.
+    int batch_max_messages = 64;
+    // How long the first message of a batch may wait for others, 0..1000 ms (0: no wait).
+    int batch_max_wait_ms = 5;
+};
+
+// Where the dialog scripts come from.
+struct dialogs_config {
+    // Script files (*.json) or folders of them; relative to the config file's folder.
+    std::vector<std::filesystem::path> paths = {"../dialogs"};
+    // When set, replaces every script's own `session_timeout_minutes`, 1..10080 (a week).
+    std::optional<int> session_timeout_minutes{};
+};
+
+enum class gateway_type {
+    twilio,          // Twilio Programmable Messaging: SMS, or WhatsApp via Twilio
+    whatsapp_cloud,  // Meta WhatsApp Cloud API
+    generic_json,    // Sapa's own JSON webhook, for any other gateway or a test harness
+};
+
+// One way in: a gateway number (or WhatsApp phone number id) running one dialog script.
+// Which fields a channel may have depends on its type; the loader rejects the others.
+struct channel_config {
+    // Required. Unique; lowercase letters, digits, '-' and '_', at most 32 characters. It
+    // names the channel in logs, the database and its webhook URL.
+    std::string name{};
+    // Required. "twilio", "whatsapp_cloud" or "generic_json".
+    gateway_type type = gateway_type::generic_json;
+    // Required. Id of the dialog script this channel runs (`id` in the script file).
+    std::string script{};
+    // The gateway number residents write to. twilio: required, "+E164" for SMS,
+    // "whatsapp:+E164" for WhatsApp, or an SMS short code (3..8 digits). whatsapp_cloud
+    // and generic_json: optional, shown in logs only.
+    std::string number{};
+    // whatsapp_cloud only, required: the phone number id from the Meta app dashboard
+    // (digits); webhooks are routed to the channel by it.
+    std::string phone_number_id{};
+    // twilio only, optional: the Account SID ("AC..."), not a secret. Needed to send
+    // through Twilio's REST API rather than as the reply to the webhook.
+    std::string account_sid{};
+
+    // Names of the environment variables holding the secrets.
+    std::string auth_token_env{};    // twilio, required: Twilio auth token (signature check)
+    std::string app_secret_env{};    // whatsapp_cloud, required: Meta app secret (signature)
+    std::string verify_token_env{};  // whatsapp_cloud, required: webhook verify token
+    std::string access_token_env{};  // whatsapp_cloud, required: access token for sending
+    std::string secret_env{};        // generic_json, required: shared secret
+
+    // twilio and whatsapp_cloud: base URL of the gateway's send API, without a trailing
+    // slash. Left out of the file, the loader fills in `default_api_base_url(type)`, the
+    // public API. Point it at a local fake in tests.
+    std::string api_base_url{};
+    // Outbound messages per second this channel may send, 0.1..1000.
+    double send_rate_per_second = 1.0;
+    // whatsapp_cloud only: send menus as WhatsApp reply buttons (up to 3 options) or a list
+    // (up to 10) instead of numbered text.
+    bool interactive = false;
+};
+
+enum class log_level { debug, info, warn, error };
+
+struct logging_config {
+    // "debug", "info", "warn" or "error".
+    log_level level = log_level::info;
+};
+
+struct service_config {
+    server_config server{};
+    admin_config admin{};
+    storage_config storage{};
+    dialogs_config dialogs{};
+    // Empty by default: `sapa serve` needs at least one.
+    std::vector<channel_config> channels{};
+    logging_config logging{};
+};
+
+// A config file that cannot be used. The message starts with where the problem is: the key
+// as a JSON pointer ("/server/port: must be ...") or, for a JSON syntax error, the
+// line:column. `load_config` puts the file name in front of it.
+class config_error : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// Reads, checks and resolves the config file at `path`. Relative paths in it are resolved
+// against the file's folder. Throws config_error on the first problem found.
+// Secrets are not looked up here (see `missing_secrets`).
+service_config load_config(const std::filesystem::path& path);
+
+// The same from text; relative paths are resolved against `base_directory`. Messages have
+// no file name in front.
+service_config parse_config(std::string_view json_text,
+                            const std::filesystem::path& base_directory);
+
+// The value of the environment variable `env_name`, or nothing when it is unset or empty.
+std::optional<std::string> secret(const std::string& env_name);
+
+// One line per secret that a channel needs and whose environment variable is unset or
+// empty, such as `channel "sms": TWILIO_AUTH_TOKEN is not set (auth_token_env)`.
+// `sapa serve` refuses to start while this is not empty.
+std::vector<std::string> missing_secrets(const service_config& config);
+
+// "https://api.twilio.com/2010-04-01" (twilio), "https://graph.facebook.com/v21.0"
+// (whatsapp_cloud), "" (generic_json: no send API to configure).
+std::string_view default_api_base_url(gateway_type type);
+
+std::string_view to_string(gateway_type type);
+std::string_view to_string(sync_mode mode);
+std::string_view to_string(log_level level);
+
+}  // namespace sapa::config

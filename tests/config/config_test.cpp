@@ -1,0 +1,464 @@
+// Proves config.hpp is self-contained: it is included first.
+#include "config/config.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using namespace sapa::config;
+
+namespace {
+
+const fs::path source_dir = SAPA_SOURCE_DIR;
+const fs::path base = "/srv/sapa/config";
+
+// The message of the config_error that parsing `text` throws, or "no error".
+std::string error_of(std::string_view text) {
+    try {
+        parse_config(text, base);
+    } catch (const config_error& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+// A channel object of each type with everything it requires, for the error tests.
+const std::string twilio_channel =
+    R"({"name": "sms", "type": "twilio", "script": "lumajang", "number": "+14155550100",
+        "auth_token_env": "TWILIO_AUTH_TOKEN"})";
+const std::string cloud_channel =
+    R"({"name": "wa", "type": "whatsapp_cloud", "script": "lumajang",
+        "phone_number_id": "1234567890", "app_secret_env": "WA_APP_SECRET",
+        "verify_token_env": "WA_VERIFY_TOKEN", "access_token_env": "WA_ACCESS_TOKEN"})";
+
+std::string with_channels(const std::string& list) {
+    return R"({"channels": [)" + list + "]}";
+}
+
+// A temporary file removed at the end of the test.
+struct temp_file {
+    fs::path path;
+    explicit temp_file(const std::string& text, const std::string& name = "sapa.json") {
+        static int counter = 0;
+        auto dir = fs::temp_directory_path() / ("sapa-config-test-" + std::to_string(::getpid()) +
+                                                "-" + std::to_string(++counter));
+        fs::create_directories(dir);
+        path = dir / name;
+        std::ofstream(path) << text;
+    }
+    ~temp_file() { fs::remove_all(path.parent_path()); }
+};
+
+}  // namespace
+
+TEST_SUITE("config") {
+    TEST_CASE("a default service_config has the documented defaults") {
+        service_config c;
+        CHECK(c.server.listen_address == "127.0.0.1");
+        CHECK(c.server.port == 8080);
+        CHECK(c.server.io_threads == 2);
+        CHECK(c.server.body_limit_bytes == 65536);
+        CHECK(c.server.header_limit_bytes == 8192);
+        CHECK(c.server.read_timeout_seconds == 10);
+        CHECK(c.server.idle_timeout_seconds == 60);
+        CHECK(c.server.max_connections == 1024);
+        CHECK(c.server.public_base_url.empty());
+        CHECK(c.admin.token_env == "SAPA_ADMIN_TOKEN");
+        CHECK(c.storage.database_path == "../var/sapa.db");
+        CHECK(c.storage.synchronous == sync_mode::full);
+        CHECK(c.storage.busy_timeout_ms == 5000);
+        CHECK(c.storage.batch_max_messages == 64);
+        CHECK(c.storage.batch_max_wait_ms == 5);
+        CHECK(c.dialogs.paths == std::vector<fs::path>{"../dialogs"});
+        CHECK_FALSE(c.dialogs.session_timeout_minutes);
+        CHECK(c.channels.empty());
+        CHECK(c.logging.level == log_level::info);
+    }
+
+    TEST_CASE("designated initializers build a config in code") {
+        service_config c{
+            .server = {.listen_address = "0.0.0.0", .port = 0 + 9090},
+            .storage = {.database_path = ":memory:", .synchronous = sync_mode::normal},
+            .channels = {{.name = "sms",
+                          .type = gateway_type::twilio,
+                          .script = "lumajang",
+                          .number = "+14155550100",
+                          .auth_token_env = "TWILIO_AUTH_TOKEN"}},
+        };
+        CHECK(c.server.port == 9090);
+        CHECK(c.server.io_threads == 2);
+        CHECK(c.channels.at(0).send_rate_per_second == 1.0);
+    }
+
+    TEST_CASE("an empty object gives the defaults with paths resolved against the folder") {
+        auto c = parse_config("{}", base);
+        CHECK(c.server.port == 8080);
+        CHECK(c.storage.database_path == "/srv/sapa/var/sapa.db");
+        CHECK(c.dialogs.paths == std::vector<fs::path>{"/srv/sapa/dialogs"});
+    }
+
+    TEST_CASE("absolute paths and :memory: are kept") {
+        auto c = parse_config(
+            R"({"storage": {"database_path": ":memory:"},
+                "dialogs": {"paths": ["/usr/share/sapa/dialogs/", "extra/one.json"]}})",
+            base);
+        CHECK(c.storage.database_path == ":memory:");
+        CHECK(c.dialogs.paths ==
+              std::vector<fs::path>{"/usr/share/sapa/dialogs/", "/srv/sapa/config/extra/one.json"});
+    }
+
+    TEST_CASE("every field is read") {
+        auto c = parse_config(R"({
+            "comment": "comments are allowed in every object",
+            "server": {"comment": ["even", "lists"], "listen_address": "::", "port": 9000,
+                       "io_threads": 4, "body_limit_bytes": 1024, "header_limit_bytes": 4096,
+                       "read_timeout_seconds": 5, "idle_timeout_seconds": 30,
+                       "max_connections": 10, "public_base_url": "https://sapa.example.id/"},
+            "admin": {"token_env": "MY_ADMIN"},
+            "storage": {"database_path": "data/s.db", "synchronous": "normal",
+                        "busy_timeout_ms": 0, "batch_max_messages": 1, "batch_max_wait_ms": 0},
+            "dialogs": {"paths": ["d"], "session_timeout_minutes": 120},
+            "channels": [
+              {"comment": "SMS", "name": "sms", "type": "twilio", "script": "lumajang",
+               "number": "+14155550100", "auth_token_env": "TWILIO_AUTH_TOKEN",
+               "account_sid": "AC0123456789abcdef0123456789abcdef",
+               "api_base_url": "http://127.0.0.1:9999/", "send_rate_per_second": 0.5},
+              {"name": "wa", "type": "whatsapp_cloud", "script": "lumajang",
+               "number": "+62 811 0000 0000", "phone_number_id": "1234567890",
+               "app_secret_env": "A", "verify_token_env": "V", "access_token_env": "T",
+               "send_rate_per_second": 80, "interactive": true},
+              {"name": "generic", "type": "generic_json", "script": "example",
+               "secret_env": "GENERIC_SECRET"}],
+            "logging": {"level": "DEBUG"}})",
+                              base);
+        CHECK(c.server.listen_address == "::");
+        CHECK(c.server.port == 9000);
+        CHECK(c.server.io_threads == 4);
+        CHECK(c.server.body_limit_bytes == 1024);
+        CHECK(c.server.header_limit_bytes == 4096);
+        CHECK(c.server.read_timeout_seconds == 5);
+        CHECK(c.server.idle_timeout_seconds == 30);
+        CHECK(c.server.max_connections == 10);
+        CHECK(c.server.public_base_url == "https://sapa.example.id");
+        CHECK(c.admin.token_env == "MY_ADMIN");
+        CHECK(c.storage.database_path == "/srv/sapa/config/data/s.db");
+        CHECK(c.storage.synchronous == sync_mode::normal);
+        CHECK(c.storage.busy_timeout_ms == 0);
+        CHECK(c.storage.batch_max_messages == 1);
+        CHECK(c.storage.batch_max_wait_ms == 0);
+        CHECK(c.dialogs.paths == std::vector<fs::path>{"/srv/sapa/config/d"});
+        CHECK(c.dialogs.session_timeout_minutes == 120);
+        REQUIRE(c.channels.size() == 3);
+        const auto& sms = c.channels[0];
+        CHECK(sms.type == gateway_type::twilio);
+        CHECK(sms.account_sid == "AC0123456789abcdef0123456789abcdef");
+        CHECK(sms.auth_token_env == "TWILIO_AUTH_TOKEN");
+        CHECK(sms.api_base_url == "http://127.0.0.1:9999");
+        CHECK(sms.send_rate_per_second == 0.5);
+        CHECK_FALSE(sms.interactive);
+        const auto& wa = c.channels[1];
+        CHECK(wa.type == gateway_type::whatsapp_cloud);
+        CHECK(wa.number == "+62 811 0000 0000");
+        CHECK(wa.phone_number_id == "1234567890");
+        CHECK(wa.app_secret_env == "A");
+        CHECK(wa.verify_token_env == "V");
+        CHECK(wa.access_token_env == "T");
+        CHECK(wa.api_base_url == "https://graph.facebook.com/v21.0");
+        CHECK(wa.send_rate_per_second == 80);
+        CHECK(wa.interactive);
+        const auto& generic = c.channels[2];
+        CHECK(generic.type == gateway_type::generic_json);
+        CHECK(generic.script == "example");
+        CHECK(generic.secret_env == "GENERIC_SECRET");
+        CHECK(generic.api_base_url.empty());
+        CHECK(c.logging.level == log_level::debug);
+    }
+
+    TEST_CASE("the default API base URLs") {
+        CHECK(default_api_base_url(gateway_type::twilio) == "https://api.twilio.com/2010-04-01");
+        CHECK(default_api_base_url(gateway_type::whatsapp_cloud) ==
+              "https://graph.facebook.com/v21.0");
+        CHECK(default_api_base_url(gateway_type::generic_json).empty());
+        auto c = parse_config(with_channels(twilio_channel), base);
+        CHECK(c.channels.at(0).api_base_url == "https://api.twilio.com/2010-04-01");
+    }
+
+    TEST_CASE("names of the enums") {
+        CHECK(to_string(gateway_type::twilio) == "twilio");
+        CHECK(to_string(gateway_type::whatsapp_cloud) == "whatsapp_cloud");
+        CHECK(to_string(gateway_type::generic_json) == "generic_json");
+        CHECK(to_string(sync_mode::full) == "FULL");
+        CHECK(to_string(sync_mode::normal) == "NORMAL");
+        CHECK(to_string(log_level::warn) == "warn");
+    }
+
+    // The position is where the parser gave up: the last character of the offending token.
+    TEST_CASE("JSON syntax errors give line:column") {
+        CHECK(error_of("{\n  \"server\": {\n    \"port\": 8080,\n  }\n}") ==
+              "4:3: invalid JSON: syntax error while parsing object key - unexpected '}'; "
+              "expected string literal");
+        CHECK(error_of("") ==
+              "1:1: invalid JSON: syntax error while parsing value - unexpected end of input; "
+              "expected '[', '{', or a literal");
+        CHECK(error_of("{\"server\": {\"port\": 80 80}}") ==
+              "1:25: invalid JSON: syntax error while parsing object - unexpected number "
+              "literal; expected '}'");
+    }
+
+    TEST_CASE("a key given twice is an error") {
+        CHECK(error_of(R"({"server": {"port": 80, "port": 81}})") == "/server/port: appears twice");
+        CHECK(error_of(with_channels(twilio_channel + R"(, {"name": "a", "name": "b"})")) ==
+              "/channels/1/name: appears twice");
+        CHECK(error_of(R"({"dialogs": {"paths": [[], {"x": 1, "x": 2}]}})") ==
+              "/dialogs/paths/1/x: appears twice");
+    }
+
+    TEST_CASE("unknown keys are errors, with a suggestion when one is close") {
+        CHECK(error_of(R"({"sever": {}})") == R"(/sever: unknown key (did you mean "server"?))");
+        CHECK(error_of(R"({"server": {"prot": 1}})") ==
+              R"(/server/prot: unknown key (did you mean "port"?))");
+        CHECK(error_of(R"({"database": "x.db"})") ==
+              "/database: unknown key (expected server, admin, storage, dialogs, channels, "
+              "logging)");
+        CHECK(error_of(R"({"storage": {"path": "x.db"}})") ==
+              "/storage/path: unknown key (expected database_path, synchronous, "
+              "busy_timeout_ms, batch_max_messages, batch_max_wait_ms)");
+        CHECK(
+            error_of(with_channels(R"({"name": "sms", "type": "twilio", "auth_tokn_env": "X"})")) ==
+            R"(/channels/0/auth_tokn_env: unknown key (did you mean "auth_token_env"?))");
+        CHECK(error_of(R"({"a/b~c": 1})") ==
+              "/a~1b~0c: unknown key (expected server, admin, storage, dialogs, channels, "
+              "logging)");
+    }
+
+    TEST_CASE("keys of another gateway type are errors") {
+        CHECK(error_of(
+                  with_channels(R"({"name": "sms", "type": "twilio", "app_secret_env": "X"})")) ==
+              "/channels/0/app_secret_env: not used by twilio channels");
+        CHECK(error_of(
+                  with_channels(R"({"name": "g", "type": "generic_json", "interactive": true})")) ==
+              "/channels/0/interactive: not used by generic_json channels");
+    }
+
+    TEST_CASE("wrong types and values name the key and what is expected") {
+        CHECK(error_of("[]") == "the config must be a JSON object");
+        CHECK(error_of(R"({"server": 8080})") == "/server: must be an object");
+        CHECK(error_of(R"({"server": {"port": 0}})") ==
+              "/server/port: must be a whole number between 1 and 65535");
+        CHECK(error_of(R"({"server": {"port": 65536}})") ==
+              "/server/port: must be a whole number between 1 and 65535");
+        CHECK(error_of(R"({"server": {"port": "8080"}})") ==
+              "/server/port: must be a whole number between 1 and 65535");
+        CHECK(error_of(R"({"server": {"port": 80.5}})") ==
+              "/server/port: must be a whole number between 1 and 65535");
+        CHECK(error_of(R"({"server": {"io_threads": -1}})") ==
+              "/server/io_threads: must be a whole number between 1 and 64");
+        CHECK(error_of(R"({"server": {"body_limit_bytes": 99999999999999999999}})") ==
+              "/server/body_limit_bytes: must be a whole number between 1024 and 16777216");
+        CHECK(error_of(R"({"server": {"listen_address": "localhost"}})") ==
+              "/server/listen_address: must be an IP address such as 127.0.0.1, 0.0.0.0 or ::, "
+              "not a host name");
+        CHECK(error_of(R"({"server": {"listen_address": 127}})") ==
+              "/server/listen_address: must be a string");
+        CHECK(error_of(R"({"server": {"public_base_url": "sapa.example.id"}})") ==
+              "/server/public_base_url: must be an address such as https://sapa.example.id "
+              "(http:// or https://, no query or fragment)");
+        CHECK(error_of(R"({"admin": {"token_env": "s3cr3t-t0ken!"}})") ==
+              "/admin/token_env: must be the name of an environment variable (letters, digits "
+              "and _, not starting with a digit), not the secret itself");
+        CHECK(error_of(R"({"storage": {"synchronous": "OFF"}})") ==
+              R"(/storage/synchronous: unknown synchronous mode "OFF" (expected FULL, NORMAL))");
+        CHECK(error_of(R"({"storage": {"synchronous": 1}})") ==
+              "/storage/synchronous: must be a string: one of FULL, NORMAL");
+        CHECK(error_of(R"({"storage": {"database_path": ""}})") ==
+              "/storage/database_path: must not be empty");
+        CHECK(error_of(R"({"dialogs": {"paths": []}})") ==
+              "/dialogs/paths: must be a list of one or more files or folders");
+        CHECK(error_of(R"({"dialogs": {"paths": ["a", 2]}})") ==
+              "/dialogs/paths/1: must be a string");
+        CHECK(error_of(R"({"dialogs": {"session_timeout_minutes": 0}})") ==
+              "/dialogs/session_timeout_minutes: must be a whole number between 1 and 10080");
+        CHECK(error_of(R"({"logging": {"level": "verbose"}})") ==
+              R"(/logging/level: unknown log level "verbose" (expected debug, info, warn, error))");
+        CHECK(error_of(R"({"channels": {}})") == "/channels: must be a list");
+        CHECK(error_of(R"({"channels": ["sms"]})") == "/channels/0: must be an object");
+    }
+
+    TEST_CASE("channel errors") {
+        CHECK(error_of(with_channels(R"({"name": "sms", "type": "twillio"})")) ==
+              "/channels/0/type: unknown gateway type \"twillio\" (expected twilio, "
+              "whatsapp_cloud, generic_json)");
+        CHECK(error_of(with_channels(R"({"name": "sms"})")) == "/channels/0/type: required");
+        CHECK(error_of(with_channels(R"({"type": "twilio"})")) == "/channels/0/name: required");
+        CHECK(error_of(with_channels(R"({"name": "SMS 1", "type": "twilio"})")) ==
+              "/channels/0/name: must be 1 to 32 lowercase letters, digits, '-' or '_'");
+        CHECK(error_of(with_channels(R"({"name": "sms", "type": "twilio"})")) ==
+              "/channels/0/script: required");
+        CHECK(error_of(with_channels(
+                  R"({"name": "sms", "type": "twilio", "script": "lumajang.json"})")) ==
+              "/channels/0/script: must be a dialog script id (letters, digits, '-' and '_')");
+        CHECK(
+            error_of(with_channels(R"({"name": "sms", "type": "twilio", "script": "lumajang"})")) ==
+            "/channels/0/number: required for twilio channels (the Twilio number)");
+        CHECK(error_of(with_channels(R"({"name": "sms", "type": "twilio", "script": "lumajang",
+                                         "number": "081234567890"})")) ==
+              "/channels/0/number: must be \"+\" and 7 to 15 digits (\"whatsapp:+...\" for "
+              "WhatsApp), or a short code of 3 to 8 digits");
+        CHECK(error_of(with_channels(R"({"name": "sms", "type": "twilio", "script": "lumajang",
+                                         "number": "+14155550100"})")) ==
+              "/channels/0/auth_token_env: required for twilio channels (the name of the "
+              "environment variable holding the Twilio auth token)");
+        CHECK(error_of(with_channels(R"({"name": "sms", "type": "twilio", "script": "lumajang",
+                                         "number": "+14155550100", "auth_token_env": "X",
+                                         "account_sid": "AC123"})")) ==
+              "/channels/0/account_sid: must be \"AC\" followed by 32 hexadecimal digits");
+        CHECK(error_of(with_channels(R"({"name": "wa", "type": "whatsapp_cloud",
+                                         "script": "lumajang"})")) ==
+              "/channels/0/phone_number_id: required for whatsapp_cloud channels (the phone "
+              "number id from the Meta app dashboard)");
+        CHECK(error_of(with_channels(R"({"name": "wa", "type": "whatsapp_cloud",
+                                         "script": "lumajang", "phone_number_id": "12-34"})")) ==
+              "/channels/0/phone_number_id: must be the digits of the phone number id");
+        CHECK(error_of(with_channels(R"({"name": "wa", "type": "whatsapp_cloud",
+                                         "script": "lumajang", "phone_number_id": "1234"})")) ==
+              "/channels/0/app_secret_env: required for whatsapp_cloud channels (the name of the "
+              "environment variable holding the Meta app secret)");
+        CHECK(error_of(with_channels(R"({"name": "g", "type": "generic_json",
+                                         "script": "lumajang"})")) ==
+              "/channels/0/secret_env: required for generic_json channels (the name of the "
+              "environment variable holding the shared secret)");
+        CHECK(error_of(with_channels(R"({"name": "g", "type": "generic_json",
+                                         "script": "lumajang", "secret_env": "G",
+                                         "send_rate_per_second": 0})")) ==
+              "/channels/0/send_rate_per_second: must be a number between 0.1 and 1000");
+        CHECK(error_of(with_channels(R"({"name": "wa", "type": "whatsapp_cloud",
+                    "script": "l", "phone_number_id": "1", "app_secret_env": "A",
+                    "verify_token_env": "V", "access_token_env": "T", "interactive": "yes"})")) ==
+              "/channels/0/interactive: must be true or false");
+        CHECK(error_of(with_channels(R"({"name": "wa", "type": "whatsapp_cloud",
+                    "script": "l", "phone_number_id": "1", "app_secret_env": "A",
+                    "verify_token_env": "V", "access_token_env": "T",
+                    "api_base_url": "graph.facebook.com"})")) ==
+              "/channels/0/api_base_url: must be an address such as "
+              "https://graph.facebook.com/v21.0 (http:// or https://, no query or fragment)");
+    }
+
+    TEST_CASE("twilio numbers: SMS, WhatsApp and short codes") {
+        for (const char* number : {"+6281234567890", "whatsapp:+14155238886", "384387"}) {
+            auto text = with_channels(R"({"name": "t", "type": "twilio", "script": "s",
+                "auth_token_env": "X", "number": ")" +
+                                      std::string(number) + "\"}");
+            CHECK(parse_config(text, base).channels.at(0).number == number);
+        }
+    }
+
+    TEST_CASE("channel names, Twilio numbers and phone number ids are unique") {
+        CHECK(error_of(
+                  with_channels(twilio_channel + ", " + cloud_channel + ", " + twilio_channel)) ==
+              R"(/channels/2/name: "sms" is already the name of /channels/0)");
+        auto second_sms = R"({"name": "sms2", "type": "twilio", "script": "lumajang",
+                              "number": "+14155550100", "auth_token_env": "TWILIO_AUTH_TOKEN"})";
+        CHECK(error_of(with_channels(twilio_channel + ", " + second_sms)) ==
+              R"(/channels/1/number: "+14155550100" is already the number of /channels/0)");
+        auto second_wa = R"({"name": "wa2", "type": "whatsapp_cloud", "script": "lumajang",
+            "phone_number_id": "1234567890", "app_secret_env": "A",
+            "verify_token_env": "V", "access_token_env": "T"})";
+        CHECK(error_of(with_channels(cloud_channel + ", " + second_wa)) ==
+              "/channels/1/phone_number_id: \"1234567890\" is already the phone_number_id of "
+              "/channels/0");
+    }
+
+    TEST_CASE("load_config puts the file name in front of the message") {
+        temp_file syntax("{\n  \"server\": {\"port\": 8080,}\n}");
+        auto syntax_message = syntax.path.string() +
+                              ":2:27: invalid JSON: syntax error while parsing object key - "
+                              "unexpected '}'; expected string literal";
+        CHECK_THROWS_WITH_AS(load_config(syntax.path), syntax_message.c_str(), config_error);
+        temp_file key(R"({"server": {"port": 0}})");
+        auto key_message =
+            key.path.string() + ": /server/port: must be a whole number between 1 and 65535";
+        CHECK_THROWS_WITH_AS(load_config(key.path), key_message.c_str(), config_error);
+        auto missing = fs::temp_directory_path() / "sapa-config-test-missing.json";
+        auto missing_message = missing.string() + ": cannot read the config file (no such file)";
+        CHECK_THROWS_WITH_AS(load_config(missing), missing_message.c_str(), config_error);
+    }
+
+    TEST_CASE("load_config resolves paths against the config file's folder") {
+        temp_file file(R"({"storage": {"database_path": "db/sapa.db"}})");
+        auto c = load_config(file.path);
+        CHECK(c.storage.database_path == file.path.parent_path() / "db/sapa.db");
+        CHECK(c.dialogs.paths.at(0) == (file.path.parent_path() / "../dialogs").lexically_normal());
+    }
+
+    TEST_CASE("config/sapa.json loads: the Lumajang channels") {
+        auto c = load_config(source_dir / "config/sapa.json");
+        CHECK(c.server.listen_address == "127.0.0.1");
+        CHECK(c.server.port == 8080);
+        CHECK(c.storage.database_path == (source_dir / "var/sapa.db").lexically_normal());
+        CHECK(c.dialogs.paths ==
+              std::vector<fs::path>{(source_dir / "dialogs").lexically_normal()});
+        REQUIRE(c.channels.size() == 4);
+        CHECK(c.channels[0].name == "sms");
+        CHECK(c.channels[0].type == gateway_type::twilio);
+        CHECK(c.channels[1].name == "wa-twilio");
+        CHECK(c.channels[1].type == gateway_type::twilio);
+        CHECK(c.channels[1].number.starts_with("whatsapp:+"));
+        CHECK(c.channels[2].name == "wa");
+        CHECK(c.channels[2].type == gateway_type::whatsapp_cloud);
+        CHECK(c.channels[2].interactive);
+        CHECK(c.channels[3].name == "generic");
+        CHECK(c.channels[3].type == gateway_type::generic_json);
+        for (const auto& channel : c.channels)
+            CHECK(channel.script == "lumajang");
+    }
+
+    TEST_CASE("docker/sapa.json loads: listens on all addresses, data on the volume") {
+        auto c = load_config(source_dir / "docker/sapa.json");
+        CHECK(c.server.listen_address == "0.0.0.0");
+        CHECK(c.server.port == 8080);
+        CHECK(c.storage.database_path == "/var/lib/sapa/sapa.db");
+        CHECK(c.dialogs.paths == std::vector<fs::path>{"/usr/share/sapa/dialogs"});
+        auto local = load_config(source_dir / "config/sapa.json");
+        REQUIRE(c.channels.size() == local.channels.size());
+        for (std::size_t i = 0; i < c.channels.size(); ++i)
+            CHECK(c.channels[i].name == local.channels[i].name);
+    }
+
+    TEST_CASE("secret() reads the environment; unset and empty are both missing") {
+        ::setenv("SAPA_TEST_SECRET", "hunter2", 1);
+        CHECK(secret("SAPA_TEST_SECRET") == "hunter2");
+        ::setenv("SAPA_TEST_SECRET", "", 1);
+        CHECK_FALSE(secret("SAPA_TEST_SECRET"));
+        ::unsetenv("SAPA_TEST_SECRET");
+        CHECK_FALSE(secret("SAPA_TEST_SECRET"));
+    }
+
+    TEST_CASE("missing_secrets lists each unset secret of each channel") {
+        auto c = parse_config(R"({"channels": [
+            {"name": "sms", "type": "twilio", "script": "s", "number": "+14155550100",
+             "auth_token_env": "SAPA_TEST_TWILIO"},
+            {"name": "wa", "type": "whatsapp_cloud", "script": "s", "phone_number_id": "1",
+             "app_secret_env": "SAPA_TEST_APP", "verify_token_env": "SAPA_TEST_VERIFY",
+             "access_token_env": "SAPA_TEST_ACCESS"},
+            {"name": "g", "type": "generic_json", "script": "s", "secret_env": "SAPA_TEST_G"}]})",
+                              base);
+        ::setenv("SAPA_TEST_TWILIO", "x", 1);
+        ::setenv("SAPA_TEST_VERIFY", "x", 1);
+        ::unsetenv("SAPA_TEST_APP");
+        ::unsetenv("SAPA_TEST_ACCESS");
+        ::unsetenv("SAPA_TEST_G");
+        CHECK(missing_secrets(c) ==
+              std::vector<std::string>{
+                  R"(channel "wa": SAPA_TEST_APP is not set (app_secret_env))",
+                  R"(channel "wa": SAPA_TEST_ACCESS is not set (access_token_env))",
+                  R"(channel "g": SAPA_TEST_G is not set (secret_env))",
+              });
+        ::unsetenv("SAPA_TEST_TWILIO");
+        ::unsetenv("SAPA_TEST_VERIFY");
+    }
+}
