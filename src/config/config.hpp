@@ -130,6 +130,7 @@ struct channel_config {
     bool interactive = false;
 };
 
+// Keep this order: `sapa serve` converts it to the server log level by value.
 enum class log_level { debug, info, warn, error };
 
 struct logging_config {

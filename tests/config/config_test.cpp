@@ -82,7 +82,7 @@ TEST_SUITE("config") {
 
     TEST_CASE("designated initializers build a config in code") {
         service_config c{
-            .server = {.listen_address = "0.0.0.0", .port = 0 + 9090},
+            .server = {.listen_address = "0.0.0.0", .port = 9090},
             .storage = {.database_path = ":memory:", .synchronous = sync_mode::normal},
             .channels = {{.name = "sms",
                           .type = gateway_type::twilio,
