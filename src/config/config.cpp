@@ -403,7 +403,7 @@ std::vector<std::string_view> type_keys(gateway_type type) {
                     "api_base_url",
                     "interactive"};
         case gateway_type::generic_json:
-            return {"secret_env"};
+            return {"secret_env", "api_base_url"};
     }
     return {};
 }
@@ -518,7 +518,18 @@ channel_config read_channel(const node& n) {
     }
 
     c.api_base_url = std::string(default_api_base_url(c.type));
-    if (auto v = r.find("api_base_url")) c.api_base_url = read_base_url(*v, c.api_base_url);
+    if (auto v = r.find("api_base_url")) {
+        if (c.type != gateway_type::generic_json) {
+            c.api_base_url = read_base_url(*v, c.api_base_url);
+        } else if (c.api_base_url = read_string(*v); !c.api_base_url.empty()) {
+            // A full send URL of the bridge: kept exactly, query string included.
+            auto lower = lowercase(c.api_base_url);
+            if (!lower.starts_with("https://") && !lower.starts_with("http://"))
+                fail(v->pointer,
+                     "must be empty or the URL outbound messages are sent to, such as "
+                     "https://bridge.example.id/send");
+        }
+    }
     if (auto v = r.find("send_rate_per_second"))
         c.send_rate_per_second = read_number(*v, 0.1, 1000, "0.1 and 1000");
     return c;
@@ -648,7 +659,7 @@ std::vector<std::string> missing_secrets(const service_config& config) {
 std::string_view default_api_base_url(gateway_type type) {
     switch (type) {
         case gateway_type::twilio:
-            return "https://api.twilio.com/2010-04-01";
+            return "https://api.twilio.com";
         case gateway_type::whatsapp_cloud:
             return "https://graph.facebook.com/v21.0";
         case gateway_type::generic_json:

@@ -51,8 +51,8 @@ struct server_config {
 
 // Staff-only HTTP endpoints.
 struct admin_config {
-    // Environment variable holding the bearer token for the admin endpoints. When the
-    // variable is unset, the admin endpoints are off.
+    // Environment variable holding the bearer token for the admin endpoints (not built
+    // yet). When the variable is unset, the admin endpoints are to stay off.
     std::string token_env = "SAPA_ADMIN_TOKEN";
 };
 
@@ -118,8 +118,10 @@ struct channel_config {
     std::string secret_env{};        // generic_json, required: shared secret
 
     // twilio and whatsapp_cloud: base URL of the gateway's send API, without a trailing
-    // slash. Left out of the file, the loader fills in `default_api_base_url(type)`, the
+    // slash; left out of the file, the loader fills in `default_api_base_url(type)`, the
     // public API. Point it at a local fake in tests.
+    // generic_json: optional URL that outbound messages are POSTed to (signed like the
+    // webhooks); empty: replies travel only in the webhook responses.
     std::string api_base_url{};
     // Outbound messages per second this channel may send, 0.1..1000.
     double send_rate_per_second = 1.0;
@@ -128,6 +130,7 @@ struct channel_config {
     bool interactive = false;
 };
 
+// Keep this order: `sapa serve` converts it to the server log level by value.
 enum class log_level { debug, info, warn, error };
 
 struct logging_config {
@@ -168,11 +171,12 @@ std::optional<std::string> secret(const std::string& env_name);
 
 // One line per secret that a channel needs and whose environment variable is unset or
 // empty, such as `channel "sms": TWILIO_AUTH_TOKEN is not set (auth_token_env)`.
-// `sapa serve` refuses to start while this is not empty.
+// (`sapa serve` starts anyway and keeps such a channel off, with a warning.)
 std::vector<std::string> missing_secrets(const service_config& config);
 
-// "https://api.twilio.com/2010-04-01" (twilio), "https://graph.facebook.com/v21.0"
-// (whatsapp_cloud), "" (generic_json: no send API to configure).
+// "https://api.twilio.com" (twilio; the adapter adds "/2010-04-01/Accounts/..."),
+// "https://graph.facebook.com/v21.0" (whatsapp_cloud; the version is part of it), or ""
+// (generic_json: no send URL, replies inline).
 std::string_view default_api_base_url(gateway_type type);
 
 std::string_view to_string(gateway_type type);

@@ -82,7 +82,7 @@ TEST_SUITE("config") {
 
     TEST_CASE("designated initializers build a config in code") {
         service_config c{
-            .server = {.listen_address = "0.0.0.0", .port = 0 + 9090},
+            .server = {.listen_address = "0.0.0.0", .port = 9090},
             .storage = {.database_path = ":memory:", .synchronous = sync_mode::normal},
             .channels = {{.name = "sms",
                           .type = gateway_type::twilio,
@@ -180,12 +180,12 @@ TEST_SUITE("config") {
     }
 
     TEST_CASE("the default API base URLs") {
-        CHECK(default_api_base_url(gateway_type::twilio) == "https://api.twilio.com/2010-04-01");
+        CHECK(default_api_base_url(gateway_type::twilio) == "https://api.twilio.com");
         CHECK(default_api_base_url(gateway_type::whatsapp_cloud) ==
               "https://graph.facebook.com/v21.0");
         CHECK(default_api_base_url(gateway_type::generic_json).empty());
         auto c = parse_config(with_channels(twilio_channel), base);
-        CHECK(c.channels.at(0).api_base_url == "https://api.twilio.com/2010-04-01");
+        CHECK(c.channels.at(0).api_base_url == "https://api.twilio.com");
     }
 
     TEST_CASE("names of the enums") {
@@ -346,6 +346,18 @@ TEST_SUITE("config") {
                     "api_base_url": "graph.facebook.com"})")) ==
               "/channels/0/api_base_url: must be an address such as "
               "https://graph.facebook.com/v21.0 (http:// or https://, no query or fragment)");
+        CHECK(error_of(with_channels(R"({"name": "g", "type": "generic_json", "script": "l",
+                    "secret_env": "G", "api_base_url": "bridge.example.id/send"})")) ==
+              "/channels/0/api_base_url: must be empty or the URL outbound messages are sent to, "
+              "such as https://bridge.example.id/send");
+    }
+
+    TEST_CASE("a generic_json send URL is kept exactly") {
+        auto c = parse_config(with_channels(R"({"name": "g", "type": "generic_json",
+            "script": "l", "secret_env": "G",
+            "api_base_url": "https://bridge.example.id/send/?box=2"})"),
+                              base);
+        CHECK(c.channels.at(0).api_base_url == "https://bridge.example.id/send/?box=2");
     }
 
     TEST_CASE("twilio numbers: SMS, WhatsApp and short codes") {
