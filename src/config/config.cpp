@@ -661,7 +661,7 @@ std::string_view default_api_base_url(gateway_type type) {
         case gateway_type::twilio:
             return "https://api.twilio.com";
         case gateway_type::whatsapp_cloud:
-            return "https://graph.facebook.com/v21.0";
+            return "https://graph.facebook.com/v25.0";
         case gateway_type::generic_json:
             return "";
     }

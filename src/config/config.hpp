@@ -175,7 +175,7 @@ std::optional<std::string> secret(const std::string& env_name);
 std::vector<std::string> missing_secrets(const service_config& config);
 
 // "https://api.twilio.com" (twilio; the adapter adds "/2010-04-01/Accounts/..."),
-// "https://graph.facebook.com/v21.0" (whatsapp_cloud; the version is part of it), or ""
+// "https://graph.facebook.com/v25.0" (whatsapp_cloud; the version is part of it), or ""
 // (generic_json: no send URL, replies inline).
 std::string_view default_api_base_url(gateway_type type);
 
