@@ -25,8 +25,8 @@ class catalog {
 };
 
 struct catalog_load_result {
-    std::shared_ptr<const catalog> catalog;  // null when any script has an error
-    std::vector<problem> problems;           // loader and checker problems of every file
+    std::shared_ptr<const dialog::catalog> scripts;  // null when any script has an error
+    std::vector<problem> problems;                   // loader and checker problems of every file
 };
 
 // Loads and checks every *.json in `paths` (files or folders). Scripts with errors are
