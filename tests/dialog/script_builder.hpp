@@ -11,13 +11,21 @@
 
 namespace sapa::dialog::testing {
 
-// A two-language script whose `nodes` object is `nodes` and whose start is `start`; `extra`
-// is spliced in as further top-level keys (",\"lists\": {...}").
+// A script whose `nodes` object is `nodes` and whose start is `start`; `extra` is spliced in
+// as further top-level keys (",\"lists\": {...}"). Two languages unless told otherwise.
 inline std::string script_json(const std::string& nodes,
                                const std::string& start = "a",
-                               const std::string& extra = "") {
-    return R"({"id": "t", "version": 1, "languages": ["id", "en"], "start": ")" + start +
+                               const std::string& extra = "",
+                               const std::string& languages = R"("id", "en")") {
+    return R"({"id": "t", "version": 1, "languages": [)" + languages + R"(], "start": ")" + start +
            R"(", "nodes": {)" + nodes + "}" + extra + "}";
+}
+
+// The same in Indonesian only, for tests that are not about translations.
+inline std::string id_script_json(const std::string& nodes,
+                                  const std::string& start = "a",
+                                  const std::string& extra = "") {
+    return script_json(nodes, start, extra, R"("id")");
 }
 
 inline std::vector<std::string> lines(const std::vector<problem>& problems) {

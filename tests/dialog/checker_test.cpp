@@ -1,0 +1,215 @@
+#include "dialog/checker.hpp"
+
+#include "script_builder.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace sapa::dialog;
+using sapa::dialog::testing::id_script_json;
+using sapa::dialog::testing::lines;
+using sapa::dialog::testing::script_json;
+using strings = std::vector<std::string>;
+
+namespace {
+
+strings check_lines(const std::string& json, const catalog* others = nullptr) {
+    auto r = load_script(json, "t.json");
+    REQUIRE(lines(r.problems) == strings{});
+    REQUIRE(r.script);
+    return lines(check_script(*r.script, "t.json", others));
+}
+
+// Only the problems of one severity, to keep each test about one kind of finding.
+strings only(char severity, const strings& all) {
+    strings out;
+    for (const auto& l : all)
+        if (l.front() == severity) out.push_back(l);
+    return out;
+}
+
+const char* const ends = R"("actions": [{"type": "end"}])";
+
+}  // namespace
+
+TEST_CASE("the shipped example scripts check clean together") {
+    auto r = load_catalog({SAPA_SOURCE_DIR "/dialogs"});
+    CHECK(lines(r.problems) == strings{});
+    REQUIRE(r.scripts);
+    CHECK(r.scripts->find("example"));
+    CHECK(r.scripts->find("example_info"));
+}
+
+TEST_CASE("a reference to an unknown node suggests the closest node id") {
+    auto json = script_json(
+        std::string(R"("ask_age": {"say": "Umur?", "ask": {"type": "number", "save": "umur"},
+                              "next": "ask_agee"},
+                              "selesai": {"say": "Terima kasih", )") +
+            ends + "}",
+        "ask_age");
+    CHECK(only('E', check_lines(json)) ==
+          strings{"E /nodes/ask_age/next: unknown node \"ask_agee\" (did you mean \"ask_age\"?)"});
+}
+
+TEST_CASE("every key that names a node is checked") {
+    auto json = script_json(
+        std::string(R"("a": {"say": {"id": "Ya?", "en": "Yes?"},
+                             "ask": {"type": "yes_no", "yes": "x1", "no": "b", "on_fail": "x2"}},
+                       "b": {"say": {"id": "Pilih", "en": "Choose"},
+                             "ask": {"type": "menu", "options": [{"label": {"id": "A", "en": "A"}, "goto": "x3"}]},
+                             "branch": [{"if": "input == 1", "goto": "x4"}], "next": "zzz"})"),
+        "menuu",
+        R"(, "help_node": "bantuan", "keywords": [{"words": ["DAFTAR"], "goto": "daftr"}])");
+    CHECK(only('E', check_lines(json)) ==
+          strings{"E /start: unknown node \"menuu\"",
+                  "E /help_node: unknown node \"bantuan\"",
+                  "E /keywords/0/goto: unknown node \"daftr\"",
+                  "E /nodes/a/ask/yes: unknown node \"x1\"",
+                  "E /nodes/a/ask/on_fail: unknown node \"x2\"",
+                  "E /nodes/b/ask/options/0/goto: unknown node \"x3\"",
+                  "E /nodes/b/branch/0/goto: unknown node \"x4\"",
+                  "E /nodes/b/next: unknown node \"zzz\""});
+}
+
+TEST_CASE("unknown lists, settings and subflow scripts are errors") {
+    auto json = id_script_json(std::string(R"("a": {"say": "Telepon {{settings.telpon}}",
+                             "ask": {"type": "list", "list": "kecamatn", "save": "kec"},
+                             "branch": [{"if": "kec == settings.kota", "goto": "b"}], "next": "b"},
+                       "b": {"subflow": "infoo", "next": "c"},
+                       "c": {"say": "Selesai", "actions": [{"type": "register", "course": "x",
+                             "capacity": "settings.kursi"}, {"type": "end"}]})"),
+                               "a",
+                               R"(, "settings": {"telepon": "0334"},
+             "lists": {"kecamatan": ["Tempursari"]})");
+    auto info = load_script(R"({"id": "info", "version": 1, "languages": ["id"], "start": "i",
+                               "nodes": {"i": {"say": "Info", "actions": [{"type": "end"}]}}})",
+                            "info.json");
+    catalog others({*info.script});
+    CHECK(only('E', check_lines(json, &others)) ==
+          strings{"E /nodes/a/ask/list: unknown list \"kecamatn\" (did you mean \"kecamatan\"?)",
+                  "E /nodes/b/subflow: unknown script \"infoo\" (did you mean \"info\"?)",
+                  "E /nodes/c/actions/0/capacity: unknown setting \"kursi\"",
+                  "E /nodes/a/say: unknown setting \"telpon\" (did you mean \"telepon\"?)",
+                  "E /nodes/a/branch/0/if: unknown setting \"kota\""});
+    // Without a catalog, subflows cannot be resolved and are not reported.
+    CHECK(only('E', check_lines(json)).size() == 4);
+}
+
+TEST_CASE("a variable must be set on some path before a node uses it") {
+    auto json = id_script_json(std::string(R"(
+        "a": {"say": "Halo {{nama}}", "next": "b"},
+        "b": {"say": "Nama?", "ask": {"type": "text", "save": "nama"},
+              "branch": [{"if": "nama == \"Budi\"", "goto": "c"}], "next": "c"},
+        "c": {"say": "Hai {{nama}}, lahir {{tgl}}? {{namaa}} {{registration.code}}",
+              "ask": {"type": "date", "save": "tgl", "age": "umur"}, "next": "d"},
+        "d": {"actions": [{"type": "set", "name": "salam", "value": "Hai {{nama}}"},
+                          {"type": "register", "course": "k", "fields": ["nama", "umur", "hp"]},
+                          {"type": "end"}],
+              "say": "{{salam}} {{umur}} {{registration.code}} {{registration.kode}} {{contact.nama}} {{input}}"})"));
+    CHECK(only('E', check_lines(json)) ==
+          strings{"E /nodes/a/say: variable \"nama\" is used before any node sets it",
+                  "E /nodes/c/say: variable \"tgl\" is used before any node sets it",
+                  "E /nodes/c/say: variable \"namaa\" is used but no node sets it (did you mean "
+                  "\"nama\"?)",
+                  "E /nodes/c/say: variable \"registration.code\" is used before any node sets it",
+                  "E /nodes/d/actions/1/fields/2: variable \"hp\" is used but no node sets it",
+                  "E /nodes/d/say: unknown variable \"registration.kode\" (registration variables "
+                  "are: registration.code, registration.status, registration.position, "
+                  "registration.course)"});
+}
+
+TEST_CASE("a keyword can be the first message, so its target starts with nothing set") {
+    auto json = id_script_json(std::string(R"(
+        "a": {"say": "Nama?", "ask": {"type": "text", "save": "nama"}, "next": "c"},
+        "b": {"say": "Terima kasih {{nama}}", "next": "c"},
+        "c": {"say": "Sampai jumpa", )") +
+                                   ends + "}",
+                               "a",
+                               R"(, "keywords": [{"words": ["OK"], "goto": "b"}])");
+    CHECK(only('E', check_lines(json)) ==
+          strings{"E /nodes/b/say: variable \"nama\" is used before any node sets it"});
+}
+
+TEST_CASE("unreachable nodes and dead ends are warnings") {
+    auto json = id_script_json(R"(
+        "a": {"say": "Halo", "ask": {"type": "menu", "options": [{"label": "Satu", "goto": "b"}, {"label": "Dua"}]}},
+        "b": {"say": "B", "branch": [{"if": "input == 1", "goto": "c"}]},
+        "c": {"say": "C"},
+        "lost": {"say": "L", "next": "a"})",
+                               "a",
+                               "");
+    CHECK(check_lines(json) ==
+          strings{"W /nodes/lost: node \"lost\" can never be reached: no node, keyword, "
+                  "\"start\" or \"help_node\" leads to it",
+                  "W /nodes/a: after some answers the conversation ends here (add a \"next\", or "
+                  "an \"end\" action if that is intended)",
+                  "W /nodes/b: when no branch matches, the conversation ends here (add a "
+                  "\"next\", a branch without \"if\", or an \"end\" action)",
+                  "W /nodes/c: the conversation ends here: the node has no \"ask\", \"next\", "
+                  "\"branch\" or \"subflow\" (add an \"end\" action if that is intended)"});
+}
+
+TEST_CASE("a text without one of the script's languages is a warning") {
+    auto json = script_json(std::string(R"("a": {"say": "Halo",
+        "ask": {"type": "menu", "options": [{"label": {"id": "Ya", "en": "Yes"}, "goto": "a"}],
+                "hint": {"id": "Balas 1"}}})"));
+    CHECK(check_lines(json) ==
+          strings{"W /nodes/a/say: no \"en\" text (contacts using \"en\" get the \"id\" text)",
+                  "W /nodes/a/ask/hint: no \"en\" text (contacts using \"en\" get the \"id\" "
+                  "text)"});
+}
+
+TEST_CASE("unset settings are named, one warning each") {
+    auto json =
+        id_script_json(std::string(R"("a": {"say": "Telepon {{settings.telepon}}", )") + ends + "}",
+                       "a",
+                       R"(, "settings": {
+           "telepon": {"value": null, "unset_text": "tanya petugas"},
+           "alamat": {"value": null}, "kursi": 20})");
+    CHECK(check_lines(json) ==
+          strings{"W /settings/alamat: setting \"alamat\" has no value yet and no unset_text: "
+                  "residents see nothing in its place",
+                  "W /settings/telepon: setting \"telepon\" has no value yet: residents see its "
+                  "unset_text until you fill it in"});
+}
+
+TEST_CASE("messages over the segment budget count variables at their longest") {
+    // 150 characters of text plus a name of up to 160: three parts in the worst case.
+    auto json = id_script_json(std::string(R"(
+        "a": {"say": "Nama?", "ask": {"type": "text", "save": "nama"}, "next": "b"},
+        "b": {"say": ")") + std::string(150, 'a') +
+                                   R"( {{nama}}", )" + ends + "}",
+                               "a",
+                               "");
+    CHECK(check_lines(json) ==
+          strings{"W /nodes/b/say: the \"id\" message needs 3 SMS parts (311 characters with "
+                  "every variable at its longest); segment_budget is 2"});
+
+    // The same text with a short name fits.
+    auto short_name = json;
+    short_name.replace(
+        short_name.find(R"("save": "nama"})"), 15, R"("save": "nama", "max_length": 20})");
+    CHECK(check_lines(short_name) == strings{});
+}
+
+TEST_CASE("menu option lines count towards the prompt's SMS parts") {
+    std::string options;
+    for (int i = 0; i < 8; ++i)
+        options += std::string(i ? "," : "") + R"({"label": ")" + std::string(36, 'o') +
+                   R"(", "goto": "a"})";
+    auto json = id_script_json(
+        R"("a": {"say": "Pilih:", "ask": {"type": "menu", "options": [)" + options + "]}}",
+        "a",
+        R"(, "segment_budget": 1)");
+    // "Pilih:" (6) + 8 lines of "\n1. " (4) + 36 = 326 characters.
+    CHECK(check_lines(json) ==
+          strings{"W /nodes/a/say: the \"id\" message needs 3 SMS parts (326 characters with "
+                  "every variable at its longest); segment_budget is 1"});
+}
+
+TEST_CASE("characters that force UCS-2 are named") {
+    auto json = id_script_json(
+        std::string(R"("a": {"say": "Terima kasih 🙏 – “sampai jumpa”", )") + ends + "}", "a", "");
+    CHECK(check_lines(json) ==
+          strings{"W /nodes/a/say: the \"id\" message is sent as UCS-2 (70 characters per SMS "
+                  "instead of 160) because of 🙏, –, “, ”; replace them with plain letters"});
+}
