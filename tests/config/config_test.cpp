@@ -168,7 +168,7 @@ TEST_SUITE("config") {
         CHECK(wa.app_secret_env == "A");
         CHECK(wa.verify_token_env == "V");
         CHECK(wa.access_token_env == "T");
-        CHECK(wa.api_base_url == "https://graph.facebook.com/v21.0");
+        CHECK(wa.api_base_url == "https://graph.facebook.com/v25.0");
         CHECK(wa.send_rate_per_second == 80);
         CHECK(wa.interactive);
         const auto& generic = c.channels[2];
@@ -182,7 +182,7 @@ TEST_SUITE("config") {
     TEST_CASE("the default API base URLs") {
         CHECK(default_api_base_url(gateway_type::twilio) == "https://api.twilio.com");
         CHECK(default_api_base_url(gateway_type::whatsapp_cloud) ==
-              "https://graph.facebook.com/v21.0");
+              "https://graph.facebook.com/v25.0");
         CHECK(default_api_base_url(gateway_type::generic_json).empty());
         auto c = parse_config(with_channels(twilio_channel), base);
         CHECK(c.channels.at(0).api_base_url == "https://api.twilio.com");
@@ -345,7 +345,7 @@ TEST_SUITE("config") {
                     "verify_token_env": "V", "access_token_env": "T",
                     "api_base_url": "graph.facebook.com"})")) ==
               "/channels/0/api_base_url: must be an address such as "
-              "https://graph.facebook.com/v21.0 (http:// or https://, no query or fragment)");
+              "https://graph.facebook.com/v25.0 (http:// or https://, no query or fragment)");
         CHECK(error_of(with_channels(R"({"name": "g", "type": "generic_json", "script": "l",
                     "secret_env": "G", "api_base_url": "bridge.example.id/send"})")) ==
               "/channels/0/api_base_url: must be empty or the URL outbound messages are sent to, "

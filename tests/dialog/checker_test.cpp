@@ -31,12 +31,17 @@ const char* const ends = R"("actions": [{"type": "end"}])";
 
 }  // namespace
 
-TEST_CASE("the shipped example scripts check clean together") {
+TEST_CASE("the shipped scripts have no errors; only settings staff must fill in warn") {
     auto r = load_catalog({SAPA_SOURCE_DIR "/dialogs"});
-    CHECK(lines(r.problems) == strings{});
+    CHECK(only('E', lines(r.problems)) == strings{});
+    for (const auto& warning : only('W', lines(r.problems))) {
+        CAPTURE(warning);
+        CHECK(warning.find("has no value yet") != std::string::npos);
+    }
     REQUIRE(r.scripts);
     CHECK(r.scripts->find("example"));
     CHECK(r.scripts->find("example_info"));
+    CHECK(r.scripts->find("lumajang"));
 }
 
 TEST_CASE("a reference to an unknown node suggests the closest node id") {
