@@ -1,1 +1,316 @@
-// placeholder: being written
+// The writer thread and group commit. Every change is a job on one queue; the writer takes
+// what is queued (up to max_batch, waiting at most max_batch_wait for more), runs the jobs in
+// order in one transaction with a savepoint each, commits, and only then reports each job's
+// result. One fsync covers the whole batch.
+
+#include "storage/sqlite_store.hpp"
+
+#include "storage/detail/sqlite_connection.hpp"
+
+#include <boost/system/system_error.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <future>
+#include <mutex>
+#include <thread>
+
+namespace sapa::storage {
+namespace {
+
+struct job {
+    // Runs inside the batch transaction, in its own savepoint. May throw: the savepoint is
+    // rolled back and only this job fails.
+    std::function<void(detail::connection&)> run;
+    // After the commit: error is null when the job's work is durable. `batch_failed`: the
+    // transaction itself failed (the job's own run may have succeeded).
+    std::function<void(std::exception_ptr error, bool batch_failed)> done;
+};
+
+boost::system::error_code error_for(std::exception_ptr error, bool batch_failed) {
+    if (batch_failed) return errc::write_failed;
+    try {
+        std::rethrow_exception(error);
+    } catch (const detail::turn_error&) {
+        return errc::turn_failed;
+    } catch (const boost::system::system_error& e) {
+        return e.code();
+    } catch (...) {
+        return errc::write_failed;
+    }
+}
+
+}  // namespace
+
+struct sqlite_store::impl {
+    impl(const std::string& path, sqlite_options o)
+        : options(std::move(o)), in_memory(path == ":memory:"), file(path) {}
+
+    sqlite_options options;
+    bool in_memory;
+    std::string file;
+
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::deque<job> queue;  // guarded by mutex
+    bool stopping = false;  // guarded by mutex
+    std::thread writer;
+
+    void enqueue(job j) {
+        {
+            std::unique_lock lock(mutex);
+            if (!stopping) {
+                queue.push_back(std::move(j));
+                if (queue.size() == 1 || queue.size() == options.max_batch) wake.notify_one();
+                return;
+            }
+        }
+        j.done(std::make_exception_ptr(boost::system::system_error(errc::shutting_down)), false);
+    }
+
+    // Runs `f(connection&)` as a job and waits for its commit; returns its result or throws.
+    template <class F>
+    auto call(F f) -> decltype(f(std::declval<detail::connection&>())) {
+        using result_type = decltype(f(std::declval<detail::connection&>()));
+        if (std::this_thread::get_id() == writer.get_id()) {
+            throw std::logic_error("sapa storage: a store callback called the store");
+        }
+        auto result = std::make_shared<std::optional<result_type>>();
+        // Shared: the waiting thread may wake and return while set_value is still running.
+        auto committed = std::make_shared<std::promise<void>>();
+        auto finished = committed->get_future();
+        enqueue({[f = std::move(f), result](detail::connection& c) { result->emplace(f(c)); },
+                 [committed](std::exception_ptr error, bool batch_failed) {
+                     if (!error) {
+                         committed->set_value();
+                     } else if (batch_failed) {
+                         committed->set_exception(std::make_exception_ptr(
+                             boost::system::system_error(errc::write_failed, describe(error))));
+                     } else {
+                         committed->set_exception(error);
+                     }
+                 }});
+        finished.get();
+        return std::move(**result);
+    }
+
+    static std::string describe(std::exception_ptr error) {
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            return e.what();
+        } catch (...) {
+            return "unknown exception";
+        }
+    }
+
+    void run_writer(detail::connection& c) {
+        std::vector<job> batch;
+        batch.reserve(options.max_batch);
+        for (;;) {
+            {
+                std::unique_lock lock(mutex);
+                wake.wait(lock, [this] { return !queue.empty() || stopping; });
+                if (queue.empty()) return;  // stopping, and everything is done
+                if (queue.size() < options.max_batch && options.max_batch_wait.count() > 0 &&
+                    !stopping) {
+                    wake.wait_for(lock, options.max_batch_wait, [this] {
+                        return queue.size() >= options.max_batch || stopping;
+                    });
+                }
+                while (!queue.empty() && batch.size() < options.max_batch) {
+                    batch.push_back(std::move(queue.front()));
+                    queue.pop_front();
+                }
+            }
+            run_batch(c, batch);
+            batch.clear();
+        }
+    }
+
+    static void run_batch(detail::connection& c, std::vector<job>& batch) {
+        std::vector<std::exception_ptr> errors(batch.size());
+        std::exception_ptr batch_error;
+        try {
+            c.prepared("BEGIN IMMEDIATE").exec();
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                c.prepared("SAVEPOINT job").exec();
+                try {
+                    batch[i].run(c);
+                } catch (...) {
+                    errors[i] = std::current_exception();
+                    // After some errors (I/O, disk full) SQLite has already rolled the whole
+                    // transaction back: then the batch fails.
+                    if (c.in_autocommit()) throw;
+                    c.reset_all();
+                    c.prepared("ROLLBACK TO job").exec();
+                }
+                c.reset_all();  // RELEASE refuses while a statement is in progress
+                c.prepared("RELEASE job").exec();
+            }
+            c.reset_all();
+            c.prepared("COMMIT").exec();
+        } catch (...) {
+            batch_error = std::current_exception();
+            c.reset_all();
+            if (!c.in_autocommit()) {
+                try {
+                    c.db().exec("ROLLBACK");
+                } catch (...) {  // nothing more to do: the batch is reported as failed
+                }
+            }
+        }
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            try {
+                batch[i].done(batch_error ? batch_error : errors[i], batch_error != nullptr);
+            } catch (...) {  // a callback must not stop the writer
+            }
+        }
+    }
+
+    void stop() {
+        {
+            std::unique_lock lock(mutex);
+            stopping = true;
+        }
+        wake.notify_one();
+        if (writer.joinable()) writer.join();
+    }
+};
+
+sqlite_store::sqlite_store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+sqlite_store::~sqlite_store() {
+    impl_->stop();
+}
+
+std::unique_ptr<sqlite_store> sqlite_store::open(const std::string& path, sqlite_options options) {
+    auto p = std::make_unique<impl>(path, std::move(options));
+    if (p->options.max_batch == 0) p->options.max_batch = 1;
+    // The connection is opened and migrated here, so open() reports a bad file, and then
+    // belongs to the writer thread alone.
+    auto c = std::make_unique<detail::connection>(path, p->options, false);
+    detail::migrate(*c);
+    if (p->options.release_leases_on_open) detail::release_leases(*c);
+    auto* raw = p.get();
+    p->writer = std::thread([raw, c = std::move(c)]() mutable {
+        raw->run_writer(*c);
+        c.reset();
+    });
+    return std::unique_ptr<sqlite_store>(new sqlite_store(std::move(p)));
+}
+
+void sqlite_store::submit(inbound_message message,
+                          turn_function turn,
+                          durable_callback on_durable) {
+    auto address = normalize_address(message.contact_address);
+    if (address.empty()) {
+        on_durable(boost::system::error_code(errc::invalid_address));
+        return;
+    }
+    auto outcome = std::make_shared<inbound_outcome>();
+    const auto& options = impl_->options;
+    impl_->enqueue({[outcome, &options, m = std::move(message), address, turn = std::move(turn)](
+                        detail::connection& c) {
+                        *outcome = detail::process_inbound(c, m, address, turn, options);
+                    },
+                    [outcome, on_durable = std::move(on_durable)](std::exception_ptr error,
+                                                                  bool batch_failed) {
+                        if (error) {
+                            on_durable(error_for(error, batch_failed));
+                        } else {
+                            on_durable(std::move(*outcome));
+                        }
+                    }});
+}
+
+inbound_outcome sqlite_store::process(inbound_message message, turn_function turn) {
+    auto address = normalize_address(message.contact_address);
+    if (address.empty()) throw boost::system::system_error(errc::invalid_address);
+    const auto& options = impl_->options;
+    try {
+        return impl_->call([&](detail::connection& c) {
+            return detail::process_inbound(c, message, address, turn, options);
+        });
+    } catch (const detail::turn_error& e) {
+        throw boost::system::system_error(errc::turn_failed, e.what());
+    }
+}
+
+std::optional<engine::contact_state> sqlite_store::load_contact(const std::string& address) {
+    auto normalized = normalize_address(address);
+    return impl_->call([&](detail::connection& c) { return detail::load_contact(c, normalized); });
+}
+
+std::vector<outbound_job> sqlite_store::claim_outbound(const std::string& channel,
+                                                       engine::unix_seconds now,
+                                                       int limit) {
+    auto lease = impl_->options.outbound_lease;
+    return impl_->call([&](detail::connection& c) {
+        return detail::claim_outbound(c, channel, now, limit, lease);
+    });
+}
+
+void sqlite_store::complete_outbound(std::int64_t id,
+                                     const std::string& provider_message_id,
+                                     engine::unix_seconds now) {
+    impl_->call([&](detail::connection& c) {
+        detail::complete_outbound(c, id, provider_message_id, now);
+        return true;
+    });
+}
+
+void sqlite_store::retry_outbound(std::int64_t id,
+                                  engine::unix_seconds next_attempt_at,
+                                  const std::string& reason) {
+    impl_->call([&](detail::connection& c) {
+        detail::retry_outbound(c, id, next_attempt_at, reason);
+        return true;
+    });
+}
+
+void sqlite_store::fail_outbound(std::int64_t id,
+                                 const std::string& raw_code,
+                                 const std::string& reason,
+                                 engine::unix_seconds now) {
+    impl_->call([&](detail::connection& c) {
+        detail::fail_outbound(c, id, raw_code, reason, now);
+        return true;
+    });
+}
+
+bool sqlite_store::update_delivery(const std::string& channel,
+                                   const std::string& provider_message_id,
+                                   delivery_status status,
+                                   const std::string& raw_code,
+                                   const std::string& reason,
+                                   engine::unix_seconds now) {
+    return impl_->call([&](detail::connection& c) {
+        return detail::update_delivery(
+            c, channel, provider_message_id, status, raw_code, reason, now);
+    });
+}
+
+export_summary sqlite_store::export_rows(export_kind kind,
+                                         const export_filter& filter,
+                                         row_sink& sink) {
+    if (impl_->in_memory) {
+        // A private in-memory database has one connection: export on the writer.
+        return impl_->call(
+            [&](detail::connection& c) { return detail::export_rows(c, kind, filter, sink); });
+    }
+    // Its own read-only connection: a consistent snapshot (WAL) while the writer goes on.
+    detail::connection reader(impl_->file, impl_->options, true);
+    reader.db().exec("BEGIN");
+    auto summary = detail::export_rows(reader, kind, filter, sink);
+    reader.db().exec("COMMIT");
+    return summary;
+}
+
+forget_counts sqlite_store::forget(const std::string& address, engine::unix_seconds now) {
+    auto normalized = normalize_address(address);
+    return impl_->call([&](detail::connection& c) { return detail::forget(c, normalized, now); });
+}
+
+}  // namespace sapa::storage

@@ -1,0 +1,94 @@
+#pragma once
+// Internal to the SQLite store: a connection with its prepared statements, and the
+// operations the writer thread runs on it. Only sqlite_*.cpp include this header.
+
+#include "storage/sqlite_store.hpp"
+
+#include <SQLiteCpp/Column.h>
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+
+namespace sapa::storage::detail {
+
+class connection {
+  public:
+    // Opens `path` read-write (creating it) or read-only and applies the pragmas: WAL,
+    // synchronous, foreign keys, busy timeout.
+    connection(const std::string& path, const sqlite_options& options, bool read_only);
+
+    SQLite::Database& db() { return db_; }
+    // The statement for `sql`, prepared once per connection, reset with bindings cleared.
+    // REQUIRES: `sql` is a string literal (statements are cached by its address).
+    SQLite::Statement& prepared(const char* sql);
+    // Resets every cached statement (before COMMIT: no statement may stay in progress).
+    void reset_all();
+    // True when no transaction is open (e.g. SQLite rolled one back after an I/O error).
+    bool in_autocommit() const;
+
+  private:
+    SQLite::Database db_;
+    std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
+};
+
+// Creates or upgrades the schema to sqlite_schema_version(). Throws std::runtime_error for a
+// newer schema or a database that is not Sapa's.
+void migrate(connection& c);
+
+// --- Run on the writer thread, inside the batch transaction ---
+
+// The turn function threw; the message fails, the batch goes on.
+struct turn_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+inbound_outcome process_inbound(connection& c,
+                                const inbound_message& message,
+                                const std::string& address,
+                                const turn_function& turn,
+                                const sqlite_options& options);
+std::optional<engine::contact_state> load_contact(connection& c, const std::string& address);
+// An outbound message from its logged text and payload columns.
+engine::outbound_message read_reply(const SQLite::Column& text, const SQLite::Column& payload);
+
+std::vector<outbound_job> claim_outbound(connection& c,
+                                         const std::string& channel,
+                                         engine::unix_seconds now,
+                                         int limit,
+                                         engine::unix_seconds lease);
+void complete_outbound(connection& c,
+                       std::int64_t id,
+                       const std::string& provider_message_id,
+                       engine::unix_seconds now);
+void retry_outbound(connection& c,
+                    std::int64_t id,
+                    engine::unix_seconds next_attempt_at,
+                    const std::string& reason);
+void fail_outbound(connection& c,
+                   std::int64_t id,
+                   const std::string& raw_code,
+                   const std::string& reason,
+                   engine::unix_seconds now);
+bool update_delivery(connection& c,
+                     const std::string& channel,
+                     const std::string& provider_message_id,
+                     delivery_status status,
+                     const std::string& raw_code,
+                     const std::string& reason,
+                     engine::unix_seconds now);
+void release_leases(connection& c);
+
+forget_counts forget(connection& c, const std::string& address, engine::unix_seconds now);
+
+// --- Any connection, inside a read transaction ---
+
+export_summary export_rows(connection& c,
+                           export_kind kind,
+                           const export_filter& filter,
+                           row_sink& sink);
+
+}  // namespace sapa::storage::detail

@@ -1,0 +1,33 @@
+#pragma once
+// Failures of the store that a caller can act on, as error codes (storage::errc). Broken
+// infrastructure (a corrupt file, a newer schema) throws instead.
+
+#include <boost/system/error_code.hpp>
+
+#include <type_traits>
+
+namespace sapa::storage {
+
+enum class errc {
+    // The contact address is empty or unusable. Caused by the remote party: do not retry.
+    invalid_address = 1,
+    // The turn function (the engine) threw for this message. Nothing of it was stored; the
+    // other messages of the batch were.
+    turn_failed,
+    // The transaction could not be committed (disk full, I/O error, database locked for too
+    // long). Nothing of the batch was stored; the gateway should retry later.
+    write_failed,
+    // The store is closing and accepts no more work.
+    shutting_down,
+};
+
+const boost::system::error_category& error_category() noexcept;
+
+inline boost::system::error_code make_error_code(errc e) noexcept {
+    return {static_cast<int>(e), error_category()};
+}
+
+}  // namespace sapa::storage
+
+template <>
+struct boost::system::is_error_code_enum<sapa::storage::errc> : std::true_type {};

@@ -1,0 +1,112 @@
+#pragma once
+// Exports for staff (`sapa export`): the store streams rows into a row_sink; csv_writer and
+// json_writer turn them into files. Memory use does not grow with the number of rows.
+
+#include "engine/state.hpp"
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace sapa::storage {
+
+enum class export_kind { registrations, conversations, contacts };
+const char* to_string(export_kind k);
+std::optional<export_kind> export_kind_from_string(std::string_view s);
+
+struct export_filter {
+    // Registrations and messages created at or after it; contacts last seen at or after it.
+    std::optional<engine::unix_seconds> since;
+    // Registrations for that course; messages and contacts of residents registered for it.
+    std::optional<std::string> course;
+    // One contact (normalised like inbound addresses).
+    std::optional<std::string> contact;
+};
+
+enum class column_type {
+    text,       // free text or an identifier (phone, NIK): a spreadsheet must keep it as text
+    integer,    // a count or a row id
+    timestamp,  // unix seconds in the row; writers print a date and time
+};
+
+struct export_column {
+    std::string name;
+    column_type type = column_type::text;
+};
+
+// One cell: null, an integer (integer and timestamp columns) or text.
+using export_value = std::variant<std::monostate, std::int64_t, std::string>;
+
+// Receives an export. begin() once with the columns, row() per row (the vector has one value
+// per column and is reused between calls), end() once after the last row.
+class row_sink {
+  public:
+    virtual ~row_sink() = default;
+    virtual void begin(const std::vector<export_column>& columns) = 0;
+    virtual void row(const std::vector<export_value>& values) = 0;
+    virtual void end() = 0;
+};
+
+struct export_summary {
+    std::int64_t rows = 0;
+};
+
+struct writer_options {
+    // Timestamps are printed in this offset from UTC. Default: WIB (UTC+7).
+    int utc_offset_minutes = 7 * 60;
+    // Spreadsheet-friendly CSV (default): a UTF-8 byte order mark, and a leading apostrophe
+    // on text that a spreadsheet would turn into a number, date or formula ("+62812...",
+    // a 16-digit NIK, "=cmd"). false: plain RFC 4180 for programs.
+    bool for_spreadsheets = true;
+    char separator = ',';  // ';' for spreadsheets set to a locale that expects it
+};
+
+// RFC 4180 CSV: CRLF line ends, fields quoted when they contain the separator, a quote, CR
+// or LF; quotes doubled. Timestamps as "YYYY-MM-DD HH:MM:SS" in the configured offset.
+class csv_writer final : public row_sink {
+  public:
+    explicit csv_writer(std::ostream& out, writer_options options = {});
+    void begin(const std::vector<export_column>& columns) override;
+    void row(const std::vector<export_value>& values) override;
+    void end() override;
+
+  private:
+    void write_field(std::string_view text);
+    std::ostream& out_;
+    writer_options options_;
+    std::vector<export_column> columns_;
+    std::string buffer_;
+};
+
+// A JSON array, one object per row and per line, keys in column order; timestamps as
+// RFC 3339 strings with the configured offset, nulls as null. Always valid UTF-8 JSON.
+class json_writer final : public row_sink {
+  public:
+    explicit json_writer(std::ostream& out, writer_options options = {});
+    void begin(const std::vector<export_column>& columns) override;
+    void row(const std::vector<export_value>& values) override;
+    void end() override;
+
+  private:
+    std::ostream& out_;
+    writer_options options_;
+    std::vector<export_column> columns_;
+    std::string buffer_;
+    bool first_ = true;
+};
+
+// "2024-05-01 10:04:05" (sep ' ') or "2024-05-01T10:04:05+07:00" (rfc3339) for `t` shifted
+// by the offset.
+std::string format_timestamp(engine::unix_seconds t, int utc_offset_minutes, bool rfc3339);
+
+// Parses "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]" or with 'T', as local time at the offset.
+std::optional<engine::unix_seconds> parse_timestamp(std::string_view text, int utc_offset_minutes);
+
+// True when a spreadsheet opening `text` in a CSV could read it as a number, date or formula.
+bool needs_text_guard(std::string_view text);
+
+}  // namespace sapa::storage

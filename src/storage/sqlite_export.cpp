@@ -1,0 +1,188 @@
+// Exports: one prepared statement stepped row by row into the sink, so memory does not grow
+// with the table. Collected fields (JSON per row) become one column per field name; the names
+// come from a first pass over the same rows (only the distinct names are held).
+
+#include "storage/detail/sqlite_connection.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+namespace sapa::storage::detail {
+namespace {
+
+struct query_parts {
+    const char* select;  // columns; the fields JSON (if any) last
+    const char* from;
+    const char* fields_column;  // "r.fields" / "k.fields", or nullptr
+    const char* id_column;      // row order
+    const char* since_column;
+    const char* course_clause;  // takes the course as its one parameter
+    std::vector<export_column> columns;
+};
+
+query_parts parts_for(export_kind kind) {
+    using t = column_type;
+    switch (kind) {
+        case export_kind::registrations:
+            return {
+                "r.code, r.course, r.status, k.address, r.created_at, r.updated_at, r.fields",
+                "registrations r JOIN contacts k ON k.id = r.contact_id",
+                "r.fields",
+                "r.id",
+                "r.created_at",
+                "r.course = ?",
+                {{"code", t::text},
+                 {"course", t::text},
+                 {"status", t::text},
+                 {"contact", t::text},
+                 {"registered_at", t::timestamp},
+                 {"updated_at", t::timestamp}},
+            };
+        case export_kind::conversations:
+            return {
+                "m.id, m.created_at, k.address, m.direction, m.channel, m.gateway_message_id, "
+                "m.reply_to, m.text, m.encoding, m.segments, m.status, m.status_code, "
+                "m.status_reason, m.status_at, m.match_kind, m.match_detail",
+                "messages m JOIN contacts k ON k.id = m.contact_id",
+                nullptr,
+                "m.id",
+                "m.created_at",
+                "m.contact_id IN (SELECT contact_id FROM registrations WHERE course = ?)",
+                {{"id", t::integer},
+                 {"time", t::timestamp},
+                 {"contact", t::text},
+                 {"direction", t::text},
+                 {"channel", t::text},
+                 {"gateway_message_id", t::text},
+                 {"reply_to", t::integer},
+                 {"text", t::text},
+                 {"encoding", t::text},
+                 {"segments", t::integer},
+                 {"status", t::text},
+                 {"status_code", t::text},
+                 {"status_reason", t::text},
+                 {"status_at", t::timestamp},
+                 {"match_kind", t::text},
+                 {"match_detail", t::text}},
+            };
+        case export_kind::contacts:
+            break;
+    }
+    return {
+        "k.address, k.language, k.first_seen, k.last_seen, k.opted_out_at, k.erased_at, "
+        "(SELECT count(*) FROM messages m WHERE m.contact_id = k.id), k.fields",
+        "contacts k",
+        "k.fields",
+        "k.id",
+        "k.last_seen",
+        "k.id IN (SELECT contact_id FROM registrations WHERE course = ?)",
+        {{"contact", t::text},
+         {"language", t::text},
+         {"first_seen", t::timestamp},
+         {"last_seen", t::timestamp},
+         {"opted_out_at", t::timestamp},
+         {"erased_at", t::timestamp},
+         {"messages", t::integer}},
+    };
+}
+
+// The WHERE clause for `filter` and a function binding its parameters.
+struct where_clause {
+    std::string sql;
+    export_filter filter;
+
+    void bind(SQLite::Statement& s) const {
+        int i = 1;
+        if (filter.since) s.bind(i++, static_cast<std::int64_t>(*filter.since));
+        if (filter.course) s.bind(i++, *filter.course);
+        if (filter.contact) s.bind(i++, normalize_address(*filter.contact));
+    }
+};
+
+where_clause where_for(const query_parts& p, const export_filter& f) {
+    where_clause w{"", f};
+    auto add = [&w](const std::string& clause) {
+        w.sql += w.sql.empty() ? " WHERE " : " AND ";
+        w.sql += clause;
+    };
+    if (f.since) add(std::string(p.since_column) + " >= ?");
+    if (f.course) add(p.course_clause);
+    if (f.contact) add("k.address = ?");
+    return w;
+}
+
+// Distinct field names of the selected rows, in order of first appearance.
+std::vector<std::string> field_names(connection& c, const query_parts& p, const where_clause& w) {
+    std::vector<std::string> names;
+    if (!p.fields_column) return names;
+    SQLite::Statement q(c.db(),
+                        std::string("SELECT j.key FROM ") + p.from + ", json_each(" +
+                            p.fields_column + ") j" + w.sql + " GROUP BY j.key ORDER BY min(" +
+                            p.id_column + "), j.key");
+    w.bind(q);
+    while (q.executeStep())
+        names.push_back(q.getColumn(0).getString());
+    return names;
+}
+
+}  // namespace
+
+export_summary export_rows(connection& c,
+                           export_kind kind,
+                           const export_filter& filter,
+                           row_sink& sink) {
+    auto p = parts_for(kind);
+    auto w = where_for(p, filter);
+    const auto fixed = p.columns.size();
+
+    std::map<std::string, std::size_t> field_index;
+    for (auto& name : field_names(c, p, w)) {
+        auto column = name;
+        for (const auto& existing : p.columns) {
+            if (existing.name == column) column = "field_" + name;
+        }
+        field_index[name] = p.columns.size();
+        p.columns.push_back({column, column_type::text});
+    }
+    sink.begin(p.columns);
+
+    SQLite::Statement q(
+        c.db(),
+        std::string("SELECT ") + p.select + " FROM " + p.from + w.sql + " ORDER BY " + p.id_column);
+    w.bind(q);
+    std::vector<export_value> values(p.columns.size());
+    export_summary summary;
+    while (q.executeStep()) {
+        for (std::size_t i = 0; i < fixed; ++i) {
+            auto column = q.getColumn(static_cast<int>(i));
+            if (column.isNull()) {
+                values[i] = std::monostate{};
+            } else if (p.columns[i].type == column_type::text) {
+                values[i] = column.getString();
+            } else {
+                values[i] = column.getInt64();
+            }
+        }
+        for (std::size_t i = fixed; i < values.size(); ++i)
+            values[i] = std::monostate{};
+        if (p.fields_column) {
+            auto fields = nlohmann::json::parse(
+                q.getColumn(static_cast<int>(fixed)).getText(), nullptr, false);
+            if (fields.is_object()) {
+                for (auto& [key, value] : fields.items()) {
+                    auto it = field_index.find(key);
+                    if (it == field_index.end()) continue;
+                    values[it->second] =
+                        value.is_string() ? value.get<std::string>() : value.dump();
+                }
+            }
+        }
+        sink.row(values);
+        ++summary.rows;
+    }
+    sink.end();
+    return summary;
+}
+
+}  // namespace sapa::storage::detail

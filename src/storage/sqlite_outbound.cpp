@@ -1,0 +1,165 @@
+// The outbound queue (gateways that send by API) and delivery statuses.
+
+#include "storage/detail/sqlite_connection.hpp"
+
+namespace sapa::storage::detail {
+namespace {
+
+// queued < sent < delivered < read; failed is terminal and cannot follow delivered or read.
+bool moves_forward(delivery_status from, delivery_status to) {
+    auto rank = [](delivery_status s) {
+        switch (s) {
+            case delivery_status::queued:
+                return 0;
+            case delivery_status::sent:
+                return 1;
+            case delivery_status::delivered:
+                return 2;
+            case delivery_status::read:
+                return 3;
+            case delivery_status::failed:
+                break;
+        }
+        return -1;
+    };
+    if (from == delivery_status::failed) return false;
+    if (to == delivery_status::failed) return rank(from) <= rank(delivery_status::sent);
+    return rank(to) > rank(from);
+}
+
+std::optional<delivery_status> outbound_status(connection& c, std::int64_t id) {
+    auto& q = c.prepared("SELECT status FROM messages WHERE id = ? AND direction = 'out'");
+    q.bind(1, id);
+    if (!q.executeStep()) return std::nullopt;
+    return delivery_status_from_string(q.getColumn(0).getString());
+}
+
+// Moves message `id` to `to` if that is forward; records code, reason and time.
+bool set_status(connection& c,
+                std::int64_t id,
+                delivery_status to,
+                const std::string& raw_code,
+                const std::string& reason,
+                engine::unix_seconds now) {
+    auto from = outbound_status(c, id);
+    if (!from || !moves_forward(*from, to)) return false;
+    auto& q = c.prepared(
+        "UPDATE messages SET status = ?2, status_code = nullif(?3, ''), "
+        "  status_reason = nullif(?4, ''), status_at = ?5 WHERE id = ?1");
+    q.bind(1, id);
+    q.bind(2, to_string(to));
+    q.bind(3, raw_code);
+    q.bind(4, reason);
+    q.bind(5, now);
+    q.exec();
+    return true;
+}
+
+void remove_job(connection& c, std::int64_t id) {
+    auto& q = c.prepared("DELETE FROM outbound_queue WHERE message_id = ?");
+    q.bind(1, id);
+    q.exec();
+}
+
+}  // namespace
+
+std::vector<outbound_job> claim_outbound(connection& c,
+                                         const std::string& channel,
+                                         engine::unix_seconds now,
+                                         int limit,
+                                         engine::unix_seconds lease) {
+    // Due, and the oldest unfinished job of its contact on this channel: a contact's replies
+    // go out one at a time, in order.
+    auto& q = c.prepared(
+        "SELECT q.message_id, k.address, m.text, m.payload, q.attempts "
+        "FROM outbound_queue q JOIN messages m ON m.id = q.message_id "
+        "  JOIN contacts k ON k.id = q.contact_id "
+        "WHERE q.channel = ?1 "
+        "  AND ((q.state = 'pending' AND q.next_attempt_at <= ?2) "
+        "       OR (q.state = 'leased' AND q.lease_until <= ?2)) "
+        "  AND NOT EXISTS (SELECT 1 FROM outbound_queue e WHERE e.contact_id = q.contact_id "
+        "    AND e.channel = q.channel AND e.message_id < q.message_id) "
+        "ORDER BY q.message_id LIMIT ?3");
+    q.bind(1, channel);
+    q.bind(2, now);
+    q.bind(3, limit);
+    std::vector<outbound_job> jobs;
+    while (q.executeStep()) {
+        outbound_job job;
+        job.id = q.getColumn(0).getInt64();
+        job.channel = channel;
+        job.contact = q.getColumn(1).getString();
+        job.message = read_reply(q.getColumn(2), q.getColumn(3));
+        job.attempts = q.getColumn(4).getInt();
+        jobs.push_back(std::move(job));
+    }
+    for (const auto& job : jobs) {
+        auto& u = c.prepared(
+            "UPDATE outbound_queue SET state = 'leased', lease_until = ? WHERE message_id = ?");
+        u.bind(1, now + lease);
+        u.bind(2, job.id);
+        u.exec();
+    }
+    return jobs;
+}
+
+void complete_outbound(connection& c,
+                       std::int64_t id,
+                       const std::string& provider_message_id,
+                       engine::unix_seconds now) {
+    set_status(c, id, delivery_status::sent, {}, {}, now);
+    auto& q = c.prepared(
+        "UPDATE messages SET gateway_message_id = nullif(?2, '') WHERE id = ?1 AND direction = "
+        "'out'");
+    q.bind(1, id);
+    q.bind(2, provider_message_id);
+    q.exec();
+    remove_job(c, id);
+}
+
+void retry_outbound(connection& c,
+                    std::int64_t id,
+                    engine::unix_seconds next_attempt_at,
+                    const std::string& reason) {
+    auto& q = c.prepared(
+        "UPDATE outbound_queue SET state = 'pending', attempts = attempts + 1, "
+        "  next_attempt_at = ?2, lease_until = NULL, last_error = ?3 WHERE message_id = ?1");
+    q.bind(1, id);
+    q.bind(2, next_attempt_at);
+    q.bind(3, reason);
+    q.exec();
+}
+
+void fail_outbound(connection& c,
+                   std::int64_t id,
+                   const std::string& raw_code,
+                   const std::string& reason,
+                   engine::unix_seconds now) {
+    set_status(c, id, delivery_status::failed, raw_code, reason, now);
+    remove_job(c, id);
+}
+
+bool update_delivery(connection& c,
+                     const std::string& channel,
+                     const std::string& provider_message_id,
+                     delivery_status status,
+                     const std::string& raw_code,
+                     const std::string& reason,
+                     engine::unix_seconds now) {
+    auto& q = c.prepared(
+        "SELECT id FROM messages "
+        "WHERE channel = ? AND gateway_message_id = ? AND direction = 'out'");
+    q.bind(1, channel);
+    q.bind(2, provider_message_id);
+    if (!q.executeStep()) return false;
+    auto id = q.getColumn(0).getInt64();
+    return set_status(c, id, status, raw_code, reason, now);
+}
+
+void release_leases(connection& c) {
+    c.db().exec(
+        "UPDATE outbound_queue SET state = 'pending', lease_until = NULL "
+        "WHERE state = 'leased'");
+}
+
+}  // namespace sapa::storage::detail

@@ -1,0 +1,193 @@
+// The SQLite connection setup and the schema migrations. A migration, once released, never
+// changes: a database at version N is upgraded by running migrations N+1.. in one
+// transaction, then PRAGMA user_version is set.
+
+#include "storage/detail/sqlite_connection.hpp"
+
+#include <SQLiteCpp/Transaction.h>
+
+#include <iterator>
+#include <sqlite3.h>
+#include <stdexcept>
+
+namespace sapa::storage {
+namespace detail {
+namespace {
+
+// PRAGMA application_id of a Sapa database: "SAPA".
+constexpr int application_id = 0x53415041;
+
+constexpr const char* migrations[] = {
+    // v1: contacts, sessions, the conversation log, registrations.
+    R"sql(
+CREATE TABLE contacts (
+    id INTEGER PRIMARY KEY,
+    address TEXT NOT NULL UNIQUE,       -- E.164 or channel id; "anon-<id>" once forgotten
+    language TEXT NOT NULL DEFAULT '',
+    fields TEXT NOT NULL DEFAULT '{}',  -- JSON object of collected fields
+    opted_out_at INTEGER,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    erased_at INTEGER
+);
+CREATE TABLE sessions (
+    contact_id INTEGER PRIMARY KEY REFERENCES contacts(id),
+    script_id TEXT NOT NULL,
+    script_version INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    node TEXT NOT NULL,                 -- top frame, "script/node"
+    retries INTEGER NOT NULL,
+    last_active INTEGER NOT NULL,
+    state TEXT NOT NULL                 -- engine::session_state as JSON
+);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contacts(id),
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    channel TEXT NOT NULL,
+    gateway_message_id TEXT,            -- in: the gateway's id; out: the provider's id
+    reply_to INTEGER REFERENCES messages(id),
+    text TEXT,
+    payload TEXT,                       -- out: {"body", "options"} for interactive replies
+    encoding TEXT,
+    segments INTEGER,
+    status TEXT NOT NULL,               -- in: received; out: queued/sent/delivered/read/failed
+    status_code TEXT,                   -- the provider's raw code
+    status_reason TEXT,                 -- in plain words
+    created_at INTEGER NOT NULL,
+    status_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX messages_inbound_id ON messages(channel, gateway_message_id)
+    WHERE direction = 'in' AND gateway_message_id IS NOT NULL;
+CREATE INDEX messages_contact ON messages(contact_id, id);
+CREATE INDEX messages_reply_to ON messages(reply_to) WHERE reply_to IS NOT NULL;
+CREATE TABLE registrations (
+    id INTEGER PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contacts(id),
+    course TEXT NOT NULL,
+    code TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('registered', 'waitlisted', 'cancelled')),
+    fields TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (course, code)
+);
+CREATE INDEX registrations_course ON registrations(course, status);
+CREATE INDEX registrations_contact ON registrations(contact_id, course);
+)sql",
+    // v2: engine events, and why an inbound answer matched.
+    R"sql(
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    contact_id INTEGER NOT NULL REFERENCES contacts(id),
+    kind TEXT NOT NULL,
+    node TEXT NOT NULL,
+    detail TEXT,
+    match_kind TEXT,
+    data TEXT,                          -- JSON object
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX events_message ON events(message_id);
+CREATE INDEX events_contact ON events(contact_id);
+ALTER TABLE messages ADD COLUMN match_kind TEXT;
+ALTER TABLE messages ADD COLUMN match_detail TEXT;
+)sql",
+    // v3: the outbound queue for gateways that send by API.
+    R"sql(
+ALTER TABLE messages ADD COLUMN via TEXT;  -- out: 'inline' (in the webhook response) or 'api'
+CREATE INDEX messages_outbound_id ON messages(channel, gateway_message_id)
+    WHERE direction = 'out' AND gateway_message_id IS NOT NULL;
+CREATE TABLE outbound_queue (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+    channel TEXT NOT NULL,
+    contact_id INTEGER NOT NULL REFERENCES contacts(id),
+    state TEXT NOT NULL CHECK (state IN ('pending', 'leased')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_until INTEGER,
+    last_error TEXT
+);
+CREATE INDEX outbound_channel ON outbound_queue(channel, message_id);
+CREATE INDEX outbound_contact ON outbound_queue(contact_id, channel, message_id);
+)sql",
+};
+
+constexpr int latest_version = static_cast<int>(std::size(migrations));
+
+int open_flags(bool read_only) {
+    return read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+}
+
+int pragma_int(SQLite::Database& db, const char* sql) {
+    SQLite::Statement q(db, sql);
+    q.executeStep();
+    return q.getColumn(0).getInt();
+}
+
+}  // namespace
+
+connection::connection(const std::string& path, const sqlite_options& options, bool read_only)
+    : db_(path, open_flags(read_only), static_cast<int>(options.busy_timeout.count())) {
+    db_.exec("PRAGMA foreign_keys = ON");
+    if (!read_only) {
+        // WAL: readers (exports) never block the writer; a commit appends to the log.
+        db_.exec("PRAGMA journal_mode = WAL");
+        db_.exec(options.synchronous == sqlite_options::sync::full ? "PRAGMA synchronous = FULL"
+                                                                   : "PRAGMA synchronous = NORMAL");
+    }
+}
+
+SQLite::Statement& connection::prepared(const char* sql) {
+    auto& slot = statements_[sql];
+    if (!slot) {
+        slot = std::make_unique<SQLite::Statement>(db_, sql);
+    } else {
+        slot->reset();
+        slot->clearBindings();
+    }
+    return *slot;
+}
+
+void connection::reset_all() {
+    for (auto& [sql, statement] : statements_)
+        statement->tryReset();
+}
+
+bool connection::in_autocommit() const {
+    return sqlite3_get_autocommit(db_.getHandle()) != 0;
+}
+
+void migrate(connection& c) {
+    auto& db = c.db();
+    // IMMEDIATE: two processes starting at once upgrade one after the other.
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    int version = pragma_int(db, "PRAGMA user_version");
+    int app = pragma_int(db, "PRAGMA application_id");
+    if (version > 0 && app != application_id) {
+        throw std::runtime_error("database \"" + db.getFilename() + "\" is not a Sapa database");
+    }
+    if (version == 0 && pragma_int(db, "SELECT count(*) FROM sqlite_schema") > 0) {
+        throw std::runtime_error("database \"" + db.getFilename() +
+                                 "\" has tables but no Sapa schema version; refusing to touch it");
+    }
+    if (version > latest_version) {
+        throw std::runtime_error("database schema version " + std::to_string(version) +
+                                 " is newer than this sapa (" + std::to_string(latest_version) +
+                                 "); upgrade sapa");
+    }
+    if (version == latest_version) return;  // the transaction rolls back: nothing changed
+    for (int v = version; v < latest_version; ++v)
+        db.exec(migrations[v]);
+    db.exec("PRAGMA application_id = " + std::to_string(application_id));
+    db.exec("PRAGMA user_version = " + std::to_string(latest_version));
+    txn.commit();
+}
+
+}  // namespace detail
+
+int sqlite_store::schema_version() {
+    return detail::latest_version;
+}
+
+}  // namespace sapa::storage

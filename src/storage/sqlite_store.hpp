@@ -1,0 +1,85 @@
+#pragma once
+// The SQLite store: one file, WAL, foreign keys, versioned migrations, group commit on one
+// writer thread. Sapa's embedded default: nothing else has to run.
+
+#include "storage/store.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace sapa::storage {
+
+struct sqlite_options {
+    // FULL: a commit survives power loss. NORMAL (WAL): survives a process crash, and may
+    // lose the last commits on power loss. Group commit keeps FULL affordable.
+    enum class sync { full, normal } synchronous = sync::full;
+    // How long a write waits for another process holding the database lock (e.g. the
+    // `sapa forget` CLI while the server runs).
+    std::chrono::milliseconds busy_timeout{5000};
+    // Group commit: at most this many messages per transaction...
+    std::size_t max_batch = 256;
+    // ...and once work is waiting, at most this long for more to join the transaction. 0:
+    // commit what is queued at once (batches still form under load, while a commit runs).
+    std::chrono::microseconds max_batch_wait{2000};
+    // Without a gateway message id, identical text from the same contact within this many
+    // seconds is a duplicate, unless Sapa sent to that contact since.
+    engine::unix_seconds duplicate_window = 30;
+    // A claimed outbound job is handed out again when its sender did not finish it by then.
+    engine::unix_seconds outbound_lease = 60;
+    // Set by the one process that sends outbound jobs (the server): on open, jobs leased by a
+    // previous run are due at once instead of when their lease ends. Never set it in a second
+    // process (the CLI) while the server runs.
+    bool release_leases_on_open = false;
+    // Encoding and segments of each logged message; empty: those columns stay NULL.
+    text_cost_function text_cost;
+};
+
+class sqlite_store final : public store {
+  public:
+    // Opens (creating if needed) and migrates the database at `path` (":memory:" for tests),
+    // and starts the writer thread. Throws std::runtime_error when the file cannot be opened,
+    // is not a Sapa database, or has a newer schema than this build
+    // ("database schema version 7 is newer than this sapa (3); upgrade sapa").
+    static std::unique_ptr<sqlite_store> open(const std::string& path, sqlite_options options = {});
+
+    // The schema version this build creates and understands.
+    static int schema_version();
+
+    ~sqlite_store() override;
+
+    void submit(inbound_message message, turn_function turn, durable_callback on_durable) override;
+    inbound_outcome process(inbound_message message, turn_function turn) override;
+    std::optional<engine::contact_state> load_contact(const std::string& address) override;
+    std::vector<outbound_job> claim_outbound(const std::string& channel,
+                                             engine::unix_seconds now,
+                                             int limit) override;
+    void complete_outbound(std::int64_t id,
+                           const std::string& provider_message_id,
+                           engine::unix_seconds now) override;
+    void retry_outbound(std::int64_t id,
+                        engine::unix_seconds next_attempt_at,
+                        const std::string& reason) override;
+    void fail_outbound(std::int64_t id,
+                       const std::string& raw_code,
+                       const std::string& reason,
+                       engine::unix_seconds now) override;
+    bool update_delivery(const std::string& channel,
+                         const std::string& provider_message_id,
+                         delivery_status status,
+                         const std::string& raw_code,
+                         const std::string& reason,
+                         engine::unix_seconds now) override;
+    export_summary export_rows(export_kind kind,
+                               const export_filter& filter,
+                               row_sink& sink) override;
+    forget_counts forget(const std::string& address, engine::unix_seconds now) override;
+
+  private:
+    struct impl;
+    explicit sqlite_store(std::unique_ptr<impl> p);
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sapa::storage

@@ -1,0 +1,510 @@
+// One inbound message, inside the writer's transaction: dedupe, load the contact, run the
+// turn with a registrar bound to the transaction, store state, log, events and outbound jobs.
+
+#include "storage/detail/sqlite_connection.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace sapa::storage::detail {
+namespace {
+
+using engine::registration_record;
+using engine::registration_status;
+
+// Names as stored. The database keeps its own spelling so a rename in the engine does not
+// change what old rows mean.
+const char* event_name(engine::event_kind k) {
+    using engine::event_kind;
+    switch (k) {
+        case event_kind::session_started:
+            return "session_started";
+        case event_kind::node_entered:
+            return "node_entered";
+        case event_kind::answer_accepted:
+            return "answer_accepted";
+        case event_kind::answer_rejected:
+            return "answer_rejected";
+        case event_kind::keyword_matched:
+            return "keyword_matched";
+        case event_kind::registration_completed:
+            return "registration_completed";
+        case event_kind::registration_cancelled:
+            return "registration_cancelled";
+        case event_kind::opted_out:
+            return "opted_out";
+        case event_kind::opted_in:
+            return "opted_in";
+        case event_kind::handoff_requested:
+            return "handoff_requested";
+        case event_kind::erase_requested:
+            return "erase_requested";
+        case event_kind::language_changed:
+            return "language_changed";
+        case event_kind::session_expired:
+            return "session_expired";
+        case event_kind::session_resumed:
+            return "session_resumed";
+        case event_kind::session_ended:
+            return "session_ended";
+        case event_kind::step_limit_reached:
+            return "step_limit_reached";
+    }
+    return "unknown";
+}
+
+const char* match_name(engine::match_kind k) {
+    using engine::match_kind;
+    switch (k) {
+        case match_kind::exact:
+            return "exact";
+        case match_kind::synonym:
+            return "synonym";
+        case match_kind::typo:
+            return "typo";
+        case match_kind::number_word:
+            return "number_word";
+        case match_kind::keyword:
+            return "keyword";
+        case match_kind::skipped:
+            return "skipped";
+    }
+    return "unknown";
+}
+
+const char* session_status_name(engine::session_status s) {
+    switch (s) {
+        case engine::session_status::waiting:
+            return "waiting";
+        case engine::session_status::resume_offer:
+            return "resume_offer";
+        case engine::session_status::idle:
+            break;
+    }
+    return "idle";
+}
+
+registration_status registration_status_from(const std::string& s) {
+    if (s == "registered") return registration_status::registered;
+    if (s == "waitlisted") return registration_status::waitlisted;
+    if (s == "cancelled") return registration_status::cancelled;
+    return registration_status::none;
+}
+
+std::string to_json_text(const std::map<std::string, std::string>& m) {
+    return nlohmann::json(m).dump();
+}
+
+std::map<std::string, std::string> fields_from_json(const char* text) {
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    std::map<std::string, std::string> out;
+    if (!j.is_object()) return out;
+    for (auto& [k, v] : j.items())
+        out[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    return out;
+}
+
+void bind_optional(SQLite::Statement& s, int index, const std::string& text) {
+    if (text.empty()) {
+        s.bind(index);
+    } else {
+        s.bind(index, text);
+    }
+}
+
+void bind_cost(SQLite::Statement& s,
+               int encoding_index,
+               const std::string& text,
+               const sqlite_options& options) {
+    if (!options.text_cost) return;  // both stay NULL
+    auto cost = options.text_cost(text);
+    s.bind(encoding_index, cost.encoding);
+    s.bind(encoding_index + 1, cost.segments);
+}
+
+std::int64_t find_contact_id(connection& c, const std::string& address) {
+    auto& q = c.prepared("SELECT id FROM contacts WHERE address = ?");
+    q.bind(1, address);
+    return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+}
+
+std::int64_t insert_contact(connection& c, const std::string& address, engine::unix_seconds now) {
+    auto& q = c.prepared(
+        "INSERT INTO contacts (address, first_seen, last_seen) VALUES (?, ?, ?) RETURNING id");
+    q.bind(1, address);
+    q.bind(2, now);
+    q.bind(3, now);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+}
+
+struct stored_contact {
+    std::int64_t id = 0;
+    engine::contact_state state;
+    bool opted_out_before = false;
+};
+
+std::optional<stored_contact> read_contact(connection& c, const std::string& address) {
+    auto& q = c.prepared(
+        "SELECT c.id, c.language, c.fields, c.opted_out_at IS NOT NULL, s.state "
+        "FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id WHERE c.address = ?");
+    q.bind(1, address);
+    if (!q.executeStep()) return std::nullopt;
+    stored_contact out;
+    out.id = q.getColumn(0).getInt64();
+    out.state.address = address;
+    out.state.language = q.getColumn(1).getString();
+    out.state.fields = fields_from_json(q.getColumn(2).getText());
+    out.state.opted_out = out.opted_out_before = q.getColumn(3).getInt() != 0;
+    if (!q.getColumn(4).isNull()) {
+        auto j = nlohmann::json::parse(q.getColumn(4).getText(), nullptr, false);
+        if (j.is_object()) out.state.session = j.get<engine::session_state>();
+    }
+    return out;
+}
+
+std::vector<stored_reply> replies_to(connection& c, std::int64_t inbound_id) {
+    auto& q = c.prepared(
+        "SELECT id, text, payload FROM messages WHERE reply_to = ? AND direction = 'out' "
+        "ORDER BY id");
+    q.bind(1, inbound_id);
+    std::vector<stored_reply> out;
+    while (q.executeStep()) {
+        stored_reply r;
+        r.message_id = q.getColumn(0).getInt64();
+        r.message = read_reply(q.getColumn(1), q.getColumn(2));
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+// The earlier inbound message this one repeats, or 0. With a gateway id: the same id on the
+// same channel. Without: the same text from the same contact on the same channel within the
+// window, unless Sapa sent to the contact since (its own inline replies excepted: a gateway
+// retrying the webhook never got them).
+std::int64_t find_duplicate(connection& c,
+                            const inbound_message& m,
+                            std::int64_t contact_id,
+                            const sqlite_options& options) {
+    if (!m.gateway_message_id.empty()) {
+        auto& q = c.prepared(
+            "SELECT id FROM messages "
+            "WHERE channel = ? AND gateway_message_id = ? AND direction = 'in'");
+        q.bind(1, m.channel);
+        q.bind(2, m.gateway_message_id);
+        return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+    }
+    if (contact_id == 0) return 0;
+    auto& q = c.prepared(
+        "SELECT m.id FROM messages m "
+        "WHERE m.contact_id = ?1 AND m.direction = 'in' AND m.channel = ?2 "
+        "  AND m.gateway_message_id IS NULL AND m.text = ?3 AND m.created_at >= ?4 "
+        "  AND NOT EXISTS (SELECT 1 FROM messages o "
+        "    WHERE o.contact_id = ?1 AND o.id > m.id AND o.direction = 'out' "
+        "      AND o.status IN ('sent', 'delivered', 'read') "
+        "      AND NOT (o.reply_to = m.id AND o.via = 'inline')) "
+        "ORDER BY m.id DESC LIMIT 1");
+    q.bind(1, contact_id);
+    q.bind(2, m.channel);
+    q.bind(3, m.text);
+    q.bind(4, m.received_at - options.duplicate_window);
+    return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+}
+
+// The registrar the engine sees: reads and writes in the writer's transaction, so a seat
+// count and the insert that takes the seat cannot interleave with another message.
+class transaction_registrar final : public engine::registrar {
+  public:
+    explicit transaction_registrar(connection& c) : c_(c) {}
+
+    registration_record register_contact(const std::string& contact,
+                                         const std::string& course,
+                                         const std::string& code_prefix,
+                                         int capacity,
+                                         const std::map<std::string, std::string>& fields,
+                                         engine::unix_seconds now) override {
+        auto contact_id = contact_id_for(contact, now);
+        if (auto active = latest(contact_id, course, true)) return *active;
+
+        auto& counts = c_.prepared(
+            "SELECT count(*), coalesce(sum(status = 'registered'), 0) FROM registrations "
+            "WHERE course = ?");
+        counts.bind(1, course);
+        counts.executeStep();
+        auto issued = counts.getColumn(0).getInt64();
+        auto taken = counts.getColumn(1).getInt64();
+
+        registration_record r;
+        char number[24];
+        std::snprintf(number, sizeof number, "%04lld", static_cast<long long>(issued + 1));
+        r.code = code_prefix.empty() ? number : code_prefix + "-" + number;
+        r.course = course;
+        r.status = capacity <= 0 || taken < capacity ? registration_status::registered
+                                                     : registration_status::waitlisted;
+        r.fields = fields;
+        auto& insert = c_.prepared(
+            "INSERT INTO registrations (contact_id, course, code, status, fields, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        insert.bind(1, contact_id);
+        insert.bind(2, course);
+        insert.bind(3, r.code);
+        insert.bind(4, engine::to_string(r.status));
+        insert.bind(5, to_json_text(fields));
+        insert.bind(6, now);
+        insert.bind(7, now);
+        insert.exec();
+        return r;
+    }
+
+    registration_record find(const std::string& contact, const std::string& course) override {
+        auto contact_id = find_contact_id(c_, normalize_address(contact));
+        if (contact_id != 0) {
+            if (auto r = latest(contact_id, course, false)) return *r;
+        }
+        return none(course);
+    }
+
+    registration_record cancel(const std::string& contact,
+                               const std::string& course,
+                               engine::unix_seconds now) override {
+        auto contact_id = find_contact_id(c_, normalize_address(contact));
+        if (contact_id == 0) return none(course);
+        auto& q = c_.prepared(
+            "UPDATE registrations SET status = 'cancelled', updated_at = ?3 "
+            "WHERE id = (SELECT id FROM registrations WHERE contact_id = ?1 AND course = ?2 "
+            "            ORDER BY id DESC LIMIT 1) "
+            "  AND status IN ('registered', 'waitlisted') "
+            "RETURNING code, fields");
+        q.bind(1, contact_id);
+        q.bind(2, course);
+        q.bind(3, now);
+        if (!q.executeStep()) return none(course);
+        registration_record r;
+        r.code = q.getColumn(0).getString();
+        r.course = course;
+        r.status = registration_status::cancelled;
+        r.fields = fields_from_json(q.getColumn(1).getText());
+        return r;
+    }
+
+  private:
+    static registration_record none(const std::string& course) {
+        return {.code = {}, .course = course, .status = registration_status::none, .fields = {}};
+    }
+
+    std::int64_t contact_id_for(const std::string& contact, engine::unix_seconds now) {
+        auto address = normalize_address(contact);
+        auto id = find_contact_id(c_, address);
+        return id != 0 ? id : insert_contact(c_, address, now);
+    }
+
+    std::optional<registration_record> latest(std::int64_t contact_id,
+                                              const std::string& course,
+                                              bool active_only) {
+        auto& q = c_.prepared(
+            "SELECT code, status, fields FROM registrations "
+            "WHERE contact_id = ? AND course = ? ORDER BY id DESC LIMIT 1");
+        q.bind(1, contact_id);
+        q.bind(2, course);
+        if (!q.executeStep()) return std::nullopt;
+        registration_record r;
+        r.code = q.getColumn(0).getString();
+        r.course = course;
+        r.status = registration_status_from(q.getColumn(1).getString());
+        r.fields = fields_from_json(q.getColumn(2).getText());
+        if (active_only && r.status == registration_status::cancelled) return std::nullopt;
+        return r;
+    }
+
+    connection& c_;
+};
+
+void save_contact(connection& c,
+                  const stored_contact& before,
+                  const engine::contact_state& after,
+                  engine::unix_seconds now) {
+    auto& q = c.prepared(
+        "UPDATE contacts SET language = ?2, fields = ?3, "
+        "  opted_out_at = CASE WHEN ?4 = 0 THEN NULL ELSE coalesce(opted_out_at, ?5) END, "
+        "  last_seen = max(last_seen, ?5) "
+        "WHERE id = ?1");
+    q.bind(1, before.id);
+    q.bind(2, after.language);
+    q.bind(3, to_json_text(after.fields));
+    q.bind(4, after.opted_out ? 1 : 0);
+    q.bind(5, now);
+    q.exec();
+
+    const auto& s = after.session;
+    auto& u = c.prepared(
+        "INSERT INTO sessions (contact_id, script_id, script_version, status, node, retries, "
+        "  last_active, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (contact_id) DO UPDATE SET script_id = excluded.script_id, "
+        "  script_version = excluded.script_version, status = excluded.status, "
+        "  node = excluded.node, retries = excluded.retries, "
+        "  last_active = excluded.last_active, state = excluded.state");
+    u.bind(1, before.id);
+    u.bind(2, s.script_id);
+    u.bind(3, s.script_version);
+    u.bind(4, session_status_name(s.status));
+    u.bind(
+        5,
+        s.stack.empty() ? std::string() : s.stack.back().script_id + "/" + s.stack.back().node_id);
+    u.bind(6, s.retries);
+    u.bind(7, s.last_active);
+    u.bind(8, nlohmann::json(s).dump());
+    u.exec();
+}
+
+std::int64_t insert_inbound(connection& c,
+                            const inbound_message& m,
+                            std::int64_t contact_id,
+                            const engine::turn_result& turn,
+                            const sqlite_options& options) {
+    // Why the answer was understood: the first event that says how it matched.
+    const engine::event* matched = nullptr;
+    for (const auto& e : turn.events) {
+        if (e.matched) {
+            matched = &e;
+            break;
+        }
+    }
+    auto& q = c.prepared(
+        "INSERT INTO messages (contact_id, direction, channel, gateway_message_id, text, "
+        "  encoding, segments, status, match_kind, match_detail, created_at, status_at) "
+        "VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, 'received', ?7, ?8, ?9, ?9) RETURNING id");
+    q.bind(1, contact_id);
+    q.bind(2, m.channel);
+    bind_optional(q, 3, m.gateway_message_id);
+    q.bind(4, m.text);
+    bind_cost(q, 5, m.text, options);
+    if (matched) {
+        q.bind(7, match_name(*matched->matched));
+        q.bind(8, matched->detail);
+    }
+    q.bind(9, m.received_at);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+}
+
+void insert_events(connection& c,
+                   std::int64_t message_id,
+                   std::int64_t contact_id,
+                   const std::vector<engine::event>& events,
+                   engine::unix_seconds now) {
+    for (const auto& e : events) {
+        auto& q = c.prepared(
+            "INSERT INTO events (message_id, contact_id, kind, node, detail, match_kind, data, "
+            "  created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        q.bind(1, message_id);
+        q.bind(2, contact_id);
+        q.bind(3, event_name(e.kind));
+        q.bind(4, e.node);
+        bind_optional(q, 5, e.detail);
+        if (e.matched) q.bind(6, match_name(*e.matched));
+        if (!e.data.empty()) q.bind(7, to_json_text(e.data));
+        q.bind(8, now);
+        q.exec();
+    }
+}
+
+std::int64_t insert_reply(connection& c,
+                          const inbound_message& m,
+                          std::int64_t contact_id,
+                          std::int64_t inbound_id,
+                          const engine::outbound_message& reply,
+                          const sqlite_options& options) {
+    auto& q = c.prepared(
+        "INSERT INTO messages (contact_id, direction, channel, reply_to, text, payload, "
+        "  encoding, segments, status, via, created_at, status_at) "
+        "VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) RETURNING id");
+    q.bind(1, contact_id);
+    q.bind(2, m.channel);
+    q.bind(3, inbound_id);
+    q.bind(4, reply.text);
+    if (!reply.body.empty() || !reply.options.empty()) {
+        nlohmann::json options_json = nlohmann::json::array();
+        for (const auto& o : reply.options)
+            options_json.push_back({{"key", o.key}, {"label", o.label}});
+        q.bind(5, nlohmann::json{{"body", reply.body}, {"options", options_json}}.dump());
+    }
+    bind_cost(q, 6, reply.text, options);
+    q.bind(8, m.replies_by_api ? "queued" : "sent");
+    q.bind(9, m.replies_by_api ? "api" : "inline");
+    q.bind(10, m.received_at);
+    q.executeStep();
+    auto id = q.getColumn(0).getInt64();
+    if (m.replies_by_api) {
+        auto& job = c.prepared(
+            "INSERT INTO outbound_queue (message_id, channel, contact_id, state, "
+            "  next_attempt_at) VALUES (?, ?, ?, 'pending', ?)");
+        job.bind(1, id);
+        job.bind(2, m.channel);
+        job.bind(3, contact_id);
+        job.bind(4, m.received_at);
+        job.exec();
+    }
+    return id;
+}
+
+}  // namespace
+
+engine::outbound_message read_reply(const SQLite::Column& text, const SQLite::Column& payload) {
+    engine::outbound_message out;
+    out.text = text.getString();
+    if (payload.isNull()) return out;
+    auto j = nlohmann::json::parse(payload.getText(), nullptr, false);
+    if (!j.is_object()) return out;
+    out.body = j.value("body", "");
+    if (auto it = j.find("options"); it != j.end() && it->is_array()) {
+        for (const auto& o : *it)
+            out.options.push_back({o.value("key", ""), o.value("label", "")});
+    }
+    return out;
+}
+
+inbound_outcome process_inbound(connection& c,
+                                const inbound_message& m,
+                                const std::string& address,
+                                const turn_function& turn,
+                                const sqlite_options& options) {
+    auto contact = read_contact(c, address);
+    if (auto earlier = find_duplicate(c, m, contact ? contact->id : 0, options)) {
+        return {.duplicate = true, .contact = address, .replies = replies_to(c, earlier)};
+    }
+    if (!contact) {
+        contact = stored_contact{};
+        contact->id = insert_contact(c, address, m.received_at);
+        contact->state.address = address;
+    }
+
+    transaction_registrar registrations(c);
+    engine::turn_result result;
+    try {
+        result = turn(contact->state, registrations);
+    } catch (const std::exception& e) {
+        throw turn_error(e.what());
+    } catch (...) {
+        throw turn_error("unknown exception");
+    }
+    result.state.address = address;  // the engine does not move a contact
+
+    save_contact(c, *contact, result.state, m.received_at);
+    auto inbound_id = insert_inbound(c, m, contact->id, result, options);
+    insert_events(c, inbound_id, contact->id, result.events, m.received_at);
+    inbound_outcome out{.duplicate = false, .contact = address, .replies = {}};
+    for (auto& reply : result.replies) {
+        auto id = insert_reply(c, m, contact->id, inbound_id, reply, options);
+        out.replies.push_back({id, std::move(reply)});
+    }
+    return out;
+}
+
+std::optional<engine::contact_state> load_contact(connection& c, const std::string& address) {
+    auto contact = read_contact(c, address);
+    if (!contact) return std::nullopt;
+    return std::move(contact->state);
+}
+
+}  // namespace sapa::storage::detail

@@ -1,0 +1,115 @@
+// Schema versions: created on first start, an older schema upgraded in place, a newer one
+// refused with a clear message.
+
+#include "storage/sqlite_store.hpp"
+#include "store_test_support.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+using namespace sapa;
+using namespace sapa::storage;
+using namespace sapa::storage::testing;
+
+namespace {
+
+int pragma(const std::string& path, const char* sql) {
+    SQLite::Database db(path);
+    return db.execAndGet(sql).getInt();
+}
+
+std::string read_fixture(const char* name) {
+    std::ifstream in(std::string(SAPA_SOURCE_DIR) + "/tests/storage/fixtures/" + name);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+}  // namespace
+
+TEST_SUITE("storage") {
+    TEST_CASE("a new database gets the current schema, WAL and the Sapa application id") {
+        temp_dir dir;
+        auto path = dir.file("fresh.db");
+        sqlite_store::open(path).reset();
+        CHECK(pragma(path, "PRAGMA user_version") == sqlite_store::schema_version());
+        CHECK(pragma(path, "PRAGMA application_id") == 0x53415041);
+        SQLite::Database db(path);
+        CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
+        CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
+        // Opening again changes nothing.
+        sqlite_store::open(path).reset();
+        CHECK(pragma(path, "PRAGMA user_version") == sqlite_store::schema_version());
+    }
+
+    TEST_CASE("a version 1 database is upgraded in place and its data kept") {
+        temp_dir dir;
+        auto path = dir.file("v1.db");
+        {
+            SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+            db.exec(read_fixture("schema_v1.sql"));
+        }
+        REQUIRE(pragma(path, "PRAGMA user_version") == 1);
+        {
+            auto st = sqlite_store::open(path, fast_options());
+            auto budi = st->load_contact("081234567890");
+            REQUIRE(budi);
+            CHECK(budi->fields["nama"] == "Budi");
+            CHECK(budi->session.variables["log"] == "halo");
+            // The old message is still deduplicated; new ones go through.
+            auto retry = st->process(sms("081234567890", "halo", 1700000200, "SMv1"),
+                                     echo("halo", 1700000200));
+            CHECK(retry.duplicate);
+            REQUIRE(retry.replies.size() == 1);
+            CHECK(retry.replies[0].message.text == "Siapa nama Anda?");
+            st->process(sms("081234567890", "Budi", 1700000300, "SMv1b", true),
+                        echo("Budi", 1700000300));
+            CHECK(st->load_contact("081234567890")->session.variables["turns"] == "2");
+            CHECK(st->claim_outbound("sms", 1700000301, 5).size() == 1);  // v3 table works
+        }
+        CHECK(pragma(path, "PRAGMA user_version") == sqlite_store::schema_version());
+        SQLite::Database db(path);
+        CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
+        CHECK(db.execAndGet("SELECT count(*) FROM registrations").getInt() == 1);
+    }
+
+    TEST_CASE("a newer schema is refused with a clear message, and left untouched") {
+        temp_dir dir;
+        auto path = dir.file("newer.db");
+        sqlite_store::open(path).reset();
+        {
+            SQLite::Database db(path, SQLite::OPEN_READWRITE);
+            db.exec("PRAGMA user_version = 7");
+        }
+        std::string message;
+        try {
+            sqlite_store::open(path);
+        } catch (const std::runtime_error& e) {
+            message = e.what();
+        }
+        CHECK(message == "database schema version 7 is newer than this sapa (" +
+                             std::to_string(sqlite_store::schema_version()) + "); upgrade sapa");
+        CHECK(pragma(path, "PRAGMA user_version") == 7);
+    }
+
+    TEST_CASE("a database that is not Sapa's is refused") {
+        temp_dir dir;
+        auto path = dir.file("other.db");
+        {
+            SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+            db.exec("CREATE TABLE t (x)");
+        }
+        CHECK_THROWS_WITH_AS(sqlite_store::open(path),
+                             doctest::Contains("no Sapa schema version"),
+                             std::runtime_error);
+        {
+            SQLite::Database db(path, SQLite::OPEN_READWRITE);
+            db.exec("PRAGMA user_version = 2");
+        }
+        CHECK_THROWS_WITH_AS(
+            sqlite_store::open(path), doctest::Contains("not a Sapa database"), std::runtime_error);
+    }
+}

@@ -1,0 +1,453 @@
+// The store contract: what every store (SQLite now, PostgreSQL later) must do. Each case runs
+// against the stores listed in `stores` below.
+
+#include "storage/store.hpp"
+#include "store_test_support.hpp"
+
+#include <boost/system/system_error.hpp>
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+
+using namespace sapa;
+using namespace sapa::storage;
+using namespace sapa::storage::testing;
+
+namespace {
+
+// A store to test, and how to reopen it (nullptr: it cannot be reopened).
+struct store_under_test {
+    std::string name;
+    std::function<std::unique_ptr<store>(const sqlite_options&)> open;
+};
+
+std::vector<store_under_test> stores(const temp_dir& dir) {
+    return {
+        {"sqlite :memory:",
+         [](const sqlite_options& o) { return sqlite_store::open(":memory:", o); }},
+        {"sqlite file",
+         [path = dir.file("contract.db")](const sqlite_options& o) {
+             return sqlite_store::open(path, o);
+         }},
+    };
+}
+
+// Waits for a number of callbacks.
+class latch {
+  public:
+    explicit latch(int n) : left_(n) {}
+    void count_down() {
+        std::lock_guard lock(mutex_);
+        if (--left_ == 0) done_.notify_all();
+    }
+    void wait() {
+        std::unique_lock lock(mutex_);
+        done_.wait(lock, [this] { return left_ == 0; });
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable done_;
+    int left_;
+};
+
+std::vector<std::string> texts(const inbound_outcome& o) {
+    std::vector<std::string> out;
+    for (const auto& r : o.replies)
+        out.push_back(r.message.text);
+    return out;
+}
+
+}  // namespace
+
+TEST_SUITE("storage") {
+    TEST_CASE("a message with a gateway id is processed once; retries get the first replies") {
+        temp_dir dir;
+        for (const auto& s : stores(dir)) {
+            CAPTURE(s.name);
+            auto st = s.open(fast_options());
+            int calls = 0;
+            auto counting = [&calls](const engine::contact_state& c, engine::registrar& r) {
+                ++calls;
+                return echo_turn(c, r, "halo", 100);
+            };
+            auto first = st->process(sms("0812-3456-7890", "halo", 100, "SM1"), counting);
+            auto second = st->process(sms("+62 812 3456 7890", "halo", 101, "SM1"), counting);
+            auto third = st->process(sms("6281234567890", "halo", 102, "SM1"), counting);
+            CHECK(calls == 1);
+            CHECK_FALSE(first.duplicate);
+            CHECK(second.duplicate);
+            CHECK(third.duplicate);
+            CHECK(first.contact == "+6281234567890");
+            REQUIRE(first.replies.size() == 1);
+            CHECK(texts(second) == texts(first));
+            CHECK(third.replies[0].message_id == first.replies[0].message_id);
+            CHECK(third.replies[0].message.body == "echo");
+            REQUIRE(third.replies[0].message.options.size() == 2);
+            CHECK(third.replies[0].message.options[1].label == "Tidak");
+            // The same id on another channel is another message.
+            auto other = st->process({.channel = "wa",
+                                      .gateway_message_id = "SM1",
+                                      .contact_address = "6281234567890",
+                                      .text = "halo",
+                                      .received_at = 103,
+                                      .replies_by_api = false},
+                                     counting);
+            CHECK_FALSE(other.duplicate);
+            CHECK(calls == 2);
+            auto contact = st->load_contact("081234567890");
+            REQUIRE(contact);
+            CHECK(contact->session.variables["turns"] == "2");
+        }
+    }
+
+    TEST_CASE("without ids, identical text within the window is a duplicate until Sapa sends") {
+        temp_dir dir;
+        for (const auto& s : stores(dir)) {
+            CAPTURE(s.name);
+            auto st = s.open(fast_options());  // window: 30 s
+            // Inline replies: a retry means the gateway never got them, so they do not clear.
+            auto a = st->process(sms("081111111111", "YA", 1000), echo("YA", 1000));
+            auto b = st->process(sms("081111111111", "YA", 1010), echo("YA", 1010));
+            CHECK_FALSE(a.duplicate);
+            CHECK(b.duplicate);
+            CHECK(texts(b) == texts(a));
+            // After the window it is a new answer.
+            auto c = st->process(sms("081111111111", "YA", 1031), echo("YA", 1031));
+            CHECK_FALSE(c.duplicate);
+            // A different message and its reply (a send) clear the window.
+            st->process(sms("081111111111", "TIDAK", 1032), echo("TIDAK", 1032));
+            auto d = st->process(sms("081111111111", "YA", 1033), echo("YA", 1033));
+            CHECK_FALSE(d.duplicate);
+            // Another contact's identical text is not a duplicate.
+            auto e = st->process(sms("082222222222", "YA", 1034), echo("YA", 1034));
+            CHECK_FALSE(e.duplicate);
+
+            // Replies by API: duplicate while the reply waits in the queue...
+            auto f = st->process(sms("083333333333", "1", 2000, "", true), echo("1", 2000));
+            auto g = st->process(sms("083333333333", "1", 2001, "", true), echo("1", 2001));
+            CHECK(g.duplicate);
+            // ...and a new answer once it was sent.
+            auto jobs = st->claim_outbound("sms", 2002, 10);
+            REQUIRE(jobs.size() == 1);
+            st->complete_outbound(jobs[0].id, "P1", 2002);
+            auto h = st->process(sms("083333333333", "1", 2003, "", true), echo("1", 2003));
+            CHECK_FALSE(h.duplicate);
+            CHECK(st->load_contact("083333333333")->session.variables["turns"] == "2");
+        }
+    }
+
+    TEST_CASE("messages are processed in arrival order, callbacks after commit, in order") {
+        temp_dir dir;
+        for (const auto& s : stores(dir)) {
+            CAPTURE(s.name);
+            auto options = fast_options();
+            options.max_batch = 16;
+            options.max_batch_wait = std::chrono::microseconds{500};
+            auto st = s.open(options);
+            constexpr int per_contact = 60;
+            const std::vector<std::string> contacts = {"081100000001", "081100000002", "wa-user"};
+            latch all(per_contact * 3);
+            std::mutex mutex;
+            std::vector<int> completion;
+            for (int i = 0; i < per_contact; ++i) {
+                for (std::size_t c = 0; c < contacts.size(); ++c) {
+                    int n = i * 3 + static_cast<int>(c);
+                    st->submit(
+                        sms(contacts[c], std::to_string(i), 10 + i, "id" + std::to_string(n)),
+                        echo(std::to_string(i), 10 + i),
+                        [&, n](outcome_or_error r) {
+                            CHECK(r.has_value());
+                            std::lock_guard lock(mutex);
+                            completion.push_back(n);
+                            all.count_down();
+                        });
+                }
+            }
+            all.wait();
+            for (std::size_t i = 0; i < completion.size(); ++i)
+                CHECK(completion[i] == static_cast<int>(i));
+            std::string expected;
+            for (int i = 0; i < per_contact; ++i)
+                expected += (i ? "," : "") + std::to_string(i);
+            for (const auto& c : contacts) {
+                auto state = st->load_contact(c);
+                REQUIRE(state);
+                CHECK(state->session.variables["log"] == expected);
+            }
+            CHECK(st->load_contact("wa-user")->address == "wa-user");
+        }
+    }
+
+    TEST_CASE("two residents racing for the last seat: one registered, one waitlisted") {
+        temp_dir dir;
+        for (const auto& s : stores(dir)) {
+            CAPTURE(s.name);
+            auto options = fast_options();
+            options.max_batch_wait = std::chrono::microseconds{2000};  // both in one batch
+            auto st = s.open(options);
+            st->process(sms("081200000001", "DAFTAR JHT 2", 10, "a"), echo("DAFTAR JHT 2", 10));
+            latch both(2);
+            std::map<std::string, std::string> replies;
+            std::mutex mutex;
+            for (const auto* who : {"081200000002", "081200000003"}) {
+                st->submit(sms(who, "DAFTAR JHT 2", 20, std::string("b") + who),
+                           echo("DAFTAR JHT 2", 20),
+                           [&, who](outcome_or_error r) {
+                               std::lock_guard lock(mutex);
+                               if (r && !r->replies.empty())
+                                   replies[who] = r->replies[0].message.text;
+                               both.count_down();
+                           });
+            }
+            both.wait();
+            CHECK(replies["081200000002"] == "JHT-0002 registered");
+            CHECK(replies["081200000003"] == "JHT-0003 waitlisted");
+            // Registering again returns the existing record.
+            auto again =
+                st->process(sms("081200000003", "DAFTAR JHT 2", 30, "c"), echo("DAFTAR JHT 2", 30));
+            CHECK(again.replies.at(0).message.text == "JHT-0003 waitlisted");
+            // A cancelled seat is free again; codes keep counting.
+            auto cancel =
+                st->process(sms("081200000001", "BATAL JHT", 40, "d"), echo("BATAL JHT", 40));
+            CHECK(cancel.replies.at(0).message.text == "batal JHT-0001");
+            auto late =
+                st->process(sms("081200000004", "DAFTAR JHT 2", 50, "e"), echo("DAFTAR JHT 2", 50));
+            CHECK(late.replies.at(0).message.text == "JHT-0004 registered");
+        }
+    }
+
+    TEST_CASE("an engine failure fails only its message; the batch's others are stored") {
+        temp_dir dir;
+        for (const auto& s : stores(dir)) {
+            CAPTURE(s.name);
+            auto options = fast_options();
+            options.max_batch_wait = std::chrono::microseconds{5000};
+            auto st = s.open(options);
+            latch three(3);
+            std::vector<outcome_or_error> results(3);
+            const char* words[] = {"satu", "GAGAL", "tiga"};
+            for (int i = 0; i < 3; ++i) {
+                st->submit(sms("081300000001", words[i], 10 + i, "f" + std::to_string(i)),
+                           echo(words[i], 10 + i),
+                           [&, i](outcome_or_error r) {
+                               results[static_cast<std::size_t>(i)] = std::move(r);
+                               three.count_down();
+                           });
+            }
+            three.wait();
+            CHECK(results[0].has_value());
+            REQUIRE(results[1].has_error());
+            CHECK(results[1].error() == errc::turn_failed);
+            CHECK(results[2].has_value());
+            CHECK(st->load_contact("081300000001")->session.variables["log"] == "satu,tiga");
+            // The failed message left nothing behind: a retry runs it again.
+            int calls = 0;
+            st->process(sms("081300000001", "GAGAL", 20, "f1"),
+                        [&calls](const engine::contact_state& c, engine::registrar& r) {
+                            ++calls;
+                            return echo_turn(c, r, "lagi", 20);
+                        });
+            CHECK(calls == 1);
+            // process() reports the engine's words.
+            try {
+                st->process(sms("081300000001", "GAGAL", 21, "f9"), echo("GAGAL", 21));
+                FAIL("no exception");
+            } catch (const boost::system::system_error& e) {
+                CHECK(e.code() == errc::turn_failed);
+                CHECK(std::string(e.what()).find("exploded on purpose") != std::string::npos);
+            }
+        }
+    }
+
+    TEST_CASE("an unusable address is refused before anything runs") {
+        auto st = sqlite_store::open(":memory:", fast_options());
+        bool called = false;
+        st->submit(sms("   ", "halo", 1), echo("halo", 1), [&called](outcome_or_error r) {
+            called = true;
+            CHECK(r.error() == errc::invalid_address);
+        });
+        CHECK(called);
+        CHECK_THROWS_AS(st->process(sms("", "halo", 1), echo("halo", 1)),
+                        boost::system::system_error);
+    }
+
+    TEST_CASE("delivery status only moves forward; unknown provider ids are ignored") {
+        temp_dir dir;
+        for (const auto& s : stores(dir)) {
+            CAPTURE(s.name);
+            auto st = s.open(fast_options());
+            for (int i = 0; i < 3; ++i) {
+                st->process(sms("08140000000" + std::to_string(i), "x", 10, "", true),
+                            echo("x", 10));
+            }
+            auto jobs = st->claim_outbound("sms", 11, 10);
+            REQUIRE(jobs.size() == 3);
+            for (const auto& j : jobs)
+                st->complete_outbound(j.id, "P" + std::to_string(j.id), 12);
+            auto p = [&](std::size_t i) { return "P" + std::to_string(jobs[i].id); };
+            using ds = delivery_status;
+            CHECK(st->update_delivery("sms", p(0), ds::delivered, "3", "", 13));
+            CHECK_FALSE(st->update_delivery("sms", p(0), ds::sent, "2", "", 14));
+            CHECK(st->update_delivery("sms", p(0), ds::read, "4", "", 15));
+            CHECK_FALSE(st->update_delivery("sms", p(0), ds::delivered, "3", "", 16));
+            CHECK_FALSE(st->update_delivery("sms", p(0), ds::failed, "30008", "x", 17));
+            CHECK(st->update_delivery("sms", p(1), ds::failed, "30003", "handset off", 13));
+            CHECK_FALSE(st->update_delivery("sms", p(1), ds::delivered, "", "", 14));
+            CHECK_FALSE(st->update_delivery("sms", "nope", ds::delivered, "", "", 14));
+            CHECK_FALSE(st->update_delivery("wa", p(2), ds::delivered, "", "", 14));
+
+            std::ostringstream out;
+            json_writer w(out,
+                          {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+            st->export_rows(export_kind::conversations, {}, w);
+            auto text = out.str();
+            CHECK(text.find(R"("status":"read","status_code":"4")") != std::string::npos);
+            CHECK(text.find(
+                      R"("status":"failed","status_code":"30003","status_reason":"handset off")") !=
+                  std::string::npos);
+        }
+    }
+
+    TEST_CASE("outbound jobs: leased once, one per contact in order, resumed after a crash") {
+        temp_dir dir;
+        auto path = dir.file("queue.db");
+        auto options = fast_options();
+        options.outbound_lease = 60;
+        {
+            auto st = sqlite_store::open(path, options);
+            st->process(sms("081500000001", "a", 100, "q1", true), echo("a", 100));
+            st->process(sms("081500000001", "b", 101, "q2", true), echo("b", 101));
+            st->process(sms("081500000002", "c", 102, "q3", true), echo("c", 102));
+            // Inline replies never enter the queue.
+            st->process(sms("081500000003", "d", 103, "q4", false), echo("d", 103));
+
+            auto first = st->claim_outbound("sms", 110, 10);
+            REQUIRE(first.size() == 2);  // one per contact
+            CHECK(first[0].contact == "+6281500000001");
+            CHECK(first[0].message.text == "echo: a");
+            CHECK(first[0].message.options.size() == 2);
+            CHECK(first[1].contact == "+6281500000002");
+            CHECK(st->claim_outbound("sms", 120, 10).empty());  // leased
+            CHECK(st->claim_outbound("wa", 120, 10).empty());
+
+            st->retry_outbound(first[0].id, 150, "timeout");
+            CHECK(st->claim_outbound("sms", 140, 10).empty());  // "b" waits behind "a"
+            auto again = st->claim_outbound("sms", 150, 10);
+            REQUIRE(again.size() == 1);
+            CHECK(again[0].id == first[0].id);
+            CHECK(again[0].attempts == 1);
+            st->complete_outbound(again[0].id, "PA", 151);
+            auto next = st->claim_outbound("sms", 152, 10);
+            REQUIRE(next.size() == 1);
+            CHECK(next[0].message.text == "echo: b");
+            st->fail_outbound(next[0].id, "131026", "not a WhatsApp number", 153);
+            // first[1] ("c") is still leased, until 170, when the process "crashes" here.
+        }
+        {
+            auto st = sqlite_store::open(path, options);
+            CHECK(st->claim_outbound("sms", 160, 10).empty());  // lease still running
+            auto resumed = st->claim_outbound("sms", 171, 10);  // lease over
+            REQUIRE(resumed.size() == 1);
+            CHECK(resumed[0].message.text == "echo: c");
+        }
+        {
+            auto o = options;
+            o.release_leases_on_open = true;  // the sending process restarts
+            auto st = sqlite_store::open(path, o);
+            auto resumed = st->claim_outbound("sms", 172, 10);
+            REQUIRE(resumed.size() == 1);
+            CHECK(resumed[0].message.text == "echo: c");
+            st->complete_outbound(resumed[0].id, "PC", 173);
+            CHECK(st->claim_outbound("sms", 1000, 10).empty());
+        }
+    }
+
+    TEST_CASE("state survives a restart; opt-out time and fields are kept") {
+        temp_dir dir;
+        auto path = dir.file("restart.db");
+        {
+            auto st = sqlite_store::open(path, fast_options());
+            st->process(sms("081600000001", "satu", 10), echo("satu", 10));
+            st->process(sms("081600000001", "DAFTAR K 5", 11), echo("DAFTAR K 5", 11));
+            st->process(sms("081600000001", "STOP", 12), echo("STOP", 12));
+        }
+        auto st = sqlite_store::open(path, fast_options());
+        auto c = st->load_contact("+6281600000001");
+        REQUIRE(c);
+        CHECK(c->opted_out);
+        CHECK(c->fields["nama"] == "Siti");
+        CHECK(c->session.variables["log"] == "satu,DAFTAR K 5,STOP");
+        REQUIRE(c->session.stack.size() == 1);
+        CHECK(c->session.stack[0].node_id == "node");
+        CHECK_FALSE(st->load_contact("081699999999"));
+        std::ostringstream out;
+        json_writer w(out, {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+        st->export_rows(export_kind::contacts, {}, w);
+        CHECK(out.str().find(R"("opted_out_at":"1970-01-01T00:00:12Z")") != std::string::npos);
+    }
+
+    TEST_CASE("forget erases personal data and keeps anonymous counts") {
+        temp_dir dir;
+        for (const auto& s : stores(dir)) {
+            CAPTURE(s.name);
+            auto st = s.open(fast_options());
+            st->process(sms("081700000001", "nama saya Siti", 10, "g1"),
+                        echo("nama saya Siti", 10));
+            st->process(sms("081700000001", "DAFTAR K 5", 11, "g2"), echo("DAFTAR K 5", 11));
+            st->process(sms("081700000002", "halo", 12, "g3"), echo("halo", 12));
+
+            auto counts = st->forget("0817-0000-0001", 20);
+            CHECK(counts.contacts == 1);
+            CHECK(counts.messages == 4);  // two in, two out
+            CHECK(counts.registrations == 1);
+            CHECK(counts.events == 2);
+            CHECK_FALSE(st->load_contact("081700000001"));
+            CHECK(st->forget("081700000001", 21).contacts == 0);  // already gone
+
+            std::ostringstream out;
+            json_writer w(out,
+                          {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+            st->export_rows(export_kind::conversations, {}, w);
+            auto text = out.str();
+            CHECK(text.find("Siti") == std::string::npos);
+            CHECK(text.find("+6281700000001") == std::string::npos);
+            CHECK(text.find("[dihapus]") != std::string::npos);
+            CHECK(text.find("echo: halo") != std::string::npos);  // the other contact stays
+
+            std::ostringstream regs;
+            json_writer r(regs,
+                          {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+            CHECK(st->export_rows(export_kind::registrations, {}, r).rows == 1);
+            CHECK(regs.str().find("3508011234567890") == std::string::npos);
+            CHECK(regs.str().find(R"("code":"K-0001","course":"K","status":"registered")") !=
+                  std::string::npos);
+            CHECK(regs.str().find(R"("contact":"anon-)") != std::string::npos);
+
+            // A later message from the same number starts a new, empty contact.
+            auto fresh = st->process(sms("081700000001", "halo", 30, "g4"), echo("halo", 30));
+            CHECK_FALSE(fresh.duplicate);
+            CHECK(st->load_contact("081700000001")->session.variables["turns"] == "1");
+        }
+    }
+
+    TEST_CASE("the text cost hook fills encoding and segments") {
+        auto options = fast_options();
+        options.text_cost = [](const std::string& text) {
+            return message_cost{.encoding = "gsm7", .segments = static_cast<int>(text.size())};
+        };
+        auto st = sqlite_store::open(":memory:", options);
+        st->process(sms("081800000001", "abc", 10), echo("abc", 10));
+        std::ostringstream out;
+        json_writer w(out, {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+        st->export_rows(export_kind::conversations, {}, w);
+        CHECK(out.str().find(R"("text":"abc","encoding":"gsm7","segments":3)") !=
+              std::string::npos);
+        CHECK(out.str().find(R"("text":"echo: abc","encoding":"gsm7","segments":9)") !=
+              std::string::npos);
+    }
+}

@@ -1,0 +1,62 @@
+#include "store_test_support.hpp"
+
+#include <sstream>
+#include <stdexcept>
+
+namespace sapa::storage::testing {
+
+engine::turn_result echo_turn(const engine::contact_state& state,
+                              engine::registrar& registrations,
+                              const std::string& text,
+                              engine::unix_seconds now) {
+    engine::turn_result r;
+    r.state = state;
+    auto& vars = r.state.session.variables;
+    vars["turns"] = std::to_string(std::stoi(vars.count("turns") ? vars["turns"] : "0") + 1);
+    vars["log"] += (vars["log"].empty() ? "" : ",") + text;
+    r.state.session.status = engine::session_status::waiting;
+    r.state.session.script_id = "test";
+    r.state.session.stack = {{"test", "node"}};
+    r.state.session.last_active = now;
+
+    std::istringstream words(text);
+    std::string verb, course;
+    int capacity = 0;
+    words >> verb >> course >> capacity;
+    if (verb == "GAGAL") throw std::runtime_error("engine exploded on purpose");
+    if (verb == "STOP") r.state.opted_out = true;
+    if (verb == "MULAI") r.state.opted_out = false;
+    if (verb == "DAFTAR") {
+        auto rec = registrations.register_contact(state.address,
+                                                  course,
+                                                  course,
+                                                  capacity,
+                                                  {{"nama", "Siti"}, {"nik", "3508011234567890"}},
+                                                  now);
+        r.state.fields["nama"] = "Siti";
+        r.replies.push_back(
+            {.text = rec.code + " " + engine::to_string(rec.status), .body = {}, .options = {}});
+        r.events.push_back({.kind = engine::event_kind::registration_completed,
+                            .node = "test/daftar",
+                            .detail = engine::to_string(rec.status),
+                            .matched = engine::match_kind::keyword,
+                            .data = {{"code", rec.code}}});
+        return r;
+    }
+    if (verb == "BATAL") {
+        auto rec = registrations.cancel(state.address, course, now);
+        r.replies.push_back({.text = "batal " + rec.code, .body = {}, .options = {}});
+        return r;
+    }
+    r.replies.push_back({.text = "echo: " + text,
+                         .body = "echo",
+                         .options = {{.key = "1", .label = "Ya"}, {.key = "2", .label = "Tidak"}}});
+    r.events.push_back({.kind = engine::event_kind::answer_accepted,
+                        .node = "test/node",
+                        .detail = text,
+                        .matched = engine::match_kind::exact,
+                        .data = {}});
+    return r;
+}
+
+}  // namespace sapa::storage::testing
