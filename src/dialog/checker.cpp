@@ -405,9 +405,10 @@ class checker {
             auto stages = defs_by_stage(n);
             for (const auto& u : uses_of(n)) {
                 if (!check_name(u.where, u.name)) continue;
-                // Unreachable nodes get their own warning; every variable would be unset there.
-                if (!reachable_.count(id)) continue;
-                bool available = in[id].count(u.name) > 0;
+                // In an unreachable node (which has its own warning) no path sets anything, so
+                // only a name that nothing sets at all is reported there.
+                bool available =
+                    reachable_.count(id) ? in[id].count(u.name) > 0 : defined.count(u.name) > 0;
                 for (std::size_t st = 0; st < u.stage && st < stages.size() && !available; ++st)
                     available = std::count(stages[st].begin(), stages[st].end(), u.name) > 0;
                 if (!available && reported.insert({u.where, u.name}).second)

@@ -139,11 +139,12 @@ TEST_CASE("unreachable nodes and dead ends are warnings") {
         "a": {"say": "Halo", "ask": {"type": "menu", "options": [{"label": "Satu", "goto": "b"}, {"label": "Dua"}]}},
         "b": {"say": "B", "branch": [{"if": "input == 1", "goto": "c"}]},
         "c": {"say": "C"},
-        "lost": {"say": "L", "next": "a"})",
+        "lost": {"say": "L {{kota}} {{x}}", "ask": {"type": "text", "save": "x"}, "next": "a"})",
                                "a",
                                "");
     CHECK(check_lines(json) ==
-          strings{"W /nodes/lost: node \"lost\" can never be reached: no node, keyword, "
+          strings{"E /nodes/lost/say: variable \"kota\" is used but no node sets it",
+                  "W /nodes/lost: node \"lost\" can never be reached: no node, keyword, "
                   "\"start\" or \"help_node\" leads to it",
                   "W /nodes/a: after some answers the conversation ends here (add a \"next\", or "
                   "an \"end\" action if that is intended)",
