@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <system_error>
 
 namespace sapa::dialog {
@@ -45,8 +46,11 @@ const script* catalog::find(const std::string& id) const {
 catalog_load_result load_catalog(const std::vector<std::string>& paths) {
     catalog_load_result result;
     std::vector<std::pair<std::string, script>> loaded;  // file, script
+    std::map<std::string, std::size_t> rank;             // file -> position in the order given
     for (const auto& path : paths) {
+        rank.try_emplace(path, rank.size());
         for (const auto& file : files_of(path, result.problems)) {
+            rank.try_emplace(file, rank.size());
             auto r = load_script_file(file);
             result.problems.insert(result.problems.end(), r.problems.begin(), r.problems.end());
             if (!r.script) continue;
@@ -76,6 +80,12 @@ catalog_load_result load_catalog(const std::vector<std::string>& paths) {
         auto found = check_script(s, file, all.get());
         result.problems.insert(result.problems.end(), found.begin(), found.end());
     }
+    // Each file's lines together, files in the order given: loader and checker problems of one
+    // file read as one report.
+    std::stable_sort(
+        result.problems.begin(), result.problems.end(), [&](const problem& a, const problem& b) {
+            return rank[a.file] < rank[b.file];
+        });
     if (!has_errors(result.problems)) result.scripts = std::move(all);
     return result;
 }

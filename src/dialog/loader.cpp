@@ -103,17 +103,20 @@ bool is_script_id(std::string_view s) {
     });
 }
 
-// Turns the parser's byte offset into the line:column an editor shows (both 1-based).
+// Turns the parser's byte offset into the line:column an editor shows (both 1-based). Columns
+// count characters, not bytes, so a line with "é" or "“" before the error still matches.
 std::string line_column(std::string_view text, std::size_t byte) {
     std::size_t end = std::min(byte == 0 ? 0 : byte - 1, text.size());
-    std::size_t line = 1, line_start = 0;
+    std::size_t line = 1, column = 1;
     for (std::size_t i = 0; i < end; ++i) {
         if (text[i] == '\n') {
             ++line;
-            line_start = i + 1;
+            column = 1;
+        } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+            ++column;
         }
     }
-    return std::to_string(line) + ":" + std::to_string(end - line_start + 1);
+    return std::to_string(line) + ":" + std::to_string(column);
 }
 
 // nlohmann words its errors for programmers ("[json.exception.parse_error.101] parse error at
@@ -400,6 +403,18 @@ class reader {
         languages_ = s.languages;
     }
 
+    // Reports a language code the script does not list; true when it is listed (or when the
+    // list itself is broken, which is reported once at /languages).
+    bool known_language(const std::string& language, const std::string& where) {
+        if (!languages_known_ ||
+            std::find(languages_.begin(), languages_.end(), language) != languages_.end())
+            return true;
+        error(where,
+              "unknown language " + in_quotes(language) +
+                  " (this script's languages: " + join(languages_) + ")");
+        return false;
+    }
+
     text read_text(const json& v, const std::string& where) {
         text t;
         const std::string& default_language = languages_.front();
@@ -415,13 +430,7 @@ class reader {
             if (language == "comment") continue;
             auto s = string_value(value, child(where, language));
             if (!s) continue;
-            if (languages_known_ &&
-                std::find(languages_.begin(), languages_.end(), language) == languages_.end()) {
-                error(child(where, language),
-                      "unknown language " + in_quotes(language) +
-                          " (this script's languages: " + join(languages_) + ")");
-                continue;
-            }
+            if (!known_language(language, child(where, language))) continue;
             t.by_language[language] = *s;
         }
         if (languages_known_ && !t.by_language.count(default_language))
@@ -542,14 +551,7 @@ class reader {
                                      "a list of words or an object with one list per language")) {
                     for (const auto& [language, list] : words->items()) {
                         if (language == "comment") continue;
-                        if (languages_known_ &&
-                            std::find(languages_.begin(), languages_.end(), language) ==
-                                languages_.end()) {
-                            error(child(words_where, language),
-                                  "unknown language " + in_quotes(language) +
-                                      " (this script's languages: " + join(languages_) + ")");
-                            continue;
-                        }
+                        if (!known_language(language, child(words_where, language))) continue;
                         k.words[language] = string_list(list, child(words_where, language));
                     }
                 }
@@ -668,11 +670,7 @@ class reader {
         if (auto value = optional_string(v, where, "value")) a.value = *value;
         if (auto language = optional_string(v, where, "language")) {
             a.language = *language;
-            if (languages_known_ &&
-                std::find(languages_.begin(), languages_.end(), *language) == languages_.end())
-                error(child(where, "language"),
-                      "unknown language " + in_quotes(*language) +
-                          " (this script's languages: " + join(languages_) + ")");
+            known_language(*language, child(where, "language"));
         }
         if (auto course = optional_string(v, where, "course")) a.course = *course;
         if (v.contains("fields")) a.fields = string_list(v["fields"], child(where, "fields"));

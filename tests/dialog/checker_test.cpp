@@ -219,3 +219,24 @@ TEST_CASE("characters that force UCS-2 are named") {
           strings{"W /nodes/a/say: the \"id\" message is sent as UCS-2 (70 characters per SMS "
                   "instead of 160) because of 🙏, –, “, ”; replace them with plain letters"});
 }
+
+TEST_CASE("the worst case uses setting values, unset texts and registration codes") {
+    auto json = id_script_json(std::string(R"(
+        "a": {"actions": [{"type": "register", "course": "jahit", "code_prefix": "LMJ-JAHIT-KELAS-A"},
+                          {"type": "end"}],
+              "say": ["Alamat: {{settings.alamat}}", "Telepon: {{settings.telepon}}",
+                      ")") + std::string(140, 'k') +
+                                   R"( {{registration.code}}"]})",
+                               "a",
+                               R"(, "segment_budget": 1, "settings": {"alamat": "Jl. Mawar – 1",
+                                   "telepon": {"value": null, "unset_text": "tanya petugas ×"}})");
+    CHECK(check_lines(json) ==
+          strings{"W /nodes/a/say/0: the \"id\" message is sent as UCS-2 (70 characters per SMS "
+                  "instead of 160) because of –; replace them with plain letters",
+                  "W /nodes/a/say/1: the \"id\" message is sent as UCS-2 (70 characters per SMS "
+                  "instead of 160) because of ×; replace them with plain letters",
+                  "W /nodes/a/say/2: the \"id\" message needs 2 SMS parts (163 characters with "
+                  "every variable at its longest); segment_budget is 1",
+                  "W /settings/telepon: setting \"telepon\" has no value yet: residents see its "
+                  "unset_text until you fill it in"});
+}

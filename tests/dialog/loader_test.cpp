@@ -107,6 +107,8 @@ TEST_CASE("a JSON syntax error is reported at its line and column") {
     CHECK(load_lines("{\"id\": \"t\" \"x\": 1}") ==
           strings{"E 1:14: the file is not valid JSON: syntax error while parsing object - "
                   "unexpected string literal; expected '}'"});
+    // Columns count characters: "é" and "“" are two and three bytes.
+    CHECK(load_lines("{\"say\": \"é“\" \"x\": 1}").at(0).rfind("E 1:16: ", 0) == 0);
     CHECK(load_lines("") ==
           strings{"E 1:1: the file is not valid JSON: syntax error while parsing value - "
                   "unexpected end of input; expected '[', '{', or a literal"});
@@ -302,4 +304,11 @@ TEST_CASE("every problem of a file is reported in one run") {
         "nodes": {"a": {"ask": {"type": "nummber"}, "nxt": "b"},
                   "b": {"say": 1}}})");
     CHECK(l.size() == 4);
+}
+
+TEST_CASE("set_language must name one of the script's languages") {
+    CHECK(load_lines(
+              script_json(R"("a": {"actions": [{"type": "set_language", "language": "jv"}]})")) ==
+          strings{"E /nodes/a/actions/0/language: unknown language \"jv\" (this script's "
+                  "languages: id, en)"});
 }
