@@ -31,7 +31,15 @@ TEST_CASE("sapa check: the example scripts checked together are clean") {
     CHECK(r.code == 0);
     CHECK(r.out == "no problems in 2 scripts\n");
     CHECK(r.err == "");
-    CHECK(run_check({SAPA_SOURCE_DIR "/dialogs", "--strict"}).code == 0);
+    CHECK(run_check({example, example_info, "--strict"}).code == 0);
+}
+
+TEST_CASE("sapa check: the bundled dialogs have no errors; --strict fails on unset settings") {
+    auto r = run_check({SAPA_SOURCE_DIR "/dialogs"});
+    CHECK(r.code == 0);
+    CHECK(r.out.find("error:") == std::string::npos);
+    CHECK(r.out.find("has no value yet") != std::string::npos);
+    CHECK(run_check({SAPA_SOURCE_DIR "/dialogs", "--strict"}).code == 1);
 }
 
 TEST_CASE("sapa check: a subflow script must be checked along with its caller") {
