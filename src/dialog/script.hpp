@@ -23,7 +23,7 @@ enum class answer_type {
     yes_no,  // y/ya/iya/yes, t/tdk/tidak/gak/nggak/no
     number,  // whole number within [min, max]
     text,    // free text within [min_length, max_length] characters
-    date,    // a calendar date, saved as YYYY-MM-DD
+    date,    // a calendar date, saved as DD-MM-YYYY
     phone,   // a phone number, saved as E.164
     nik,     // 16-digit Indonesian national id number
     list,    // one item of a named list (with synonyms)

@@ -590,6 +590,7 @@ nik_problem check_nik(std::string_view digits, const std::optional<civil_date>& 
     // The century is not encoded; 29-02 is valid when 20yy is a leap year (19yy is then leap
     // too, except 1900, and 2000 was).
     if (!is_valid_date(2000 + yy, month, day)) return nik_problem::bad_birth_date;
+    if (digits.substr(12) == "0000") return nik_problem::bad_serial;
 
     if (birth_date &&
         (birth_date->day != day || birth_date->month != month || birth_date->year % 100 != yy))

@@ -60,7 +60,14 @@ std::optional<civil_date> parse_date(std::string_view raw, const civil_date& tod
 civil_date civil_from_unix(unix_seconds t);                    // UTC date
 int age_on(const civil_date& birth, const civil_date& today);  // whole years
 
-enum class nik_problem { none, not_16_digits, bad_region, bad_birth_date, birth_date_mismatch };
+enum class nik_problem {
+    none,
+    not_16_digits,
+    bad_region,
+    bad_birth_date,
+    bad_serial,  // the last four digits are 0000; Dukcapil numbers start at 0001
+    birth_date_mismatch,
+};
 
 // NIK: 16 digits = province(2) regency(2) district(2) DDMMYY (DD+40 for women) serial(4).
 // Checks digits, province code 11..94, a valid encoded date; when `birth_date` is given, the

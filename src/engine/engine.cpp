@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 
 namespace sapa::engine {
@@ -267,7 +268,10 @@ class turn {
     void continue_after(const dialog::script& s, const dialog::node& n);
     void finish_frame();
     bool run_actions(const dialog::script& s, const dialog::node& n);
-    void send_prompt(const dialog::script& s, const dialog::node& n, const std::string& prefix);
+    void send_prompt(const dialog::script& s,
+                     const dialog::node& n,
+                     const std::string& prefix,
+                     bool question_only = false);
     void answer(const dialog::script& s, const dialog::node& n, const dialog::ask& a);
     void reject(const dialog::script& s,
                 const dialog::node& n,
@@ -477,11 +481,17 @@ bool turn::run_actions(const dialog::script& s, const dialog::node& n) {
 }
 
 // Sends the node's messages; the last one carries the question and, for menus and lists shown
-// as options, the numbered lines. `prefix` (a hint) goes in front of the first message.
-void turn::send_prompt(const dialog::script& s, const dialog::node& n, const std::string& prefix) {
+// as options, the numbered lines. `prefix` (a hint) goes in front of the first message. After
+// an invalid answer (`question_only`) only the last text, the question itself, is sent again:
+// re-sending a node's introduction would cost residents SMS for nothing.
+void turn::send_prompt(const dialog::script& s,
+                       const dialog::node& n,
+                       const std::string& prefix,
+                       bool question_only) {
     std::vector<std::string> texts;
     for (const auto& t : n.say)
         texts.push_back(render(t, s));
+    if (question_only && texts.size() > 1) texts.erase(texts.begin(), texts.end() - 1);
     if (texts.empty()) texts.emplace_back();
     if (!prefix.empty())
         texts.front() = texts.front().empty() ? prefix : prefix + "\n" + texts.front();
@@ -523,7 +533,7 @@ void turn::reject(const dialog::script& s,
         return;
     }
     std::string hint = a.hint.empty() ? system_text("invalid") : render(a.hint, s);
-    send_prompt(s, n, hint);
+    send_prompt(s, n, hint, /*question_only=*/true);
 }
 
 void turn::answer(const dialog::script& s, const dialog::node& n, const dialog::ask& a) {
@@ -593,7 +603,11 @@ void turn::answer(const dialog::script& s, const dialog::node& n, const dialog::
                 if (std::tie(d->year, d->month, d->day) >
                     std::tie(today.year, today.month, today.day))
                     return reject(s, n, a, "date in the future");
-                value = d->iso();
+                // Saved the way Indonesian residents and staff write dates; parse_date reads
+                // it back for ages and NIK checks.
+                char shown[16];
+                std::snprintf(shown, sizeof shown, "%02d-%02d-%04d", d->day, d->month, d->year);
+                value = shown;
                 if (!a.age_variable.empty())
                     session().variables[a.age_variable] = std::to_string(age_on(*d, today));
                 break;
@@ -620,6 +634,8 @@ void turn::answer(const dialog::script& s, const dialog::node& n, const dialog::
                         return reject(s, n, a, "NIK is not 16 digits");
                     case nik_problem::bad_region:
                         return reject(s, n, a, "NIK region code invalid");
+                    case nik_problem::bad_serial:
+                        return reject(s, n, a, "NIK serial number invalid");
                     case nik_problem::bad_birth_date:
                         return reject(s, n, a, "NIK birth date invalid");
                     case nik_problem::birth_date_mismatch:

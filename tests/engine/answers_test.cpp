@@ -433,6 +433,8 @@ TEST_CASE("answers: NIK") {
     CHECK(check_nik("3508011708900001", civil_date{1990, 8, 17}) == nik_problem::none);
     // Women: day + 40.
     CHECK(check_nik("3508015708900001", civil_date{1990, 8, 17}) == nik_problem::none);
+    // Dukcapil serial numbers start at 0001.
+    CHECK(check_nik("3508011708900000", std::nullopt) == nik_problem::bad_serial);
     CHECK(check_nik("3508017108900001", std::nullopt) == nik_problem::none);  // 31st, woman
     CHECK(check_nik("1101010101000001", std::nullopt) == nik_problem::none);  // province 11
     CHECK(check_nik("9401010101000001", std::nullopt) == nik_problem::none);  // province 94
