@@ -1,16 +1,92 @@
-#include "cli/commands.hpp"
+// `sapa forget NUMBER`: the right to deletion. Erases a contact's personal data and message
+// texts; anonymous counts (messages, registrations per course) stay.
 
+#include "cli/commands.hpp"
+#include "messaging/address.hpp"
+#include "storage/sqlite_store.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <istream>
 #include <ostream>
 
 namespace sapa::cli {
+namespace {
+
+constexpr const char* usage =
+    "Usage: sapa forget NUMBER [--db FILE] [--yes]\n"
+    "\n"
+    "Erases the personal data of the contact NUMBER (any phone format, or a channel id):\n"
+    "collected fields, message texts (kept as \"[dihapus]\"), registration details, and the\n"
+    "number itself (replaced by an anonymous id). Counts stay. It cannot be undone.\n"
+    "\n"
+    "Options:\n"
+    "  --db FILE   the Sapa database (default: sapa.db)\n"
+    "  --yes       do not ask for confirmation (needed when not run in a terminal)\n";
+
+}  // namespace
 
 int run_forget(const arguments& args, streams io) {
     if (wants_help(args)) {
-        io.out << "Usage: sapa forget\n\nNot built yet.\n";
+        io.out << usage;
         return 0;
     }
-    io.err << "sapa forget: not built yet\n";
-    return 3;
+    std::string db = "sapa.db", number;
+    bool confirmed = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--yes") {
+            confirmed = true;
+        } else if (args[i] == "--db" && i + 1 < args.size()) {
+            db = args[++i];
+        } else if (number.empty() && !args[i].starts_with("--")) {
+            number = args[i];
+        } else {
+            io.err << "sapa forget: unexpected \"" << args[i] << "\"\n\n" << usage;
+            return 2;
+        }
+    }
+    auto address = storage::normalize_address(number);
+    if (address.empty()) {
+        io.err << "sapa forget: say whose data to erase\n\n" << usage;
+        return 2;
+    }
+    if (!std::filesystem::exists(db)) {
+        io.err << "sapa forget: no database at " << db << " (give it with --db FILE)\n";
+        return 1;
+    }
+    auto shown = address.starts_with("+") ? messaging::mask_phone(address) : address;
+    if (!confirmed) {
+        if (!io.in_is_terminal) {
+            io.err << "sapa forget: add --yes to erase " << shown << " without a prompt\n";
+            return 2;
+        }
+        io.out << "Erase all personal data of " << address << "? This cannot be undone.\n"
+               << "Type the number again to confirm: " << std::flush;
+        std::string again;
+        std::getline(io.in, again);
+        if (storage::normalize_address(again) != address) {
+            io.out << "Not confirmed; nothing erased.\n";
+            return 1;
+        }
+    }
+    try {
+        auto store = storage::sqlite_store::open(db);
+        auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+        auto counts = store->forget(address, now);
+        if (counts.contacts == 0) {
+            io.out << "No contact " << shown << " in " << db << "; nothing erased.\n";
+            return 0;
+        }
+        io.out << "Erased " << shown << ": " << counts.messages << " message texts, "
+               << counts.registrations << " registrations' details, " << counts.events
+               << " event details. Counts are kept under an anonymous id.\n";
+    } catch (const std::exception& e) {
+        io.err << "sapa forget: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
 }
 
 }  // namespace sapa::cli

@@ -7,6 +7,7 @@
 #include <SQLiteCpp/Transaction.h>
 
 #include <iterator>
+#include <mutex>
 #include <sqlite3.h>
 #include <stdexcept>
 
@@ -115,8 +116,10 @@ CREATE INDEX outbound_contact ON outbound_queue(contact_id, channel, message_id)
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));
 
+// NOMUTEX: a connection is used by one thread at a time (the writer, or one export).
 int open_flags(bool read_only) {
-    return read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+    return SQLite::OPEN_NOMUTEX |
+           (read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
 }
 
 int pragma_int(SQLite::Database& db, const char* sql) {
@@ -125,10 +128,21 @@ int pragma_int(SQLite::Database& db, const char* sql) {
     return q.getColumn(0).getInt();
 }
 
+// SQLite counts every allocation under a global mutex unless told not to; Sapa never reads
+// those counts. Must run before SQLite initialises, so before the first connection opens;
+// later it is refused harmlessly (SQLITE_MISUSE).
+const std::string& without_memory_statistics(const std::string& path) {
+    static std::once_flag once;
+    std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+    return path;
+}
+
 }  // namespace
 
 connection::connection(const std::string& path, const sqlite_options& options, bool read_only)
-    : db_(path, open_flags(read_only), static_cast<int>(options.busy_timeout.count())) {
+    : db_(without_memory_statistics(path),
+          open_flags(read_only),
+          static_cast<int>(options.busy_timeout.count())) {
     db_.exec("PRAGMA foreign_keys = ON");
     if (!read_only) {
         // WAL: readers (exports) never block the writer; a commit appends to the log.
@@ -146,12 +160,14 @@ SQLite::Statement& connection::prepared(const char* sql) {
         slot->reset();
         slot->clearBindings();
     }
+    in_use_.push_back(slot.get());
     return *slot;
 }
 
 void connection::reset_all() {
-    for (auto& [sql, statement] : statements_)
+    for (auto* statement : in_use_)
         statement->tryReset();
+    in_use_.clear();
 }
 
 bool connection::in_autocommit() const {

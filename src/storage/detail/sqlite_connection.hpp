@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace sapa::storage::detail {
 
@@ -25,7 +26,8 @@ class connection {
     // The statement for `sql`, prepared once per connection, reset with bindings cleared.
     // REQUIRES: `sql` is a string literal (statements are cached by its address).
     SQLite::Statement& prepared(const char* sql);
-    // Resets every cached statement (before COMMIT: no statement may stay in progress).
+    // Resets the statements handed out since the last call (RELEASE and COMMIT refuse while
+    // a statement is in progress).
     void reset_all();
     // True when no transaction is open (e.g. SQLite rolled one back after an I/O error).
     bool in_autocommit() const;
@@ -33,6 +35,7 @@ class connection {
   private:
     SQLite::Database db_;
     std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
+    std::vector<SQLite::Statement*> in_use_;  // handed out since the last reset_all()
 };
 
 // Creates or upgrades the schema to sqlite_schema_version(). Throws std::runtime_error for a

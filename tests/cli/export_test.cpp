@@ -1,0 +1,132 @@
+// `sapa export` and `sapa forget`, run in-process against a small database.
+
+#include "../storage/store_test_support.hpp"
+#include "cli/commands.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+using namespace sapa;
+using namespace sapa::storage::testing;
+
+namespace {
+
+struct captured {
+    int code;
+    std::string out, err;
+};
+
+captured sapa_cli(cli::arguments args, const std::string& input = "", bool terminal = false) {
+    std::istringstream in(input);
+    std::ostringstream out, err;
+    int code = cli::run(args, {in, out, err, terminal});
+    return {code, out.str(), err.str()};
+}
+
+// Two residents, one registered for JHT.
+std::string make_database(const temp_dir& dir) {
+    auto path = dir.file("cli.db");
+    auto st = storage::sqlite_store::open(path, fast_options());
+    st->process(sms("081234567890", "DAFTAR JHT 5", 1714521600, "a"),
+                echo("DAFTAR JHT 5", 1714521600));
+    st->process(sms("085700000001", "halo, apa kabar?", 1714608000, "b"),
+                echo("halo, apa kabar?", 1714608000));
+    return path;
+}
+
+}  // namespace
+
+TEST_SUITE("storage") {
+    TEST_CASE("sapa export writes spreadsheet CSV, JSON, and applies filters") {
+        temp_dir dir;
+        auto db = make_database(dir);
+        auto r = sapa_cli({"export", "registrations", "--db", db});
+        CHECK(r.code == 0);
+        CHECK(r.out ==
+              "\xEF\xBB\xBF"
+              "code,course,status,contact,registered_at,updated_at,nama,nik\r\n"
+              "JHT-0001,JHT,registered,'+6281234567890,2024-05-01 07:00:00,2024-05-01 "
+              "07:00:00,Siti,'3508011234567890\r\n");
+
+        r = sapa_cli({"export",
+                      "conversations",
+                      "--db",
+                      db,
+                      "--format",
+                      "json",
+                      "--utc-offset",
+                      "Z",
+                      "--contact",
+                      "0857-0000-0001"});
+        CHECK(r.code == 0);
+        CHECK(r.out.find(R"("time":"2024-05-02T00:00:00Z","contact":"+6285700000001")") !=
+              std::string::npos);
+        CHECK(r.out.find(R"("text":"echo: halo, apa kabar?")") != std::string::npos);
+        CHECK(r.out.find("+6281234567890") == std::string::npos);
+
+        r = sapa_cli({"export",
+                      "contacts",
+                      "--db",
+                      db,
+                      "--plain",
+                      "--separator",
+                      ";",
+                      "--since",
+                      "2024-05-02"});
+        CHECK(r.code == 0);
+        CHECK(r.out ==
+              "contact;language;first_seen;last_seen;opted_out_at;erased_at;messages\r\n"
+              "+6285700000001;;2024-05-02 07:00:00;2024-05-02 07:00:00;;;2\r\n");
+
+        auto file = dir.file("out.csv");
+        r = sapa_cli({"export", "conversations", "--db", db, "--course", "JHT", "--output", file});
+        CHECK(r.code == 0);
+        CHECK(r.err.find("2 conversations rows written") != std::string::npos);
+        std::ifstream written(file);
+        std::string header;
+        std::getline(written, header);
+        CHECK(header.find("id,time,contact,direction") != std::string::npos);
+    }
+
+    TEST_CASE("sapa export explains what is wrong") {
+        temp_dir dir;
+        auto db = make_database(dir);
+        CHECK(sapa_cli({"export", "--help"}).out.find("--since DATE") != std::string::npos);
+        CHECK(sapa_cli({"export"}).code == 2);
+        CHECK(sapa_cli({"export", "kontak", "--db", db}).err.find("unknown kind \"kontak\"") !=
+              std::string::npos);
+        CHECK(sapa_cli({"export", "contacts", "--db", db, "--format", "xlsx"}).code == 2);
+        CHECK(sapa_cli({"export", "contacts", "--db", db, "--since", "01/05/2024"})
+                  .err.find("--since wants a date") != std::string::npos);
+        CHECK(sapa_cli({"export", "contacts", "--db", db, "--utc-offset", "WIB"}).code == 2);
+        auto missing = sapa_cli({"export", "contacts", "--db", dir.file("none.db")});
+        CHECK(missing.code == 1);
+        CHECK(missing.err.find("no database at") != std::string::npos);
+    }
+
+    TEST_CASE("sapa forget erases a contact after confirmation") {
+        temp_dir dir;
+        auto db = make_database(dir);
+        auto refused = sapa_cli({"forget", "0812-3456-7890", "--db", db});
+        CHECK(refused.code == 2);
+        CHECK(refused.err.find("add --yes") != std::string::npos);
+        auto wrong = sapa_cli({"forget", "0812-3456-7890", "--db", db}, "08129999\n", true);
+        CHECK(wrong.code == 1);
+        CHECK(wrong.out.find("nothing erased") != std::string::npos);
+
+        auto done = sapa_cli({"forget", "0812-3456-7890", "--db", db}, "+6281234567890\n", true);
+        CHECK(done.code == 0);
+        CHECK(done.out.find("Erased +62812****7890: 2 message texts, 1 registrations") !=
+              std::string::npos);
+        auto again = sapa_cli({"forget", "081234567890", "--db", db, "--yes"});
+        CHECK(again.code == 0);
+        CHECK(again.out.find("nothing erased") != std::string::npos);
+
+        auto regs = sapa_cli({"export", "registrations", "--db", db, "--plain"});
+        CHECK(regs.out.find("JHT-0001,JHT,registered,anon-000001") != std::string::npos);
+        CHECK(regs.out.find("3508011234567890") == std::string::npos);
+        CHECK(sapa_cli({"forget", "--db", db}).code == 2);
+    }
+}
