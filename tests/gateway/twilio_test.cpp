@@ -154,6 +154,24 @@ TEST_SUITE("gateway") {
         CHECK(adapter->parse(req).error() == errc::missing_signature);
     }
 
+    TEST_CASE("twilio: GET webhooks sign the URL alone and carry the fields in the query") {
+        const std::string url =
+            "https://bot.example.id/twilio/sms?Body=Halo+kak&From=%2B6281234567890&MessageSid=SM9";
+        webhook_request req;
+        req.method = "GET";
+        req.url = url;
+        req.query = url.substr(url.find('?') + 1);
+        req.headers = {{"x-twilio-signature", twilio_signature("12345", url, {})}};
+        auto r = make_twilio_adapter("12345", false)->parse(req);
+        REQUIRE(r.has_value());
+        REQUIRE(r->messages.size() == 1);
+        CHECK(r->messages[0].text == "Halo kak");
+        CHECK(r->messages[0].from == "+6281234567890");
+
+        req.url.back() = '8';
+        CHECK(make_twilio_adapter("12345", false)->parse(req).error() == errc::bad_signature);
+    }
+
     TEST_CASE("twilio: tampered, unsigned and wrongly keyed requests are refused") {
         auto adapter = make_twilio_adapter("12345", false);
         auto req = post(sms_url,
