@@ -47,6 +47,11 @@ class adapter {
 
     // The send-API call that delivers `message` to `to` (E.164). `interactive` allows buttons
     // and lists where the provider has them; otherwise the message's full text is sent.
+    // WhatsApp Cloud: reply buttons for up to 3 options with titles of at most 20 characters,
+    // a list for up to 10 options with titles of at most 24, with the option keys as ids (a
+    // tap comes back as the key); anything else, or a body over 1024 characters, is sent as
+    // the full text. Text over the provider's limit (Twilio 1600, WhatsApp 4096 characters)
+    // is cut there; the script checker warns about such texts long before.
     // Returns a request with an empty method when this adapter has no send API configured.
     virtual api_request render_send(const std::string& to,
                                     const engine::outbound_message& message,

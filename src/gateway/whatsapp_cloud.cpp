@@ -250,8 +250,12 @@ class whatsapp_cloud_adapter final : public adapter {
             return std::nullopt;
         }
         std::size_t longest = 0;
+        std::set<std::string_view> keys;
         for (const auto& o : options) {
-            if (o.key.empty() || o.key.size() > limits::reply_id) return std::nullopt;
+            // Meta refuses empty, over-long or repeated ids; the text form has no such limits.
+            if (o.key.empty() || o.key.size() > limits::reply_id || !keys.insert(o.key).second) {
+                return std::nullopt;
+            }
             longest = std::max(longest, detail::utf8_length(title(o)));
         }
         ordered_json out = {{"type", "button"}, {"body", {{"text", m.body}}}};

@@ -295,6 +295,15 @@ TEST_SUITE("gateway") {
             CHECK(adapter->render_send("+62812", m, true).body.find(R"("type":"text")") !=
                   std::string::npos);
         }
+        SUBCASE("repeated or empty option keys fall back to text") {
+            auto m = menu("Pilih:", 3);
+            m.options[2].key = "1";
+            CHECK(adapter->render_send("+62812", m, true).body.find(R"("type":"text")") !=
+                  std::string::npos);
+            m.options[2].key = "";
+            CHECK(adapter->render_send("+62812", m, true).body.find(R"("type":"text")") !=
+                  std::string::npos);
+        }
         SUBCASE("titles count characters, not bytes") {
             auto m = menu("Pilih:", 2);
             m.options[0].label = "Café ñandú éèêëē ūüú";  // 20 characters, more bytes
