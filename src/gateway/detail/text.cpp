@@ -1,0 +1,143 @@
+#include "gateway/detail/text.hpp"
+
+#include "gateway/error.hpp"
+
+#include <boost/url/encode.hpp>
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse_query.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include <cctype>
+
+namespace sapa::gateway::detail {
+namespace {
+
+// Length of the UTF-8 sequence starting at text[i], or 0 when it is invalid.
+std::size_t sequence_length(std::string_view text, std::size_t i) noexcept {
+    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    auto continuation = [&](std::size_t k) { return k < text.size() && (byte(k) & 0xC0) == 0x80; };
+    unsigned char b0 = byte(i);
+    if (b0 < 0x80) return 1;
+    if (b0 >= 0xC2 && b0 <= 0xDF) return continuation(i + 1) ? 2 : 0;
+    if (b0 >= 0xE0 && b0 <= 0xEF) {
+        if (!continuation(i + 1) || !continuation(i + 2)) return 0;
+        if (b0 == 0xE0 && byte(i + 1) < 0xA0) return 0;   // overlong
+        if (b0 == 0xED && byte(i + 1) >= 0xA0) return 0;  // UTF-16 surrogate
+        return 3;
+    }
+    if (b0 >= 0xF0 && b0 <= 0xF4) {
+        if (!continuation(i + 1) || !continuation(i + 2) || !continuation(i + 3)) return 0;
+        if (b0 == 0xF0 && byte(i + 1) < 0x90) return 0;   // overlong
+        if (b0 == 0xF4 && byte(i + 1) >= 0x90) return 0;  // above U+10FFFF
+        return 4;
+    }
+    return 0;
+}
+
+}  // namespace
+
+bool valid_utf8(std::string_view text) noexcept {
+    for (std::size_t i = 0; i < text.size();) {
+        std::size_t n = sequence_length(text, i);
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+
+std::size_t utf8_length(std::string_view text) noexcept {
+    std::size_t count = 0;
+    for (char c : text) {
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
+    }
+    return count;
+}
+
+std::string utf8_truncate(std::string_view text, std::size_t max_code_points) {
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+            if (count == max_code_points) return std::string(text.substr(0, i));
+            ++count;
+        }
+    }
+    return std::string(text);
+}
+
+std::string xml_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&apos;";
+                break;
+            case '\t':
+            case '\n':
+            case '\r':
+                out.push_back(c);
+                break;
+            default:
+                // Other control characters are not allowed in XML 1.0 at all: drop them.
+                if (static_cast<unsigned char>(c) >= 0x20) out.push_back(c);
+        }
+    }
+    return out;
+}
+
+boost::system::result<form_params> decode_form(std::string_view encoded) {
+    // parse_query validates without throwing; the view built on it then cannot throw.
+    if (!boost::urls::parse_query(encoded)) return errc::malformed_body;
+    boost::urls::encoding_opts opts;
+    opts.space_as_plus = true;
+    form_params out;
+    for (auto param : boost::urls::params_view(encoded, opts)) {
+        if (param.key.empty() && param.value.empty()) continue;  // "a=1&&b=2"
+        out.emplace_back(param.key, param.value);
+    }
+    return out;
+}
+
+std::string encode_form(const form_params& params) {
+    boost::urls::encoding_opts opts;
+    opts.space_as_plus = true;
+    std::string out;
+    for (const auto& [key, value] : params) {
+        if (!out.empty()) out.push_back('&');
+        out += boost::urls::encode(key, boost::urls::unreserved_chars, opts);
+        out.push_back('=');
+        out += boost::urls::encode(value, boost::urls::unreserved_chars, opts);
+    }
+    return out;
+}
+
+bool media_type_is(std::string_view content_type, std::string_view expected) noexcept {
+    auto type = content_type.substr(0, content_type.find(';'));
+    while (!type.empty() && std::isspace(static_cast<unsigned char>(type.back())))
+        type.remove_suffix(1);
+    while (!type.empty() && std::isspace(static_cast<unsigned char>(type.front())))
+        type.remove_prefix(1);
+    if (type.size() != expected.size()) return false;
+    for (std::size_t i = 0; i < type.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(type[i])) !=
+            std::tolower(static_cast<unsigned char>(expected[i]))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace sapa::gateway::detail

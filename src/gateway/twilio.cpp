@@ -1,0 +1,315 @@
+#include "gateway/twilio.hpp"
+
+#include "gateway/adapter.hpp"
+#include "gateway/detail/crypto.hpp"
+#include "gateway/detail/json_body.hpp"
+#include "gateway/detail/text.hpp"
+#include "messaging/address.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+
+namespace sapa::gateway {
+namespace {
+
+using detail::form_params;
+
+constexpr std::size_t max_body_chars = 1600;  // Twilio refuses longer bodies (21617)
+constexpr std::string_view whatsapp_prefix = "whatsapp:";
+
+// `url` with its default port toggled: added when absent, removed when present.
+std::optional<std::string> default_port_variant(std::string_view url) {
+    auto parsed = boost::urls::parse_uri(url);
+    if (!parsed) return std::nullopt;
+    std::string_view scheme = parsed->scheme();
+    std::uint16_t default_port = scheme == "https" ? 443 : scheme == "http" ? 80 : 0;
+    if (default_port == 0) return std::nullopt;
+    boost::urls::url variant(*parsed);
+    if (!variant.has_port()) {
+        variant.set_port_number(default_port);
+    } else if (variant.port_number() == default_port) {
+        variant.remove_port();
+    } else {
+        return std::nullopt;
+    }
+    return std::string(variant.buffer());
+}
+
+// Common error codes (gateways.md 1.4) in plain words for staff.
+std::string describe_error(const std::string& code) {
+    static const std::map<std::string, std::string, std::less<>> words = {
+        {"20003", "Twilio refused our credentials"},
+        {"20429", "too many requests to Twilio"},
+        {"21211", "not a valid phone number"},
+        {"21408", "sending to this country is not enabled"},
+        {"21606", "our number cannot send SMS to this destination"},
+        {"21610", "the resident unsubscribed (replied STOP)"},
+        {"21612", "this number cannot be reached from our number"},
+        {"21614", "not a mobile number"},
+        {"21617", "message longer than 1600 characters"},
+        {"30003", "phone switched off or out of reach"},
+        {"30005", "unknown number or no longer in service"},
+        {"30006", "landline or number that cannot receive SMS"},
+        {"30007", "blocked by the carrier's filter"},
+        {"30008", "unknown delivery error"},
+        {"63016", "outside WhatsApp's 24-hour window; a template is needed"},
+        {"63018", "WhatsApp rate limit reached"},
+        {"63024", "not a valid WhatsApp recipient"},
+        {"63032", "WhatsApp does not deliver to this user"},
+    };
+    if (code.empty()) return {};
+    auto it = words.find(code);
+    return it != words.end() ? it->second : "Twilio error " + code;
+}
+
+// Twilio's MessageStatus in our five words; empty for statuses that are not about delivery.
+std::string map_status(std::string_view s) {
+    if (s == "accepted" || s == "scheduled" || s == "queued" || s == "sending") return "queued";
+    if (s == "sent" || s == "partially_delivered") return "sent";
+    if (s == "delivered") return "delivered";
+    if (s == "read") return "read";
+    if (s == "failed" || s == "undelivered" || s == "canceled") return "failed";
+    return {};
+}
+
+std::string strip_whatsapp(std::string_view address) {
+    if (address.starts_with(whatsapp_prefix)) address.remove_prefix(whatsapp_prefix.size());
+    return std::string(address);
+}
+
+class twilio_adapter final : public adapter {
+  public:
+    twilio_adapter(std::string auth_token, bool is_whatsapp, twilio_rest_settings rest)
+        : auth_token_(std::move(auth_token)), is_whatsapp_(is_whatsapp), rest_(std::move(rest)) {}
+
+    const char* name() const noexcept override { return "twilio"; }
+
+    boost::system::result<parsed_webhook> parse(const webhook_request& req) const override {
+        auto signature = req.header("x-twilio-signature");
+        std::string url = public_url(req);
+        if (!signature || signature->empty() || url.empty()) return errc::missing_signature;
+
+        // Only the URL is signed for GET webhooks and for JSON bodies (whose hash rides in
+        // the URL as bodySHA256); form POSTs add their decoded parameters.
+        form_params params;
+        form_params signed_params;
+        auto url_params = query_params(url);
+        auto body_hash = find(url_params, "bodySHA256");
+        if (req.method == "GET") {
+            params = std::move(url_params);
+        } else if (body_hash) {
+            auto actual = detail::to_hex(detail::sha256(req.body));
+            if (!detail::constant_time_equal(actual, *body_hash)) return errc::bad_signature;
+        } else {
+            if (auto type = req.header("content-type");
+                type && !detail::media_type_is(*type, "application/x-www-form-urlencoded")) {
+                return errc::unsupported_content_type;
+            }
+            auto decoded = detail::decode_form(req.body);
+            if (!decoded) return decoded.error();
+            params = std::move(*decoded);
+            signed_params = params;
+        }
+        if (!twilio_signature_matches(auth_token_, url, signed_params, *signature)) {
+            return errc::bad_signature;
+        }
+        if (req.method != "GET" && body_hash) return errc::unsupported_content_type;
+        return translate(params);
+    }
+
+    bool replies_inline() const noexcept override { return true; }
+
+    http_reply acknowledge(const std::vector<engine::outbound_message>& replies) const override {
+        std::string xml = R"(<?xml version="1.0" encoding="UTF-8"?>)";
+        std::string messages;
+        for (const auto& reply : replies) {
+            if (reply.text.empty()) continue;  // Twilio refuses an empty <Message>
+            messages += "<Message>" +
+                        detail::xml_escape(detail::utf8_truncate(reply.text, max_body_chars)) +
+                        "</Message>";
+        }
+        xml += messages.empty() ? "<Response/>" : "<Response>" + messages + "</Response>";
+        return {200, "text/xml", std::move(xml)};
+    }
+
+    std::optional<http_reply> handshake(const webhook_request&) const override {
+        return std::nullopt;
+    }
+
+    api_request render_send(const std::string& to,
+                            const engine::outbound_message& message,
+                            bool /*interactive: Twilio sends text only*/) const override {
+        if (rest_.account_sid.empty()) return {};
+        std::string prefix = is_whatsapp_ ? std::string(whatsapp_prefix) : std::string();
+        api_request out;
+        out.method = "POST";
+        out.url = rest_.api_base + "/2010-04-01/Accounts/" + rest_.account_sid + "/Messages.json";
+        out.headers = {
+            {"Authorization", "Basic " + detail::base64(rest_.account_sid + ":" + auth_token_)},
+            {"Content-Type", "application/x-www-form-urlencoded"},
+            {"Accept", "application/json"},
+        };
+        out.body = detail::encode_form({
+            {"To", prefix + to},
+            {"From", prefix + rest_.from},
+            {"Body", detail::utf8_truncate(message.text, max_body_chars)},
+        });
+        return out;
+    }
+
+    send_outcome interpret_send(int http_status, const std::string& body) const override {
+        nlohmann::json answer;
+        bool is_json = detail::parse_json_object(body, answer);
+        std::string code = is_json ? detail::text_member(answer, "code") : std::string();
+        if (http_status >= 200 && http_status < 300) {
+            std::string sid = is_json ? detail::text_member(answer, "sid") : std::string();
+            if (!sid.empty()) return {send_outcome::sent, sid, {}, {}};
+            return {send_outcome::failed, {}, {}, "Twilio answered without a message id"};
+        }
+        if (detail::transient_http_status(http_status) || code == "20429" || code == "63018") {
+            return {send_outcome::retry, {}, code, retry_reason(http_status, code)};
+        }
+        std::string reason = describe_error(code);
+        if (code.empty()) {
+            reason = is_json && !detail::text_member(answer, "message").empty()
+                         ? detail::text_member(answer, "message")
+                         : "Twilio refused the message (HTTP " + std::to_string(http_status) + ")";
+        }
+        return {send_outcome::failed, {}, code, reason};
+    }
+
+  private:
+    static std::string retry_reason(int http_status, const std::string& code) {
+        if (!code.empty()) return describe_error(code);
+        if (http_status <= 0) return "no answer from Twilio";
+        return "Twilio is busy (HTTP " + std::to_string(http_status) + ")";
+    }
+
+    static std::optional<std::string> find(const form_params& params, std::string_view key) {
+        for (const auto& [k, v] : params) {
+            if (k == key) return v;
+        }
+        return std::nullopt;
+    }
+
+    static form_params query_params(std::string_view url) {
+        auto parsed = boost::urls::parse_uri_reference(url);
+        if (!parsed || !parsed->has_query()) return {};
+        auto decoded = detail::decode_form(parsed->encoded_query());
+        return decoded ? std::move(*decoded) : form_params{};
+    }
+
+    static std::string public_url(const webhook_request& req) {
+        if (!req.url.empty()) return req.url;
+        auto host = req.header("host");
+        if (!host || host->empty()) return {};
+        std::string url = "https://" + std::string(*host) + req.path;
+        if (!req.query.empty()) url += "?" + req.query;
+        return url;
+    }
+
+    boost::system::result<parsed_webhook> translate(const form_params& params) const {
+        auto field = [&](std::string_view key) { return find(params, key).value_or(""); };
+        for (const char* key : {"MessageSid",
+                                "SmsMessageSid",
+                                "SmsSid",
+                                "MessageStatus",
+                                "From",
+                                "To",
+                                "Body",
+                                "ButtonText",
+                                "ProfileName",
+                                "ErrorCode"}) {
+            if (!detail::valid_utf8(field(key))) return errc::invalid_utf8;
+        }
+        std::string sid = field("MessageSid");
+        if (sid.empty()) sid = field("SmsMessageSid");
+        if (sid.empty()) sid = field("SmsSid");
+        if (sid.empty()) return errc::missing_field;
+
+        parsed_webhook out;
+        std::string raw_status = field("MessageStatus");
+        if (!raw_status.empty() && raw_status != "received" && raw_status != "receiving") {
+            std::string status = map_status(raw_status);
+            if (status.empty()) {
+                out.notes.push_back("twilio: status '" + raw_status + "' of " + sid + " ignored");
+                return out;
+            }
+            std::string code = field("ErrorCode");
+            std::string reason = describe_error(code);
+            if (reason.empty() && raw_status == "undelivered")
+                reason = "the carrier did not deliver it";
+            if (reason.empty() && raw_status == "canceled") reason = "canceled before sending";
+            out.statuses.push_back({sid, status, code, reason});
+            return out;
+        }
+
+        std::string from_field = field("From");
+        if (from_field.empty()) return errc::missing_field;
+        auto from = messaging::normalize_phone(strip_whatsapp(from_field));
+        if (!from) {
+            out.notes.push_back("twilio: message " + sid + " from '" + from_field +
+                                "' skipped: sender is not a phone number");
+            return out;
+        }
+        std::string text = field("Body");
+        if (text.empty()) text = field("ButtonText");
+        if (text.empty()) {
+            out.notes.push_back("twilio: message " + sid + " has no text (media only); skipped");
+            return out;
+        }
+        std::string to = strip_whatsapp(field("To"));
+        inbound_message msg;
+        msg.gateway_message_id = sid;
+        msg.from = *from;
+        msg.to = messaging::normalize_phone(to).value_or(to);  // short codes stay as they are
+        msg.text = std::move(text);
+        msg.contact_name = field("ProfileName");
+        msg.channel_kind = is_whatsapp_ ? "whatsapp" : "sms";
+        out.messages.push_back(std::move(msg));
+        return out;
+    }
+
+    std::string auth_token_;
+    bool is_whatsapp_;
+    twilio_rest_settings rest_;
+};
+
+}  // namespace
+
+std::string twilio_signature(std::string_view auth_token,
+                             std::string_view url,
+                             std::vector<std::pair<std::string, std::string>> post_params) {
+    std::sort(post_params.begin(), post_params.end());
+    post_params.erase(std::unique(post_params.begin(), post_params.end()), post_params.end());
+    std::string data(url);
+    for (const auto& [key, value] : post_params) {
+        data += key;
+        data += value;
+    }
+    return detail::base64(detail::hmac_sha1(auth_token, data));
+}
+
+bool twilio_signature_matches(std::string_view auth_token,
+                              std::string_view url,
+                              const std::vector<std::pair<std::string, std::string>>& post_params,
+                              std::string_view signature) {
+    if (detail::constant_time_equal(twilio_signature(auth_token, url, post_params), signature)) {
+        return true;
+    }
+    auto variant = default_port_variant(url);
+    return variant && detail::constant_time_equal(
+                          twilio_signature(auth_token, *variant, post_params), signature);
+}
+
+std::unique_ptr<adapter> make_twilio_adapter(std::string auth_token,
+                                             bool is_whatsapp,
+                                             twilio_rest_settings rest) {
+    return std::make_unique<twilio_adapter>(std::move(auth_token), is_whatsapp, std::move(rest));
+}
+
+}  // namespace sapa::gateway

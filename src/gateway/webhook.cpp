@@ -1,0 +1,21 @@
+#include "gateway/webhook.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace sapa::gateway {
+
+std::optional<std::string_view> webhook_request::header(std::string_view name) const {
+    auto same = [name](const std::string& h) {
+        return std::equal(h.begin(), h.end(), name.begin(), name.end(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) ==
+                   std::tolower(static_cast<unsigned char>(b));
+        });
+    };
+    for (const auto& [key, value] : headers) {
+        if (same(key)) return std::string_view(value);
+    }
+    return std::nullopt;
+}
+
+}  // namespace sapa::gateway

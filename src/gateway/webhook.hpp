@@ -1,0 +1,79 @@
+#pragma once
+// The plain values a gateway adapter reads and writes. The server fills a webhook_request from
+// its HTTP request and sends back an http_reply; the delivery queue performs api_requests and
+// hands the answers back to the adapter. Nothing here knows about sockets.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sapa::gateway {
+
+// One HTTP request as the provider sent it.
+struct webhook_request {
+    std::string method;  // "POST", "GET"
+    // The full public URL the provider called, scheme://host[:port]/path?query, exactly as
+    // configured at the provider (Twilio signs it). Behind a proxy this is the public URL, not
+    // the local one. When empty, Twilio's check rebuilds it as https:// + Host + path + query.
+    std::string url;
+    std::string path;   // "/twilio/sms"
+    std::string query;  // raw query string without '?', still percent-encoded
+    std::vector<std::pair<std::string, std::string>> headers;  // names lowercase
+    std::string body;                                          // raw bytes, never re-encoded
+
+    // The first header with this name (matched case-insensitively), or nullopt.
+    std::optional<std::string_view> header(std::string_view name) const;
+};
+
+// A message a resident sent us.
+struct inbound_message {
+    std::string gateway_message_id;  // provider id; the dedupe key (Twilio MessageSid, wamid)
+    std::string from;                // E.164, "+6281234567890"
+    std::string to;                  // E.164 of our number (or a short code), may be empty
+    std::string text;                // UTF-8; for a tapped button or list row, the option key
+    std::string contact_name;        // WhatsApp profile name, may be empty
+    std::string channel_kind;        // "sms" or "whatsapp"
+};
+
+// What happened to a message we sent.
+struct status_update {
+    std::string provider_message_id;
+    std::string status;    // queued | sent | delivered | read | failed
+    std::string raw_code;  // the provider's error code, empty when none
+    std::string reason;    // plain words for the code, empty when none
+};
+
+struct parsed_webhook {
+    std::vector<inbound_message> messages;
+    std::vector<status_update> statuses;
+    // Items the adapter skipped (unsupported message type, repeated id...), one line each,
+    // for the log. Skipping is not an error: the provider still gets its 200.
+    std::vector<std::string> notes;
+};
+
+struct http_reply {
+    int status = 200;
+    std::string content_type;  // empty with an empty body
+    std::string body;
+};
+
+// An HTTP call to a provider's send API, ready for the delivery queue to perform.
+// An empty method means there is nothing to send (the adapter has no send API configured).
+struct api_request {
+    std::string method;
+    std::string url;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+};
+
+struct send_outcome {
+    enum kind { sent, retry, failed };
+    kind result = failed;
+    std::string provider_message_id;  // with sent: the id later status updates refer to
+    std::string raw_code;             // provider error code, empty when none
+    std::string reason;               // plain words, empty when sent
+};
+
+}  // namespace sapa::gateway
