@@ -29,8 +29,9 @@ namespace sapa::storage {
 struct inbound_message {
     std::string channel;             // "sms-twilio", "wa-meta"...: as the server names it
     std::string gateway_message_id;  // provider's id; empty when the gateway has none
-    // As the gateway gave it. Phone numbers (and WhatsApp wa_id digits) are stored as E.164;
-    // other ids as they are.
+    // As the gateway gave it. Phone numbers are stored as E.164 (messaging::normalize_phone),
+    // other ids as they are. Pass a WhatsApp wa_id with a leading '+' ("+8613800138000"):
+    // bare digits starting with 8 would be read as an Indonesian number without its 0.
     std::string contact_address;
     std::string text;
     engine::unix_seconds received_at = 0;
