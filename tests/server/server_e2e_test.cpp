@@ -1,0 +1,306 @@
+// End to end: the real `sapa serve` binary on a loopback port, signed gateway webhooks in,
+// rows in its SQLite file, replies out (inline TwiML, or through a fake WhatsApp Graph API).
+
+#include "storage/sqlite_store.hpp"
+#include "support/http_test_client.hpp"
+#include "support/sapa_process.hpp"
+#include "support/signing.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <thread>
+
+namespace {
+
+using namespace sapa::testing;
+using json = nlohmann::json;
+
+const std::string twilio_token = "test-twilio-token";
+const std::string meta_secret = "test-meta-secret";
+const std::string meta_verify = "test-verify-token";
+const std::string meta_access = "test-access-token";
+const std::string generic_secret = "test-generic-secret";
+const std::string phone_number_id = "1234567890";
+
+// Every row of one export, each as column -> text.
+struct collected_rows final : sapa::storage::row_sink {
+    std::vector<std::string> columns;
+    std::vector<std::map<std::string, std::string>> rows;
+    void begin(const std::vector<sapa::storage::export_column>& c) override {
+        for (const auto& col : c)
+            columns.push_back(col.name);
+    }
+    void row(const std::vector<sapa::storage::export_value>& values) override {
+        std::map<std::string, std::string> r;
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (auto* s = std::get_if<std::string>(&values[i])) r[columns[i]] = *s;
+            if (auto* n = std::get_if<std::int64_t>(&values[i])) r[columns[i]] = std::to_string(*n);
+        }
+        rows.push_back(std::move(r));
+    }
+    void end() override {}
+};
+
+// A running Sapa with the bundled dialogs, three channels and a fake Graph API.
+struct running_sapa {
+    temp_dir dir;
+    fake_gateway graph;
+    unsigned short port = free_port();
+    std::filesystem::path db = dir.path() / "sapa.db";
+    std::unique_ptr<sapa_process> process;
+
+    running_sapa() {
+        json config = {
+            {"server", {{"listen_address", "127.0.0.1"}, {"port", port}, {"io_threads", 2}}},
+            {"storage", {{"database_path", db.string()}}},
+            {"dialogs", {{"paths", {std::string(SAPA_SOURCE_DIR) + "/dialogs"}}}},
+            {"channels",
+             {{{"name", "sms"},
+               {"type", "twilio"},
+               {"script", "lumajang"},
+               {"number", "+6281100000000"},
+               {"auth_token_env", "SAPA_TEST_TWILIO_TOKEN"}},
+              {{"name", "wa"},
+               {"type", "whatsapp_cloud"},
+               {"script", "lumajang"},
+               {"phone_number_id", phone_number_id},
+               {"app_secret_env", "SAPA_TEST_META_SECRET"},
+               {"verify_token_env", "SAPA_TEST_META_VERIFY"},
+               {"access_token_env", "SAPA_TEST_META_ACCESS"},
+               {"api_base_url", graph.base_url()},
+               {"send_rate_per_second", 50}},
+              {{"name", "generic"},
+               {"type", "generic_json"},
+               {"script", "example"},
+               {"secret_env", "SAPA_TEST_GENERIC_SECRET"}}}}};
+        std::ofstream(dir.path() / "sapa.json") << config.dump(2);
+        start();
+    }
+
+    void start() {
+        process = std::make_unique<sapa_process>(
+            dir.path() / "sapa.json",
+            std::map<std::string, std::string>{{"SAPA_TEST_TWILIO_TOKEN", twilio_token},
+                                               {"SAPA_TEST_META_SECRET", meta_secret},
+                                               {"SAPA_TEST_META_VERIFY", meta_verify},
+                                               {"SAPA_TEST_META_ACCESS", meta_access},
+                                               {"SAPA_TEST_GENERIC_SECRET", generic_secret}},
+            port,
+            dir.path() / "sapa.log");
+    }
+
+    std::string url(const std::string& target) const {
+        return "http://127.0.0.1:" + std::to_string(port) + target;
+    }
+
+    test_response twilio(const std::string& from,
+                         const std::string& body,
+                         const std::string& sid,
+                         bool sign_correctly = true) const {
+        std::map<std::string, std::string> params = {{"MessageSid", sid},
+                                                     {"AccountSid", "AC0000"},
+                                                     {"From", from},
+                                                     {"To", "+6281100000000"},
+                                                     {"Body", body},
+                                                     {"NumMedia", "0"}};
+        auto signature = twilio_signature(
+            sign_correctly ? twilio_token : "wrong-token", url("/webhooks/sms"), params);
+        return http_call(port,
+                         {"POST",
+                          "/webhooks/sms",
+                          {{"Content-Type", "application/x-www-form-urlencoded"},
+                           {"X-Twilio-Signature", signature}},
+                          form_encode(params)});
+    }
+
+    test_response whatsapp(const std::string& wa_id,
+                           const std::string& text,
+                           const std::string& id) const {
+        json body = {{"object", "whatsapp_business_account"},
+                     {"entry",
+                      {{{"id", "1"},
+                        {"changes",
+                         {{{"field", "messages"},
+                           {"value",
+                            {{"messaging_product", "whatsapp"},
+                             {"metadata",
+                              {{"display_phone_number", "6281100000000"},
+                               {"phone_number_id", phone_number_id}}},
+                             {"contacts", {{{"profile", {{"name", "Budi"}}}, {"wa_id", wa_id}}}},
+                             {"messages",
+                              {{{"from", wa_id},
+                                {"id", id},
+                                {"timestamp", "1718000000"},
+                                {"type", "text"},
+                                {"text", {{"body", text}}}}}}}}}}}}}}};
+        std::string raw = body.dump();
+        return http_call(port,
+                         {"POST",
+                          "/webhooks/wa",
+                          {{"Content-Type", "application/json"},
+                           {"X-Hub-Signature-256", sha256_signature(meta_secret, raw)}},
+                          raw});
+    }
+
+    // Rows of the conversation log after Sapa stopped (so the file is complete and closed).
+    collected_rows conversation_of(const std::string& contact) {
+        auto store = sapa::storage::sqlite_store::open(db.string());
+        collected_rows rows;
+        sapa::storage::export_filter filter;
+        filter.contact = contact;
+        store->export_rows(sapa::storage::export_kind::conversations, filter, rows);
+        return rows;
+    }
+};
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_SUITE("server") {
+    TEST_CASE("a resident signs up for the tailoring course over Twilio SMS webhooks") {
+        running_sapa sapa;
+        const std::string from = "+6281234500001";
+        const std::vector<std::pair<std::string, std::string>> talk = {
+            {"halo", "Balas angka"},
+            {"3", "Setuju?"},
+            {"ya", "nama lengkap"},
+            {"Siti Aminah", "tanggal lahir"},
+            {"17-08-1995", "kecamatan"},
+            {"tempursari", "desa"},
+            {"Pundungsari", "Pendidikan"},
+            {"3", "NIK"},
+            {"lewati", "Cek data"},
+            {"1", "LMJ-JHT-0001"},
+        };
+        int n = 0;
+        for (const auto& [text, expected] : talk) {
+            CAPTURE(text);
+            auto r = sapa.twilio(from, text, "SM" + std::to_string(1000 + n++));
+            REQUIRE(r.status == 200);
+            CHECK(contains(r.body, "<Response><Message>"));
+            CHECK(contains(r.body, expected));
+        }
+        CHECK(sapa.process->stop() == 0);
+
+        auto log = sapa.conversation_of(from);
+        CHECK(log.rows.size() >= 2 * talk.size());
+        bool code_logged = false;
+        for (const auto& row : log.rows)
+            for (const auto& [column, value] : row)
+                if (contains(value, "LMJ-JHT-0001")) code_logged = true;
+        CHECK(code_logged);
+    }
+
+    TEST_CASE("a webhook delivered three times runs once and gets the same reply") {
+        running_sapa sapa;
+        const std::string from = "+6281234500002";
+        auto first = sapa.twilio(from, "halo", "SMdup1");
+        auto second = sapa.twilio(from, "halo", "SMdup1");
+        auto third = sapa.twilio(from, "halo", "SMdup1");
+        REQUIRE(first.status == 200);
+        CHECK(second.status == 200);
+        CHECK(third.status == 200);
+        CHECK(second.body == first.body);
+        CHECK(third.body == first.body);
+        // A new message (new id) moves on; had the retries run, "3" would answer a stale node.
+        auto next = sapa.twilio(from, "3", "SMdup2");
+        CHECK(contains(next.body, "Setuju?"));
+        sapa.process->stop();
+        auto log = sapa.conversation_of(from);
+        int inbound = 0;
+        for (const auto& row : log.rows) {
+            if (row.at("direction") != "in") continue;
+            ++inbound;
+            CHECK(row.at("gateway_message_id") == (inbound == 1 ? "SMdup1" : "SMdup2"));
+        }
+        CHECK(inbound == 2);
+    }
+
+    TEST_CASE("rejected requests get their status and leave no rows") {
+        running_sapa sapa;
+        const std::string from = "+6281234500003";
+        CHECK(sapa.twilio(from, "halo", "SMbad1", /*sign_correctly=*/false).status == 403);
+        auto unsigned_request =
+            http_call(sapa.port,
+                      {"POST",
+                       "/webhooks/sms",
+                       {{"Content-Type", "application/x-www-form-urlencoded"}},
+                       form_encode({{"MessageSid", "SMbad2"}, {"From", from}, {"Body", "x"}})});
+        CHECK(unsigned_request.status == 403);
+        CHECK(http_call(sapa.port, {"POST", "/webhooks/nope", {}, "x"}).status == 404);
+        CHECK(http_call(sapa.port, {"DELETE", "/webhooks/sms", {}, ""}).status == 405);
+        auto big = http_call(sapa.port,
+                             {"POST",
+                              "/webhooks/sms",
+                              {{"Content-Type", "application/x-www-form-urlencoded"}},
+                              std::string(70 * 1024, 'a')});
+        CHECK(big.status == 413);
+        std::string broken_json = "{\"object\": \"whatsapp_business_account\", ";
+        auto malformed =
+            http_call(sapa.port,
+                      {"POST",
+                       "/webhooks/wa",
+                       {{"Content-Type", "application/json"},
+                        {"X-Hub-Signature-256", sha256_signature(meta_secret, broken_json)}},
+                       broken_json});
+        CHECK(malformed.status == 400);
+        auto garbage = raw_exchange(sapa.port, "NOT HTTP AT ALL\r\n\r\n");
+        CHECK(contains(garbage, "400"));
+        // The server still answers well-behaved requests.
+        CHECK(http_call(sapa.port, {"GET", "/healthz", {}, ""}).status == 200);
+        sapa.process->stop();
+        CHECK(sapa.conversation_of(from).rows.empty());
+    }
+
+    TEST_CASE("Meta verification handshake answers the challenge only with the right token") {
+        running_sapa sapa;
+        auto ok = http_call(sapa.port,
+                            {"GET",
+                             "/webhooks/wa?hub.mode=subscribe&hub.challenge=1158201444"
+                             "&hub.verify_token=" +
+                                 meta_verify,
+                             {},
+                             ""});
+        CHECK(ok.status == 200);
+        CHECK(ok.body == "1158201444");
+        auto wrong = http_call(sapa.port,
+                               {"GET",
+                                "/webhooks/wa?hub.mode=subscribe&hub.challenge=1"
+                                "&hub.verify_token=guess",
+                                {},
+                                ""});
+        CHECK(wrong.status == 403);
+    }
+
+    TEST_CASE("WhatsApp replies go out through the Graph API, and survive the gateway being down") {
+        running_sapa sapa;
+        auto r = sapa.whatsapp("6281234500004", "halo", "wamid.IN1");
+        REQUIRE(r.status == 200);
+        REQUIRE(sapa.graph.wait_for_successes(1, std::chrono::seconds(10)));
+        auto sent = sapa.graph.requests();
+        REQUIRE(sent.size() == 1);
+        CHECK(sent[0].target == "/" + phone_number_id + "/messages");
+        CHECK(sent[0].authorization == "Bearer " + meta_access);
+        auto body = json::parse(sent[0].body);
+        CHECK(body["to"] == "6281234500004");
+        CHECK(contains(body.dump(), "Balas angka"));
+
+        // The gateway goes down: the reply waits in the queue, is retried, and is delivered
+        // exactly once when the gateway is back.
+        sapa.graph.go_down();
+        CHECK(sapa.whatsapp("6281234500004", "3", "wamid.IN2").status == 200);
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        sapa.graph.come_up();
+        REQUIRE(sapa.graph.wait_for_successes(3, std::chrono::seconds(20)));
+        auto all = sapa.graph.requests();
+        int privacy_notices = 0;
+        for (const auto& req : all)
+            if (contains(req.body, "UU PDP")) ++privacy_notices;
+        CHECK(privacy_notices == 1);
+    }
+}
