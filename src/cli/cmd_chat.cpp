@@ -6,6 +6,7 @@
 #include "engine/engine.hpp"
 #include "messaging/address.hpp"
 #include "sms/gsm7.hpp"
+#include "storage/sqlite_store.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -20,7 +21,7 @@ namespace sapa::cli {
 namespace {
 
 constexpr const char* usage =
-    "Usage: sapa chat FILE [MORE_FILES...] [--lang LANG] [--from NUMBER]\n"
+    "Usage: sapa chat FILE [MORE_FILES...] [--lang LANG] [--from NUMBER] [--db FILE]\n"
     "\n"
     "Talk to the dialog script in FILE as a resident would. Each line you type is one\n"
     "SMS; Sapa's replies follow, each with its SMS cost. Scripts used as subflows are\n"
@@ -37,7 +38,11 @@ constexpr const char* usage =
     "\n"
     "Options:\n"
     "  --lang LANG      start in this language (default: the script's first language)\n"
-    "  --from NUMBER    the resident's phone number (default +6281200000000)\n";
+    "  --from NUMBER    the resident's phone number (default +6281200000000)\n"
+    "  --db FILE        keep the conversation in this SQLite database (created if\n"
+    "                   missing), so it continues where it stopped on the next run and\n"
+    "                   its registrations and log can be exported; without it nothing\n"
+    "                   is kept after the simulator ends\n";
 
 std::optional<long long> parse_wait(const std::string& text) {
     if (text.size() < 2) return std::nullopt;
@@ -103,10 +108,11 @@ int run_chat(const arguments& args, streams io) {
     std::vector<std::string> files;
     std::string language;
     std::string from = "+6281200000000";
+    std::string db_path;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const auto& a = args[i];
-        if ((a == "--lang" || a == "--from") && i + 1 < args.size()) {
-            (a == "--lang" ? language : from) = args[++i];
+        if ((a == "--lang" || a == "--from" || a == "--db") && i + 1 < args.size()) {
+            (a == "--lang" ? language : a == "--from" ? from : db_path) = args[++i];
         } else if (a.starts_with("--")) {
             io.err << "sapa chat: unknown option " << a << "\n\n" << usage;
             return 2;
@@ -146,6 +152,26 @@ int run_chat(const arguments& args, streams io) {
     state.address = *address;
     state.language = language;
     engine::memory_registrar registrations;
+    std::unique_ptr<storage::sqlite_store> store;
+    if (!db_path.empty()) {
+        try {
+            storage::sqlite_options options;
+            options.text_cost = [](const std::string& text) {
+                auto cost = sms::measure(text);
+                return storage::message_cost{cost.encoding == sms::encoding::gsm7 ? "gsm7" : "ucs2",
+                                             static_cast<int>(cost.segments)};
+            };
+            store = storage::sqlite_store::open(db_path, options);
+            if (auto saved = store->load_contact(*address)) state = *saved;
+        } catch (const std::exception& e) {
+            io.err << "sapa chat: " << e.what() << "\n";
+            return 1;
+        }
+    }
+    int sent = 0;
+    const long long run_id = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
     long long clock_offset = 0;
     auto now = [&] {
         using namespace std::chrono;
@@ -178,11 +204,44 @@ int run_chat(const arguments& args, streams io) {
             continue;
         }
         if (!io.in_is_terminal) io.out << "> " << line << "\n";
-        auto turn = engine::handle_message(scripts, script_id, state, line, now(), registrations);
-        state = std::move(turn.state);
-        for (const auto& reply : turn.replies)
+        std::vector<engine::outbound_message> replies;
+        const auto at = now();
+        if (store) {
+            // Each typed line is a new message: an id keeps the store from taking a repeated
+            // answer ("1" twice) for a gateway's retry.
+            storage::inbound_message in{.channel = "chat",
+                                        .gateway_message_id = "chat-" + std::to_string(run_id) +
+                                                              "-" + std::to_string(++sent),
+                                        .contact_address = *address,
+                                        .text = line,
+                                        .received_at = at,
+                                        .replies_by_api = false};
+            try {
+                auto outcome = store->process(
+                    std::move(in),
+                    [&](const engine::contact_state& stored, engine::registrar& registrar) {
+                        engine::contact_state current = stored;
+                        if (!language.empty()) current.language = language;  // --lang wins once
+                        auto turn = engine::handle_message(
+                            scripts, script_id, current, line, at, registrar);
+                        state = turn.state;
+                        return turn;
+                    });
+                language.clear();
+                for (auto& r : outcome.replies)
+                    replies.push_back(std::move(r.message));
+            } catch (const std::exception& e) {
+                io.err << "sapa chat: " << e.what() << "\n";
+                return 1;
+            }
+        } else {
+            auto turn = engine::handle_message(scripts, script_id, state, line, at, registrations);
+            state = std::move(turn.state);
+            replies = std::move(turn.replies);
+        }
+        for (const auto& reply : replies)
             print_reply(io.out, reply);
-        if (turn.replies.empty()) io.out << "  (no reply)\n";
+        if (replies.empty()) io.out << "  (no reply)\n";
     }
     return 0;
 }

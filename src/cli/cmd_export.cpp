@@ -17,7 +17,8 @@ constexpr const char* usage =
     "Writes the rows to standard output (or --output FILE), streaming: any size works.\n"
     "\n"
     "Options:\n"
-    "  --db FILE           the Sapa database (default: sapa.db)\n"
+    "  --db FILE           the Sapa database (default: the one in --config)\n"
+    "  --config FILE       the config naming the database (default: config/sapa.json)\n"
     "  --format csv|json   CSV for spreadsheets (default), or a JSON array\n"
     "  --since DATE        only rows from DATE on: 2024-05-01 or \"2024-05-01 08:00\"\n"
     "  --course ID         only that course (conversations/contacts: its registrants)\n"
@@ -64,7 +65,7 @@ int run_export(const arguments& args, streams io) {
     auto kind = storage::export_kind_from_string(args[0]);
     if (!kind) return fail("unknown kind \"" + args[0] + "\"");
 
-    std::string db = "sapa.db", format = "csv", output, since;
+    std::string db, config_path = "config/sapa.json", format = "csv", output, since;
     storage::export_filter filter;
     storage::writer_options options;
     for (std::size_t i = 1; i < args.size(); ++i) {
@@ -77,6 +78,8 @@ int run_export(const arguments& args, streams io) {
         const auto& value = args[++i];
         if (a == "--db") {
             db = value;
+        } else if (a == "--config") {
+            config_path = value;
         } else if (a == "--format") {
             format = value;
         } else if (a == "--since") {
@@ -106,6 +109,8 @@ int run_export(const arguments& args, streams io) {
         if (!filter.since)
             return fail("--since wants a date like 2024-05-01, not \"" + since + "\"");
     }
+    if (db.empty()) db = database_of_config(config_path, io.err);
+    if (db.empty()) return 2;
     if (!std::filesystem::exists(db)) {
         io.err << "sapa export: no database at " << db << " (give it with --db FILE)\n";
         return 1;

@@ -21,7 +21,8 @@ constexpr const char* usage =
     "number itself (replaced by an anonymous id). Counts stay. It cannot be undone.\n"
     "\n"
     "Options:\n"
-    "  --db FILE   the Sapa database (default: sapa.db)\n"
+    "  --db FILE      the Sapa database (default: the one in --config)\n"
+    "  --config FILE  the config naming the database (default: config/sapa.json)\n"
     "  --yes       do not ask for confirmation (needed when not run in a terminal)\n";
 
 }  // namespace
@@ -31,13 +32,15 @@ int run_forget(const arguments& args, streams io) {
         io.out << usage;
         return 0;
     }
-    std::string db = "sapa.db", number;
+    std::string db, config_path = "config/sapa.json", number;
     bool confirmed = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--yes") {
             confirmed = true;
         } else if (args[i] == "--db" && i + 1 < args.size()) {
             db = args[++i];
+        } else if (args[i] == "--config" && i + 1 < args.size()) {
+            config_path = args[++i];
         } else if (number.empty() && !args[i].starts_with("--")) {
             number = args[i];
         } else {
@@ -50,6 +53,8 @@ int run_forget(const arguments& args, streams io) {
         io.err << "sapa forget: say whose data to erase\n\n" << usage;
         return 2;
     }
+    if (db.empty()) db = database_of_config(config_path, io.err);
+    if (db.empty()) return 2;
     if (!std::filesystem::exists(db)) {
         io.err << "sapa forget: no database at " << db << " (give it with --db FILE)\n";
         return 1;

@@ -1,5 +1,7 @@
 #include "cli/commands.hpp"
 
+#include "config/config.hpp"
+
 #include <algorithm>
 #include <ostream>
 
@@ -30,6 +32,15 @@ void print_usage(std::ostream& out) {
 }
 
 }  // namespace
+
+std::string database_of_config(const std::string& config_path, std::ostream& err) {
+    try {
+        return config::load_config(config_path).storage.database_path.string();
+    } catch (const std::exception& e) {
+        err << e.what() << "\n";
+        return {};
+    }
+}
 
 bool wants_help(const arguments& args) {
     return std::any_of(

@@ -25,6 +25,11 @@ int run_serve(const arguments& args, streams io);
 int run_export(const arguments& args, streams io);
 int run_forget(const arguments& args, streams io);
 
+// The database file named by the config at `config_path` (config/sapa.json by default), for
+// the staff tools that work on the server's data. Empty, with the reason on `err`, when the
+// config cannot be read.
+std::string database_of_config(const std::string& config_path, std::ostream& err);
+
 // True when `args` contains --help or -h (then the command prints its usage and returns 0).
 bool wants_help(const arguments& args);
 
