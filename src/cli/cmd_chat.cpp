@@ -44,27 +44,6 @@ constexpr const char* usage =
     "                   its registrations and log can be exported; without it nothing\n"
     "                   is kept after the simulator ends\n";
 
-std::optional<long long> parse_wait(const std::string& text) {
-    if (text.size() < 2) return std::nullopt;
-    long long n = 0;
-    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
-        if (text[i] < '0' || text[i] > '9') return std::nullopt;
-        n = n * 10 + (text[i] - '0');
-        if (n > 10'000'000) return std::nullopt;
-    }
-    switch (text.back()) {
-        case 's':
-            return n;
-        case 'm':
-            return n * 60;
-        case 'h':
-            return n * 3600;
-        case 'd':
-            return n * 86400;
-    }
-    return std::nullopt;
-}
-
 // The files to load: those given, plus sibling files for subflow scripts not given.
 std::vector<std::string> files_with_subflows(const std::vector<std::string>& given) {
     std::vector<std::string> files = given;
@@ -194,7 +173,7 @@ int run_chat(const arguments& args, streams io) {
             continue;
         }
         if (line.starts_with("/wait")) {
-            auto seconds = parse_wait(line.size() > 6 ? line.substr(6) : "");
+            auto seconds = parse_duration_seconds(line.size() > 6 ? line.substr(6) : "");
             if (!seconds) {
                 io.err << "sapa chat: /wait needs a duration like 90s, 30m, 2h or 3d\n";
                 continue;

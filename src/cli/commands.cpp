@@ -42,6 +42,27 @@ std::string database_of_config(const std::string& config_path, std::ostream& err
     }
 }
 
+std::optional<long long> parse_duration_seconds(std::string_view text) {
+    if (text.size() < 2) return std::nullopt;
+    long long n = 0;
+    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+        if (text[i] < '0' || text[i] > '9') return std::nullopt;
+        n = n * 10 + (text[i] - '0');
+        if (n > 10'000'000) return std::nullopt;
+    }
+    switch (text.back()) {
+        case 's':
+            return n;
+        case 'm':
+            return n * 60;
+        case 'h':
+            return n * 3600;
+        case 'd':
+            return n * 86400;
+    }
+    return std::nullopt;
+}
+
 bool wants_help(const arguments& args) {
     return std::any_of(
         args.begin(), args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; });

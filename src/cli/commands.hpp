@@ -2,7 +2,9 @@
 // The `sapa` command line: one function per subcommand, callable in-process by the tests.
 
 #include <iosfwd>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sapa::cli {
@@ -29,6 +31,10 @@ int run_forget(const arguments& args, streams io);
 // the staff tools that work on the server's data. Empty, with the reason on `err`, when the
 // config cannot be read.
 std::string database_of_config(const std::string& config_path, std::ostream& err);
+
+// "90s", "30m", "2h", "3d" -> seconds; nullopt for anything else. The simulator's /wait and
+// the golden transcripts' "wait" use it.
+std::optional<long long> parse_duration_seconds(std::string_view text);
 
 // True when `args` contains --help or -h (then the command prints its usage and returns 0).
 bool wants_help(const arguments& args);

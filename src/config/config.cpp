@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include "common/suggest.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -25,18 +27,9 @@ constexpr std::string_view comment_key = "comment";
     throw config_error(pointer.empty() ? problem : pointer + ": " + problem);
 }
 
-// RFC 6901: "~" is written "~0" and "/" is written "~1" inside a pointer token.
+// One RFC 6901 pointer token ("a/b" -> "a~1b"), escaped by nlohmann's json_pointer.
 std::string pointer_token(std::string_view key) {
-    std::string out;
-    for (char c : key) {
-        if (c == '~')
-            out += "~0";
-        else if (c == '/')
-            out += "~1";
-        else
-            out += c;
-    }
-    return out;
+    return (nlohmann::json::json_pointer() / std::string(key)).to_string().substr(1);
 }
 
 std::string in_quotes(std::string_view s) {
@@ -57,23 +50,6 @@ std::string lowercase(std::string_view s) {
     for (char& c : out)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
-}
-
-// Levenshtein distance, for "did you mean" on unknown keys.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j)
-        row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -192,7 +168,7 @@ class object_reader {
         std::string_view closest;
         std::size_t best = 3;  // suggest only keys within two edits
         for (auto k : known_) {
-            auto d = edit_distance(lowercase(key), k);
+            auto d = common::edit_distance(lowercase(key), k);
             if (d < best) best = d, closest = k;
         }
         if (!closest.empty()) return "unknown key (did you mean " + in_quotes(closest) + "?)";

@@ -1,5 +1,6 @@
 #include "dialog/checker.hpp"
 
+#include "common/suggest.hpp"
 #include "dialog/detail/condition.hpp"
 #include "dialog/detail/json_pointer.hpp"
 #include "dialog/text_template.hpp"
@@ -29,22 +30,6 @@ bool starts_with(std::string_view s, std::string_view prefix) {
     return s.substr(0, prefix.size()) == prefix;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j)
-        row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
 // " (did you mean "x"?)" for the closest candidate within two edits, else "". Short names
 // need proportionally closer matches: "x1" is not a typo of "a".
 template <typename Names>
@@ -52,7 +37,7 @@ std::string suggestion(const std::string& name, const Names& candidates) {
     const std::string* best = nullptr;
     std::size_t best_distance = 3;
     for (const std::string& c : candidates) {
-        auto d = edit_distance(name, c);
+        auto d = common::edit_distance(name, c);
         if (d > 0 && d < best_distance && 2 * d < name.size()) {
             best = &c;
             best_distance = d;

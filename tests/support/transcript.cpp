@@ -1,5 +1,6 @@
 #include "support/transcript.hpp"
 
+#include "cli/commands.hpp"
 #include "dialog/catalog.hpp"
 #include "engine/engine.hpp"
 #include "sms/gsm7.hpp"
@@ -25,18 +26,7 @@ engine::unix_seconds parse_utc(const std::string& iso) {
 }
 
 engine::unix_seconds parse_duration(const std::string& text) {
-    if (text.size() < 2) throw std::runtime_error("bad duration \"" + text + "\"");
-    long long n = std::stoll(text.substr(0, text.size() - 1));
-    switch (text.back()) {
-        case 's':
-            return n;
-        case 'm':
-            return n * 60;
-        case 'h':
-            return n * 3600;
-        case 'd':
-            return n * 86400;
-    }
+    if (auto seconds = cli::parse_duration_seconds(text)) return *seconds;
     throw std::runtime_error("bad duration \"" + text + "\" (use 90s, 30m, 2h, 3d)");
 }
 

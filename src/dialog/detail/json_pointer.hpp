@@ -8,20 +8,8 @@
 
 namespace sapa::dialog::detail {
 
-// RFC 6901: "~" and "/" inside a key are escaped so the pointer stays unambiguous.
-inline std::string child(const std::string& base, std::string_view key) {
-    std::string out = base;
-    out += '/';
-    for (char c : key) {
-        if (c == '~')
-            out += "~0";
-        else if (c == '/')
-            out += "~1";
-        else
-            out += c;
-    }
-    return out;
-}
+// `base` + "/" + `key`, with "~" and "/" inside the key escaped (RFC 6901).
+std::string child(const std::string& base, std::string_view key);
 
 inline std::string child(const std::string& base, std::size_t index) {
     return base + '/' + std::to_string(index);
