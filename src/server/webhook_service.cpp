@@ -1,9 +1,12 @@
 #include "server/webhook_service.hpp"
 
 #include "messaging/address.hpp"
+#include "server/log.hpp"
 
-#include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <thread>
 
 namespace sapa::server {
 namespace {
@@ -40,19 +43,84 @@ http_response from_gateway(const gateway::http_reply& reply) {
     return r;
 }
 
-// The answers of one webhook whose messages are being made durable, possibly several (Meta
-// batches). The last durable callback answers the gateway.
+// The answers of one webhook whose messages and statuses are being made durable, possibly
+// several (Meta batches both). The last durable part answers the gateway.
 struct pending_webhook {
     std::mutex mutex;
-    std::size_t remaining = 0;
+    std::size_t remaining = 0;  // messages, plus one for all the statuses together
     std::vector<std::vector<engine::outbound_message>> replies;  // per message, in order
     boost::system::error_code error;
+    bool by_api = false;
     responder respond;
     std::shared_ptr<const gateway::adapter> adapter;
     http_response base;  // log fields
+
+    // One part is durable (or failed with `ec`). Answers when it was the last.
+    void part_done(const boost::system::error_code& ec) {
+        {
+            std::lock_guard lock(mutex);
+            if (ec && !error) error = ec;
+            if (--remaining != 0) return;
+        }
+        http_response r;
+        if (error) {
+            r = response_for(error);
+        } else {
+            std::vector<engine::outbound_message> all;
+            if (!by_api)
+                for (auto& per_message : replies)
+                    for (auto& m : per_message)
+                        all.push_back(std::move(m));
+            r = from_gateway(adapter->acknowledge(all));
+        }
+        r.log_channel = base.log_channel;
+        r.log_contact = base.log_contact;
+        respond(std::move(r));
+    }
 };
 
 }  // namespace
+
+// One thread that applies delivery statuses in arrival order, so a status webhook waits for its
+// commit without holding an io thread.
+struct webhook_service::status_writer {
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::deque<std::function<void()>> jobs;
+    bool stopping = false;
+    std::thread thread{[this] { run(); }};  // last: starts once the rest is built
+
+    ~status_writer() {
+        {
+            std::lock_guard lock(mutex);
+            stopping = true;
+        }
+        wake.notify_all();
+        thread.join();
+    }
+
+    void post(std::function<void()> job) {
+        {
+            std::lock_guard lock(mutex);
+            jobs.push_back(std::move(job));
+        }
+        wake.notify_one();
+    }
+
+    void run() {
+        for (;;) {
+            std::function<void()> job;
+            {
+                std::unique_lock lock(mutex);
+                wake.wait(lock, [this] { return !jobs.empty() || stopping; });
+                if (jobs.empty()) return;  // stopping, and everything received is written
+                job = std::move(jobs.front());
+                jobs.pop_front();
+            }
+            job();
+        }
+    }
+};
 
 webhook_service::webhook_service(std::vector<channel_binding> channels,
                                  storage::store& store,
@@ -63,7 +131,10 @@ webhook_service::webhook_service(std::vector<channel_binding> channels,
       store_(store),
       scripts_(std::move(scripts)),
       clock_(std::move(clock)),
-      public_base_url_(std::move(public_base_url)) {}
+      public_base_url_(std::move(public_base_url)),
+      statuses_(std::make_unique<status_writer>()) {}
+
+webhook_service::~webhook_service() = default;
 
 void webhook_service::handle(http_request request, responder respond) {
     if (request.path == "/healthz") {
@@ -126,31 +197,62 @@ void webhook_service::handle_webhook(const channel_binding& channel,
         return respond(std::move(r));
     }
     const auto now = clock_();
-
-    for (const auto& s : parsed->statuses) {
-        auto status = storage::delivery_status_from_string(s.status);
-        if (!status) continue;
-        store_.update_delivery(
-            channel.name, s.provider_message_id, *status, s.raw_code, s.reason, now);
-    }
+    for (const auto& note : parsed->notes)
+        log(log_level::info, "channel=" + channel.name + " " + note);
 
     auto pending = std::make_shared<pending_webhook>();
-    pending->remaining = parsed->messages.size();
+    pending->remaining = parsed->messages.size() + (parsed->statuses.empty() ? 0 : 1);
     pending->replies.resize(parsed->messages.size());
+    pending->by_api = !channel.adapter->replies_inline();
     pending->respond = std::move(respond);
     pending->adapter = channel.adapter;
     pending->base.log_channel = channel.name;
     if (!parsed->messages.empty())
         pending->base.log_contact = messaging::mask_phone(parsed->messages.front().from);
 
-    if (parsed->messages.empty()) {
-        auto r = from_gateway(channel.adapter->acknowledge({}));
-        r.log_channel = channel.name;
-        return pending->respond(std::move(r));
+    if (pending->remaining == 0) {
+        pending->remaining = 1;
+        return pending->part_done({});
     }
 
+    if (!parsed->statuses.empty()) {
+        statuses_->post([this,
+                         pending,
+                         statuses = std::move(parsed->statuses),
+                         now,
+                         channel_name = channel.name] {
+            boost::system::error_code ec;
+            for (const auto& s : statuses) {
+                auto status = storage::delivery_status_from_string(s.status);
+                if (!status) continue;
+                try {
+                    bool moved = store_.update_delivery(
+                        channel_name, s.provider_message_id, *status, s.raw_code, s.reason, now);
+                    if (!moved && log_enabled(log_level::debug))
+                        log(log_level::debug,
+                            "channel=" + channel_name + " status " + s.status + " of " +
+                                s.provider_message_id +
+                                " changed nothing (unknown id or not "
+                                "forward)");
+                } catch (const boost::system::system_error& e) {
+                    ec = e.code();
+                    log(log_level::error,
+                        "channel=" + channel_name + " cannot store a delivery status: " + e.what());
+                    break;
+                } catch (const std::exception& e) {
+                    ec = storage::errc::write_failed;
+                    log(log_level::error,
+                        "channel=" + channel_name + " cannot store a delivery status: " + e.what());
+                    break;
+                }
+            }
+            pending->part_done(ec);
+        });
+    }
+
+    if (parsed->messages.empty()) return;
     auto scripts = scripts_();
-    const bool by_api = !channel.adapter->replies_inline();
+    const bool by_api = pending->by_api;
     for (std::size_t i = 0; i < parsed->messages.size(); ++i) {
         auto& m = parsed->messages[i];
         storage::inbound_message in{.channel = channel.name,
@@ -166,33 +268,14 @@ void webhook_service::handle_webhook(const channel_binding& channel,
         };
         auto on_durable = [this, pending, i, by_api, channel_name = channel.name](
                               storage::outcome_or_error outcome) {
-            bool last = false;
-            {
+            if (outcome) {
                 std::lock_guard lock(pending->mutex);
-                if (outcome) {
-                    for (auto& r : outcome->replies)
-                        pending->replies[i].push_back(std::move(r.message));
-                } else if (!pending->error) {
-                    pending->error = outcome.error();
-                }
-                last = --pending->remaining == 0;
+                for (auto& r : outcome->replies)
+                    pending->replies[i].push_back(std::move(r.message));
             }
             if (by_api && outcome && !outcome->replies.empty() && on_outbound_queued)
                 on_outbound_queued(channel_name);
-            if (!last) return;
-            http_response r;
-            if (pending->error) {
-                r = response_for(pending->error);
-            } else {
-                std::vector<engine::outbound_message> all;
-                for (auto& per_message : pending->replies)
-                    for (auto& m : per_message)
-                        all.push_back(std::move(m));
-                r = from_gateway(pending->adapter->acknowledge(by_api ? decltype(all){} : all));
-            }
-            r.log_channel = pending->base.log_channel;
-            r.log_contact = pending->base.log_contact;
-            pending->respond(std::move(r));
+            pending->part_done(outcome ? boost::system::error_code{} : outcome.error());
         };
         store_.submit(std::move(in), std::move(turn), std::move(on_durable));
     }

@@ -8,6 +8,12 @@
 //   POST /webhooks/{channel}         inbound messages (and, for Meta, statuses)
 //   GET  /webhooks/{channel}         Meta's verification handshake
 //   POST /webhooks/{channel}/status  delivery-status callbacks (Twilio StatusCallback)
+//
+// Delivery statuses are written by a thread of this service, not on the io thread that
+// received them: the store's update_delivery blocks until its commit, and the gateway hears
+// 200 only after that commit. A status whose provider id is unknown (Twilio's inline TwiML
+// replies have none) changes nothing and is still answered 200, so the gateway does not retry
+// it for days.
 
 #include "dialog/catalog.hpp"
 #include "gateway/adapter.hpp"
@@ -41,6 +47,10 @@ class webhook_service final : public request_handler {
                     clock_source clock,
                     std::string public_base_url);
 
+    ~webhook_service() override;  // finishes the delivery statuses already received
+    webhook_service(const webhook_service&) = delete;
+    webhook_service& operator=(const webhook_service&) = delete;
+
     void handle(http_request request, responder respond) override;
 
     // Called after a reply was queued for an API gateway, so the sender can wake up.
@@ -52,11 +62,14 @@ class webhook_service final : public request_handler {
                         http_request request,
                         responder respond);
 
+    struct status_writer;
+
     std::vector<channel_binding> channels_;
     storage::store& store_;
     catalog_source scripts_;
     clock_source clock_;
     std::string public_base_url_;
+    std::unique_ptr<status_writer> statuses_;
 };
 
 }  // namespace sapa::server
