@@ -197,8 +197,10 @@ void webhook_service::handle_webhook(const channel_binding& channel,
         return respond(std::move(r));
     }
     const auto now = clock_();
+    // Debug only: a note may quote what the gateway sent as the sender (Twilio's "skipped:
+    // sender is not a phone number"), and numbers never reach the info log.
     for (const auto& note : parsed->notes)
-        log(log_level::info, "channel=" + channel.name + " " + note);
+        log(log_level::debug, "channel=" + channel.name + " " + note);
 
     auto pending = std::make_shared<pending_webhook>();
     pending->remaining = parsed->messages.size() + (parsed->statuses.empty() ? 0 : 1);

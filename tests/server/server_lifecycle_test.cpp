@@ -311,48 +311,45 @@ TEST_SUITE("server") {
             [] { return sapa::engine::unix_seconds{1'800'000'000}; },
             "");
 
-        std::promise<sapa::server::http_response> answered;
-        auto answer = answered.get_future();
-        service->handle(generic_status_request("out-1", "delivered"),
-                        [&](sapa::server::http_response r) { answered.set_value(std::move(r)); });
+        // Posts one status and returns the future answer.
+        auto post = [&](const std::string& id, const std::string& status) {
+            auto answered = std::make_shared<std::promise<sapa::server::http_response>>();
+            auto answer = answered->get_future();
+            service->handle(
+                generic_status_request(id, status),
+                [answered](sapa::server::http_response r) { answered->set_value(std::move(r)); });
+            return answer;
+        };
+        auto set_failing = [&](bool fail) {
+            std::lock_guard lock(store.mutex);
+            store.fail = fail;
+        };
+        constexpr auto ready = std::future_status::ready;
+
+        auto first = post("out-1", "delivered");
         // handle() returned while the store is still busy with the status...
         REQUIRE(store.wait_started(1));
-        CHECK(answer.wait_for(std::chrono::milliseconds(100)) == std::future_status::timeout);
+        CHECK(first.wait_for(std::chrono::milliseconds(100)) == std::future_status::timeout);
         // ...and a second one queues behind it, in order.
-        std::promise<sapa::server::http_response> answered2;
-        auto answer2 = answered2.get_future();
-        service->handle(generic_status_request("out-1", "read"),
-                        [&](sapa::server::http_response r) { answered2.set_value(std::move(r)); });
+        auto second = post("out-1", "read");
         store.release();
-        REQUIRE(answer.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
-        REQUIRE(answer2.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
-        CHECK(answer.get().status == 200);
-        CHECK(answer2.get().status == 200);
+        REQUIRE(first.wait_for(std::chrono::seconds(5)) == ready);
+        REQUIRE(second.wait_for(std::chrono::seconds(5)) == ready);
+        CHECK(first.get().status == 200);
+        CHECK(second.get().status == 200);
         CHECK(store.applied == std::vector<std::string>{"out-1 delivered", "out-1 read"});
 
         // A commit that fails is not acknowledged: the gateway retries later.
-        {
-            std::lock_guard lock(store.mutex);
-            store.fail = true;
-        }
-        std::promise<sapa::server::http_response> answered3;
-        auto answer3 = answered3.get_future();
-        service->handle(generic_status_request("out-2", "failed"),
-                        [&](sapa::server::http_response r) { answered3.set_value(std::move(r)); });
-        REQUIRE(answer3.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
-        CHECK(answer3.get().status == 503);
+        set_failing(true);
+        auto refused = post("out-2", "failed");
+        REQUIRE(refused.wait_for(std::chrono::seconds(5)) == ready);
+        CHECK(refused.get().status == 503);
 
         // Destroying the service finishes what was received.
-        {
-            std::lock_guard lock(store.mutex);
-            store.fail = false;
-        }
-        std::promise<sapa::server::http_response> answered4;
-        auto answer4 = answered4.get_future();
-        service->handle(generic_status_request("out-3", "sent"),
-                        [&](sapa::server::http_response r) { answered4.set_value(std::move(r)); });
+        set_failing(false);
+        auto last = post("out-3", "sent");
         service.reset();
-        REQUIRE(answer4.wait_for(std::chrono::seconds(0)) == std::future_status::ready);
-        CHECK(answer4.get().status == 200);
+        REQUIRE(last.wait_for(std::chrono::seconds(0)) == ready);
+        CHECK(last.get().status == 200);
     }
 }
