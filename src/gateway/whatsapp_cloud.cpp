@@ -289,6 +289,14 @@ class whatsapp_cloud_adapter final : public adapter {
                                          parsed_webhook& out) const {
         std::string to;
         if (const auto* metadata = member(value, "metadata")) {
+            // Meta posts every number of an app to the same callback URL: a value for another
+            // number belongs to another channel, and answering it would reply from this one.
+            std::string number_id = text_member(*metadata, "phone_number_id");
+            if (!number_id.empty() && !phone_number_id_.empty() && number_id != phone_number_id_) {
+                out.notes.push_back("whatsapp: value for phone number id " + number_id +
+                                    " skipped: this channel is " + phone_number_id_);
+                return {};
+            }
             std::string display = text_member(*metadata, "display_phone_number");
             to = wa_to_e164(display).value_or(display);
         }

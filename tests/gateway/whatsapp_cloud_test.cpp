@@ -363,3 +363,18 @@ TEST_SUITE("gateway") {
               "WhatsApp refused the message (HTTP 403)");
     }
 }
+
+TEST_CASE("whatsapp: messages for another phone number id of the same app are skipped") {
+    // Meta posts all of an app's numbers to one callback URL; this channel is 1234567890.
+    std::string body = notification(
+        R"("messages":[{"from":"6281234567890","id":"wamid.MINE","timestamp":"1718000000","type":"text","text":{"body":"Halo"}}])");
+    std::string other = body;
+    other.replace(other.find("1234567890"), 10, "9999999999");
+    auto mine = parse_ok(body);
+    CHECK(mine.messages.size() == 1);
+    auto theirs = parse_ok(other);
+    CHECK(theirs.messages.empty());
+    REQUIRE(theirs.notes.size() == 1);
+    CHECK(theirs.notes[0] ==
+          "whatsapp: value for phone number id 9999999999 skipped: this channel is 1234567890");
+}
