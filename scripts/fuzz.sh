@@ -27,7 +27,7 @@ for t in "${targets[@]}"; do
     -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="build-fuzz/artifacts/$t-" -print_final_stats=1 \
     >"build-fuzz/$t.log" 2>&1 || status=$?
-  grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::new_units_added|==[0-9]+==ERROR|SUMMARY|Test unit written)" \
+  grep -E "^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::new_units_added|==[0-9]+==ERROR|SUMMARY|Test unit written)" \
     "build-fuzz/$t.log" || true
   if [ "$status" -ne 0 ]; then
     tail -n 40 "build-fuzz/$t.log" >&2
