@@ -18,17 +18,17 @@ TEST_SUITE("gateway") {
         // A view of the first parameter of a longer form sees only that parameter.
         const std::string form = "From=%2B6281&Body=halo";
         auto first = decode_form(std::string_view(form.data(), 12));
-        REQUIRE(first);
+        REQUIRE(first.has_value());
         CHECK(*first == form_params{{"From", "+6281"}});
         auto none = decode_form(std::string_view(form.data(), 0));
-        REQUIRE(none);
+        REQUIRE(none.has_value());
         CHECK(none->empty());
         // Heap bytes with no terminator after them.
         const char text[] = "a=1&b=2";
         std::unique_ptr<char[]> heap(new char[7]);
         std::memcpy(heap.get(), text, 7);
         auto exact = decode_form(std::string_view(heap.get(), 7));
-        REQUIRE(exact);
+        REQUIRE(exact.has_value());
         CHECK(*exact == form_params{{"a", "1"}, {"b", "2"}});
         std::unique_ptr<char[]> one(new char[1]{'a'});
         CHECK(decode_form(std::string_view(one.get(), 0)).value().empty());
