@@ -1,6 +1,7 @@
 // Fuzzes Sapa's generic JSON adapter: parse() of a correctly signed body (signed inside the
 // target with the fixed secret), acknowledge() and render_send() of what it parsed, and
 // interpret_send() of the input as a bridge's answer.
+#include "fuzz/fuzz_support.hpp"
 #include "gateway/adapter.hpp"
 #include "gateway/generic_json.hpp"
 
@@ -17,13 +18,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         sapa::gateway::make_generic_json_adapter(secret, "https://bridge.invalid/send");
     std::string input(reinterpret_cast<const char*>(data), size);
 
-    sapa::gateway::webhook_request req;
-    req.method = "POST";
-    req.path = "/webhooks/generic";
-    req.url = "https://sapa.example.id/webhooks/generic";
-    req.headers = {{"content-type", "application/json"},
-                   {"x-sapa-signature", sapa::gateway::generic_json_signature(secret, input)}};
-    req.body = input;
+    auto req = sapa::fuzz::signed_json_post("/webhooks/generic",
+                                            "x-sapa-signature",
+                                            sapa::gateway::generic_json_signature(secret, input),
+                                            input);
     auto parsed = adapter->parse(req);
     if (parsed) {
         std::vector<sapa::engine::outbound_message> replies;

@@ -2,6 +2,7 @@
 // the input with the fixed app secret, as Meta would), the verification handshake with the
 // input as query string, interpret_send() of the input as a Graph API answer, and
 // render_send() of the texts parsed out of it (plain and interactive).
+#include "fuzz/fuzz_support.hpp"
 #include "gateway/adapter.hpp"
 #include "gateway/whatsapp_cloud.hpp"
 
@@ -18,13 +19,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         secret, "fuzz-verify", "fuzz-access", "1234567890", "https://graph.invalid/v25.0");
     std::string input(reinterpret_cast<const char*>(data), size);
 
-    sapa::gateway::webhook_request req;
-    req.method = "POST";
-    req.path = "/webhooks/wa";
-    req.url = "https://sapa.example.id/webhooks/wa";
-    req.headers = {{"content-type", "application/json"},
-                   {"x-hub-signature-256", sapa::gateway::whatsapp_cloud_signature(secret, input)}};
-    req.body = input;
+    auto req = sapa::fuzz::signed_json_post("/webhooks/wa",
+                                            "x-hub-signature-256",
+                                            sapa::gateway::whatsapp_cloud_signature(secret, input),
+                                            input);
     auto parsed = adapter->parse(req);
     if (parsed) {
         for (const auto& m : parsed->messages) {
