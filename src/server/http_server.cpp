@@ -6,6 +6,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -132,7 +133,12 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
             auto [ec, socket] = co_await acceptor.async_accept(strand, use_tuple);
             if (ec) {
                 if (stopping || ec == net::error::operation_aborted) break;
-                continue;  // e.g. too many open files: keep serving those already open
+                // E.g. too many open files: the connection stays queued and the next accept
+                // fails at once, so pause instead of spinning (regression test
+                // accept_emfile_spin), and keep serving the connections already open.
+                net::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+                co_await pause.async_wait(use_tuple);
+                continue;
             }
             if (connections.load() >= static_cast<std::size_t>(limits.max_connections)) {
                 boost::system::error_code ignored;

@@ -99,12 +99,17 @@ std::string xml_escape(std::string_view text) {
 }
 
 boost::system::result<form_params> decode_form(std::string_view encoded) {
+    // Boost.URL 1.81's parse_query() rebuilds its input with strlen(data()) (detail::query_ref
+    // takes a string_view, and is given a pointer): a view that is not NUL-terminated at its
+    // end was read past, and the bytes after it were iterated as parameters. Found by
+    // fuzz_form; regression test form_decode_unterminated_view. A std::string always is.
+    const std::string terminated(encoded);
     // parse_query validates without throwing; the view built on it then cannot throw.
-    if (!boost::urls::parse_query(encoded)) return errc::malformed_body;
+    if (!boost::urls::parse_query(terminated)) return errc::malformed_body;
     boost::urls::encoding_opts opts;
     opts.space_as_plus = true;
     form_params out;
-    for (auto param : boost::urls::params_view(encoded, opts)) {
+    for (auto param : boost::urls::params_view(terminated, opts)) {
         if (param.key.empty() && param.value.empty()) continue;  // "a=1&&b=2"
         out.emplace_back(param.key, param.value);
     }
