@@ -1,0 +1,128 @@
+#!/bin/sh
+# The load benchmark: builds in Release, runs the bare Beast server and `sapa serve` under
+# bench/load_generator in each scenario, and prints a table. Everything stays on 127.0.0.1
+# and stops by itself (about 5 minutes; DURATION=5 for a quicker pass).
+#
+#   bench/run.sh                 all scenarios
+#   bench/run.sh 1k              only the scenarios whose name contains "1k"
+#
+# Environment: BUILD (build-rel), DURATION (measured seconds per scenario, 12), WARMUP (2),
+# PORT (18080), CONNS_BIG (512), RESIDENTS (walking residents per scenario, 1000),
+# KEEP (a folder to keep the databases and logs in, instead of a temporary one).
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build-rel}
+DURATION=${DURATION:-12}
+WARMUP=${WARMUP:-2}
+PORT=${PORT:-18080}
+CONNS_BIG=${CONNS_BIG:-512}
+RESIDENTS=${RESIDENTS:-1000}
+FILTER=${1:-}
+
+# -Wno-restrict: GCC 12 reports a false -Wrestrict in Release builds (GCC bug 105329).
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSAPA_BENCH=ON \
+    -DCMAKE_CXX_FLAGS=-Wno-restrict >/dev/null
+cmake --build "$BUILD" -j2 --target sapa load_generator bare_server populate_contacts >/dev/null
+
+if [ -n "${KEEP:-}" ]; then
+    WORK=$KEEP
+    mkdir -p "$WORK"
+else
+    WORK=$(mktemp -d)
+    trap 'rm -rf "$WORK"' EXIT INT TERM
+fi
+SAPA=$BUILD/src/cli/sapa
+LOADGEN=$BUILD/bench/load_generator
+export TWILIO_AUTH_TOKEN=bench-twilio-token
+RESULTS=$WORK/results.txt
+: >"$RESULTS"
+
+# config FILE DB SYNC
+config() {
+    cat >"$1" <<JSON
+{
+  "server": {"listen_address": "127.0.0.1", "port": $PORT, "io_threads": 2,
+             "max_connections": 4096},
+  "storage": {"database_path": "$2", "synchronous": "$3"},
+  "dialogs": {"paths": ["$(pwd)/dialogs"]},
+  "channels": [{"name": "sms", "type": "twilio", "script": "lumajang",
+                "number": "+6281100000000", "auth_token_env": "TWILIO_AUTH_TOKEN"}],
+  "logging": {"level": "warn"}
+}
+JSON
+}
+
+# A database with N contacts, made once per run and copied for each scenario.
+template() {
+    n=$1
+    if [ ! -f "$WORK/template-$n.db" ]; then
+        "$BUILD/bench/populate_contacts" "$WORK/template-$n.db" "$n" >&2
+    fi
+    echo "$WORK/template-$n.db"
+}
+
+wanted() {
+    [ -z "$FILTER" ] || case "$1" in *"$FILTER"*) return 0 ;; *) return 1 ;; esac
+}
+
+# bare NAME CONNECTIONS
+bare() {
+    wanted "$1" || return 0
+    "$LOADGEN" --label "$1" --port "$PORT" --connections "$2" --duration "$DURATION" \
+        --warmup "$WARMUP" --residents "$RESIDENTS" --log "$WORK/$1.log" \
+        -- "$BUILD/bench/bare_server" "$PORT" 2 | tee -a "$RESULTS"
+}
+
+# sapa NAME CONTACTS CONNECTIONS SYNC [RATE]
+sapa() {
+    wanted "$1" || return 0
+    db=$WORK/$1.db
+    rm -f "$db" "$db-wal" "$db-shm"
+    if [ "$2" -gt "$RESIDENTS" ]; then cp "$(template "$2")" "$db"; fi
+    config "$WORK/$1.json" "$db" "$4"
+    "$LOADGEN" --label "$1" --port "$PORT" --connections "$3" --duration "$DURATION" \
+        --warmup "$WARMUP" --residents "$RESIDENTS" --population "$2" --rate "${5:-0}" \
+        --verify-db "$db" --log "$WORK/$1.log" \
+        -- "$SAPA" serve --config "$WORK/$1.json" | tee -a "$RESULTS" || true
+    rm -f "$db" "$db-wal" "$db-shm"
+}
+
+rate_of() {
+    awk -v l="$1" '$1 == "RESULT" && $2 == "label=" l { sub("rate=", "", $3); print $3 }' "$RESULTS"
+}
+
+bare bare-64 64
+bare bare-$CONNS_BIG "$CONNS_BIG"
+sapa sapa-1k-full-64 1000 64 FULL
+sapa sapa-1k-full-$CONNS_BIG 1000 "$CONNS_BIG" FULL
+sapa sapa-1k-normal-64 1000 64 NORMAL
+sapa sapa-100k-full-64 100000 64 FULL
+sapa sapa-1M-full-64 1000000 64 FULL
+sapa sapa-1M-full-$CONNS_BIG 1000000 "$CONNS_BIG" FULL
+sapa sapa-1M-normal-64 1000000 64 NORMAL
+# p99 at half the closed-loop rate, open loop (latency counted from when a request was due).
+full=$(rate_of sapa-1k-full-64)
+if [ -n "$full" ] && wanted sapa-1k-full-64-half; then
+    sapa sapa-1k-full-64-half 1000 64 FULL $((${full%.*} / 2))
+fi
+
+echo
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), Linux $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+printf '| %-22s | %9s | %8s | %7s | %7s | %7s | %8s | %8s | %8s |\n' scenario "msg/s" "x bare" p50_ms p99_ms p99.9_ms "srv CPU%" "peak MB" verified
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' ------------------------ ----------: ---------: --------: --------: ---------: ---------: ---------: ---------
+awk -v big="$CONNS_BIG" '
+$1 == "RESULT" {
+    for (i = 2; i <= NF; ++i) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    label = v["label"]; rates[label] = v["rate"]
+    line[++n] = label; row[label] = sprintf("%9s | %%8s | %7s | %7s | %7s | %8s | %8s | %8s |",
+        v["rate"], v["p50"], v["p99"], v["p999"], v["cpu"], v["rss_mb"], v["verified"])
+}
+END {
+    for (i = 1; i <= n; ++i) {
+        l = line[i]; ratio = "-"
+        base = (l ~ "-" big "$") ? "bare-" big : "bare-64"
+        if (l !~ /^bare/ && l !~ /half$/ && rates[base] > 0) ratio = sprintf("%.3f", rates[l] / rates[base])
+        printf("| %-22s | " row[l] "\n", l, ratio)
+    }
+}' "$RESULTS"
