@@ -37,13 +37,17 @@ export TWILIO_AUTH_TOKEN=bench-twilio-token
 RESULTS=$WORK/results.txt
 : >"$RESULTS"
 
-# config FILE DB SYNC
+# config FILE DB SYNC [BATCH_MAX BATCH_WAIT_MS]
 config() {
+    batching=""
+    if [ -n "${4:-}" ]; then
+        batching=", \"batch_max_messages\": $4, \"batch_max_wait_ms\": $5"
+    fi
     cat >"$1" <<JSON
 {
   "server": {"listen_address": "127.0.0.1", "port": $PORT, "io_threads": 2,
              "max_connections": 4096},
-  "storage": {"database_path": "$2", "synchronous": "$3"},
+  "storage": {"database_path": "$2", "synchronous": "$3"$batching},
   "dialogs": {"paths": ["$(pwd)/dialogs"]},
   "channels": [{"name": "sms", "type": "twilio", "script": "lumajang",
                 "number": "+6281100000000", "auth_token_env": "TWILIO_AUTH_TOKEN"}],
@@ -73,13 +77,13 @@ bare() {
         -- "$BUILD/bench/bare_server" "$PORT" 2 | tee -a "$RESULTS"
 }
 
-# sapa NAME CONTACTS CONNECTIONS SYNC [RATE]
+# sapa NAME CONTACTS CONNECTIONS SYNC [RATE [BATCH_MAX BATCH_WAIT_MS]]
 sapa() {
     wanted "$1" || return 0
     db=$WORK/$1.db
     rm -f "$db" "$db-wal" "$db-shm"
     if [ "$2" -gt "$RESIDENTS" ]; then cp "$(template "$2")" "$db"; fi
-    config "$WORK/$1.json" "$db" "$4"
+    config "$WORK/$1.json" "$db" "$4" "${6:-}" "${7:-}"
     "$LOADGEN" --label "$1" --port "$PORT" --connections "$3" --duration "$DURATION" \
         --warmup "$WARMUP" --residents "$RESIDENTS" --population "$2" --rate "${5:-0}" \
         --verify-db "$db" --log "$WORK/$1.log" \
@@ -100,6 +104,8 @@ sapa sapa-100k-full-64 100000 64 FULL
 sapa sapa-1M-full-64 1000000 64 FULL
 sapa sapa-1M-full-$CONNS_BIG 1000000 "$CONNS_BIG" FULL
 sapa sapa-1M-normal-64 1000000 64 NORMAL
+# The batching defaults (64 messages, 5 ms) against bigger batches with no wait.
+sapa sapa-1k-full-$CONNS_BIG-b256w0 1000 "$CONNS_BIG" FULL 0 256 0
 # p99 at half the closed-loop rate, open loop (latency counted from when a request was due).
 full=$(rate_of sapa-1k-full-64)
 if [ -n "$full" ] && wanted sapa-1k-full-64-half; then
@@ -121,7 +127,7 @@ $1 == "RESULT" {
 END {
     for (i = 1; i <= n; ++i) {
         l = line[i]; ratio = "-"
-        base = (l ~ "-" big "$") ? "bare-" big : "bare-64"
+        base = (l ~ "-" big "(-b256w0)?$") ? "bare-" big : "bare-64"
         if (l !~ /^bare/ && l !~ /half$/ && rates[base] > 0) ratio = sprintf("%.3f", rates[l] / rates[base])
         printf("| %-22s | " row[l] "\n", l, ratio)
     }

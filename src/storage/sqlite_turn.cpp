@@ -113,12 +113,13 @@ void bind_optional(SQLite::Statement& s, int index, const std::string& text) {
     }
 }
 
-void bind_cost(SQLite::Statement& s,
+void bind_cost(connection& c,
+               SQLite::Statement& s,
                int encoding_index,
                const std::string& text,
                const sqlite_options& options) {
     if (!options.text_cost) return;  // both stay NULL
-    auto cost = options.text_cost(text);
+    const auto& cost = c.cost_of(text, options.text_cost);
     s.bind(encoding_index, cost.encoding);
     s.bind(encoding_index + 1, cost.segments);
 }
@@ -378,7 +379,7 @@ std::int64_t insert_inbound(connection& c,
     q.bind(2, m.channel);
     bind_optional(q, 3, m.gateway_message_id);
     q.bind(4, m.text);
-    bind_cost(q, 5, m.text, options);
+    bind_cost(c, q, 5, m.text, options);
     if (matched) {
         q.bind(7, match_name(*matched->matched));
         q.bind(8, matched->detail);
@@ -429,7 +430,7 @@ std::int64_t insert_reply(connection& c,
             options_json.push_back({{"key", o.key}, {"label", o.label}});
         q.bind(5, nlohmann::json{{"body", reply.body}, {"options", options_json}}.dump());
     }
-    bind_cost(q, 6, reply.text, options);
+    bind_cost(c, q, 6, reply.text, options);
     q.bind(8, m.replies_by_api ? "queued" : "sent");
     q.bind(9, m.replies_by_api ? "api" : "inline");
     q.bind(10, m.received_at);

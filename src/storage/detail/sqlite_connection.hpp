@@ -31,9 +31,13 @@ class connection {
     void reset_all();
     // True when no transaction is open (e.g. SQLite rolled one back after an I/O error).
     bool in_autocommit() const;
+    // `cost(text)`, remembered: replies are mostly the same few script texts, and measuring
+    // one (UTF-8 decoding, GSM-7 transliteration, segment planning) costs more than a lookup.
+    const message_cost& cost_of(const std::string& text, const text_cost_function& cost);
 
   private:
     SQLite::Database db_;
+    std::unordered_map<std::string, message_cost> costs_;
     std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
     std::vector<SQLite::Statement*> in_use_;  // handed out since the last reset_all()
 };
