@@ -210,8 +210,12 @@ void fake_gateway::set_default_body(std::string body) {
     impl_->default_body = std::move(body);
 }
 
-void fake_gateway::go_down() { impl_->down = true; }
-void fake_gateway::come_up() { impl_->down = false; }
+void fake_gateway::go_down() {
+    impl_->down = true;
+}
+void fake_gateway::come_up() {
+    impl_->down = false;
+}
 
 std::vector<fake_gateway::received> fake_gateway::requests() const {
     std::lock_guard lock(impl_->mutex);
