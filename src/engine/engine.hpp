@@ -84,6 +84,7 @@ struct outbound_message {
 
 // Why an answer was accepted, recorded in the log so staff can see what the engine understood.
 enum class match_kind { exact, synonym, typo, number_word, keyword, skipped };
+// The names below are stored in the conversation log: renaming one needs a storage migration.
 const char* to_string(match_kind k);
 
 enum class event_kind {

@@ -13,66 +13,6 @@ namespace {
 using engine::registration_record;
 using engine::registration_status;
 
-// Names as stored. The database keeps its own spelling so a rename in the engine does not
-// change what old rows mean.
-const char* event_name(engine::event_kind k) {
-    using engine::event_kind;
-    switch (k) {
-        case event_kind::session_started:
-            return "session_started";
-        case event_kind::node_entered:
-            return "node_entered";
-        case event_kind::answer_accepted:
-            return "answer_accepted";
-        case event_kind::answer_rejected:
-            return "answer_rejected";
-        case event_kind::keyword_matched:
-            return "keyword_matched";
-        case event_kind::registration_completed:
-            return "registration_completed";
-        case event_kind::registration_cancelled:
-            return "registration_cancelled";
-        case event_kind::opted_out:
-            return "opted_out";
-        case event_kind::opted_in:
-            return "opted_in";
-        case event_kind::handoff_requested:
-            return "handoff_requested";
-        case event_kind::erase_requested:
-            return "erase_requested";
-        case event_kind::language_changed:
-            return "language_changed";
-        case event_kind::session_expired:
-            return "session_expired";
-        case event_kind::session_resumed:
-            return "session_resumed";
-        case event_kind::session_ended:
-            return "session_ended";
-        case event_kind::step_limit_reached:
-            return "step_limit_reached";
-    }
-    return "unknown";
-}
-
-const char* match_name(engine::match_kind k) {
-    using engine::match_kind;
-    switch (k) {
-        case match_kind::exact:
-            return "exact";
-        case match_kind::synonym:
-            return "synonym";
-        case match_kind::typo:
-            return "typo";
-        case match_kind::number_word:
-            return "number_word";
-        case match_kind::keyword:
-            return "keyword";
-        case match_kind::skipped:
-            return "skipped";
-    }
-    return "unknown";
-}
-
 const char* session_status_name(engine::session_status s) {
     switch (s) {
         case engine::session_status::waiting:
@@ -381,7 +321,7 @@ std::int64_t insert_inbound(connection& c,
     q.bind(4, m.text);
     bind_cost(c, q, 5, m.text, options);
     if (matched) {
-        q.bind(7, match_name(*matched->matched));
+        q.bind(7, engine::to_string(*matched->matched));
         q.bind(8, matched->detail);
     }
     q.bind(9, m.received_at);
@@ -400,10 +340,10 @@ void insert_events(connection& c,
             "  created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
         q.bind(1, message_id);
         q.bind(2, contact_id);
-        q.bind(3, event_name(e.kind));
+        q.bind(3, engine::to_string(e.kind));
         q.bind(4, e.node);
         bind_optional(q, 5, e.detail);
-        if (e.matched) q.bind(6, match_name(*e.matched));
+        if (e.matched) q.bind(6, engine::to_string(*e.matched));
         if (!e.data.empty()) q.bind(7, to_json_text(e.data));
         q.bind(8, now);
         q.exec();
