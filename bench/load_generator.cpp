@@ -13,6 +13,8 @@
 // connections, and latency counts from when a request was due (no coordinated omission).
 // A resident belongs to one connection, so its messages never overtake each other.
 
+#include "support/signing.hpp"
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <boost/asio/as_tuple.hpp>
@@ -27,10 +29,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <atomic>
@@ -135,46 +133,6 @@ options parse(int argc, char** argv) {
     if (o.connections < 1 || o.threads < 1 || o.residents < 1) usage("bad numbers");
     if (o.population < o.residents) o.population = o.residents;
     return o;
-}
-
-// --- Twilio signing (as tests/support/signing.hpp) ---
-
-std::string base64(const unsigned char* bytes, int n) {
-    std::string out(static_cast<std::size_t>(4 * ((n + 2) / 3) + 1), '\0');
-    int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes, n);
-    out.resize(static_cast<std::size_t>(len));
-    return out;
-}
-
-std::string twilio_signature(const std::string& token,
-                             const std::string& url,
-                             const std::map<std::string, std::string>& params) {
-    std::string data = url;
-    for (const auto& [k, v] : params)
-        data += k + v;
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    HMAC(EVP_sha1(),
-         token.data(),
-         static_cast<int>(token.size()),
-         reinterpret_cast<const unsigned char*>(data.data()),
-         data.size(),
-         out,
-         &len);
-    return base64(out, static_cast<int>(len));
-}
-
-std::string form_encode(const std::map<std::string, std::string>& params) {
-    boost::urls::encoding_opts opts;
-    opts.space_as_plus = true;
-    std::string out;
-    for (const auto& [k, v] : params) {
-        if (!out.empty()) out += '&';
-        out += boost::urls::encode(k, boost::urls::unreserved_chars, opts);
-        out += '=';
-        out += boost::urls::encode(v, boost::urls::unreserved_chars, opts);
-    }
-    return out;
 }
 
 // --- Residents and their answers ---
@@ -374,11 +332,11 @@ net::awaitable<void> run_connection(shared_state& s,
                                                      {"MessageSid", sid_for(s, seq)},
                                                      {"NumMedia", "0"},
                                                      {"To", "+6281100000000"}};
-        std::string body = form_encode(params);
+        std::string body = sapa::testing::form_encode(params);
         std::string req = "POST " + o.path + " HTTP/1.1\r\nHost: " + s.host +
                           "\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                           "X-Twilio-Signature: " +
-                          twilio_signature(o.token, s.url, params) +
+                          sapa::testing::twilio_signature(o.token, s.url, params) +
                           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
         if (++r.step >= walk_length(r.walk)) {
             r.step = 0;
