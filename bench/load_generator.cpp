@@ -13,6 +13,7 @@
 // connections, and latency counts from when a request was due (no coordinated omission).
 // A resident belongs to one connection, so its messages never overtake each other.
 
+#include "lumajang_walk.hpp"
 #include "support/signing.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -56,6 +57,9 @@ using tcp = net::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
+
+using sapa::bench::answer;
+using sapa::bench::walk_length;
 
 struct options {
     unsigned short port = 18080;
@@ -136,82 +140,6 @@ options parse(int argc, char** argv) {
 }
 
 // --- Residents and their answers ---
-
-const char* const names[] = {"Siti Aminah",
-                             "Budi Santoso",
-                             "Dewi Lestari",
-                             "Rina Wulandari",
-                             "Sri Rahayu",
-                             "Agus Salim",
-                             "Nur Hidayah",
-                             "Lilis Suryani",
-                             "Yuli Astuti",
-                             "Eko Prasetyo",
-                             "Wati Ningsih",
-                             "Ani Susanti"};
-const char* const kecamatan[] = {"Tempursari",
-                                 "tempursri",
-                                 "Candipuro",
-                                 "candi puro",
-                                 "Jatiroto",
-                                 "Pasirian",
-                                 "Gucialit",
-                                 "Kedungjajang"};
-const char* const desa[] = {"Pundungsari", "Pasirian", "Sumberejo", "Kaliwungu", "Tunjung"};
-
-// Two walks through the sign-up: one with invalid answers that the dialog asks again for,
-// one with forgiving answers (number words, synonyms, other date formats). After the last
-// steps (registered, then BATAL DAFTAR + ya to cancel) a resident starts over with "halo".
-std::string answer(long resident, int walk, int step) {
-    auto pick = [resident](const auto& list) {
-        return std::string(list[static_cast<std::size_t>(resident) % std::size(list)]);
-    };
-    char dob[16];
-    std::snprintf(dob,
-                  sizeof dob,
-                  walk == 0 ? "%02ld-%02ld-%ld" : "%ld/%ld/%ld",
-                  1 + resident % 28,
-                  1 + resident % 12,
-                  1982 + resident % 20);
-    static const std::vector<std::string> walk0 = {"halo",
-                                                   "3",
-                                                   "ya",
-                                                   "Bu",
-                                                   "NAME",
-                                                   "31-02-1990",
-                                                   "DOB",
-                                                   "KEC",
-                                                   "DESA",
-                                                   "7",
-                                                   "3",
-                                                   "lewati",
-                                                   "1",
-                                                   "BATAL DAFTAR",
-                                                   "ya"};
-    static const std::vector<std::string> walk1 = {"Halo",
-                                                   "tiga",
-                                                   "iya",
-                                                   "NAME",
-                                                   "DOB",
-                                                   "KEC",
-                                                   "DESA",
-                                                   "sma",
-                                                   "lewati",
-                                                   "ya",
-                                                   "BATAL DAFTAR",
-                                                   "ya"};
-    const auto& w = walk == 0 ? walk0 : walk1;
-    const auto& s = w[static_cast<std::size_t>(step) % w.size()];
-    if (s == "NAME") return pick(names);
-    if (s == "DOB") return dob;
-    if (s == "KEC") return pick(kecamatan);
-    if (s == "DESA") return pick(desa);
-    return s;
-}
-
-int walk_length(int walk) {
-    return walk == 0 ? 15 : 12;
-}
 
 struct resident {
     long index = 0;

@@ -13,6 +13,7 @@ forget_counts forget(connection& c, const std::string& address, engine::unix_sec
     if (!find.executeStep()) return counts;
     auto id = find.getColumn(0).getInt64();
     counts.contacts = 1;
+    c.contacts().clear();  // the cached contact still has the address and fields
 
     // Stable and unique, and says nothing about the person: the row id.
     char anonymous[32];
@@ -37,7 +38,8 @@ forget_counts forget(connection& c, const std::string& address, engine::unix_sec
             "WHERE contact_id = ?1 AND (text IS NOT '[dihapus]' OR payload IS NOT NULL)");
     counts.events =
         run("UPDATE events SET detail = NULL, data = NULL "
-            "WHERE contact_id = ?1 AND (detail IS NOT NULL OR data IS NOT NULL)");
+            "WHERE message_id IN (SELECT id FROM messages WHERE contact_id = ?1) "
+            "  AND (detail IS NOT NULL OR data IS NOT NULL)");
     counts.registrations =
         run("UPDATE registrations SET fields = '{}' WHERE contact_id = ?1 AND fields != '{}'");
     // Replies not sent yet would now carry "[dihapus]": they are not sent.

@@ -112,6 +112,18 @@ CREATE TABLE outbound_queue (
 CREATE INDEX outbound_channel ON outbound_queue(channel, message_id);
 CREATE INDEX outbound_contact ON outbound_queue(contact_id, channel, message_id);
 )sql",
+    // v4: registration codes counted per course, instead of counting every registration of
+    // the course on each sign-up; events are found through their messages (one random index
+    // write less per event).
+    R"sql(
+CREATE TABLE course_counters (
+    course TEXT PRIMARY KEY,
+    issued INTEGER NOT NULL             -- registration codes handed out, cancelled included
+) WITHOUT ROWID;
+INSERT INTO course_counters (course, issued)
+    SELECT course, count(*) FROM registrations GROUP BY course;
+DROP INDEX events_contact;
+)sql",
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));
@@ -161,6 +173,44 @@ const message_cost& connection::cost_of(const std::string& text, const text_cost
     if (auto it = costs_.find(text); it != costs_.end()) return it->second;
     if (costs_.size() >= 4096) costs_.clear();  // bounded: free texts (names...) vary
     return costs_.emplace(text, cost(text)).first->second;
+}
+
+void connection::notice_other_writers() {
+    auto& q = prepared("PRAGMA data_version");
+    q.executeStep();
+    auto version = q.getColumn(0).getInt64();
+    q.reset();
+    if (version != data_version_) contacts_.clear();
+    data_version_ = version;
+}
+
+std::optional<stored_contact> contact_cache::take(const std::string& address) {
+    auto it = index_.find(address);
+    if (it == index_.end()) return std::nullopt;
+    auto node = it->second;
+    std::optional<stored_contact> out(std::move(node->second));
+    index_.erase(it);
+    order_.erase(node);
+    return out;
+}
+
+void contact_cache::put(const std::string& address, stored_contact contact) {
+    if (auto it = index_.find(address); it != index_.end()) {
+        it->second->second = std::move(contact);
+        order_.splice(order_.begin(), order_, it->second);
+        return;
+    }
+    if (index_.size() >= capacity_ && !order_.empty()) {
+        index_.erase(order_.back().first);
+        order_.pop_back();
+    }
+    order_.emplace_front(address, std::move(contact));
+    index_.emplace(address, order_.begin());
+}
+
+void contact_cache::clear() {
+    index_.clear();
+    order_.clear();
 }
 
 SQLite::Statement& connection::prepared(const char* sql) {

@@ -134,6 +134,7 @@ struct sqlite_store::impl {
         std::exception_ptr batch_error;
         try {
             c.prepared("BEGIN IMMEDIATE").exec();
+            c.notice_other_writers();
             for (std::size_t i = 0; i < batch.size(); ++i) {
                 c.prepared("SAVEPOINT job").exec();
                 try {
@@ -153,6 +154,7 @@ struct sqlite_store::impl {
             c.prepared("COMMIT").exec();
         } catch (...) {
             batch_error = std::current_exception();
+            c.contacts().clear();  // they may hold what was just rolled back
             c.reset_all();
             if (!c.in_autocommit()) {
                 try {

@@ -53,15 +53,24 @@ void bind_optional(SQLite::Statement& s, int index, const std::string& text) {
     }
 }
 
+// `remembered`: replies are mostly the same few script texts, worth a lookup; inbound texts
+// (names, dates) rarely repeat and would only push the script texts out.
 void bind_cost(connection& c,
                SQLite::Statement& s,
                int encoding_index,
                const std::string& text,
-               const sqlite_options& options) {
+               const sqlite_options& options,
+               bool remembered) {
     if (!options.text_cost) return;  // both stay NULL
-    const auto& cost = c.cost_of(text, options.text_cost);
-    s.bind(encoding_index, cost.encoding);
-    s.bind(encoding_index + 1, cost.segments);
+    if (remembered) {
+        const auto& cost = c.cost_of(text, options.text_cost);
+        s.bind(encoding_index, cost.encoding);
+        s.bind(encoding_index + 1, cost.segments);
+    } else {
+        auto cost = options.text_cost(text);
+        s.bind(encoding_index, cost.encoding);
+        s.bind(encoding_index + 1, cost.segments);
+    }
 }
 
 std::int64_t find_contact_id(connection& c, const std::string& address) {
@@ -71,20 +80,13 @@ std::int64_t find_contact_id(connection& c, const std::string& address) {
 }
 
 std::int64_t insert_contact(connection& c, const std::string& address, engine::unix_seconds now) {
-    auto& q = c.prepared(
-        "INSERT INTO contacts (address, first_seen, last_seen) VALUES (?, ?, ?) RETURNING id");
+    auto& q = c.prepared("INSERT INTO contacts (address, first_seen, last_seen) VALUES (?, ?, ?)");
     q.bind(1, address);
     q.bind(2, now);
     q.bind(3, now);
-    q.executeStep();
-    return q.getColumn(0).getInt64();
+    q.exec();
+    return c.db().getLastInsertRowid();
 }
-
-struct stored_contact {
-    std::int64_t id = 0;
-    engine::contact_state state;
-    bool opted_out_before = false;
-};
 
 std::optional<stored_contact> read_contact(connection& c, const std::string& address) {
     auto& q = c.prepared(
@@ -168,17 +170,28 @@ class transaction_registrar final : public engine::registrar {
         auto contact_id = contact_id_for(contact, now);
         if (auto active = latest(contact_id, course, true)) return *active;
 
-        auto& counts = c_.prepared(
-            "SELECT count(*), coalesce(sum(status = 'registered'), 0) FROM registrations "
-            "WHERE course = ?");
-        counts.bind(1, course);
-        counts.executeStep();
-        auto issued = counts.getColumn(0).getInt64();
-        auto taken = counts.getColumn(1).getInt64();
+        std::int64_t taken = 0;
+        if (capacity > 0) {
+            // O(seats taken) on the (course, status) index, not O(every registration).
+            auto& seats = c_.prepared(
+                "SELECT count(*) FROM registrations WHERE course = ? AND status = 'registered'");
+            seats.bind(1, course);
+            seats.executeStep();
+            taken = seats.getColumn(0).getInt64();
+        }
+        auto& count = c_.prepared(
+            "INSERT INTO course_counters (course, issued) VALUES (?, 1) "
+            "ON CONFLICT (course) DO UPDATE SET issued = issued + 1");
+        count.bind(1, course);
+        count.exec();
+        auto& counted = c_.prepared("SELECT issued FROM course_counters WHERE course = ?");
+        counted.bind(1, course);
+        counted.executeStep();
+        auto issued = counted.getColumn(0).getInt64();  // this one included
 
         registration_record r;
         char number[24];
-        std::snprintf(number, sizeof number, "%04lld", static_cast<long long>(issued + 1));
+        std::snprintf(number, sizeof number, "%04lld", static_cast<long long>(issued));
         r.code = code_prefix.empty() ? number : code_prefix + "-" + number;
         r.course = course;
         r.status = capacity <= 0 || taken < capacity ? registration_status::registered
@@ -314,19 +327,20 @@ std::int64_t insert_inbound(connection& c,
     auto& q = c.prepared(
         "INSERT INTO messages (contact_id, direction, channel, gateway_message_id, text, "
         "  encoding, segments, status, match_kind, match_detail, created_at, status_at) "
-        "VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, 'received', ?7, ?8, ?9, ?9) RETURNING id");
+        "VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, 'received', ?7, ?8, ?9, ?9)");
+    // Not RETURNING id: SQLite collects RETURNING rows in a temporary table per statement.
     q.bind(1, contact_id);
     q.bind(2, m.channel);
     bind_optional(q, 3, m.gateway_message_id);
     q.bind(4, m.text);
-    bind_cost(c, q, 5, m.text, options);
+    bind_cost(c, q, 5, m.text, options, false);
     if (matched) {
         q.bind(7, engine::to_string(*matched->matched));
         q.bind(8, matched->detail);
     }
     q.bind(9, m.received_at);
-    q.executeStep();
-    return q.getColumn(0).getInt64();
+    q.exec();
+    return c.db().getLastInsertRowid();
 }
 
 void insert_events(connection& c,
@@ -359,7 +373,7 @@ std::int64_t insert_reply(connection& c,
     auto& q = c.prepared(
         "INSERT INTO messages (contact_id, direction, channel, reply_to, text, payload, "
         "  encoding, segments, status, via, created_at, status_at) "
-        "VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) RETURNING id");
+        "VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)");
     q.bind(1, contact_id);
     q.bind(2, m.channel);
     q.bind(3, inbound_id);
@@ -370,12 +384,12 @@ std::int64_t insert_reply(connection& c,
             options_json.push_back({{"key", o.key}, {"label", o.label}});
         q.bind(5, nlohmann::json{{"body", reply.body}, {"options", options_json}}.dump());
     }
-    bind_cost(c, q, 6, reply.text, options);
+    bind_cost(c, q, 6, reply.text, options, true);
     q.bind(8, m.replies_by_api ? "queued" : "sent");
     q.bind(9, m.replies_by_api ? "api" : "inline");
     q.bind(10, m.received_at);
-    q.executeStep();
-    auto id = q.getColumn(0).getInt64();
+    q.exec();
+    auto id = c.db().getLastInsertRowid();
     if (m.replies_by_api) {
         auto& job = c.prepared(
             "INSERT INTO outbound_queue (message_id, channel, contact_id, state, "
@@ -410,8 +424,12 @@ inbound_outcome process_inbound(connection& c,
                                 const std::string& address,
                                 const turn_function& turn,
                                 const sqlite_options& options) {
-    auto contact = read_contact(c, address);
+    // Taken out of the cache and put back only once this message's writes succeeded: a
+    // message that fails leaves no half-changed contact behind.
+    auto contact = c.contacts().take(address);
+    if (!contact) contact = read_contact(c, address);
     if (auto earlier = find_duplicate(c, m, contact ? contact->id : 0, options)) {
+        if (contact) c.contacts().put(address, std::move(*contact));
         return {.duplicate = true, .contact = address, .replies = replies_to(c, earlier)};
     }
     if (!contact) {
@@ -439,6 +457,10 @@ inbound_outcome process_inbound(connection& c,
         auto id = insert_reply(c, m, contact->id, inbound_id, reply, options);
         out.replies.push_back({id, std::move(reply)});
     }
+    const bool opted_out = result.state.opted_out;
+    c.contacts().put(
+        address,
+        {.id = contact->id, .state = std::move(result.state), .opted_out_before = opted_out});
     return out;
 }
 

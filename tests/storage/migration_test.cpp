@@ -69,11 +69,16 @@ TEST_SUITE("storage") {
                         echo("Budi", 1700000300));
             CHECK(st->load_contact("081234567890")->session.variables["turns"] == "2");
             CHECK(st->claim_outbound("sms", 1700000301, 5).size() == 1);  // v3 table works
+            // v4 counts codes per course from the registrations already issued.
+            auto next = st->process(sms("081299990000", "DAFTAR JHT 10", 1700000400, "SMv4"),
+                                    echo("DAFTAR JHT 10", 1700000400));
+            REQUIRE(next.replies.size() == 1);
+            CHECK(next.replies[0].message.text == "JHT-0002 registered");
         }
         CHECK(pragma(path, "PRAGMA user_version") == sqlite_store::schema_version());
         SQLite::Database db(path);
         CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
-        CHECK(db.execAndGet("SELECT count(*) FROM registrations").getInt() == 1);
+        CHECK(db.execAndGet("SELECT count(*) FROM registrations").getInt() == 2);
     }
 
     TEST_CASE("a newer schema is refused with a clear message, and left untouched") {

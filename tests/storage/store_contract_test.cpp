@@ -435,6 +435,31 @@ TEST_SUITE("storage") {
         }
     }
 
+    TEST_CASE("a contact changed by another process is read again, not served from memory") {
+        // The server keeps recent contacts in memory; `sapa forget` and `sapa chat --db` write
+        // the same file from another process (here: a second store on the file).
+        temp_dir dir;
+        auto path = dir.file("two.db");
+        auto server = sqlite_store::open(path, fast_options());
+        server->process(sms("081700000009", "nama saya Siti", 10, "h1"),
+                        echo("nama saya Siti", 10));
+        server->process(sms("081700000009", "lagi", 11, "h2"), echo("lagi", 11));
+        {
+            auto cli = sqlite_store::open(path, fast_options());
+            CHECK(cli->forget("081700000009", 20).contacts == 1);
+        }
+        server->process(sms("081700000009", "halo", 30, "h3"), echo("halo", 30));
+        auto after = server->load_contact("081700000009");
+        REQUIRE(after);
+        CHECK(after->session.variables["turns"] == "1");
+        CHECK(after->session.variables["log"] == "halo");
+        // The forgotten contact stayed forgotten: its old messages were not touched again.
+        std::ostringstream out;
+        json_writer w(out, {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+        server->export_rows(export_kind::conversations, {}, w);
+        CHECK(out.str().find("Siti") == std::string::npos);
+    }
+
     TEST_CASE("the text cost hook fills encoding and segments") {
         auto options = fast_options();
         options.text_cost = [](const std::string& text) {

@@ -8,13 +8,46 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <cstdint>
+#include <list>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 namespace sapa::storage::detail {
+
+// A contact as the writer last stored it.
+struct stored_contact {
+    std::int64_t id = 0;
+    engine::contact_state state;
+    bool opted_out_before = false;
+};
+
+// The writer's copy of recently active contacts, so a message does not read and parse its
+// contact and session back from the database. Residents in a dialog send several messages in
+// a row, so the few thousand most recent cover them. Least recently used goes first.
+//
+// Correctness rests on three rules kept by the writer: an entry is put only after its
+// message's writes succeeded; the whole cache is dropped when a transaction rolls back; and
+// it is dropped when another connection (another process: `sapa forget`, `sapa chat --db`)
+// committed, which PRAGMA data_version shows.
+class contact_cache {
+  public:
+    explicit contact_cache(std::size_t capacity) : capacity_(capacity) {}
+    // Removes and returns the entry for `address`.
+    std::optional<stored_contact> take(const std::string& address);
+    void put(const std::string& address, stored_contact contact);
+    void clear();
+
+  private:
+    using entry = std::pair<std::string, stored_contact>;
+    std::size_t capacity_;
+    std::list<entry> order_;  // most recently used first
+    std::unordered_map<std::string, std::list<entry>::iterator> index_;
+};
 
 class connection {
   public:
@@ -34,9 +67,15 @@ class connection {
     // `cost(text)`, remembered: replies are mostly the same few script texts, and measuring
     // one (UTF-8 decoding, GSM-7 transliteration, segment planning) costs more than a lookup.
     const message_cost& cost_of(const std::string& text, const text_cost_function& cost);
+    // Recently stored contacts (writer connection only).
+    contact_cache& contacts() { return contacts_; }
+    // Drops cached contacts when another connection committed since the last call.
+    void notice_other_writers();
 
   private:
     SQLite::Database db_;
+    contact_cache contacts_{4096};
+    std::int64_t data_version_ = -1;
     std::unordered_map<std::string, message_cost> costs_;
     std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
     std::vector<SQLite::Statement*> in_use_;  // handed out since the last reset_all()
