@@ -1,7 +1,7 @@
 // The writer thread and group commit. Every change is a job on one queue; the writer takes
 // what is queued (up to max_batch, waiting at most max_batch_wait for more), runs the jobs in
-// order in one transaction with a savepoint each, commits, and only then reports each job's
-// result. One fsync covers the whole batch.
+// order in one transaction, commits, and only then reports each job's result. One fsync
+// covers the whole batch.
 
 #include "storage/sqlite_store.hpp"
 
@@ -129,39 +129,36 @@ struct sqlite_store::impl {
         }
     }
 
+    // Runs the batch in one transaction. First without a savepoint per job (two statements
+    // less per message); if a job fails, that attempt is rolled back whole and the batch runs
+    // again with a savepoint per job, so only the failing job is lost. Jobs are safe to run
+    // twice: nothing of theirs is visible before the commit, and the turn is a pure function.
     static void run_batch(detail::connection& c, std::vector<job>& batch) {
         std::vector<std::exception_ptr> errors(batch.size());
         std::exception_ptr batch_error;
+        bool isolate_jobs = false;
         try {
-            c.prepared("BEGIN IMMEDIATE").exec();
-            c.notice_other_writers();
-            for (std::size_t i = 0; i < batch.size(); ++i) {
-                c.prepared("SAVEPOINT job").exec();
+            begin(c);
+            for (auto& j : batch) {
                 try {
-                    batch[i].run(c);
+                    j.run(c);
                 } catch (...) {
-                    errors[i] = std::current_exception();
                     // After some errors (I/O, disk full) SQLite has already rolled the whole
                     // transaction back: then the batch fails.
                     if (c.in_autocommit()) throw;
-                    c.reset_all();
-                    c.prepared("ROLLBACK TO job").exec();
+                    isolate_jobs = true;
+                    break;
                 }
-                c.reset_all();  // RELEASE refuses while a statement is in progress
-                c.prepared("RELEASE job").exec();
             }
             c.reset_all();
+            if (isolate_jobs) {
+                rollback(c);
+                run_jobs_isolated(c, batch, errors);
+            }
             c.prepared("COMMIT").exec();
         } catch (...) {
             batch_error = std::current_exception();
-            c.contacts().clear();  // they may hold what was just rolled back
-            c.reset_all();
-            if (!c.in_autocommit()) {
-                try {
-                    c.db().exec("ROLLBACK");
-                } catch (...) {  // nothing more to do: the batch is reported as failed
-                }
-            }
+            rollback(c);
         }
         for (std::size_t i = 0; i < batch.size(); ++i) {
             try {
@@ -169,6 +166,45 @@ struct sqlite_store::impl {
             } catch (...) {  // a callback must not stop the writer
             }
         }
+    }
+
+    static void begin(detail::connection& c) {
+        c.prepared("BEGIN IMMEDIATE").exec();
+        c.notice_other_writers();
+    }
+
+    // Undoes the open transaction, if any, and forgets what the writer remembered of it.
+    static void rollback(detail::connection& c) {
+        c.contacts().clear();
+        c.reset_all();
+        if (!c.in_autocommit()) {
+            try {
+                c.db().exec("ROLLBACK");
+            } catch (...) {  // nothing more to do: the batch is reported as failed
+            }
+        }
+    }
+
+    // A new transaction with each job in its own savepoint: a failing job is rolled back
+    // alone and its error kept in `errors`; the others go on.
+    static void run_jobs_isolated(detail::connection& c,
+                                  std::vector<job>& batch,
+                                  std::vector<std::exception_ptr>& errors) {
+        begin(c);
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            c.prepared("SAVEPOINT job").exec();
+            try {
+                batch[i].run(c);
+            } catch (...) {
+                errors[i] = std::current_exception();
+                if (c.in_autocommit()) throw;
+                c.reset_all();
+                c.prepared("ROLLBACK TO job").exec();
+            }
+            c.reset_all();  // RELEASE refuses while a statement is in progress
+            c.prepared("RELEASE job").exec();
+        }
+        c.reset_all();
     }
 
     void stop() {
