@@ -8,6 +8,8 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
+#include <string_view>
 
 namespace sapa::engine {
 
@@ -77,11 +79,21 @@ std::string describe(const event& e) {
 
 namespace {
 
+// Words as normalize_answer() leaves them, normalised once rather than for every message.
+struct normalized_words {
+    std::vector<std::string> words;
+
+    normalized_words(std::initializer_list<std::string_view> list) {
+        for (const auto w : list)
+            words.push_back(normalize_answer(w));
+    }
+};
+
 // Built-in keywords. Scripts cannot remove them: STOP must always work.
-const std::vector<std::string> stop_words = {"stop", "berhenti", "unsubscribe", "stop all"};
-const std::vector<std::string> menu_words = {"menu"};
-const std::vector<std::string> help_words = {"bantuan", "help"};
-const std::vector<std::string> continue_words = {"lanjut", "lanjutkan", "continue"};
+const normalized_words stop_words = {"stop", "berhenti", "unsubscribe", "stop all"};
+const normalized_words menu_words = {"menu"};
+const normalized_words help_words = {"bantuan", "help"};
+const normalized_words continue_words = {"lanjut", "lanjutkan", "continue"};
 
 // Built-in texts, used when a script's `messages` does not override them.
 const std::map<std::string, std::map<std::string, std::string>> builtin_texts = {
@@ -111,6 +123,12 @@ bool matches_any(const std::string& normalized, const std::vector<std::string>& 
     for (const auto& w : words)
         if (within_one_typo(normalized, normalize_answer(w))) return true;
     return false;
+}
+
+bool matches_any(const std::string& normalized, const normalized_words& list) {
+    return std::any_of(list.words.begin(), list.words.end(), [&](const std::string& w) {
+        return within_one_typo(normalized, w);
+    });
 }
 
 std::optional<double> as_number(const std::string& s) {
