@@ -182,42 +182,51 @@ std::string_view drop_leading_zeros(std::string_view s) {
     return s;
 }
 
-// The normalised option keys and option words of one menu, each normalised on first use: most
-// answers are a key, and then the words are never looked at.
+// The normalised option keys and option words of one menu: given ready, or normalised on first
+// use (most answers are a key, and then the words are never looked at).
 class menu_words {
   public:
     menu_words(const std::vector<std::string>& keys,
                const std::vector<std::vector<std::string>>& words)
-        : raw_keys_(keys), raw_words_(words) {}
+        : raw_keys_(&keys), raw_words_(&words) {}
+    struct ready_t {};
+    menu_words(ready_t,
+               const std::vector<std::string>& normalized_keys,
+               const std::vector<std::vector<std::string>>& normalized_words)
+        : keys_(&normalized_keys), words_(&normalized_words) {}
+    menu_words(const menu_words&) = delete;
+    menu_words& operator=(const menu_words&) = delete;
 
     const std::vector<std::string>& keys() {
-        if (keys_.size() != raw_keys_.size()) {
-            keys_.reserve(raw_keys_.size());
-            for (const auto& k : raw_keys_)
-                keys_.push_back(normalize_answer(k));
+        if (!keys_) {
+            own_keys_.reserve(raw_keys_->size());
+            for (const auto& k : *raw_keys_)
+                own_keys_.push_back(normalize_answer(k));
+            keys_ = &own_keys_;
         }
-        return keys_;
+        return *keys_;
     }
 
     const std::vector<std::vector<std::string>>& words() {
-        if (!words_ready_) {
-            words_.resize(raw_words_.size());
-            for (std::size_t i = 0; i < raw_words_.size(); ++i) {
-                words_[i].reserve(raw_words_[i].size());
-                for (const auto& w : raw_words_[i])
-                    words_[i].push_back(normalize_answer(w));
+        if (!words_) {
+            own_words_.resize(raw_words_->size());
+            for (std::size_t i = 0; i < raw_words_->size(); ++i) {
+                own_words_[i].reserve((*raw_words_)[i].size());
+                for (const auto& w : (*raw_words_)[i])
+                    own_words_[i].push_back(normalize_answer(w));
             }
-            words_ready_ = true;
+            words_ = &own_words_;
         }
-        return words_;
+        return *words_;
     }
 
   private:
-    const std::vector<std::string>& raw_keys_;
-    const std::vector<std::vector<std::string>>& raw_words_;
-    std::vector<std::string> keys_;
-    std::vector<std::vector<std::string>> words_;
-    bool words_ready_ = false;
+    const std::vector<std::string>* raw_keys_ = nullptr;
+    const std::vector<std::vector<std::string>>* raw_words_ = nullptr;
+    const std::vector<std::string>* keys_ = nullptr;
+    const std::vector<std::vector<std::string>>* words_ = nullptr;
+    std::vector<std::string> own_keys_;
+    std::vector<std::vector<std::string>> own_words_;
 };
 
 // `keys` normalised.
@@ -395,37 +404,6 @@ constexpr int female_day_offset = 40;
 
 // ---------------------------------------------------------------------------------------------
 
-namespace {
-
-std::string normalize_plain(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());  // never longer: a space only stands for a dropped character
-    bool pending_space = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        const bool letter = is_ascii_alnum(c) || static_cast<unsigned char>(c) >= 0x80;
-        // A dot or comma after a digit belongs to the number: "1.", "1.000", "2,5".
-        const bool number_separator = (c == '.' || c == ',') && i > 0 && is_digit(text[i - 1]);
-        if (!letter && !number_separator) {
-            pending_space = !out.empty();
-            continue;
-        }
-        if (pending_space) out += ' ';
-        pending_space = false;
-        out += to_lower_ascii(c);
-    }
-    return out;
-}
-
-}  // namespace
-
-std::string normalize_answer(std::string_view raw) {
-    // Smartphone keyboards send curly quotes, no-break spaces and zero-width characters; the
-    // SMS look-alike table turns them into plain ASCII first. ASCII text has none of them.
-    if (sms::is_ascii(raw)) return normalize_plain(raw);
-    return normalize_plain(sms::transliterate(raw));
-}
-
 bool within_one_typo(std::string_view a, std::string_view b) {
     if (a == b) return true;
     constexpr std::size_t min_typo_length = 5;
@@ -440,13 +418,12 @@ bool within_one_typo(std::string_view a, std::string_view b) {
     return one_edit_apart(std::u32string_view(ca), std::u32string_view(cb));
 }
 
-std::optional<matched_choice> match_choice(std::string_view raw,
-                                           const std::vector<std::string>& keys,
-                                           const std::vector<std::vector<std::string>>& words) {
+namespace {
+
+std::optional<matched_choice> match_menu(std::string_view raw, menu_words& menu) {
     const std::string n = normalize_answer(raw);
     if (n.empty()) return std::nullopt;
     const std::string_view rest = strip_menu_prefix(n);
-    menu_words menu(keys, words);
 
     if (auto i = find_key(rest, menu.keys())) return matched_choice{*i, match_kind::exact};
     if (auto m = match_words(n, menu, false)) return m;
@@ -466,6 +443,23 @@ std::optional<matched_choice> match_choice(std::string_view raw,
     if (auto m = match_words(n, menu, true)) return m;
     if (rest != n) return match_words(rest, menu, true);
     return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<matched_choice> match_choice(std::string_view raw,
+                                           const std::vector<std::string>& keys,
+                                           const std::vector<std::vector<std::string>>& words) {
+    menu_words menu(keys, words);
+    return match_menu(raw, menu);
+}
+
+std::optional<matched_choice> match_normalized_choice(
+    std::string_view raw,
+    const std::vector<std::string>& normalized_keys,
+    const std::vector<std::vector<std::string>>& normalized_words) {
+    menu_words menu(menu_words::ready_t{}, normalized_keys, normalized_words);
+    return match_menu(raw, menu);
 }
 
 std::optional<std::pair<bool, match_kind>> match_yes_no(std::string_view raw) {
