@@ -407,11 +407,11 @@ constexpr int female_day_offset = 40;
 bool within_one_typo(std::string_view a, std::string_view b) {
     if (a == b) return true;
     constexpr std::size_t min_typo_length = 5;
+    // Every code point (and every invalid sequence) takes at least one byte, so a text of
+    // fewer bytes than that has fewer code points too: most keywords are short.
+    if (a.size() < min_typo_length || b.size() < min_typo_length) return false;
     // In ASCII a byte is a code point: no need to decode.
-    if (sms::is_ascii(a) && sms::is_ascii(b)) {
-        if (a.size() < min_typo_length || b.size() < min_typo_length) return false;
-        return one_edit_apart(a, b);
-    }
+    if (sms::is_ascii(a) && sms::is_ascii(b)) return one_edit_apart(a, b);
     const std::u32string ca = sms::decode_utf8(a);
     const std::u32string cb = sms::decode_utf8(b);
     if (ca.size() < min_typo_length || cb.size() < min_typo_length) return false;
