@@ -1,5 +1,6 @@
 #include "dialog/catalog.hpp"
 
+#include "dialog/answer_text.hpp"
 #include "dialog/checker.hpp"
 #include "dialog/loader.hpp"
 
@@ -33,6 +34,7 @@ std::vector<std::string> files_of(const std::string& path, std::vector<problem>&
 
 catalog::catalog(std::vector<script> scripts) {
     for (auto& s : scripts) {
+        normalize_answer_words(s);
         auto id = s.id;
         scripts_.insert_or_assign(std::move(id), std::move(s));
     }

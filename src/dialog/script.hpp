@@ -42,9 +42,18 @@ struct list_item {
     std::vector<std::string> synonyms;  // other spellings residents use
 };
 
+// Words residents may answer with, as normalize_answer() leaves them, so that matching an
+// answer compares with ready words instead of normalising the script's own for every message.
+// Filled by catalog from the fields beside it.
+struct answer_words {
+    std::vector<std::string> keys;                // one per choice: what picks it by number
+    std::vector<std::vector<std::string>> words;  // one list per choice: label(s), synonyms...
+};
+
 struct named_list {
     std::string id;
     std::vector<list_item> items;
+    answer_words normalized;  // keys "1".."n"; words: the value, then its synonyms
 };
 
 struct ask {
@@ -64,6 +73,9 @@ struct ask {
     dialog::text hint;                // sent before the question is asked again
     int max_retries = 2;              // invalid answers tolerated before `on_fail`
     std::string on_fail;              // node after too many invalid answers; empty: the start
+    // menu: the options' keys; words: labels by language, synonyms, then the value unless it
+    // is the key.
+    answer_words normalized;
 };
 
 enum class action_kind {
@@ -118,6 +130,8 @@ struct node {
 struct keyword {
     std::map<std::string, std::vector<std::string>> words;  // language -> words
     std::string go_to;
+    // `words` normalised, one list per language in the map's order. Filled by catalog.
+    std::vector<std::vector<std::string>> normalized;
 };
 
 // A named setting staff fill in (office phone, course venue). `value` empty: unset; texts then

@@ -68,8 +68,9 @@ std::string_view strip_trailing_separators(std::string_view s) {
 }
 
 // True when `a` and `b` (a != b) are one insertion, deletion, substitution or adjacent swap
-// apart.
-bool one_edit_apart(std::u32string_view a, std::u32string_view b) {
+// apart. Views of code points, or of bytes when both texts are ASCII.
+template <typename View>
+bool one_edit_apart(View a, View b) {
     if (a.size() > b.size()) std::swap(a, b);
     if (b.size() - a.size() > 1) return false;
     const auto i = static_cast<std::size_t>(
@@ -181,11 +182,59 @@ std::string_view drop_leading_zeros(std::string_view s) {
     return s;
 }
 
+// The normalised option keys and option words of one menu: given ready, or normalised on first
+// use (most answers are a key, and then the words are never looked at).
+class menu_words {
+  public:
+    menu_words(const std::vector<std::string>& keys,
+               const std::vector<std::vector<std::string>>& words)
+        : raw_keys_(&keys), raw_words_(&words) {}
+    struct ready_t {};
+    menu_words(ready_t,
+               const std::vector<std::string>& normalized_keys,
+               const std::vector<std::vector<std::string>>& normalized_words)
+        : keys_(&normalized_keys), words_(&normalized_words) {}
+    menu_words(const menu_words&) = delete;
+    menu_words& operator=(const menu_words&) = delete;
+
+    const std::vector<std::string>& keys() {
+        if (!keys_) {
+            own_keys_.reserve(raw_keys_->size());
+            for (const auto& k : *raw_keys_)
+                own_keys_.push_back(normalize_answer(k));
+            keys_ = &own_keys_;
+        }
+        return *keys_;
+    }
+
+    const std::vector<std::vector<std::string>>& words() {
+        if (!words_) {
+            own_words_.resize(raw_words_->size());
+            for (std::size_t i = 0; i < raw_words_->size(); ++i) {
+                own_words_[i].reserve((*raw_words_)[i].size());
+                for (const auto& w : (*raw_words_)[i])
+                    own_words_[i].push_back(normalize_answer(w));
+            }
+            words_ = &own_words_;
+        }
+        return *words_;
+    }
+
+  private:
+    const std::vector<std::string>* raw_keys_ = nullptr;
+    const std::vector<std::vector<std::string>>* raw_words_ = nullptr;
+    const std::vector<std::string>* keys_ = nullptr;
+    const std::vector<std::vector<std::string>>* words_ = nullptr;
+    std::vector<std::string> own_keys_;
+    std::vector<std::vector<std::string>> own_words_;
+};
+
+// `keys` normalised.
 std::optional<std::size_t> find_key(std::string_view token, const std::vector<std::string>& keys) {
     token = strip_trailing_separators(token);
     if (token.empty()) return std::nullopt;
     for (std::size_t i = 0; i < keys.size(); ++i) {
-        const std::string key = normalize_answer(keys[i]);
+        const std::string& key = keys[i];
         if (key == token ||
             (all_digits(token) && drop_leading_zeros(key) == drop_leading_zeros(token)))
             return i;
@@ -197,14 +246,10 @@ std::optional<std::size_t> find_key(std::string_view token, const std::vector<st
 // the only option one typo away. A typo that fits two options is no answer: guessing would
 // register the resident for the wrong thing.
 std::optional<matched_choice> match_words(std::string_view text,
-                                          const std::vector<std::vector<std::string>>& words,
+                                          menu_words& menu,
                                           bool allow_typo) {
     if (text.empty()) return std::nullopt;
-    std::vector<std::vector<std::string>> normalized(words.size());
-    for (std::size_t i = 0; i < words.size(); ++i) {
-        for (const auto& w : words[i])
-            normalized[i].push_back(normalize_answer(w));
-    }
+    const auto& normalized = menu.words();
     for (std::size_t i = 0; i < normalized.size(); ++i) {
         if (!normalized[i].empty() && normalized[i][0] == text)
             return matched_choice{i, match_kind::exact};
@@ -359,62 +404,62 @@ constexpr int female_day_offset = 40;
 
 // ---------------------------------------------------------------------------------------------
 
-std::string normalize_answer(std::string_view raw) {
-    // Smartphone keyboards send curly quotes, no-break spaces and zero-width characters; the
-    // SMS look-alike table turns them into plain ASCII first.
-    const std::string text = sms::transliterate(raw);
-    std::string out;
-    bool pending_space = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        const bool letter = is_ascii_alnum(c) || static_cast<unsigned char>(c) >= 0x80;
-        // A dot or comma after a digit belongs to the number: "1.", "1.000", "2,5".
-        const bool number_separator = (c == '.' || c == ',') && i > 0 && is_digit(text[i - 1]);
-        if (!letter && !number_separator) {
-            pending_space = !out.empty();
-            continue;
-        }
-        if (pending_space) out += ' ';
-        pending_space = false;
-        out += to_lower_ascii(c);
-    }
-    return out;
-}
-
 bool within_one_typo(std::string_view a, std::string_view b) {
     if (a == b) return true;
+    constexpr std::size_t min_typo_length = 5;
+    // Every code point (and every invalid sequence) takes at least one byte, so a text of
+    // fewer bytes than that has fewer code points too: most keywords are short.
+    if (a.size() < min_typo_length || b.size() < min_typo_length) return false;
+    // In ASCII a byte is a code point: no need to decode.
+    if (sms::is_ascii(a) && sms::is_ascii(b)) return one_edit_apart(a, b);
     const std::u32string ca = sms::decode_utf8(a);
     const std::u32string cb = sms::decode_utf8(b);
-    constexpr std::size_t min_typo_length = 5;
     if (ca.size() < min_typo_length || cb.size() < min_typo_length) return false;
-    return one_edit_apart(ca, cb);
+    return one_edit_apart(std::u32string_view(ca), std::u32string_view(cb));
 }
 
-std::optional<matched_choice> match_choice(std::string_view raw,
-                                           const std::vector<std::string>& keys,
-                                           const std::vector<std::vector<std::string>>& words) {
+namespace {
+
+std::optional<matched_choice> match_menu(std::string_view raw, menu_words& menu) {
     const std::string n = normalize_answer(raw);
     if (n.empty()) return std::nullopt;
     const std::string_view rest = strip_menu_prefix(n);
 
-    if (auto i = find_key(rest, keys)) return matched_choice{*i, match_kind::exact};
-    if (auto m = match_words(n, words, false)) return m;
-    if (auto m = match_words(rest, words, false)) return m;
+    if (auto i = find_key(rest, menu.keys())) return matched_choice{*i, match_kind::exact};
+    if (auto m = match_words(n, menu, false)) return m;
+    if (auto m = match_words(rest, menu, false)) return m;
     if (auto value = parse_number_words(strip_trailing_separators(rest))) {
-        if (auto i = find_key(std::to_string(*value), keys))
+        if (auto i = find_key(std::to_string(*value), menu.keys()))
             return matched_choice{*i, match_kind::number_word};
     }
 
     // "1. Menjahit" copies the menu line: the key and that option's own label must agree.
     if (const auto space = rest.find(' '); space != std::string_view::npos) {
-        const auto key = find_key(rest.substr(0, space), keys);
-        const auto label = match_words(rest.substr(space + 1), words, true);
+        const auto key = find_key(rest.substr(0, space), menu.keys());
+        const auto label = match_words(rest.substr(space + 1), menu, true);
         if (key && label && label->index == *key) return matched_choice{*key, match_kind::exact};
     }
 
-    if (auto m = match_words(n, words, true)) return m;
-    if (rest != n) return match_words(rest, words, true);
+    if (auto m = match_words(n, menu, true)) return m;
+    if (rest != n) return match_words(rest, menu, true);
     return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<matched_choice> match_choice(std::string_view raw,
+                                           const std::vector<std::string>& keys,
+                                           const std::vector<std::vector<std::string>>& words) {
+    menu_words menu(keys, words);
+    return match_menu(raw, menu);
+}
+
+std::optional<matched_choice> match_normalized_choice(
+    std::string_view raw,
+    const std::vector<std::string>& normalized_keys,
+    const std::vector<std::vector<std::string>>& normalized_words) {
+    menu_words menu(menu_words::ready_t{}, normalized_keys, normalized_words);
+    return match_menu(raw, menu);
 }
 
 std::optional<std::pair<bool, match_kind>> match_yes_no(std::string_view raw) {

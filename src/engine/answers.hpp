@@ -4,6 +4,7 @@
 // five or more letters, Indonesian number formats. Pure functions; each result says why it
 // matched so the conversation log can show it.
 
+#include "dialog/answer_text.hpp"
 #include "engine/engine.hpp"
 
 #include <optional>
@@ -15,7 +16,8 @@ namespace sapa::engine {
 
 // Lower-cases ASCII, turns punctuation other than digits' separators into spaces, collapses
 // runs of spaces and trims: "  Pilih  1. " -> "pilih 1.", "YA!!" -> "ya". Keeps UTF-8 letters.
-std::string normalize_answer(std::string_view raw);
+// Defined with the script model, whose catalog normalises the scripts' own words with it.
+using dialog::normalize_answer;
 
 // True when `a` and `b` are equal or, if both have at least 5 characters, at Damerau-Levenshtein
 // distance 1 (one substitution, insertion, deletion or adjacent swap).
@@ -32,6 +34,12 @@ struct matched_choice {
 std::optional<matched_choice> match_choice(std::string_view raw,
                                            const std::vector<std::string>& keys,
                                            const std::vector<std::vector<std::string>>& words);
+
+// match_choice() for keys and words that are normalised already (dialog::answer_words).
+std::optional<matched_choice> match_normalized_choice(
+    std::string_view raw,
+    const std::vector<std::string>& normalized_keys,
+    const std::vector<std::vector<std::string>>& normalized_words);
 
 // Yes/no: true for y, ya, iya, yes, yup, ok, benar, betul...; false for t, tdk, tidak, gak,
 // nggak, ga, no, bukan, salah...

@@ -8,6 +8,8 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
+#include <string_view>
 
 namespace sapa::engine {
 
@@ -77,11 +79,20 @@ std::string describe(const event& e) {
 
 namespace {
 
+// Normalised once, like the scripts' words (dialog::answer_words), not for every message.
+std::vector<std::string> normalized(std::initializer_list<std::string_view> words) {
+    std::vector<std::string> out;
+    for (const auto w : words)
+        out.push_back(normalize_answer(w));
+    return out;
+}
+
 // Built-in keywords. Scripts cannot remove them: STOP must always work.
-const std::vector<std::string> stop_words = {"stop", "berhenti", "unsubscribe", "stop all"};
-const std::vector<std::string> menu_words = {"menu"};
-const std::vector<std::string> help_words = {"bantuan", "help"};
-const std::vector<std::string> continue_words = {"lanjut", "lanjutkan", "continue"};
+const std::vector<std::string> stop_words =
+    normalized({"stop", "berhenti", "unsubscribe", "stop all"});
+const std::vector<std::string> menu_words = normalized({"menu"});
+const std::vector<std::string> help_words = normalized({"bantuan", "help"});
+const std::vector<std::string> continue_words = normalized({"lanjut", "lanjutkan", "continue"});
 
 // Built-in texts, used when a script's `messages` does not override them.
 const std::map<std::string, std::map<std::string, std::string>> builtin_texts = {
@@ -107,10 +118,11 @@ const std::map<std::string, std::map<std::string, std::string>> builtin_texts = 
       {"en", "Sorry, something went wrong. Type MENU to start again."}}},
 };
 
+// `words` normalised.
 bool matches_any(const std::string& normalized, const std::vector<std::string>& words) {
-    for (const auto& w : words)
-        if (within_one_typo(normalized, normalize_answer(w))) return true;
-    return false;
+    return std::any_of(words.begin(), words.end(), [&](const std::string& w) {
+        return within_one_typo(normalized, w);
+    });
 }
 
 std::optional<double> as_number(const std::string& s) {
@@ -548,18 +560,7 @@ void turn::answer(const dialog::script& s, const dialog::node& n, const dialog::
     } else {
         switch (a.type) {
             case type::menu: {
-                std::vector<std::string> keys;
-                std::vector<std::vector<std::string>> words;
-                for (const auto& o : a.options) {
-                    keys.push_back(o.key);
-                    std::vector<std::string> w;
-                    for (const auto& [lang, label] : o.label.by_language)
-                        w.push_back(label);
-                    w.insert(w.end(), o.synonyms.begin(), o.synonyms.end());
-                    if (o.value != o.key) w.push_back(o.value);
-                    words.push_back(std::move(w));
-                }
-                auto m = match_choice(inbound_, keys, words);
+                auto m = match_normalized_choice(inbound_, a.normalized.keys, a.normalized.words);
                 if (!m) return reject(s, n, a, "not one of the options");
                 value = a.options[m->index].value;
                 target = a.options[m->index].go_to;
@@ -647,13 +648,11 @@ void turn::answer(const dialog::script& s, const dialog::node& n, const dialog::
             case type::list: {
                 auto it = s.lists.find(a.list);
                 if (it == s.lists.end()) return reject(s, n, a, "unknown list");
-                std::vector<std::vector<std::string>> words;
-                for (const auto& item : it->second.items) {
-                    std::vector<std::string> w{item.value};
-                    w.insert(w.end(), item.synonyms.begin(), item.synonyms.end());
-                    words.push_back(std::move(w));
-                }
-                auto m = match_list_item(inbound_, words, a.show_options);
+                // Numbers pick an item only when the list was shown as a menu.
+                static const std::vector<std::string> no_keys;
+                const auto& words = it->second.normalized;
+                auto m = match_normalized_choice(
+                    inbound_, a.show_options ? words.keys : no_keys, words.words);
                 if (!m) return reject(s, n, a, "not in the list");
                 value = it->second.items[m->index].value;
                 how = m->kind;
@@ -700,8 +699,9 @@ bool turn::handle_keyword() {
         return true;
     }
     for (const auto& k : channel_script_.keywords) {
+        auto normalized = k.normalized.begin();  // in the order of k.words
         for (const auto& [lang, words] : k.words) {
-            if (!matches_any(normalized_, words)) continue;
+            if (!matches_any(normalized_, *normalized++)) continue;
             emit(event_kind::keyword_matched, words.front(), match_kind::keyword);
             session().script_id = channel_script_.id;
             session().script_version = channel_script_.version;

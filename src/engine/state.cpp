@@ -25,17 +25,30 @@ session_status status_from_name(const std::string& name) {
 
 }  // namespace
 
+// The store writes the session for every message. Filling the objects in place spares the
+// temporary two-element arrays of nlohmann's initializer lists; the text is the same, since an
+// object's keys are dumped in sorted order however they were added.
 void to_json(nlohmann::json& j, const session_state& s) {
-    nlohmann::json stack = nlohmann::json::array();
-    for (const auto& f : s.stack)
-        stack.push_back({{"script", f.script_id}, {"node", f.node_id}});
-    j = {{"status", status_name(s.status)},
-         {"script", s.script_id},
-         {"version", s.script_version},
-         {"stack", std::move(stack)},
-         {"variables", s.variables},
-         {"retries", s.retries},
-         {"last_active", s.last_active}};
+    j = nlohmann::json::object();
+    auto& object = j.get_ref<nlohmann::json::object_t&>();
+    object.emplace("status", status_name(s.status));
+    object.emplace("script", s.script_id);
+    object.emplace("version", s.script_version);
+    auto& stack = object.emplace("stack", nlohmann::json::array())
+                      .first->second.get_ref<nlohmann::json::array_t&>();
+    stack.reserve(s.stack.size());
+    for (const auto& f : s.stack) {
+        auto& frame =
+            stack.emplace_back(nlohmann::json::object()).get_ref<nlohmann::json::object_t&>();
+        frame.emplace("script", f.script_id);
+        frame.emplace("node", f.node_id);
+    }
+    auto& variables = object.emplace("variables", nlohmann::json::object())
+                          .first->second.get_ref<nlohmann::json::object_t&>();
+    for (const auto& [name, value] : s.variables)
+        variables.emplace_hint(variables.end(), name, value);
+    object.emplace("retries", s.retries);
+    object.emplace("last_active", s.last_active);
 }
 
 void from_json(const nlohmann::json& j, session_state& s) {

@@ -145,6 +145,11 @@ bool keeps_joiner(const std::u32string& cps, std::size_t i) {
 
 }  // namespace
 
+bool is_ascii(std::string_view text) {
+    return std::all_of(
+        text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
 std::u32string decode_utf8(std::string_view text) {
     std::u32string out;
     out.reserve(text.size());
@@ -236,6 +241,9 @@ text_cost measure(std::string_view text) {
 }
 
 std::string transliterate(std::string_view text) {
+    // Every look-alike and joiner is outside ASCII, and most inbound SMS text is ASCII: such
+    // text comes back unchanged without decoding and re-encoding it.
+    if (is_ascii(text)) return std::string(text);
     const std::u32string cps = decode_utf8(text);
     std::string out;
     out.reserve(text.size());

@@ -44,4 +44,8 @@ std::vector<std::string> split_segments(std::string_view text);
 std::u32string decode_utf8(std::string_view text);
 void append_utf8(std::string& out, char32_t code_point);
 
+// True when every byte is below 0x80: the text is its own UTF-8 decoding, one code point per
+// byte, so callers may skip decode_utf8().
+bool is_ascii(std::string_view text);
+
 }  // namespace sapa::sms

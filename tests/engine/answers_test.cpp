@@ -515,3 +515,81 @@ TEST_CASE("answers: skip words") {
         CHECK_FALSE(is_skip_word(keep));
     }
 }
+
+// ASCII text skips transliteration and decoding; a zero-width space (removed by
+// transliteration) sends the same text down the full path, which must agree.
+TEST_CASE("answers: the ASCII fast paths agree with the full ones") {
+    const std::vector<std::string> texts = {"",
+                                            " ",
+                                            "\t\r\n",
+                                            "  Pilih  1. ",
+                                            "YA!!",
+                                            "no.1",
+                                            "1.",
+                                            ".5",
+                                            "-5",
+                                            "a.5",
+                                            "Rp 1.000.000,-",
+                                            "2,5",
+                                            ",2",
+                                            "x-y_z/W",
+                                            "@#$%^&*()~`\x7f",
+                                            "Halo, Saya  SITI!"};
+    for (const auto& t : texts) {
+        CAPTURE(t);
+        CHECK(normalize_answer(t) == normalize_answer("\u200B" + t));
+        CHECK(normalize_answer(t) == normalize_answer(t + "\u200B"));
+    }
+    // Typos: one more code point on both sides changes no edit distance, and a non-ASCII one
+    // makes both texts go through decoding.
+    const std::vector<std::string> words = {"menjahit",
+                                            "menjahot",
+                                            "mejnahit",
+                                            "menjahti",
+                                            "menjhit",
+                                            "menjahitt",
+                                            "mnejahti",
+                                            "jahit"};
+    for (const auto& a : words) {
+        for (const auto& b : words) {
+            CAPTURE(a);
+            CAPTURE(b);
+            CHECK(within_one_typo(a, b) == within_one_typo(a + "é", b + "é"));
+        }
+    }
+}
+
+TEST_CASE("answers: a menu with words normalised already matches like one with raw words") {
+    std::vector<std::string> keys;
+    for (const auto& k : menu_keys)
+        keys.push_back(normalize_answer(k));
+    std::vector<std::vector<std::string>> words;
+    for (const auto& option : menu_words) {
+        auto& w = words.emplace_back();
+        for (const auto& word : option)
+            w.push_back(normalize_answer(word));
+    }
+    for (const std::string raw : {"1",
+                                  "01",
+                                  "no 3",
+                                  "tiga",
+                                  "nol",
+                                  "DAFTAR",
+                                  "cek pendaftaran",
+                                  "menjahot",
+                                  "1. Daftar pelatihan",
+                                  "2. Menjahit",
+                                  "pilih tolong",
+                                  "keluar!",
+                                  "xyz",
+                                  ""}) {
+        CAPTURE(raw);
+        const auto raw_match = match_choice(raw, menu_keys, menu_words);
+        const auto ready_match = match_normalized_choice(raw, keys, words);
+        REQUIRE(raw_match.has_value() == ready_match.has_value());
+        if (raw_match) {
+            CHECK(raw_match->index == ready_match->index);
+            CHECK(raw_match->kind == ready_match->kind);
+        }
+    }
+}

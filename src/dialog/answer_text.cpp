@@ -1,0 +1,87 @@
+#include "dialog/answer_text.hpp"
+
+#include "sms/gsm7.hpp"
+
+namespace sapa::dialog {
+namespace {
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_ascii_alnum(char c) {
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+char to_lower_ascii(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string normalize_plain(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());  // never longer: a space only stands for a dropped character
+    bool pending_space = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        const bool letter = is_ascii_alnum(c) || static_cast<unsigned char>(c) >= 0x80;
+        // A dot or comma after a digit belongs to the number: "1.", "1.000", "2,5".
+        const bool number_separator = (c == '.' || c == ',') && i > 0 && is_digit(text[i - 1]);
+        if (!letter && !number_separator) {
+            pending_space = !out.empty();
+            continue;
+        }
+        if (pending_space) out += ' ';
+        pending_space = false;
+        out += to_lower_ascii(c);
+    }
+    return out;
+}
+
+std::vector<std::string> normalized(const std::vector<std::string>& words) {
+    std::vector<std::string> out;
+    out.reserve(words.size());
+    for (const auto& w : words)
+        out.push_back(normalize_answer(w));
+    return out;
+}
+
+}  // namespace
+
+std::string normalize_answer(std::string_view raw) {
+    // Smartphone keyboards send curly quotes, no-break spaces and zero-width characters; the
+    // SMS look-alike table turns them into plain ASCII first. ASCII text has none of them.
+    if (sms::is_ascii(raw)) return normalize_plain(raw);
+    return normalize_plain(sms::transliterate(raw));
+}
+
+void normalize_answer_words(script& s) {
+    for (auto& k : s.keywords) {
+        k.normalized.clear();
+        for (const auto& [language, words] : k.words)
+            k.normalized.push_back(normalized(words));
+    }
+    for (auto& [id, list] : s.lists) {
+        list.normalized = {};
+        for (const auto& item : list.items) {
+            list.normalized.keys.push_back(std::to_string(list.normalized.keys.size() + 1));
+            auto& words = list.normalized.words.emplace_back();
+            words.push_back(normalize_answer(item.value));
+            for (const auto& w : item.synonyms)
+                words.push_back(normalize_answer(w));
+        }
+    }
+    for (auto& [id, n] : s.nodes) {
+        if (!n.ask) continue;
+        auto& a = *n.ask;
+        a.normalized = {};
+        for (const auto& o : a.options) {
+            a.normalized.keys.push_back(normalize_answer(o.key));
+            auto& words = a.normalized.words.emplace_back();
+            for (const auto& [language, label] : o.label.by_language)
+                words.push_back(normalize_answer(label));
+            for (const auto& w : o.synonyms)
+                words.push_back(normalize_answer(w));
+            if (o.value != o.key) words.push_back(normalize_answer(o.value));
+        }
+    }
+}
+
+}  // namespace sapa::dialog
