@@ -70,9 +70,10 @@ struct storage_config {
     // How long a write waits for another connection's lock, 0..600000 ms.
     int busy_timeout_ms = 5000;
     // Inbound messages committed together in one transaction at most, 1..10000.
-    int batch_max_messages = 64;
-    // How long the first message of a batch may wait for others, 0..1000 ms (0: no wait).
-    int batch_max_wait_ms = 5;
+    int batch_max_messages = 256;
+    // How long the first message of a batch may wait for others, 0..1000 ms (0: no wait;
+    // batches still form while a commit runs, and a lone message is not held back).
+    int batch_max_wait_ms = 0;
 };
 
 // Where the dialog scripts come from.

@@ -22,7 +22,7 @@ struct sqlite_options {
     std::size_t max_batch = 256;
     // ...and once work is waiting, at most this long for more to join the transaction. 0:
     // commit what is queued at once (batches still form under load, while a commit runs).
-    std::chrono::microseconds max_batch_wait{2000};
+    std::chrono::microseconds max_batch_wait{0};
     // Without a gateway message id, identical text from the same contact within this many
     // seconds is a duplicate, unless Sapa sent to that contact since.
     engine::unix_seconds duplicate_window = 30;
