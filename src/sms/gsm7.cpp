@@ -24,10 +24,23 @@ constexpr char32_t esc = 0x1B;
 constexpr std::u32string_view extension_table = U"\f^{}\\[~]|€";
 
 // Septets one code point costs in GSM-7: 1 (default alphabet), 2 (extension), 0 (not GSM).
-std::size_t gsm_septets(char32_t cp) {
+constexpr std::size_t septets_by_search(char32_t cp) {
     if (cp != esc && basic_alphabet.find(cp) != std::u32string_view::npos) return 1;
     if (extension_table.find(cp) != std::u32string_view::npos) return 2;
     return 0;
+}
+
+// The same for ASCII, looked up: measuring every logged text searched both tables for each
+// character, which was 5 % of the store writer's time.
+constexpr auto ascii_septets = [] {
+    std::array<unsigned char, 128> table{};
+    for (char32_t cp = 0; cp < table.size(); ++cp)
+        table[cp] = static_cast<unsigned char>(septets_by_search(cp));
+    return table;
+}();
+
+std::size_t gsm_septets(char32_t cp) {
+    return cp < ascii_septets.size() ? ascii_septets[cp] : septets_by_search(cp);
 }
 
 std::size_t utf16_units(char32_t cp) {
