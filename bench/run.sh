@@ -22,7 +22,8 @@ FILTER=${1:-}
 # -Wno-restrict: GCC 12 reports a false -Wrestrict in Release builds (GCC bug 105329).
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSAPA_BENCH=ON \
     -DCMAKE_CXX_FLAGS=-Wno-restrict >/dev/null
-cmake --build "$BUILD" -j2 --target sapa load_generator bare_server populate_contacts >/dev/null
+cmake --build "$BUILD" -j2 --target sapa load_generator bare_server populate_contacts \
+    store_bench engine_bench >/dev/null
 
 if [ -n "${KEEP:-}" ]; then
     WORK=$KEEP
@@ -104,12 +105,12 @@ sapa sapa-100k-full-64 100000 64 FULL
 sapa sapa-1M-full-64 1000000 64 FULL
 sapa sapa-1M-full-$CONNS_BIG 1000000 "$CONNS_BIG" FULL
 sapa sapa-1M-normal-64 1000000 64 NORMAL
-# The batching defaults (64 messages, 5 ms) against bigger batches with no wait.
-sapa sapa-1k-full-$CONNS_BIG-b256w0 1000 "$CONNS_BIG" FULL 0 256 0
-# p99 at half the closed-loop rate, open loop (latency counted from when a request was due).
+# p99 at half the closed-loop rate, open loop (latency counted from when a request was due),
+# with the default batching (256 messages, no wait) and with the earlier default (64, 5 ms).
 full=$(rate_of sapa-1k-full-64)
 if [ -n "$full" ] && wanted sapa-1k-full-64-half; then
     sapa sapa-1k-full-64-half 1000 64 FULL $((${full%.*} / 2))
+    sapa sapa-1k-full-64-half-w5 1000 64 FULL $((${full%.*} / 2)) 64 5
 fi
 
 echo
@@ -127,8 +128,15 @@ $1 == "RESULT" {
 END {
     for (i = 1; i <= n; ++i) {
         l = line[i]; ratio = "-"
-        base = (l ~ "-" big "(-b256w0)?$") ? "bare-" big : "bare-64"
-        if (l !~ /^bare/ && l !~ /half$/ && rates[base] > 0) ratio = sprintf("%.3f", rates[l] / rates[base])
+        base = (l ~ "-" big "$") ? "bare-" big : "bare-64"
+        if (l !~ /^bare/ && l !~ /half/ && rates[base] > 0) ratio = sprintf("%.3f", rates[l] / rates[base])
         printf("| %-22s | " row[l] "\n", l, ratio)
     }
 }' "$RESULTS"
+
+# Without HTTP: the store's write path (one writer thread) and the engine turn alone.
+if wanted store; then
+    echo
+    "$BUILD/bench/store_bench" --messages 100000 --db "$WORK/store-bench.db"
+    "$BUILD/bench/engine_bench" | tail -1
+fi
