@@ -166,7 +166,6 @@ connection::connection(const std::string& path, const sqlite_options& options, b
         // 16 MiB of page cache instead of 2: the index pages that random contacts and
         // message ids touch stay cached in a database of a million contacts.
         db_.exec("PRAGMA cache_size = -16384");
-        db_.exec("PRAGMA wal_autocheckpoint = 10000");
     }
 }
 
