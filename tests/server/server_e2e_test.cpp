@@ -1,12 +1,13 @@
 // End to end: the real `sapa serve` binary on a loopback port, signed gateway webhooks in,
 // rows in its SQLite file, replies out (inline TwiML, or through a fake WhatsApp Graph API).
 
-#include "server/running_sapa.hpp"
+#include "support/running_sapa.hpp"
+
+#include <doctest/doctest.h>
 
 #include <thread>
 
 using namespace sapa::testing;
-using namespace sapa::testing::server;
 
 TEST_SUITE("server") {
     TEST_CASE("a resident signs up for the tailoring course over Twilio SMS webhooks") {

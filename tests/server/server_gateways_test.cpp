@@ -1,12 +1,13 @@
 // End to end, per gateway: delivery statuses (Twilio, Meta), the generic JSON channel,
 // WhatsApp interactive menus, and what the access log may say.
 
-#include "server/running_sapa.hpp"
+#include "support/running_sapa.hpp"
+
+#include <doctest/doctest.h>
 
 #include <regex>
 
 using namespace sapa::testing;
-using namespace sapa::testing::server;
 
 namespace {
 

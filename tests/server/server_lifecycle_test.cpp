@@ -3,17 +3,19 @@
 // commit without holding the caller's thread.
 
 #include "gateway/adapter.hpp"
-#include "server/running_sapa.hpp"
 #include "server/webhook_service.hpp"
+#include "support/running_sapa.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <doctest/doctest.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <set>
@@ -22,7 +24,6 @@
 #include <unistd.h>
 
 using namespace sapa::testing;
-using namespace sapa::testing::server;
 
 namespace {
 
