@@ -149,10 +149,11 @@ int main(int argc, char** argv) {
                                            .text = text,
                                            .received_at = now + sent / 1000,
                                            .replies_by_api = false};
+                const auto at = m.received_at;
                 store->submit(
                     std::move(m),
-                    [scripts, text, at = m.received_at](const engine::contact_state& state,
-                                                        engine::registrar& registrations) {
+                    [scripts, text, at](const engine::contact_state& state,
+                                        engine::registrar& registrations) {
                         return engine::handle_message(
                             *scripts, "lumajang", state, text, at, registrations);
                     },

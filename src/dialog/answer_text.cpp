@@ -1,19 +1,14 @@
 #include "dialog/answer_text.hpp"
 
+#include "common/ascii.hpp"
 #include "sms/gsm7.hpp"
 
 namespace sapa::dialog {
 namespace {
 
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-bool is_ascii_alnum(char c) {
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-char to_lower_ascii(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using common::is_ascii_alnum;
+using common::to_lower_ascii;
+constexpr auto is_digit = common::is_ascii_digit;
 
 std::string normalize_plain(std::string_view text) {
     std::string out;

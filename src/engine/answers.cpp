@@ -1,5 +1,6 @@
 #include "engine/answers.hpp"
 
+#include "common/ascii.hpp"
 #include "sms/gsm7.hpp"
 
 #include <algorithm>
@@ -15,15 +16,9 @@ namespace {
 
 using word_list = std::vector<std::string_view>;
 
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-bool is_ascii_alnum(char c) {
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-char to_lower_ascii(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using common::is_ascii_alnum;
+using common::to_lower_ascii;
+constexpr auto is_digit = common::is_ascii_digit;
 
 bool all_digits(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);

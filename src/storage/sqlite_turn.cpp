@@ -62,15 +62,9 @@ void bind_cost(connection& c,
                const sqlite_options& options,
                bool remembered) {
     if (!options.text_cost) return;  // both stay NULL
-    if (remembered) {
-        const auto& cost = c.cost_of(text, options.text_cost);
-        s.bind(encoding_index, cost.encoding);
-        s.bind(encoding_index + 1, cost.segments);
-    } else {
-        auto cost = options.text_cost(text);
-        s.bind(encoding_index, cost.encoding);
-        s.bind(encoding_index + 1, cost.segments);
-    }
+    const auto cost = remembered ? c.cost_of(text, options.text_cost) : options.text_cost(text);
+    s.bind(encoding_index, cost.encoding);
+    s.bind(encoding_index + 1, cost.segments);
 }
 
 std::int64_t find_contact_id(connection& c, const std::string& address) {
