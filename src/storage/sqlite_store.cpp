@@ -56,8 +56,6 @@ struct sqlite_store::impl {
     std::deque<job> queue;  // guarded by mutex
     bool stopping = false;  // guarded by mutex
     std::thread writer;
-    // Database files only; outlives the writer's connection, whose WAL hook points to it.
-    std::unique_ptr<detail::checkpointer> checkpoints;
 
     void enqueue(job j) {
         {
@@ -216,7 +214,6 @@ struct sqlite_store::impl {
         }
         wake.notify_one();
         if (writer.joinable()) writer.join();
-        checkpoints.reset();
     }
 };
 
@@ -234,8 +231,6 @@ std::unique_ptr<sqlite_store> sqlite_store::open(const std::string& path, sqlite
     auto c = std::make_unique<detail::connection>(path, p->options, false);
     detail::migrate(*c);
     if (p->options.release_leases_on_open) detail::release_leases(*c);
-    if (!p->in_memory)
-        p->checkpoints = std::make_unique<detail::checkpointer>(path, p->options, *c);
     auto* raw = p.get();
     p->writer = std::thread([raw, c = std::move(c)]() mutable {
         raw->run_writer(*c);

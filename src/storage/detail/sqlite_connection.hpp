@@ -8,15 +8,12 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
-#include <condition_variable>
 #include <cstdint>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -82,31 +79,6 @@ class connection {
     std::unordered_map<std::string, message_cost> costs_;
     std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
     std::vector<SQLite::Statement*> in_use_;  // handed out since the last reset_all()
-};
-
-// Copies committed WAL frames back into the database file on its own thread and connection
-// (SQLite's checkpoint), so the writer's commits rarely carry the checkpoint's reads, writes
-// and fsyncs, which held up every message of the batch behind them. The writer's connection
-// tells it through SQLite's WAL hook when the log has grown. The log only starts over when a
-// write begins with every frame copied, which under steady load never happens by itself, so
-// past a bound the writer checkpoints too; by then little is left to copy.
-class checkpointer {
-  public:
-    checkpointer(const std::string& path, const sqlite_options& options, connection& writer);
-    ~checkpointer();  // after the writer's connection closed
-    checkpointer(const checkpointer&) = delete;
-    checkpointer& operator=(const checkpointer&) = delete;
-
-  private:
-    static int on_commit(void* self, sqlite3* db, const char* name, int frames);
-    void run();
-
-    connection own_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool due_ = false;       // guarded by mutex_
-    bool stopping_ = false;  // guarded by mutex_
-    std::thread thread_;
 };
 
 // Creates or upgrades the schema to sqlite_schema_version(). Throws std::runtime_error for a
