@@ -1,7 +1,8 @@
 // The writer thread and group commit. Every change is a job on one queue; the writer takes
 // what is queued (up to max_batch, waiting at most max_batch_wait for more), runs the jobs in
-// order in one transaction, commits, and only then reports each job's result. One fsync
-// covers the whole batch.
+// order in one transaction and commits. The committed batch then goes to the acknowledger
+// thread, which syncs the log (one fsync for every batch committed meanwhile) and only then
+// reports each job's result, while the writer already runs the next batch.
 
 #include "storage/sqlite_store.hpp"
 
@@ -26,6 +27,13 @@ struct job {
     // After the commit: error is null when the job's work is durable. `batch_failed`: the
     // transaction itself failed (the job's own run may have succeeded).
     std::function<void(std::exception_ptr error, bool batch_failed)> done;
+};
+
+// A batch the writer is done with, waiting for the log's fsync and its callbacks.
+struct finished_batch {
+    std::vector<job> jobs;
+    std::vector<std::exception_ptr> errors;  // per job
+    std::exception_ptr batch_error;          // the transaction failed: every job did
 };
 
 boost::system::error_code error_for(std::exception_ptr error, bool batch_failed) {
@@ -57,6 +65,18 @@ struct sqlite_store::impl {
     bool stopping = false;  // guarded by mutex
     std::thread writer;
 
+    // Database files with synchronous FULL: the acknowledger syncs the log (see log_sync).
+    std::unique_ptr<detail::log_sync> log;
+    // Database files: checkpoints beside the writer. Outlives the writer's connection, whose
+    // WAL hook points to it.
+    std::unique_ptr<detail::checkpointer> checkpoints;
+
+    std::mutex finished_mutex;
+    std::condition_variable finished_wake;
+    std::deque<finished_batch> finished;  // guarded by finished_mutex
+    bool writer_done = false;             // guarded by finished_mutex
+    std::thread acknowledger;
+
     void enqueue(job j) {
         {
             std::unique_lock lock(mutex);
@@ -73,7 +93,8 @@ struct sqlite_store::impl {
     template <class F>
     auto call(F f) -> decltype(f(std::declval<detail::connection&>())) {
         using result_type = decltype(f(std::declval<detail::connection&>()));
-        if (std::this_thread::get_id() == writer.get_id()) {
+        if (std::this_thread::get_id() == writer.get_id() ||
+            std::this_thread::get_id() == acknowledger.get_id()) {
             throw std::logic_error("sapa storage: a store callback called the store");
         }
         auto result = std::make_shared<std::optional<result_type>>();
@@ -106,9 +127,9 @@ struct sqlite_store::impl {
     }
 
     void run_writer(detail::connection& c) {
-        std::vector<job> batch;
-        batch.reserve(options.max_batch);
         for (;;) {
+            std::vector<job> batch;
+            batch.reserve(options.max_batch);
             {
                 std::unique_lock lock(mutex);
                 wake.wait(lock, [this] { return !queue.empty() || stopping; });
@@ -124,8 +145,45 @@ struct sqlite_store::impl {
                     queue.pop_front();
                 }
             }
-            run_batch(c, batch);
-            batch.clear();
+            // Past a bound, the log starts over with this batch (see checkpointer).
+            std::unique_lock<std::mutex> restart;
+            if (checkpoints) restart = checkpoints->hold_for_restart(c);
+            auto done = run_batch(c, std::move(batch));
+            if (restart.owns_lock()) restart.unlock();
+            {
+                std::lock_guard lock(finished_mutex);
+                finished.push_back(std::move(done));
+            }
+            finished_wake.notify_one();
+        }
+    }
+
+    // Reports what the writer finished, in order, each batch once the log holding it is on the
+    // disk. Callbacks run here, so neither they nor the fsync hold up the writer.
+    void run_acknowledger() {
+        for (;;) {
+            std::deque<finished_batch> ready;
+            {
+                std::unique_lock lock(finished_mutex);
+                finished_wake.wait(lock, [this] { return !finished.empty() || writer_done; });
+                if (finished.empty()) return;  // the writer stopped and everything is reported
+                ready.swap(finished);
+            }
+            std::exception_ptr sync_error;
+            if (log) {
+                if (auto ec = log->sync())
+                    sync_error = std::make_exception_ptr(boost::system::system_error(
+                        errc::write_failed, "cannot sync the write-ahead log: " + ec.message()));
+            }
+            for (auto& batch : ready) {
+                auto failure = sync_error ? sync_error : batch.batch_error;
+                for (std::size_t i = 0; i < batch.jobs.size(); ++i) {
+                    try {
+                        batch.jobs[i].done(failure ? failure : batch.errors[i], failure != nullptr);
+                    } catch (...) {  // a callback must not stop the acknowledger
+                    }
+                }
+            }
         }
     }
 
@@ -133,9 +191,12 @@ struct sqlite_store::impl {
     // less per message); if a job fails, that attempt is rolled back whole and the batch runs
     // again with a savepoint per job, so only the failing job is lost. Jobs are safe to run
     // twice: nothing of theirs is visible before the commit, and the turn is a pure function.
-    static void run_batch(detail::connection& c, std::vector<job>& batch) {
-        std::vector<std::exception_ptr> errors(batch.size());
-        std::exception_ptr batch_error;
+    static finished_batch run_batch(detail::connection& c, std::vector<job> jobs) {
+        finished_batch out{.jobs = std::move(jobs), .errors = {}, .batch_error = {}};
+        auto& batch = out.jobs;
+        auto& errors = out.errors;
+        errors.resize(batch.size());
+        auto& batch_error = out.batch_error;
         bool isolate_jobs = false;
         try {
             begin(c);
@@ -160,12 +221,7 @@ struct sqlite_store::impl {
             batch_error = std::current_exception();
             rollback(c);
         }
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            try {
-                batch[i].done(batch_error ? batch_error : errors[i], batch_error != nullptr);
-            } catch (...) {  // a callback must not stop the writer
-            }
-        }
+        return out;
     }
 
     static void begin(detail::connection& c) {
@@ -214,6 +270,13 @@ struct sqlite_store::impl {
         }
         wake.notify_one();
         if (writer.joinable()) writer.join();
+        {
+            std::lock_guard lock(finished_mutex);
+            writer_done = true;
+        }
+        finished_wake.notify_one();
+        if (acknowledger.joinable()) acknowledger.join();
+        checkpoints.reset();
     }
 };
 
@@ -231,7 +294,18 @@ std::unique_ptr<sqlite_store> sqlite_store::open(const std::string& path, sqlite
     auto c = std::make_unique<detail::connection>(path, p->options, false);
     detail::migrate(*c);
     if (p->options.release_leases_on_open) detail::release_leases(*c);
+    if (!p->in_memory) {
+        p->checkpoints = std::make_unique<detail::checkpointer>(path, p->options, *c);
+        if (p->options.synchronous == sqlite_options::sync::full) {
+            auto log = std::make_unique<detail::log_sync>(path);
+            if (log->usable()) {
+                c->db().exec("PRAGMA synchronous = NORMAL");  // the acknowledger syncs instead
+                p->log = std::move(log);
+            }
+        }
+    }
     auto* raw = p.get();
+    p->acknowledger = std::thread([raw] { raw->run_acknowledger(); });
     p->writer = std::thread([raw, c = std::move(c)]() mutable {
         raw->run_writer(*c);
         c.reset();

@@ -5,12 +5,13 @@
 // appear in this header.
 //
 // Write path: every change goes through one writer that group-commits. Many in-flight
-// messages share one transaction; each message runs in its own savepoint, so one failing
-// message does not lose the others. A message's callback runs only after its transaction
-// committed (the message is durable), so the gateway hears success only then.
+// messages share one transaction; one failing message does not lose the others. A message's
+// callback runs only once its transaction is committed and durable, so the gateway hears
+// success only then.
 //
 // Thread-safety: all member functions may be called from any thread. Callbacks passed to
-// submit() run on the store's writer thread and must not block on the store.
+// submit() run on a thread of the store's and must not call the store (the SQLite store
+// refuses with std::logic_error rather than deadlock).
 
 #include "engine/engine.hpp"
 #include "storage/error.hpp"

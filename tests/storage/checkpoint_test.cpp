@@ -6,7 +6,9 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 using namespace sapa::storage;
@@ -31,5 +33,44 @@ TEST_SUITE("storage") {
         CHECK(fs::file_size(path) >= 20'000'000);  // the texts reached the database file
         // Bounded by SQLite's automatic checkpoint (1,000 frames of 4 KiB) with a wide margin.
         CHECK(fs::file_size(path + "-wal") < 55'000'000);
+    }
+
+    // Under steady load the writer begins the next batch as soon as one commits, so the log is
+    // never found fully copied by itself: the writer has to make room for the restart.
+    TEST_CASE("under steady load the WAL still starts over (synchronous FULL)") {
+        temp_dir dir;
+        auto path = dir.file("steady.db");
+        auto options = fast_options();
+        options.synchronous = sqlite_options::sync::full;
+        options.max_batch = 32;
+        auto st = sqlite_store::open(path, options);
+        // About 60 MB of log if it never started over: 3,000 messages of 20 KB, 64 in flight.
+        const std::string text(20000, 'y');
+        std::mutex mutex;
+        std::condition_variable changed;
+        int in_flight = 0;
+        int failed = 0;
+        for (int i = 0; i < 3000; ++i) {
+            {
+                std::unique_lock lock(mutex);
+                changed.wait(lock, [&] { return in_flight < 64; });
+                ++in_flight;
+            }
+            st->submit(sms("0812" + std::to_string(20000000 + i % 50), text, i, std::to_string(i)),
+                       echo("ok", i),
+                       [&](outcome_or_error r) {
+                           std::lock_guard lock(mutex);
+                           if (!r) ++failed;
+                           --in_flight;
+                           changed.notify_all();
+                       });
+        }
+        {
+            std::unique_lock lock(mutex);
+            changed.wait(lock, [&] { return in_flight == 0; });
+        }
+        CHECK(failed == 0);
+        // The restart bound (4,000 frames of 4 KiB) plus what one batch adds, with a margin.
+        CHECK(std::filesystem::file_size(path + "-wal") < 30'000'000);
     }
 }

@@ -7,15 +7,21 @@
 #include <SQLiteCpp/Column.h>
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
+#include <boost/system/error_code.hpp>
 
+#include <condition_variable>
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
+
+struct sqlite3;
 
 namespace sapa::storage::detail {
 
@@ -79,6 +85,63 @@ class connection {
     std::unordered_map<std::string, message_cost> costs_;
     std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
     std::vector<SQLite::Statement*> in_use_;  // handed out since the last reset_all()
+};
+
+// The write-ahead log's fsync, done off the writer's thread. With it the writer's connection
+// commits without syncing (synchronous NORMAL) and goes on with the next batch, while the
+// batch just committed waits here for the log to reach the disk before anyone hears of it:
+// the same promise as synchronous FULL, with the fsync beside the next batch's work.
+class log_sync {
+  public:
+    explicit log_sync(const std::string& database_path);
+    ~log_sync();
+    log_sync(const log_sync&) = delete;
+    log_sync& operator=(const log_sync&) = delete;
+
+    // False when the log could not be opened: then SQLite must sync at each commit.
+    bool usable() const { return fd_ >= 0; }
+    // Every commit made before the call is on the disk when it returns without error.
+    boost::system::error_code sync() const;
+
+  private:
+    int fd_ = -1;
+};
+
+// Copies committed WAL frames back into the database file on its own thread and connection
+// (SQLite's checkpoint), so the writer's commits do not carry the checkpoint's reads, writes
+// and fsyncs, which held up every message of the batch behind them. The writer's connection
+// tells it through SQLite's WAL hook when the log has grown.
+//
+// The log only starts over when a write transaction begins with every frame copied, which
+// under steady load never happens by itself (the writer begins the next batch as soon as one
+// commits). So past frames_before_restart the writer calls hold_for_restart() before its next
+// batch: it finishes the copying and keeps the checkpointer out until that batch committed,
+// whose first frame then starts the log over.
+class checkpointer {
+  public:
+    static constexpr int frames_before_restart = 4000;  // 16 MB of log at 4 KiB pages
+
+    checkpointer(const std::string& path, const sqlite_options& options, connection& writer);
+    ~checkpointer();  // after the writer's connection closed
+    checkpointer(const checkpointer&) = delete;
+    checkpointer& operator=(const checkpointer&) = delete;
+
+    // On the writer's thread, between transactions. An empty lock when the log is still
+    // short; otherwise hold it until the next commit.
+    std::unique_lock<std::mutex> hold_for_restart(connection& writer);
+
+  private:
+    static int on_commit(void* self, sqlite3* db, const char* name, int frames);
+    void run();
+
+    connection own_;
+    int log_frames_ = 0;  // as of the writer's last commit; the writer's thread only
+    std::mutex pass_;     // held while a checkpoint runs
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool due_ = false;       // guarded by mutex_
+    bool stopping_ = false;  // guarded by mutex_
+    std::thread thread_;     // last: starts once the rest is built
 };
 
 // Creates or upgrades the schema to sqlite_schema_version(). Throws std::runtime_error for a

@@ -1,0 +1,93 @@
+// Keeping the writer thread on the CPU: the log's fsync and the checkpoint run beside it
+// (see detail::log_sync and detail::checkpointer).
+
+#include "storage/detail/sqlite_connection.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+namespace sapa::storage::detail {
+namespace {
+
+// SQLite's own automatic checkpoint starts at 1,000 frames; so does the background one.
+constexpr int frames_before_checkpoint = 1000;
+
+}  // namespace
+
+log_sync::log_sync(const std::string& database_path) {
+    // The log exists once the connection has read the database in WAL mode (migrate() did),
+    // and stays while the writer's connection is open.
+    fd_ = ::open((database_path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
+}
+
+log_sync::~log_sync() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+boost::system::error_code log_sync::sync() const {
+    // fdatasync flushes the file, not the descriptor: the writer's appends through SQLite's
+    // own descriptor are covered.
+    if (::fdatasync(fd_) == 0) return {};
+    return {errno, boost::system::system_category()};
+}
+
+checkpointer::checkpointer(const std::string& path,
+                           const sqlite_options& options,
+                           connection& writer)
+    : own_(path, options, false), thread_([this] { run(); }) {
+    // Replaces SQLite's automatic checkpoint on the writer's connection.
+    sqlite3_wal_hook(writer.db().getHandle(), &checkpointer::on_commit, this);
+}
+
+checkpointer::~checkpointer() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+}
+
+int checkpointer::on_commit(void* self, sqlite3*, const char*, int frames) {
+    auto* c = static_cast<checkpointer*>(self);
+    c->log_frames_ = frames;  // the writer's thread, like hold_for_restart()
+    if (frames >= frames_before_checkpoint) {
+        {
+            std::lock_guard lock(c->mutex_);
+            c->due_ = true;
+        }
+        c->wake_.notify_one();
+    }
+    return SQLITE_OK;
+}
+
+std::unique_lock<std::mutex> checkpointer::hold_for_restart(connection& writer) {
+    if (log_frames_ < frames_before_restart) return {};
+    // Waits for a pass in progress; then nothing else checkpoints until the writer's next
+    // commit has started the log over.
+    std::unique_lock hold(pass_);
+    sqlite3_wal_checkpoint_v2(
+        writer.db().getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    log_frames_ = 0;  // tried; the next commit's hook tells how far the log got
+    return hold;
+}
+
+void checkpointer::run() {
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return due_ || stopping_; });
+            if (stopping_) return;
+            due_ = false;
+        }
+        // PASSIVE: copies what no reader still needs and never waits for the writer. A busy
+        // or failed attempt is repeated after a later commit.
+        std::lock_guard pass(pass_);
+        sqlite3_wal_checkpoint_v2(
+            own_.db().getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
+}
+
+}  // namespace sapa::storage::detail
