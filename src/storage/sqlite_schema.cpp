@@ -170,9 +170,7 @@ connection::connection(const std::string& path, const sqlite_options& options, b
 }
 
 const message_cost& connection::cost_of(const std::string& text, const text_cost_function& cost) {
-    if (auto it = costs_.find(text); it != costs_.end()) return it->second;
-    if (costs_.size() >= 4096) costs_.clear();  // bounded: free texts (names...) vary
-    return costs_.emplace(text, cost(text)).first->second;
+    return remember(costs_, text, [&] { return cost(text); });
 }
 
 void connection::notice_other_writers() {

@@ -5,7 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 
 namespace sapa::storage::detail {
 namespace {
@@ -45,11 +47,12 @@ std::map<std::string, std::string> fields_from_json(const char* text) {
     return out;
 }
 
+// The text must outlive the statement's run: it is bound without a copy.
 void bind_optional(SQLite::Statement& s, int index, const std::string& text) {
     if (text.empty()) {
         s.bind(index);
     } else {
-        s.bind(index, text);
+        s.bindNoCopy(index, text);
     }
 }
 
@@ -62,9 +65,15 @@ void bind_cost(connection& c,
                const sqlite_options& options,
                bool remembered) {
     if (!options.text_cost) return;  // both stay NULL
-    const auto cost = remembered ? c.cost_of(text, options.text_cost) : options.text_cost(text);
-    s.bind(encoding_index, cost.encoding);
-    s.bind(encoding_index + 1, cost.segments);
+    if (remembered) {
+        const auto& cost = c.cost_of(text, options.text_cost);
+        s.bindNoCopy(encoding_index, cost.encoding);
+        s.bind(encoding_index + 1, cost.segments);
+    } else {
+        const auto cost = options.text_cost(text);
+        s.bind(encoding_index, cost.encoding);
+        s.bind(encoding_index + 1, cost.segments);
+    }
 }
 
 std::int64_t find_contact_id(connection& c, const std::string& address) {
@@ -128,8 +137,8 @@ std::int64_t find_duplicate(connection& c,
         auto& q = c.prepared(
             "SELECT id FROM messages "
             "WHERE channel = ? AND gateway_message_id = ? AND direction = 'in'");
-        q.bind(1, m.channel);
-        q.bind(2, m.gateway_message_id);
+        q.bindNoCopy(1, m.channel);
+        q.bindNoCopy(2, m.gateway_message_id);
         return q.executeStep() ? q.getColumn(0).getInt64() : 0;
     }
     if (contact_id == 0) return 0;
@@ -277,9 +286,10 @@ void save_contact(connection& c,
         "  opted_out_at = CASE WHEN ?4 = 0 THEN NULL ELSE coalesce(opted_out_at, ?5) END, "
         "  last_seen = max(last_seen, ?5) "
         "WHERE id = ?1");
+    const auto fields = to_json_text(after.fields);
     q.bind(1, before.id);
-    q.bind(2, after.language);
-    q.bind(3, to_json_text(after.fields));
+    q.bindNoCopy(2, after.language);
+    q.bindNoCopy(3, fields);
     q.bind(4, after.opted_out ? 1 : 0);
     q.bind(5, now);
     q.exec();
@@ -292,16 +302,17 @@ void save_contact(connection& c,
         "  script_version = excluded.script_version, status = excluded.status, "
         "  node = excluded.node, retries = excluded.retries, "
         "  last_active = excluded.last_active, state = excluded.state");
+    const auto node =
+        s.stack.empty() ? std::string() : s.stack.back().script_id + "/" + s.stack.back().node_id;
+    const auto state = nlohmann::json(s).dump();
     u.bind(1, before.id);
-    u.bind(2, s.script_id);
+    u.bindNoCopy(2, s.script_id);
     u.bind(3, s.script_version);
-    u.bind(4, session_status_name(s.status));
-    u.bind(
-        5,
-        s.stack.empty() ? std::string() : s.stack.back().script_id + "/" + s.stack.back().node_id);
+    u.bindNoCopy(4, session_status_name(s.status));
+    u.bindNoCopy(5, node);
     u.bind(6, s.retries);
     u.bind(7, s.last_active);
-    u.bind(8, nlohmann::json(s).dump());
+    u.bindNoCopy(8, state);
     u.exec();
 }
 
@@ -324,36 +335,61 @@ std::int64_t insert_inbound(connection& c,
         "VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, 'received', ?7, ?8, ?9, ?9)");
     // Not RETURNING id: SQLite collects RETURNING rows in a temporary table per statement.
     q.bind(1, contact_id);
-    q.bind(2, m.channel);
+    q.bindNoCopy(2, m.channel);
     bind_optional(q, 3, m.gateway_message_id);
-    q.bind(4, m.text);
+    q.bindNoCopy(4, m.text);
     bind_cost(c, q, 5, m.text, options, false);
     if (matched) {
-        q.bind(7, engine::to_string(*matched->matched));
-        q.bind(8, matched->detail);
+        q.bindNoCopy(7, engine::to_string(*matched->matched));
+        q.bindNoCopy(8, matched->detail);
     }
     q.bind(9, m.received_at);
     q.exec();
     return c.db().getLastInsertRowid();
 }
 
+// A turn's events in as few statements as possible (most turns have one to three): each
+// statement costs more than its rows.
+constexpr const char* insert_events_sql[] = {
+    "INSERT INTO events (message_id, contact_id, kind, node, detail, match_kind, data, "
+    "  created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO events (message_id, contact_id, kind, node, detail, match_kind, data, "
+    "  created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO events (message_id, contact_id, kind, node, detail, match_kind, data, "
+    "  created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?), "
+    "  (?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO events (message_id, contact_id, kind, node, detail, match_kind, data, "
+    "  created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?), "
+    "  (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?)",
+};
+
 void insert_events(connection& c,
                    std::int64_t message_id,
                    std::int64_t contact_id,
                    const std::vector<engine::event>& events,
                    engine::unix_seconds now) {
-    for (const auto& e : events) {
-        auto& q = c.prepared(
-            "INSERT INTO events (message_id, contact_id, kind, node, detail, match_kind, data, "
-            "  created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-        q.bind(1, message_id);
-        q.bind(2, contact_id);
-        q.bind(3, engine::to_string(e.kind));
-        q.bind(4, e.node);
-        bind_optional(q, 5, e.detail);
-        if (e.matched) q.bind(6, engine::to_string(*e.matched));
-        if (!e.data.empty()) q.bind(7, to_json_text(e.data));
-        q.bind(8, now);
+    constexpr std::size_t max_rows = std::size(insert_events_sql);
+    constexpr int columns = 8;
+    for (std::size_t first = 0; first < events.size(); first += max_rows) {
+        const auto rows = std::min(max_rows, events.size() - first);
+        auto& q = c.prepared(insert_events_sql[rows - 1]);
+        // Kept alive until the statement ran: bound without a copy.
+        std::string data[max_rows];
+        for (std::size_t r = 0; r < rows; ++r) {
+            const auto& e = events[first + r];
+            const int at = static_cast<int>(r) * columns;
+            q.bind(at + 1, message_id);
+            q.bind(at + 2, contact_id);
+            q.bindNoCopy(at + 3, engine::to_string(e.kind));
+            q.bindNoCopy(at + 4, e.node);
+            if (!e.detail.empty()) q.bindNoCopy(at + 5, e.detail);
+            if (e.matched) q.bindNoCopy(at + 6, engine::to_string(*e.matched));
+            if (!e.data.empty()) {
+                data[r] = to_json_text(e.data);
+                q.bindNoCopy(at + 7, data[r]);
+            }
+            q.bind(at + 8, now);
+        }
         q.exec();
     }
 }
@@ -369,18 +405,28 @@ std::int64_t insert_reply(connection& c,
         "  encoding, segments, status, via, created_at, status_at) "
         "VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)");
     q.bind(1, contact_id);
-    q.bind(2, m.channel);
+    q.bindNoCopy(2, m.channel);
     q.bind(3, inbound_id);
-    q.bind(4, reply.text);
+    q.bindNoCopy(4, reply.text);
     if (!reply.body.empty() || !reply.options.empty()) {
-        nlohmann::json options_json = nlohmann::json::array();
-        for (const auto& o : reply.options)
-            options_json.push_back({{"key", o.key}, {"label", o.label}});
-        q.bind(5, nlohmann::json{{"body", reply.body}, {"options", options_json}}.dump());
+        // Separators that script texts do not contain keep distinct replies' keys distinct.
+        std::string key = reply.body;
+        for (const auto& o : reply.options) {
+            key += '\x1f';
+            key += o.key;
+            key += '\x1e';
+            key += o.label;
+        }
+        q.bindNoCopy(5, c.payload_of(key, [&] {
+            nlohmann::json options_json = nlohmann::json::array();
+            for (const auto& o : reply.options)
+                options_json.push_back({{"key", o.key}, {"label", o.label}});
+            return nlohmann::json{{"body", reply.body}, {"options", options_json}}.dump();
+        }));
     }
     bind_cost(c, q, 6, reply.text, options, true);
-    q.bind(8, m.replies_by_api ? "queued" : "sent");
-    q.bind(9, m.replies_by_api ? "api" : "inline");
+    q.bindNoCopy(8, m.replies_by_api ? "queued" : "sent");
+    q.bindNoCopy(9, m.replies_by_api ? "api" : "inline");
     q.bind(10, m.received_at);
     q.exec();
     auto id = c.db().getLastInsertRowid();

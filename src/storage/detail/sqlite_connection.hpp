@@ -73,16 +73,33 @@ class connection {
     // `cost(text)`, remembered: replies are mostly the same few script texts, and measuring
     // one (UTF-8 decoding, GSM-7 transliteration, segment planning) costs more than a lookup.
     const message_cost& cost_of(const std::string& text, const text_cost_function& cost);
+    // A reply's stored payload by a key naming its body and options, remembered for the same
+    // reason: writing the JSON costs more than building the key and looking it up.
+    template <class Make>
+    const std::string& payload_of(const std::string& key, Make make) {
+        return remember(payloads_, key, make);
+    }
     // Recently stored contacts (writer connection only).
     contact_cache& contacts() { return contacts_; }
     // Drops cached contacts when another connection committed since the last call.
     void notice_other_writers();
 
   private:
+    // Bounded: free texts (names, dates) vary and would otherwise pile up.
+    template <class Value, class Make>
+    static const Value& remember(std::unordered_map<std::string, Value>& memo,
+                                 const std::string& key,
+                                 Make make) {
+        if (auto it = memo.find(key); it != memo.end()) return it->second;
+        if (memo.size() >= 4096) memo.clear();
+        return memo.emplace(key, make()).first->second;
+    }
+
     SQLite::Database db_;
     contact_cache contacts_{4096};
     std::int64_t data_version_ = -1;
     std::unordered_map<std::string, message_cost> costs_;
+    std::unordered_map<std::string, std::string> payloads_;
     std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
     std::vector<SQLite::Statement*> in_use_;  // handed out since the last reset_all()
 };
