@@ -40,7 +40,7 @@ std::optional<std::string> default_port_variant(std::string_view url) {
 }
 
 // Common error codes (gateways.md 1.4) in plain words for staff.
-std::string describe_error(const std::string& code) {
+std::string describe_error(std::string_view code) {
     static const std::map<std::string, std::string, std::less<>> words = {
         {"20003", "Twilio refused our credentials"},
         {"20429", "too many requests to Twilio"},
@@ -63,7 +63,7 @@ std::string describe_error(const std::string& code) {
     };
     if (code.empty()) return {};
     auto it = words.find(code);
-    return it != words.end() ? it->second : "Twilio error " + code;
+    return it != words.end() ? it->second : "Twilio error " + std::string(code);
 }
 
 // Twilio's MessageStatus in our five words; empty for statuses that are not about delivery.
@@ -76,32 +76,95 @@ std::string map_status(std::string_view s) {
     return {};
 }
 
-std::string strip_whatsapp(std::string_view address) {
+std::string_view strip_whatsapp(std::string_view address) {
     if (address.starts_with(whatsapp_prefix)) address.remove_prefix(whatsapp_prefix.size());
-    return std::string(address);
+    return address;
+}
+
+using form_param = std::pair<std::string, std::string>;
+
+// What Twilio signs after the URL: the parameters sorted by key then value, a repeated
+// identical pair counted once (as the official SDKs do), each key followed by its value.
+// Sorts pointers, so the parameters themselves are not copied.
+std::string signed_params_text(const form_params& params) {
+    std::vector<const form_param*> sorted;
+    sorted.reserve(params.size());
+    std::size_t size = 0;
+    for (const auto& p : params) {
+        sorted.push_back(&p);
+        size += p.first.size() + p.second.size();
+    }
+    std::sort(sorted.begin(), sorted.end(), [](const form_param* a, const form_param* b) {
+        return *a < *b;
+    });
+    std::string out;
+    out.reserve(size);
+    const form_param* previous = nullptr;
+    for (const form_param* p : sorted) {
+        if (previous && *previous == *p) continue;
+        out += p->first;
+        out += p->second;
+        previous = p;
+    }
+    return out;
+}
+
+std::string signature_over(const detail::hmac_sha1_key& key,
+                           std::string_view url,
+                           std::string_view params_text) {
+    std::string data;
+    data.reserve(url.size() + params_text.size());
+    data += url;
+    data += params_text;
+    return detail::base64(key.sign(data));
+}
+
+// twilio_signature_matches() with the auth token's key already prepared.
+bool signature_matches(const detail::hmac_sha1_key& key,
+                       std::string_view url,
+                       const form_params& post_params,
+                       std::string_view signature) {
+    // The parameters' part is the same for both URLs: built once.
+    const std::string params_text = signed_params_text(post_params);
+    if (detail::constant_time_equal(signature_over(key, url, params_text), signature)) {
+        return true;
+    }
+    auto variant = default_port_variant(url);
+    return variant &&
+           detail::constant_time_equal(signature_over(key, *variant, params_text), signature);
 }
 
 class twilio_adapter final : public adapter {
   public:
     twilio_adapter(std::string auth_token, bool is_whatsapp, twilio_rest_settings rest)
-        : auth_token_(std::move(auth_token)), is_whatsapp_(is_whatsapp), rest_(std::move(rest)) {}
+        : auth_token_(std::move(auth_token)),
+          signing_key_(auth_token_),
+          is_whatsapp_(is_whatsapp),
+          rest_(std::move(rest)) {}
 
     const char* name() const noexcept override { return "twilio"; }
 
     boost::system::result<parsed_webhook> parse(const webhook_request& req) const override {
         auto signature = req.header("x-twilio-signature");
-        std::string url = public_url(req);
+        std::string rebuilt_url;
+        std::string_view url = req.url;
+        if (url.empty()) {
+            rebuilt_url = public_url(req);
+            url = rebuilt_url;
+        }
         if (!signature || signature->empty() || url.empty()) return errc::missing_signature;
 
         // Only the URL is signed for GET webhooks and for JSON bodies (whose hash rides in
         // the URL as bodySHA256); form POSTs add their decoded parameters.
+        static const form_params none;
         form_params params;
-        form_params signed_params;
+        bool params_signed = false;
         auto url_params = query_params(url);
-        auto body_hash = find(url_params, "bodySHA256");
+        const std::string* body_hash = find(url_params, "bodySHA256");
+        const bool hashed_body = body_hash != nullptr;
         if (req.method == "GET") {
             params = std::move(url_params);
-        } else if (body_hash) {
+        } else if (hashed_body) {
             auto actual = detail::to_hex(detail::sha256(req.body));
             if (!detail::constant_time_equal(actual, *body_hash)) return errc::bad_signature;
         } else {
@@ -112,12 +175,12 @@ class twilio_adapter final : public adapter {
             auto decoded = detail::decode_form(req.body);
             if (!decoded) return decoded.error();
             params = std::move(*decoded);
-            signed_params = params;
+            params_signed = true;
         }
-        if (!twilio_signature_matches(auth_token_, url, signed_params, *signature)) {
+        if (!signature_matches(signing_key_, url, params_signed ? params : none, *signature)) {
             return errc::bad_signature;
         }
-        if (req.method != "GET" && body_hash) return errc::unsupported_content_type;
+        if (req.method != "GET" && hashed_body) return errc::unsupported_content_type;
         return translate(params);
     }
 
@@ -125,14 +188,15 @@ class twilio_adapter final : public adapter {
 
     http_reply acknowledge(const std::vector<engine::outbound_message>& replies) const override {
         std::string xml = R"(<?xml version="1.0" encoding="UTF-8"?>)";
-        std::string messages;
+        bool any = false;
         for (const auto& reply : replies) {
             if (reply.text.empty()) continue;  // Twilio refuses an empty <Message>
-            messages += "<Message>" +
-                        detail::xml_escape(detail::utf8_truncate(reply.text, max_body_chars)) +
-                        "</Message>";
+            xml += any ? "<Message>" : "<Response><Message>";
+            xml += detail::xml_escape(detail::utf8_truncate(reply.text, max_body_chars));
+            xml += "</Message>";
+            any = true;
         }
-        xml += messages.empty() ? "<Response/>" : "<Response>" + messages + "</Response>";
+        xml += any ? "</Response>" : "<Response/>";
         return {200, "text/xml", std::move(xml)};
     }
 
@@ -189,14 +253,17 @@ class twilio_adapter final : public adapter {
         return "Twilio is busy (HTTP " + std::to_string(http_status) + ")";
     }
 
-    static std::optional<std::string> find(const form_params& params, std::string_view key) {
+    // The first value of `key`, or null.
+    static const std::string* find(const form_params& params, std::string_view key) {
         for (const auto& [k, v] : params) {
-            if (k == key) return v;
+            if (k == key) return &v;
         }
-        return std::nullopt;
+        return nullptr;
     }
 
     static form_params query_params(std::string_view url) {
+        // Without a '?' there is no query to find (the usual webhook URL): skip parsing it.
+        if (url.find('?') == std::string_view::npos) return {};
         auto parsed = boost::urls::parse_uri_reference(url);
         if (!parsed || !parsed->has_query()) return {};
         auto decoded = detail::decode_form(parsed->encoded_query());
@@ -207,13 +274,23 @@ class twilio_adapter final : public adapter {
         if (!req.url.empty()) return req.url;
         auto host = req.header("host");
         if (!host || host->empty()) return {};
-        std::string url = "https://" + std::string(*host) + req.path;
-        if (!req.query.empty()) url += "?" + req.query;
+        std::string url;
+        url.reserve(8 + host->size() + req.path.size() + 1 + req.query.size());
+        url += "https://";
+        url += *host;
+        url += req.path;
+        if (!req.query.empty()) {
+            url += '?';
+            url += req.query;
+        }
         return url;
     }
 
     boost::system::result<parsed_webhook> translate(const form_params& params) const {
-        auto field = [&](std::string_view key) { return find(params, key).value_or(""); };
+        auto field = [&](std::string_view key) {
+            const std::string* value = find(params, key);
+            return value ? std::string_view(*value) : std::string_view();
+        };
         for (const char* key : {"MessageSid",
                                 "SmsMessageSid",
                                 "SmsSid",
@@ -226,48 +303,54 @@ class twilio_adapter final : public adapter {
                                 "ErrorCode"}) {
             if (!detail::valid_utf8(field(key))) return errc::invalid_utf8;
         }
-        std::string sid = field("MessageSid");
+        std::string_view sid = field("MessageSid");
         if (sid.empty()) sid = field("SmsMessageSid");
         if (sid.empty()) sid = field("SmsSid");
         if (sid.empty()) return errc::missing_field;
 
         parsed_webhook out;
-        std::string raw_status = field("MessageStatus");
+        std::string_view raw_status = field("MessageStatus");
         if (!raw_status.empty() && raw_status != "received" && raw_status != "receiving") {
             std::string status = map_status(raw_status);
             if (status.empty()) {
-                out.notes.push_back("twilio: status '" + raw_status + "' of " + sid + " ignored");
+                out.notes.push_back("twilio: status '" + std::string(raw_status) + "' of " +
+                                    std::string(sid) + " ignored");
                 return out;
             }
-            std::string code = field("ErrorCode");
+            std::string_view code = field("ErrorCode");
             std::string reason = describe_error(code);
             if (reason.empty() && raw_status == "undelivered")
                 reason = "the carrier did not deliver it";
             if (reason.empty() && raw_status == "canceled") reason = "canceled before sending";
-            out.statuses.push_back({sid, status, code, reason});
+            out.statuses.push_back(
+                {std::string(sid), std::move(status), std::string(code), std::move(reason)});
             return out;
         }
 
-        std::string from_field = field("From");
+        std::string_view from_field = field("From");
         if (from_field.empty()) return errc::missing_field;
         auto from = messaging::normalize_phone(strip_whatsapp(from_field));
         if (!from) {
-            out.notes.push_back("twilio: message " + sid + " from '" + from_field +
+            out.notes.push_back("twilio: message " + std::string(sid) + " from '" +
+                                std::string(from_field) +
                                 "' skipped: sender is not a phone number");
             return out;
         }
-        std::string text = field("Body");
+        std::string_view text = field("Body");
         if (text.empty()) text = field("ButtonText");
         if (text.empty()) {
-            out.notes.push_back("twilio: message " + sid + " has no text (media only); skipped");
+            out.notes.push_back("twilio: message " + std::string(sid) +
+                                " has no text (media only); skipped");
             return out;
         }
-        std::string to = strip_whatsapp(field("To"));
+        std::string_view to = strip_whatsapp(field("To"));
+        auto normalized_to = messaging::normalize_phone(to);
         inbound_message msg;
         msg.gateway_message_id = sid;
-        msg.from = *from;
-        msg.to = messaging::normalize_phone(to).value_or(to);  // short codes stay as they are
-        msg.text = std::move(text);
+        msg.from = std::move(*from);
+        // Short codes stay as they are.
+        msg.to = normalized_to ? std::move(*normalized_to) : std::string(to);
+        msg.text = text;
         msg.contact_name = field("ProfileName");
         msg.channel_kind = is_whatsapp_ ? "whatsapp" : "sms";
         out.messages.push_back(std::move(msg));
@@ -275,6 +358,7 @@ class twilio_adapter final : public adapter {
     }
 
     std::string auth_token_;
+    detail::hmac_sha1_key signing_key_;  // auth_token_'s, for the webhook signatures
     bool is_whatsapp_;
     twilio_rest_settings rest_;
 };
@@ -283,27 +367,15 @@ class twilio_adapter final : public adapter {
 
 std::string twilio_signature(std::string_view auth_token,
                              std::string_view url,
-                             std::vector<std::pair<std::string, std::string>> post_params) {
-    std::sort(post_params.begin(), post_params.end());
-    post_params.erase(std::unique(post_params.begin(), post_params.end()), post_params.end());
-    std::string data(url);
-    for (const auto& [key, value] : post_params) {
-        data += key;
-        data += value;
-    }
-    return detail::base64(detail::hmac_sha1(auth_token, data));
+                             const std::vector<std::pair<std::string, std::string>>& post_params) {
+    return signature_over(detail::hmac_sha1_key(auth_token), url, signed_params_text(post_params));
 }
 
 bool twilio_signature_matches(std::string_view auth_token,
                               std::string_view url,
                               const std::vector<std::pair<std::string, std::string>>& post_params,
                               std::string_view signature) {
-    if (detail::constant_time_equal(twilio_signature(auth_token, url, post_params), signature)) {
-        return true;
-    }
-    auto variant = default_port_variant(url);
-    return variant && detail::constant_time_equal(
-                          twilio_signature(auth_token, *variant, post_params), signature);
+    return signature_matches(detail::hmac_sha1_key(auth_token), url, post_params, signature);
 }
 
 std::unique_ptr<adapter> make_twilio_adapter(std::string auth_token,

@@ -14,7 +14,7 @@ namespace sapa::gateway {
 // official SDKs do). `url` is used exactly as given.
 std::string twilio_signature(std::string_view auth_token,
                              std::string_view url,
-                             std::vector<std::pair<std::string, std::string>> post_params);
+                             const std::vector<std::pair<std::string, std::string>>& post_params);
 
 // True when `signature` matches for `url` as given or for `url` with its default port
 // added or removed (https:443, http:80), as twilio-node accepts. Constant-time compare.

@@ -1,5 +1,7 @@
 #include "server/http_server.hpp"
 
+#include "common/ascii.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -13,8 +15,9 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
-#include <cctype>
+#include <algorithm>
 #include <iostream>
+#include <iterator>
 #include <mutex>
 #include <set>
 
@@ -51,23 +54,49 @@ struct connection {
     bool busy = false;
 };
 
-http_request to_request(const http::request<http::string_body>& req) {
+// Takes the parser's message, so the body is moved rather than copied.
+http_request to_request(http::request<http::string_body>&& req) {
     http_request out;
-    out.method = std::string(req.method_string());
-    out.target = std::string(req.target());
+    out.method = req.method_string();
+    out.target = req.target();
     auto q = out.target.find('?');
-    out.path = out.target.substr(0, q);
-    out.query = q == std::string::npos ? "" : out.target.substr(q + 1);
+    out.path.assign(out.target, 0, q);
+    if (q != std::string::npos) out.query.assign(out.target, q + 1);
+    out.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
+    bool host_seen = false;
     for (const auto& field : req) {
-        std::string name(field.name_string());
-        for (auto& c : name)
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        out.headers.emplace_back(std::move(name), std::string(field.value()));
+        auto name = field.name_string();
+        auto& lower = out.headers.emplace_back(std::string(name.size(), '\0'), field.value()).first;
+        std::transform(name.begin(), name.end(), lower.begin(), common::to_lower_ascii);
+        if (!host_seen && field.name() == http::field::host) {
+            out.host = field.value();  // the first Host, as req[http::field::host] gives
+            host_seen = true;
+        }
     }
-    out.host = std::string(req[http::field::host]);
-    out.body = req.body();
+    out.body = std::move(req.body());
     return out;
 }
+
+// What the access log reads, without the headers and the body (which the handler takes).
+http_request request_line_of(const http_request& req) {
+    http_request out;
+    out.method = req.method;
+    out.target = req.target;
+    out.path = req.path;
+    out.query = req.query;
+    out.host = req.host;
+    return out;
+}
+
+// The completion waiting for a handler's answer, its executor, and whether it was answered:
+// one allocation, shared by the responder's copies.
+template <class Completion, class Executor>
+struct pending_answer {
+    pending_answer(Completion c, Executor e) : completion(std::move(c)), executor(std::move(e)) {}
+    Completion completion;
+    Executor executor;
+    std::atomic<bool> answered{false};
+};
 
 // Waits for the handler's answer, which may come from another thread (the store's writer).
 template <class Token>
@@ -77,13 +106,13 @@ auto async_handle(request_handler& handler, http_request request, Token&& token)
             auto ex = net::get_associated_executor(completion);
             // Keeps the io_context running while the answer is pending (during a stop too).
             auto tracked = net::prefer(ex, net::execution::outstanding_work.tracked);
-            auto shared = std::make_shared<decltype(completion)>(std::move(completion));
-            auto once = std::make_shared<std::once_flag>();
-            responder respond = [shared, tracked, once](http_response response) {
-                std::call_once(*once, [&] {
-                    net::dispatch(tracked, [shared, r = std::move(response)]() mutable {
-                        (*shared)(std::move(r));
-                    });
+            auto pending =
+                std::make_shared<pending_answer<decltype(completion), decltype(tracked)>>(
+                    std::move(completion), std::move(tracked));
+            responder respond = [pending](http_response response) {
+                if (pending->answered.exchange(true)) return;
+                net::dispatch(pending->executor, [pending, r = std::move(response)]() mutable {
+                    pending->completion(std::move(r));
                 });
             };
             try {
@@ -190,7 +219,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
             auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
             (void)n;
             http_response response;
-            http_request request;
+            http_request logged;
             bool keep_alive = false;
             if (ec == http::error::end_of_stream) break;
             if (ec == http::error::body_limit) {
@@ -205,10 +234,10 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
                     break;
                 response = plain_response(400, "malformed request");
             } else {
-                const auto& req = parser.get();
-                keep_alive = req.keep_alive();
-                request = to_request(req);
-                response = co_await async_handle(handler, request, net::use_awaitable);
+                keep_alive = parser.get().keep_alive();
+                auto request = to_request(parser.release());
+                if (log) logged = request_line_of(request);
+                response = co_await async_handle(handler, std::move(request), net::use_awaitable);
             }
             keep_alive = keep_alive && !stopping;
 
@@ -226,7 +255,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
             conn->busy = false;
             if (log) {
                 response.body.clear();
-                log(request,
+                log(logged,
                     response,
                     std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - started));

@@ -23,7 +23,8 @@ struct http_limits {
     int max_connections = 1024;
 };
 
-// One line per finished request (status, latency, channel, masked contact).
+// One line per finished request (status, latency, channel, masked contact). The request has
+// its method, target, path, query and host; its headers and body went to the handler.
 using access_logger = std::function<void(
     const http_request&, const http_response&, std::chrono::microseconds latency)>;
 

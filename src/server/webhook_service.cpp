@@ -35,10 +35,10 @@ http_response response_for(const boost::system::error_code& ec) {
     return plain_response(500, "internal error");
 }
 
-http_response from_gateway(const gateway::http_reply& reply) {
+http_response from_gateway(gateway::http_reply reply) {
     http_response r;
     r.status = reply.status;
-    r.body = reply.body;
+    r.body = std::move(reply.body);
     r.content_type = reply.content_type.empty() ? "text/plain; charset=utf-8" : reply.content_type;
     return r;
 }
@@ -67,10 +67,15 @@ struct pending_webhook {
             r = response_for(error);
         } else {
             std::vector<engine::outbound_message> all;
-            if (!by_api)
+            if (!by_api) {
+                std::size_t count = 0;
+                for (const auto& per_message : replies)
+                    count += per_message.size();
+                all.reserve(count);
                 for (auto& per_message : replies)
                     for (auto& m : per_message)
                         all.push_back(std::move(m));
+            }
             r = from_gateway(adapter->acknowledge(all));
         }
         r.log_channel = base.log_channel;
@@ -150,10 +155,11 @@ void webhook_service::handle(http_request request, responder respond) {
     }
     constexpr std::string_view prefix = "/webhooks/";
     if (!request.path.starts_with(prefix)) return respond(plain_response(404, "not found"));
-    std::string rest = request.path.substr(prefix.size());
+    std::string_view rest(request.path);
+    rest.remove_prefix(prefix.size());
     bool status_route = false;
     if (rest.ends_with("/status")) {
-        rest.resize(rest.size() - 7);
+        rest.remove_suffix(7);
         status_route = true;
     }
     for (const auto& channel : channels_) {
@@ -168,13 +174,20 @@ void webhook_service::handle_webhook(const channel_binding& channel,
                                      http_request request,
                                      responder respond) {
     gateway::webhook_request req;
-    req.method = request.method;
-    req.path = request.path;
-    req.query = request.query;
+    if (public_base_url_.empty()) {
+        req.url.reserve(7 + request.host.size() + request.target.size());
+        req.url += "http://";
+        req.url += request.host;
+    } else {
+        req.url.reserve(public_base_url_.size() + request.target.size());
+        req.url += public_base_url_;
+    }
+    req.url += request.target;
+    req.method = std::move(request.method);
+    req.path = std::move(request.path);
+    req.query = std::move(request.query);
     req.headers = std::move(request.headers);
     req.body = std::move(request.body);
-    req.url =
-        (public_base_url_.empty() ? "http://" + request.host : public_base_url_) + request.target;
 
     if (req.method == "GET" && !status_route) {
         if (auto reply = channel.adapter->handshake(req)) {
@@ -257,17 +270,19 @@ void webhook_service::handle_webhook(const channel_binding& channel,
     const bool by_api = pending->by_api;
     for (std::size_t i = 0; i < parsed->messages.size(); ++i) {
         auto& m = parsed->messages[i];
+        // The message is not read again: its strings move, and only the text is copied (the
+        // turn needs it besides the store).
         storage::inbound_message in{.channel = channel.name,
-                                    .gateway_message_id = m.gateway_message_id,
-                                    .contact_address = m.from,
+                                    .gateway_message_id = std::move(m.gateway_message_id),
+                                    .contact_address = std::move(m.from),
                                     .text = m.text,
                                     .received_at = now,
                                     .replies_by_api = by_api};
-        storage::turn_function turn = [scripts, script = channel.script, text = m.text, now](
-                                          const engine::contact_state& state,
-                                          engine::registrar& registrations) {
-            return engine::handle_message(*scripts, script, state, text, now, registrations);
-        };
+        storage::turn_function turn =
+            [scripts, script = channel.script, text = std::move(m.text), now](
+                const engine::contact_state& state, engine::registrar& registrations) {
+                return engine::handle_message(*scripts, script, state, text, now, registrations);
+            };
         auto on_durable = [this, pending, i, by_api, channel_name = channel.name](
                               storage::outcome_or_error outcome) {
             if (outcome) {

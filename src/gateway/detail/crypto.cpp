@@ -1,5 +1,6 @@
 #include "gateway/detail/crypto.hpp"
 
+#include "common/ascii.hpp"
 #include "gateway/error.hpp"
 
 #include <openssl/core_names.h>
@@ -7,7 +8,6 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
-#include <cctype>
 #include <memory>
 #include <stdexcept>
 
@@ -38,27 +38,50 @@ const EVP_MAC_CTX& hmac_template(const char* digest) {
     return std::string_view(digest) == "SHA1" ? *sha1 : *sha256;
 }
 
-std::string hmac(const char* digest, std::string_view key, std::string_view message) {
+// A copy of `digest`'s template with `key` set.
+mac_context keyed_context(const char* digest, std::string_view key) {
     mac_context ctx(EVP_MAC_CTX_dup(&hmac_template(digest)), EVP_MAC_CTX_free);
+    if (!ctx || EVP_MAC_init(ctx.get(),
+                             reinterpret_cast<const unsigned char*>(key.data()),
+                             key.size(),
+                             nullptr) != 1) {
+        throw std::runtime_error("OpenSSL HMAC failed");
+    }
+    return ctx;
+}
+
+// Feeds `message` to a context that has its key and returns the MAC.
+std::string finish(EVP_MAC_CTX* ctx, std::string_view message) {
     unsigned char out[EVP_MAX_MD_SIZE];
     std::size_t len = 0;
-    if (!ctx ||
-        EVP_MAC_init(
-            ctx.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(), nullptr) !=
-            1 ||
-        EVP_MAC_update(ctx.get(),
-                       reinterpret_cast<const unsigned char*>(message.data()),
-                       message.size()) != 1 ||
-        EVP_MAC_final(ctx.get(), out, &len, sizeof out) != 1) {
+    if (EVP_MAC_update(
+            ctx, reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1 ||
+        EVP_MAC_final(ctx, out, &len, sizeof out) != 1) {
         throw std::runtime_error("OpenSSL HMAC failed");
     }
     return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+std::string hmac(const char* digest, std::string_view key, std::string_view message) {
+    return finish(keyed_context(digest, key).get(), message);
 }
 
 }  // namespace
 
 std::string hmac_sha1(std::string_view key, std::string_view message) {
     return hmac("SHA1", key, message);
+}
+
+hmac_sha1_key::hmac_sha1_key(std::string_view key)
+    : ctx_(keyed_context("SHA1", key).release(), EVP_MAC_CTX_free) {}
+
+std::string hmac_sha1_key::sign(std::string_view message) const {
+    mac_context ctx(EVP_MAC_CTX_dup(ctx_.get()), EVP_MAC_CTX_free);
+    // No key: the MAC restarts with the one the copied context already holds.
+    if (!ctx || EVP_MAC_init(ctx.get(), nullptr, 0, nullptr) != 1) {
+        throw std::runtime_error("OpenSSL HMAC failed");
+    }
+    return finish(ctx.get(), message);
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view message) {
@@ -110,7 +133,7 @@ boost::system::error_code check_sha256_signature(std::optional<std::string_view>
     if (!header || header->empty()) return errc::missing_signature;
     std::string given(*header);
     for (char& c : given)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        c = common::to_lower_ascii(c);
     if (!constant_time_equal(given, sha256_signature_header(secret, body))) {
         return errc::bad_signature;
     }

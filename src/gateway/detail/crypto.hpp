@@ -3,7 +3,9 @@
 // Byte strings travel as std::string.
 
 #include <boost/system/error_code.hpp>
+#include <openssl/types.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +13,17 @@
 namespace sapa::gateway::detail {
 
 std::string hmac_sha1(std::string_view key, std::string_view message);
+
+// HMAC-SHA1 under a key set once: the key's pads are hashed here, so each sign() hashes only
+// its message (for a secret that checks every webhook). Usable from several threads at once.
+class hmac_sha1_key {
+  public:
+    explicit hmac_sha1_key(std::string_view key);
+    std::string sign(std::string_view message) const;  // = hmac_sha1(key, message)
+
+  private:
+    std::shared_ptr<EVP_MAC_CTX> ctx_;  // never changed after construction: only copied
+};
 std::string hmac_sha256(std::string_view key, std::string_view message);
 std::string sha256(std::string_view data);
 

@@ -1,10 +1,11 @@
 #include "gateway/detail/text.hpp"
 
+#include "common/ascii.hpp"
 #include "gateway/error.hpp"
 
 #include <boost/url/encode.hpp>
 #include <boost/url/encoding_opts.hpp>
-#include <boost/url/params_view.hpp>
+#include <boost/url/params_encoded_view.hpp>
 #include <boost/url/parse_query.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
@@ -98,22 +99,36 @@ std::string xml_escape(std::string_view text) {
     return out;
 }
 
-boost::system::result<form_params> decode_form(std::string_view encoded) {
-    // Boost.URL 1.81's parse_query() rebuilds its input with strlen(data()) (detail::query_ref
-    // takes a string_view, and is given a pointer): a view that is not NUL-terminated at its
-    // end was read past, and the bytes after it were iterated as parameters. Found by
-    // fuzz_form; regression test form_decode_unterminated_view. A std::string always is.
-    const std::string terminated(encoded);
-    // parse_query validates without throwing; the view built on it then cannot throw.
-    if (!boost::urls::parse_query(terminated)) return errc::malformed_body;
+namespace {
+
+// `encoded` must be a std::string: Boost.URL 1.81's parse_query() rebuilds its input with
+// strlen(data()) (detail::query_ref takes a string_view, and is given a pointer), so a view
+// that is not NUL-terminated at its end was read past, and the bytes after it were iterated
+// as parameters. Found by fuzz_form; regression test form_decode_unterminated_view.
+boost::system::result<form_params> decode_terminated(const std::string& encoded) {
+    // The parsed view is iterated directly, instead of a params_view built on the same text,
+    // which would parse it a second time; each key and value is decoded once, in place.
+    auto parsed = boost::urls::parse_query(encoded);
+    if (!parsed) return errc::malformed_body;
     boost::urls::encoding_opts opts;
     opts.space_as_plus = true;
     form_params out;
-    for (auto param : boost::urls::params_view(terminated, opts)) {
+    out.reserve(parsed->size());
+    for (auto param : *parsed) {
         if (param.key.empty() && param.value.empty()) continue;  // "a=1&&b=2"
-        out.emplace_back(param.key, param.value);
+        out.emplace_back(param.key.decode(opts), param.value.decode(opts));
     }
     return out;
+}
+
+}  // namespace
+
+boost::system::result<form_params> decode_form(std::string_view encoded) {
+    return decode_terminated(std::string(encoded));
+}
+
+boost::system::result<form_params> decode_form(const std::string& encoded) {
+    return decode_terminated(encoded);
 }
 
 std::string encode_form(const form_params& params) {
@@ -137,10 +152,7 @@ bool media_type_is(std::string_view content_type, std::string_view expected) noe
         type.remove_prefix(1);
     if (type.size() != expected.size()) return false;
     for (std::size_t i = 0; i < type.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(type[i])) !=
-            std::tolower(static_cast<unsigned char>(expected[i]))) {
-            return false;
-        }
+        if (common::to_lower_ascii(type[i]) != common::to_lower_ascii(expected[i])) return false;
     }
     return true;
 }

@@ -31,6 +31,9 @@ std::string xml_escape(std::string_view text);
 // Decodes application/x-www-form-urlencoded ("+" is a space), keeping order and repeated
 // keys. Fails with errc::malformed_body on an invalid escape or character.
 boost::system::result<form_params> decode_form(std::string_view encoded);
+// The same without copying `encoded` first (a std::string ends with a NUL, which Boost.URL
+// needs; a view may not).
+boost::system::result<form_params> decode_form(const std::string& encoded);
 
 // The inverse: every byte but A-Z a-z 0-9 - . _ ~ is escaped, spaces become "+".
 std::string encode_form(const form_params& params);
