@@ -52,8 +52,13 @@ checkpointer::~checkpointer() {
 
 int checkpointer::on_commit(void* self, sqlite3*, const char*, int frames) {
     auto* c = static_cast<checkpointer*>(self);
-    c->log_frames_ = frames;  // the writer's thread, like hold_for_restart()
-    if (frames >= frames_before_checkpoint) {
+    // The writer's thread, like hold_for_restart(). A pass per 1,000 new frames, not one per
+    // commit once the log is long: small batches under light load would otherwise each cost
+    // a checkpoint and its two fsyncs.
+    if (frames < c->log_frames_) c->next_pass_at_ = frames_before_checkpoint;  // started over
+    c->log_frames_ = frames;
+    if (frames >= c->next_pass_at_) {
+        c->next_pass_at_ = frames + frames_before_checkpoint;
         {
             std::lock_guard lock(c->mutex_);
             c->due_ = true;
@@ -70,7 +75,7 @@ std::unique_lock<std::mutex> checkpointer::hold_for_restart(connection& writer) 
     std::unique_lock hold(pass_);
     sqlite3_wal_checkpoint_v2(
         writer.db().getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    log_frames_ = 0;  // tried; the next commit's hook tells how far the log got
+    next_pass_at_ = frames_before_checkpoint;  // for the log that starts over
     return hold;
 }
 

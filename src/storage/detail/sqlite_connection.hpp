@@ -152,8 +152,11 @@ class checkpointer {
     void run();
 
     connection own_;
-    int log_frames_ = 0;  // as of the writer's last commit; the writer's thread only
-    std::mutex pass_;     // held while a checkpoint runs
+    // The writer's thread only: the log's length at its last commit, and when to wake the
+    // checkpointer next.
+    int log_frames_ = 0;
+    int next_pass_at_ = 1000;
+    std::mutex pass_;  // held while a checkpoint runs
     std::mutex mutex_;
     std::condition_variable wake_;
     bool due_ = false;       // guarded by mutex_
