@@ -98,7 +98,7 @@ struct pending_answer {
     std::atomic<bool> answered{false};
 };
 
-// Waits for the handler's answer, which may come from another thread (the store's writer).
+// Waits for the handler's answer, which may come from another thread (the store's acknowledger).
 template <class Token>
 auto async_handle(request_handler& handler, http_request request, Token&& token) {
     return net::async_initiate<Token, void(http_response)>(
