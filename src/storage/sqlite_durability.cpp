@@ -70,11 +70,17 @@ int checkpointer::on_commit(void* self, sqlite3*, const char*, int frames) {
 
 std::unique_lock<std::mutex> checkpointer::hold_for_restart(connection& writer) {
     if (log_frames_ < frames_before_restart) return {};
-    // Not while a pass runs: waiting for its fsyncs held up every message of the batch (p99
-    // at half load 22 ms). The next batch tries again, with less left to copy. Once held,
-    // nothing else checkpoints until the writer's next commit has started the log over.
-    std::unique_lock hold(pass_, std::try_to_lock);
-    if (!hold.owns_lock()) return {};
+    // Preferably not while a pass runs: waiting for its fsyncs holds up every message of the
+    // batch, and the next batch can try again. But when passes are slow (a busy disk) the
+    // writer could find one running every time, and the log would grow without bound: past
+    // twice the mark it waits. Once held, nothing else checkpoints until the writer's next
+    // commit has started the log over.
+    std::unique_lock hold(pass_, std::defer_lock);
+    if (log_frames_ < 2 * frames_before_restart) {
+        if (!hold.try_lock()) return {};
+    } else {
+        hold.lock();
+    }
     sqlite3_wal_checkpoint_v2(
         writer.db().getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     next_pass_at_ = frames_before_checkpoint;  // for the log that starts over

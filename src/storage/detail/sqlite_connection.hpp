@@ -132,8 +132,9 @@ class log_sync {
 // The log only starts over when a write transaction begins with every frame copied, which
 // under steady load never happens by itself (the writer begins the next batch as soon as one
 // commits). So past frames_before_restart the writer calls hold_for_restart() before each
-// batch: when no pass is running, it copies what is left and keeps the checkpointer out until
-// that batch committed, whose first frame then starts the log over.
+// batch: when no pass is running (or, past twice the mark, after waiting for it), it copies
+// what is left and keeps the checkpointer out until that batch committed, whose first frame
+// then starts the log over.
 class checkpointer {
   public:
     static constexpr int frames_before_restart = 4000;  // 16 MB of log at 4 KiB pages
@@ -144,7 +145,8 @@ class checkpointer {
     checkpointer& operator=(const checkpointer&) = delete;
 
     // On the writer's thread, between transactions. An empty lock when the log is still
-    // short or a pass is running; otherwise hold it until the next commit.
+    // short or a pass is running (below twice the mark); otherwise hold it until the next
+    // commit.
     std::unique_lock<std::mutex> hold_for_restart(connection& writer);
 
   private:
