@@ -21,8 +21,8 @@ namespace sapa::storage {
 namespace {
 
 struct job {
-    // Runs inside the batch transaction, in its own savepoint. May throw: the savepoint is
-    // rolled back and only this job fails.
+    // Runs inside the batch transaction. May throw: then the batch is rerun with a savepoint
+    // per job (run_batch), and only this job fails.
     std::function<void(detail::connection&)> run;
     // After the commit: error is null when the job's work is durable. `batch_failed`: the
     // transaction itself failed (the job's own run may have succeeded).

@@ -70,6 +70,7 @@ void bind_cost(connection& c,
         s.bindNoCopy(encoding_index, cost.encoding);
         s.bind(encoding_index + 1, cost.segments);
     } else {
+        // Gone before the statement runs: bound with a copy, unlike the remembered one.
         const auto cost = options.text_cost(text);
         s.bind(encoding_index, cost.encoding);
         s.bind(encoding_index + 1, cost.segments);
