@@ -111,7 +111,9 @@ auto async_handle(request_handler& handler, http_request request, Token&& token)
                     std::move(completion), std::move(tracked));
             responder respond = [pending](http_response response) {
                 if (pending->answered.exchange(true)) return;
-                net::dispatch(pending->executor, [pending, r = std::move(response)]() mutable {
+                // Posted, never run inline: a group of answers handed to one io thread (the
+                // store's run_callbacks) spreads over all io threads.
+                net::post(pending->executor, [pending, r = std::move(response)]() mutable {
                     pending->completion(std::move(r));
                 });
             };

@@ -11,6 +11,7 @@
 #include "storage/sqlite_store.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <atomic>
@@ -127,9 +128,16 @@ int serve(const config::service_config& config,
     options.max_batch_wait = std::chrono::milliseconds(config.storage.batch_max_wait_ms);
     options.release_leases_on_open = true;
     options.text_cost = measure_text;
+    boost::asio::io_context io(config.server.io_threads);
+    // A committed group's webhook answers go to the io threads in one post: one wake-up per
+    // group instead of one per message. Once the io threads are done (no webhook is pending
+    // then), whatever is left runs where it is handed over.
+    options.run_callbacks = [&io](std::function<void()> callbacks) {
+        if (io.stopped()) return callbacks();
+        boost::asio::post(io, std::move(callbacks));
+    };
     auto store = storage::sqlite_store::open(db_path.string(), options);
 
-    boost::asio::io_context io(config.server.io_threads);
     webhook_service service(
         channels, *store, [scripts] { return scripts; }, wall_clock, config.server.public_base_url);
     outbound_sender sender(io, *store, senders, wall_clock);

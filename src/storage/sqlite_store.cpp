@@ -27,6 +27,8 @@ struct job {
     // After the commit: error is null when the job's work is durable. `batch_failed`: the
     // transaction itself failed (the job's own run may have succeeded).
     std::function<void(std::exception_ptr error, bool batch_failed)> done;
+    // `done` may go to options.run_callbacks (submit's callbacks; not a blocked caller's).
+    bool handed_over = false;
 };
 
 // A batch the writer is done with, waiting for the log's fsync and its callbacks.
@@ -75,6 +77,8 @@ struct sqlite_store::impl {
     std::condition_variable finished_wake;
     std::deque<finished_batch> finished;  // guarded by finished_mutex
     bool writer_done = false;             // guarded by finished_mutex
+    std::size_t unsynced = 0;             // batches committed, log not synced yet; ditto
+    std::condition_variable synced_wake;
     std::thread acknowledger;
 
     void enqueue(job j) {
@@ -127,6 +131,7 @@ struct sqlite_store::impl {
     }
 
     void run_writer(detail::connection& c) {
+        std::size_t last_batch = 0;
         for (;;) {
             std::vector<job> batch;
             batch.reserve(options.max_batch);
@@ -134,6 +139,18 @@ struct sqlite_store::impl {
                 std::unique_lock lock(mutex);
                 wake.wait(lock, [this] { return !queue.empty() || stopping; });
                 if (queue.empty()) return;  // stopping, and everything is done
+                if (log && queue.size() < options.overlap_min && last_batch < options.overlap_min &&
+                    !stopping) {
+                    // Light load: what arrives while the previous batch's log syncs joins this
+                    // batch (see sqlite_options::overlap_min). Under load the batch just
+                    // committed was large, and the next one is only waiting for its answers.
+                    lock.unlock();
+                    {
+                        std::unique_lock synced(finished_mutex);
+                        synced_wake.wait(synced, [this] { return unsynced == 0; });
+                    }
+                    lock.lock();
+                }
                 if (queue.size() < options.max_batch && options.max_batch_wait.count() > 0 &&
                     !stopping) {
                     wake.wait_for(lock, options.max_batch_wait, [this] {
@@ -145,6 +162,7 @@ struct sqlite_store::impl {
                     queue.pop_front();
                 }
             }
+            last_batch = batch.size();
             // Past a bound, the log starts over with this batch (see checkpointer).
             std::unique_lock<std::mutex> restart;
             if (checkpoints) restart = checkpoints->hold_for_restart(c);
@@ -153,6 +171,7 @@ struct sqlite_store::impl {
             {
                 std::lock_guard lock(finished_mutex);
                 finished.push_back(std::move(done));
+                ++unsynced;
             }
             finished_wake.notify_one();
         }
@@ -175,15 +194,43 @@ struct sqlite_store::impl {
                     sync_error = std::make_exception_ptr(boost::system::system_error(
                         errc::write_failed, "cannot sync the write-ahead log: " + ec.message()));
             }
+            {
+                std::lock_guard lock(finished_mutex);
+                unsynced -= ready.size();
+            }
+            synced_wake.notify_one();
+            std::vector<std::function<void()>> handed;
             for (auto& batch : ready) {
                 auto failure = sync_error ? sync_error : batch.batch_error;
                 for (std::size_t i = 0; i < batch.jobs.size(); ++i) {
-                    try {
-                        batch.jobs[i].done(failure ? failure : batch.errors[i], failure != nullptr);
-                    } catch (...) {  // a callback must not stop the acknowledger
+                    auto& j = batch.jobs[i];
+                    auto error = failure ? failure : batch.errors[i];
+                    if (j.handed_over && options.run_callbacks) {
+                        handed.push_back([done = std::move(j.done),
+                                          error,
+                                          failed = failure != nullptr] { done(error, failed); });
+                        continue;
                     }
+                    run_guarded([&] { j.done(error, failure != nullptr); });
                 }
             }
+            if (!handed.empty()) {
+                run_guarded([&] {
+                    options.run_callbacks(
+                        [group = std::make_shared<decltype(handed)>(std::move(handed))] {
+                            for (auto& callback : *group)
+                                run_guarded(callback);
+                        });
+                });
+            }
+        }
+    }
+
+    template <class F>
+    static void run_guarded(F&& f) {
+        try {
+            f();
+        } catch (...) {  // a callback must not stop the acknowledger, nor the next callbacks
         }
     }
 
@@ -334,7 +381,8 @@ void sqlite_store::submit(inbound_message message,
                         } else {
                             on_durable(std::move(*outcome));
                         }
-                    }});
+                    },
+                    true});
 }
 
 inbound_outcome sqlite_store::process(inbound_message message, turn_function turn) {
