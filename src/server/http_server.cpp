@@ -12,7 +12,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
@@ -46,12 +45,64 @@ http_response plain_response(int status, std::string text) {
 
 namespace {
 
-// What stop() needs to reach a connection that is waiting for its next request.
-struct connection {
-    net::strand<net::io_context::executor_type> strand;
-    beast::tcp_stream* stream = nullptr;  // valid while `open`, on `strand` only
+using strand_type = net::strand<net::io_context::executor_type>;
+using clock_type = std::chrono::steady_clock;
+constexpr auto never = clock_type::time_point::max();
+
+// One connection's socket and the deadline of what it is doing now, on `strand` only.
+//
+// Why not beast::tcp_stream's expires_after: it arms and cancels a timer for every read_some
+// and write, and each cancelled wait completes through the strand again: some 18k instructions
+// per request, over a fifth of the io threads' work per webhook (bench/io_cost.sh). Here the
+// session only assigns `deadline`, and one watchdog timer per connection sleeps until it, never
+// longer than `check_every` (the shortest timeout, so a deadline set after it went to sleep,
+// which is at least that far off, is never missed). In steady state it wakes once per timeout
+// period.
+struct connection : std::enable_shared_from_this<connection> {
+    connection(tcp::socket s, strand_type st, clock_type::duration check)
+        : strand(st), socket(std::move(s)), watchdog(st), check_every(check) {}
+
+    strand_type strand;
+    tcp::socket socket;
+    net::steady_timer watchdog;
+    clock_type::duration check_every;
+    clock_type::time_point deadline = never;
+    bool writing = false;    // a write past its deadline closes the socket
+    bool timed_out = false;  // the watchdog cut a phase short
     bool open = true;
-    bool busy = false;
+    bool busy = false;  // a request is read, handled or answered: stop() leaves it be
+
+    void watch() {
+        watchdog.expires_at(std::min(deadline, clock_type::now() + check_every));
+        watchdog.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (ec || !self->open) return;
+            if (clock_type::now() >= self->deadline) self->time_out();
+            self->watch();
+        });
+    }
+
+    void time_out() {
+        timed_out = true;
+        deadline = never;  // until the session starts its next phase
+        boost::system::error_code ignored;
+        if (writing) {
+            socket.close(ignored);
+            return;
+        }
+        // Only the reading side, so a request cut short can still be answered 408. The
+        // shutdown also ends a read the session starts after this (a composed read between
+        // two read_somes has none pending to cancel).
+        socket.shutdown(tcp::socket::shutdown_receive, ignored);
+        socket.cancel(ignored);
+    }
+
+    void close() {
+        open = false;
+        watchdog.cancel();  // frees the connection now rather than when the timer is due
+        boost::system::error_code ignored;
+        socket.shutdown(tcp::socket::shutdown_send, ignored);
+        socket.close(ignored);
+    }
 };
 
 // Takes the parser's message, so the body is moved rather than copied.
@@ -177,49 +228,51 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
                 continue;
             }
             ++connections;
-            auto conn = std::make_shared<connection>(connection{strand});
+            auto conn = std::make_shared<connection>(
+                std::move(socket), strand, std::min(limits.idle_timeout, limits.read_timeout));
             {
                 std::lock_guard lock(mutex);
                 open.insert(conn);
             }
-            net::co_spawn(strand,
-                          session(beast::tcp_stream(std::move(socket)), conn),
-                          [self, conn](std::exception_ptr e) {
-                              if (e) {
-                                  try {
-                                      std::rethrow_exception(e);
-                                  } catch (const std::exception& ex) {
-                                      std::cerr << "error: connection ended: " << ex.what() << "\n";
-                                  }
-                              }
-                              std::lock_guard lock(self->mutex);
-                              self->open.erase(conn);
-                              --self->connections;
-                          });
+            net::co_spawn(strand, session(conn), [self, conn](std::exception_ptr e) {
+                if (e) {
+                    try {
+                        std::rethrow_exception(e);
+                    } catch (const std::exception& ex) {
+                        std::cerr << "error: connection ended: " << ex.what() << "\n";
+                    }
+                }
+                conn->close();  // on the strand: co_spawn completes there
+                std::lock_guard lock(self->mutex);
+                self->open.erase(conn);
+                --self->connections;
+            });
         }
     }
 
-    net::awaitable<void> session(beast::tcp_stream stream, std::shared_ptr<connection> conn) {
-        conn->stream = &stream;
+    net::awaitable<void> session(std::shared_ptr<connection> conn) {
+        auto& socket = conn->socket;
+        conn->deadline = clock_type::now() + limits.idle_timeout;
+        conn->watch();
         beast::flat_buffer buffer;
         for (;;) {
             if (buffer.size() == 0) {
                 // Wait for the next request's first byte: idle keep-alive time.
-                stream.expires_after(limits.idle_timeout);
-                auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+                auto [ec, n] = co_await socket.async_read_some(buffer.prepare(4096), use_tuple);
                 if (ec) break;
                 buffer.commit(n);
             }
             if (stopping) break;
             conn->busy = true;
-            auto started = std::chrono::steady_clock::now();
+            auto started = clock_type::now();
             http::request_parser<http::string_body> parser;
             parser.header_limit(static_cast<std::uint32_t>(limits.header_limit_bytes));
             parser.body_limit(limits.body_limit_bytes);
             // Slow senders get read_timeout for the whole request.
-            stream.expires_after(limits.read_timeout);
-            auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+            conn->deadline = started + limits.read_timeout;
+            auto [ec, n] = co_await http::async_read(socket, buffer, parser, use_tuple);
             (void)n;
+            conn->deadline = never;  // the handler takes as long as it takes
             http_response response;
             http_request logged;
             bool keep_alive = false;
@@ -228,7 +281,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
                 response = plain_response(413, "body too large");
             } else if (ec == http::error::header_limit) {
                 response = plain_response(431, "headers too large");
-            } else if (ec == beast::error::timeout) {
+            } else if (ec && conn->timed_out) {
                 response = plain_response(408, "request timeout");
             } else if (ec) {
                 if (ec == net::error::operation_aborted || ec == net::error::connection_reset ||
@@ -251,24 +304,22 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
             out.body() = std::move(response.body);
             out.keep_alive(keep_alive);
             out.prepare_payload();
-            stream.expires_after(limits.read_timeout);
-            auto [write_ec, written] = co_await http::async_write(stream, out, use_tuple);
+            conn->deadline = clock_type::now() + limits.read_timeout;
+            conn->writing = true;
+            auto [write_ec, written] = co_await http::async_write(socket, out, use_tuple);
             (void)written;
+            auto finished = clock_type::now();
+            conn->deadline = finished + limits.idle_timeout;
+            conn->writing = false;
             conn->busy = false;
             if (log) {
                 response.body.clear();
                 log(logged,
                     response,
-                    std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - started));
+                    std::chrono::duration_cast<std::chrono::microseconds>(finished - started));
             }
             if (write_ec || !keep_alive) break;
         }
-        conn->open = false;
-        conn->stream = nullptr;
-        boost::system::error_code ignored;
-        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        stream.socket().close(ignored);
     }
 };
 
@@ -302,7 +353,8 @@ void http_server::stop() {
     for (const auto& conn : self->open) {
         net::post(conn->strand, [conn] {
             // A connection busy with a request finishes it and then closes by itself.
-            if (conn->open && !conn->busy && conn->stream) conn->stream->cancel();
+            boost::system::error_code ignored;
+            if (conn->open && !conn->busy) conn->socket.cancel(ignored);
         });
     }
 }

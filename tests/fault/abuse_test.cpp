@@ -59,14 +59,14 @@ TEST_SUITE("fault") {
             std::this_thread::sleep_for(std::chrono::milliseconds(300));
         }
         CHECK(served_meanwhile);
-        // 2 s after their first byte, each was closed. (The server means to answer 408 first,
-        // but Beast's stream timeout closes the socket before that answer can be written.)
+        // 2 s after their first byte, each was answered 408 and closed (the server stops reading
+        // a timed-out request, not writing).
         int closed = 0;
         for (auto& c : slow) {
             bool was_closed = false;
             auto answer = c->receive(std::chrono::milliseconds(1000), &was_closed);
             if (was_closed) ++closed;
-            CHECK((answer.empty() || contains(answer, "408")));
+            CHECK(contains(answer, "408"));
         }
         CHECK(closed == 10);
         CHECK(healthy(sapa));
