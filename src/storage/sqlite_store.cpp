@@ -77,8 +77,6 @@ struct sqlite_store::impl {
     std::condition_variable finished_wake;
     std::deque<finished_batch> finished;  // guarded by finished_mutex
     bool writer_done = false;             // guarded by finished_mutex
-    std::size_t unsynced = 0;             // batches committed, log not synced yet; ditto
-    std::condition_variable synced_wake;
     std::thread acknowledger;
 
     void enqueue(job j) {
@@ -131,7 +129,6 @@ struct sqlite_store::impl {
     }
 
     void run_writer(detail::connection& c) {
-        std::size_t last_batch = 0;
         for (;;) {
             std::vector<job> batch;
             batch.reserve(options.max_batch);
@@ -139,18 +136,6 @@ struct sqlite_store::impl {
                 std::unique_lock lock(mutex);
                 wake.wait(lock, [this] { return !queue.empty() || stopping; });
                 if (queue.empty()) return;  // stopping, and everything is done
-                if (log && queue.size() < options.overlap_min && last_batch < options.overlap_min &&
-                    !stopping) {
-                    // Light load: what arrives while the previous batch's log syncs joins this
-                    // batch (see sqlite_options::overlap_min). Under load the batch just
-                    // committed was large, and the next one is only waiting for its answers.
-                    lock.unlock();
-                    {
-                        std::unique_lock synced(finished_mutex);
-                        synced_wake.wait(synced, [this] { return unsynced == 0; });
-                    }
-                    lock.lock();
-                }
                 if (queue.size() < options.max_batch && options.max_batch_wait.count() > 0 &&
                     !stopping) {
                     wake.wait_for(lock, options.max_batch_wait, [this] {
@@ -162,7 +147,6 @@ struct sqlite_store::impl {
                     queue.pop_front();
                 }
             }
-            last_batch = batch.size();
             // Past a bound, the log starts over with this batch (see checkpointer).
             std::unique_lock<std::mutex> restart;
             if (checkpoints) restart = checkpoints->hold_for_restart(c);
@@ -171,7 +155,6 @@ struct sqlite_store::impl {
             {
                 std::lock_guard lock(finished_mutex);
                 finished.push_back(std::move(done));
-                ++unsynced;
             }
             finished_wake.notify_one();
         }
@@ -194,12 +177,21 @@ struct sqlite_store::impl {
                     sync_error = std::make_exception_ptr(boost::system::system_error(
                         errc::write_failed, "cannot sync the write-ahead log: " + ec.message()));
             }
-            {
-                std::lock_guard lock(finished_mutex);
-                unsynced -= ready.size();
-            }
-            synced_wake.notify_one();
+            // Submit's callbacks go to options.run_callbacks in one group; the group is handed
+            // over before any later callback runs here, so a blocking call returns only once
+            // everything submitted before it was handed over.
             std::vector<std::function<void()>> handed;
+            auto hand_over = [&] {
+                if (handed.empty()) return;
+                auto group = std::make_shared<decltype(handed)>(std::move(handed));
+                handed.clear();
+                run_guarded([&] {
+                    options.run_callbacks([group] {
+                        for (auto& callback : *group)
+                            run_guarded(callback);
+                    });
+                });
+            };
             for (auto& batch : ready) {
                 auto failure = sync_error ? sync_error : batch.batch_error;
                 for (std::size_t i = 0; i < batch.jobs.size(); ++i) {
@@ -211,18 +203,11 @@ struct sqlite_store::impl {
                                           failed = failure != nullptr] { done(error, failed); });
                         continue;
                     }
+                    hand_over();
                     run_guarded([&] { j.done(error, failure != nullptr); });
                 }
             }
-            if (!handed.empty()) {
-                run_guarded([&] {
-                    options.run_callbacks(
-                        [group = std::make_shared<decltype(handed)>(std::move(handed))] {
-                            for (auto& callback : *group)
-                                run_guarded(callback);
-                        });
-                });
-            }
+            hand_over();
         }
     }
 

@@ -24,12 +24,6 @@ struct sqlite_options {
     // ...and once work is waiting, at most this long for more to join the transaction. 0:
     // commit what is queued at once (batches still form under load, while a commit runs).
     std::chrono::microseconds max_batch_wait{0};
-    // The writer commits the next batch while the log of the previous one is being synced
-    // only when at least this many messages wait. Fewer wait for that sync and join one
-    // larger batch: under light load that writes less log per message (pages shared by more
-    // messages, fewer syncs), while under heavy load the queue is long and commits and syncs
-    // overlap. 0: always overlap.
-    std::size_t overlap_min = 16;
     // Without a gateway message id, identical text from the same contact within this many
     // seconds is a duplicate, unless Sapa sent to that contact since.
     engine::unix_seconds duplicate_window = 30;
@@ -42,11 +36,13 @@ struct sqlite_options {
     // Encoding and segments of each logged message; empty: those columns stay NULL.
     text_cost_function text_cost;
     // Where the callbacks of submit() run. Empty: on the store's acknowledger thread, one
-    // after another. Set: each durable group of them is handed over in one call, in order
-    // (the server posts it to its io threads: one wake-up per group instead of one per
-    // message). The runner must eventually call what it is given, also while the store is
-    // being destroyed. Callbacks of the blocking calls (process() and the like) always run on
-    // the acknowledger, so a caller blocked on an io thread never waits for its own thread.
+    // after another. Set: each durable group of them is handed over in one call, groups in
+    // order, and the group runs them in order (the server posts it to its io threads: one
+    // wake-up per group instead of one per message). The runner must eventually call what it
+    // is given, also while the store is being destroyed. Callbacks of the blocking calls
+    // (process() and the like) always run on the acknowledger, so a caller blocked on an io
+    // thread never waits for its own thread; they return once every submit() before them was
+    // handed over.
     std::function<void(std::function<void()>)> run_callbacks;
 };
 

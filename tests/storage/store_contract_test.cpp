@@ -215,6 +215,58 @@ TEST_SUITE("storage") {
         }
     }
 
+    TEST_CASE("with a callback runner, submit's callbacks go to it in groups, in order") {
+        temp_dir dir;
+        for (auto sync : {sqlite_options::sync::normal, sqlite_options::sync::full}) {
+            for (const auto& s : stores(dir)) {
+                CAPTURE(s.name);
+                CAPTURE(sync == sqlite_options::sync::full);
+                // The runner only keeps what it is given, as a busy io_context would for a while.
+                std::mutex mutex;
+                std::vector<std::function<void()>> groups;
+                auto options = fast_options();
+                options.synchronous = sync;
+                options.run_callbacks = [&](std::function<void()> group) {
+                    std::lock_guard lock(mutex);
+                    groups.push_back(std::move(group));
+                };
+                auto st = s.open(options);
+                constexpr int messages = 40;
+                std::atomic<int> called{0};
+                std::vector<int> order;
+                for (int n = 0; n < messages; ++n) {
+                    st->submit(
+                        sms("081100000001", std::to_string(n), 10 + n, "r" + std::to_string(n)),
+                        echo(std::to_string(n), 10 + n),
+                        [&, n](outcome_or_error r) {
+                            CHECK(r.has_value());
+                            order.push_back(n);  // groups run one after another below
+                            ++called;
+                        });
+                }
+                // A blocking call's callback does not go to the runner: it returns although the
+                // runner runs nothing, and it sees every message submitted before it.
+                auto state = st->load_contact("081100000001");
+                REQUIRE(state);
+                CHECK(state->session.variables["turns"] == std::to_string(messages));
+                CHECK(called == 0);
+                std::vector<std::function<void()>> taken;
+                {
+                    std::lock_guard lock(mutex);
+                    taken.swap(groups);
+                }
+                CHECK(!taken.empty());
+                CHECK(taken.size() <= static_cast<std::size_t>(messages));
+                for (auto& group : taken)
+                    group();
+                CHECK(called == messages);
+                REQUIRE(order.size() == static_cast<std::size_t>(messages));
+                for (int n = 0; n < messages; ++n)
+                    CHECK(order[static_cast<std::size_t>(n)] == n);
+            }
+        }
+    }
+
     TEST_CASE("two residents racing for the last seat: one registered, one waitlisted") {
         temp_dir dir;
         for (const auto& s : stores(dir)) {
