@@ -183,6 +183,7 @@ void connection::notice_other_writers() {
 }
 
 std::optional<stored_contact> contact_cache::take(const std::string& address) {
+    std::lock_guard lock(mutex_);
     auto it = index_.find(address);
     if (it == index_.end()) return std::nullopt;
     auto node = it->second;
@@ -193,6 +194,8 @@ std::optional<stored_contact> contact_cache::take(const std::string& address) {
 }
 
 void contact_cache::put(const std::string& address, stored_contact contact) {
+    std::lock_guard lock(mutex_);
+    contact.version = ++last_version_;
     if (auto it = index_.find(address); it != index_.end()) {
         it->second->second = std::move(contact);
         order_.splice(order_.begin(), order_, it->second);
@@ -207,8 +210,16 @@ void contact_cache::put(const std::string& address, stored_contact contact) {
 }
 
 void contact_cache::clear() {
+    std::lock_guard lock(mutex_);
     index_.clear();
     order_.clear();
+}
+
+std::optional<stored_contact> contact_cache::peek(const std::string& address) const {
+    std::lock_guard lock(mutex_);
+    auto it = index_.find(address);
+    if (it == index_.end()) return std::nullopt;
+    return it->second->second;
 }
 
 SQLite::Statement& connection::prepared(const char* sql) {

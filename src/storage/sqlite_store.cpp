@@ -78,6 +78,8 @@ struct sqlite_store::impl {
     std::deque<finished_batch> finished;  // guarded by finished_mutex
     bool writer_done = false;             // guarded by finished_mutex
     std::thread acknowledger;
+    // The writer connection's contacts, for turns run ahead on submitting threads.
+    const detail::contact_cache* contacts = nullptr;
 
     void enqueue(job j) {
         {
@@ -336,6 +338,7 @@ std::unique_ptr<sqlite_store> sqlite_store::open(const std::string& path, sqlite
             }
         }
     }
+    p->contacts = &c->contacts();
     auto* raw = p.get();
     p->acknowledger = std::thread([raw] { raw->run_acknowledger(); });
     p->writer = std::thread([raw, c = std::move(c)]() mutable {
@@ -355,9 +358,16 @@ void sqlite_store::submit(inbound_message message,
     }
     auto outcome = std::make_shared<inbound_outcome>();
     const auto& options = impl_->options;
-    impl_->enqueue({[outcome, &options, m = std::move(message), address, turn = std::move(turn)](
-                        detail::connection& c) {
-                        *outcome = detail::process_inbound(c, m, address, turn, options);
+    // Here, on the caller's thread, so the writer (one message after another) has less to do.
+    auto ahead = detail::speculate(*impl_->contacts, address, turn);
+    impl_->enqueue({[outcome,
+                     &options,
+                     m = std::move(message),
+                     address,
+                     turn = std::move(turn),
+                     ahead = std::move(ahead)](detail::connection& c) {
+                        *outcome =
+                            detail::process_inbound(c, m, address, turn, options, ahead.get());
                     },
                     [outcome, on_durable = std::move(on_durable)](std::exception_ptr error,
                                                                   bool batch_failed) {

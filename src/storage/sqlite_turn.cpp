@@ -98,16 +98,19 @@ std::optional<stored_contact> read_contact(connection& c, const std::string& add
         "FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id WHERE c.address = ?");
     q.bind(1, address);
     if (!q.executeStep()) return std::nullopt;
-    stored_contact out;
-    out.id = q.getColumn(0).getInt64();
-    out.state.address = address;
-    out.state.language = q.getColumn(1).getString();
-    out.state.fields = fields_from_json(q.getColumn(2).getText());
-    out.state.opted_out = out.opted_out_before = q.getColumn(3).getInt() != 0;
+    auto state = std::make_shared<engine::contact_state>();
+    state->address = address;
+    state->language = q.getColumn(1).getString();
+    state->fields = fields_from_json(q.getColumn(2).getText());
+    state->opted_out = q.getColumn(3).getInt() != 0;
     if (!q.getColumn(4).isNull()) {
         auto j = nlohmann::json::parse(q.getColumn(4).getText(), nullptr, false);
-        if (j.is_object()) out.state.session = j.get<engine::session_state>();
+        if (j.is_object()) state->session = j.get<engine::session_state>();
     }
+    stored_contact out;
+    out.id = q.getColumn(0).getInt64();
+    out.opted_out_before = state->opted_out;
+    out.state = std::move(state);
     return out;
 }
 
@@ -278,19 +281,26 @@ class transaction_registrar final : public engine::registrar {
     connection& c_;
 };
 
+// The session's and the fields' JSON, as the store writes them.
+std::string session_json(const engine::session_state& s) {
+    return nlohmann::json(s).dump();
+}
+
+// `ahead`: the JSON texts already written by a speculative turn, or null.
 void save_contact(connection& c,
                   const stored_contact& before,
                   const engine::contact_state& after,
-                  engine::unix_seconds now) {
+                  engine::unix_seconds now,
+                  const speculative_turn* ahead) {
     auto& q = c.prepared(
         "UPDATE contacts SET language = ?2, fields = ?3, "
         "  opted_out_at = CASE WHEN ?4 = 0 THEN NULL ELSE coalesce(opted_out_at, ?5) END, "
         "  last_seen = max(last_seen, ?5) "
         "WHERE id = ?1");
-    const auto fields = to_json_text(after.fields);
+    const auto fields = ahead ? std::string() : to_json_text(after.fields);
     q.bind(1, before.id);
     q.bindNoCopy(2, after.language);
-    q.bindNoCopy(3, fields);
+    q.bindNoCopy(3, ahead ? ahead->fields_json : fields);
     q.bind(4, after.opted_out ? 1 : 0);
     q.bind(5, now);
     q.exec();
@@ -305,7 +315,7 @@ void save_contact(connection& c,
         "  last_active = excluded.last_active, state = excluded.state");
     const auto node =
         s.stack.empty() ? std::string() : s.stack.back().script_id + "/" + s.stack.back().node_id;
-    const auto state = nlohmann::json(s).dump();
+    const auto state = ahead ? std::string() : session_json(s);
     u.bind(1, before.id);
     u.bindNoCopy(2, s.script_id);
     u.bind(3, s.script_version);
@@ -313,7 +323,7 @@ void save_contact(connection& c,
     u.bindNoCopy(5, node);
     u.bind(6, s.retries);
     u.bind(7, s.last_active);
-    u.bindNoCopy(8, state);
+    u.bindNoCopy(8, ahead ? ahead->session_json : state);
     u.exec();
 }
 
@@ -464,7 +474,8 @@ inbound_outcome process_inbound(connection& c,
                                 const inbound_message& m,
                                 const std::string& address,
                                 const turn_function& turn,
-                                const sqlite_options& options) {
+                                const sqlite_options& options,
+                                speculative_turn* ahead) {
     // Taken out of the cache and put back only once this message's writes succeeded: a
     // message that fails leaves no half-changed contact behind.
     auto contact = c.contacts().take(address);
@@ -474,23 +485,33 @@ inbound_outcome process_inbound(connection& c,
         return {.duplicate = true, .contact = address, .replies = replies_to(c, earlier)};
     }
     if (!contact) {
+        auto fresh = std::make_shared<engine::contact_state>();
+        fresh->address = address;
         contact = stored_contact{};
         contact->id = insert_contact(c, address, m.received_at);
-        contact->state.address = address;
+        contact->state = std::move(fresh);
     }
 
-    transaction_registrar registrations(c);
+    // The turn run ahead counts only if it started from exactly this state.
+    if (ahead && (ahead->used || contact->version == 0 || contact->version != ahead->version))
+        ahead = nullptr;
     engine::turn_result result;
-    try {
-        result = turn(contact->state, registrations);
-    } catch (const std::exception& e) {
-        throw turn_error(e.what());
-    } catch (...) {
-        throw turn_error("unknown exception");
+    if (ahead) {
+        ahead->used = true;
+        result = std::move(ahead->result);
+    } else {
+        transaction_registrar registrations(c);
+        try {
+            result = turn(*contact->state, registrations);
+        } catch (const std::exception& e) {
+            throw turn_error(e.what());
+        } catch (...) {
+            throw turn_error("unknown exception");
+        }
     }
     result.state.address = address;  // the engine does not move a contact
 
-    save_contact(c, *contact, result.state, m.received_at);
+    save_contact(c, *contact, result.state, m.received_at, ahead);
     auto inbound_id = insert_inbound(c, m, contact->id, result, options);
     insert_events(c, inbound_id, contact->id, result.events, m.received_at);
     inbound_outcome out{.duplicate = false, .contact = address, .replies = {}};
@@ -501,14 +522,71 @@ inbound_outcome process_inbound(connection& c,
     const bool opted_out = result.state.opted_out;
     c.contacts().put(
         address,
-        {.id = contact->id, .state = std::move(result.state), .opted_out_before = opted_out});
+        {.id = contact->id,
+         .state = std::make_shared<const engine::contact_state>(std::move(result.state)),
+         .opted_out_before = opted_out,
+         .version = 0});
     return out;
+}
+
+namespace {
+
+// Any use of the registrar spoils a speculative turn: seats are counted in the writer's
+// transaction. Answers as if nothing were registered; the result is thrown away.
+class refusing_registrar final : public engine::registrar {
+  public:
+    bool used = false;
+
+    registration_record register_contact(const std::string&,
+                                         const std::string& course,
+                                         const std::string&,
+                                         int,
+                                         const std::map<std::string, std::string>&,
+                                         engine::unix_seconds) override {
+        return none(course);
+    }
+    registration_record find(const std::string&, const std::string& course) override {
+        return none(course);
+    }
+    registration_record cancel(const std::string&,
+                               const std::string& course,
+                               engine::unix_seconds) override {
+        return none(course);
+    }
+
+  private:
+    registration_record none(const std::string& course) {
+        used = true;
+        return {.code = {}, .course = course, .status = registration_status::none, .fields = {}};
+    }
+};
+
+}  // namespace
+
+std::shared_ptr<speculative_turn> speculate(const contact_cache& contacts,
+                                            const std::string& address,
+                                            const turn_function& turn) {
+    auto cached = contacts.peek(address);
+    if (!cached) return nullptr;
+    auto ahead = std::make_shared<speculative_turn>();
+    ahead->version = cached->version;
+    refusing_registrar registrations;
+    try {
+        ahead->result = turn(*cached->state, registrations);
+    } catch (...) {
+        return nullptr;  // the writer runs it again and reports the error
+    }
+    if (registrations.used) return nullptr;
+    ahead->result.state.address = address;
+    ahead->session_json = session_json(ahead->result.state.session);
+    ahead->fields_json = to_json_text(ahead->result.state.fields);
+    return ahead;
 }
 
 std::optional<engine::contact_state> load_contact(connection& c, const std::string& address) {
     auto contact = read_contact(c, address);
     if (!contact) return std::nullopt;
-    return std::move(contact->state);
+    return *contact->state;
 }
 
 }  // namespace sapa::storage::detail

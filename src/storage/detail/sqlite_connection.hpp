@@ -25,11 +25,27 @@ struct sqlite3;
 
 namespace sapa::storage::detail {
 
-// A contact as the writer last stored it.
+// A contact as the writer last stored it. The state is shared, never changed: a turn run
+// ahead of the writer (speculative_turn) reads it on another thread.
 struct stored_contact {
     std::int64_t id = 0;
-    engine::contact_state state;
+    std::shared_ptr<const engine::contact_state> state;
     bool opted_out_before = false;
+    std::uint64_t version = 0;  // given by contact_cache::put; 0: read from the database
+};
+
+// A message's turn, run on the submitting thread (an io thread) from the cached state of its
+// contact, so the writer thread, which every message goes through one after another, does
+// not spend its time on the engine and on writing the session's JSON. The writer uses it only
+// when the contact's cached state is still the one it started from (same version) and the
+// turn did not need the registrar (seats are counted in the writer's transaction); otherwise
+// it runs the turn itself. The turn is a pure function, so either way the result is the same.
+struct speculative_turn {
+    std::uint64_t version = 0;
+    engine::turn_result result;
+    std::string session_json;
+    std::string fields_json;
+    bool used = false;  // writer only: a batch run again must not take the moved result
 };
 
 // The writer's copy of recently active contacts, so a message does not read and parse its
@@ -43,13 +59,18 @@ struct stored_contact {
 class contact_cache {
   public:
     explicit contact_cache(std::size_t capacity) : capacity_(capacity) {}
-    // Removes and returns the entry for `address`.
+    // Writer only. Removes and returns the entry for `address`.
     std::optional<stored_contact> take(const std::string& address);
+    // Writer only. Gives the entry a new version.
     void put(const std::string& address, stored_contact contact);
     void clear();
+    // Any thread: the entry for `address`, if cached (not while its message is processed).
+    std::optional<stored_contact> peek(const std::string& address) const;
 
   private:
     using entry = std::pair<std::string, stored_contact>;
+    mutable std::mutex mutex_;  // the writer changes entries while io threads peek
+    std::uint64_t last_version_ = 0;
     std::size_t capacity_;
     std::list<entry> order_;  // most recently used first
     std::unordered_map<std::string, std::list<entry>::iterator> index_;
@@ -181,7 +202,13 @@ inbound_outcome process_inbound(connection& c,
                                 const inbound_message& message,
                                 const std::string& address,
                                 const turn_function& turn,
-                                const sqlite_options& options);
+                                const sqlite_options& options,
+                                speculative_turn* ahead = nullptr);
+// On the submitting thread: `turn` run from the cached state of `address`, or null when the
+// contact is not cached, the turn threw or it needed the registrar.
+std::shared_ptr<speculative_turn> speculate(const contact_cache& contacts,
+                                            const std::string& address,
+                                            const turn_function& turn);
 std::optional<engine::contact_state> load_contact(connection& c, const std::string& address);
 // An outbound message from its logged text and payload columns.
 engine::outbound_message read_reply(const SQLite::Column& text, const SQLite::Column& payload);
