@@ -281,7 +281,7 @@ class transaction_registrar final : public engine::registrar {
     connection& c_;
 };
 
-// The session's and the fields' JSON, as the store writes them.
+// The session as the store writes it: engine::session_state as JSON.
 std::string session_json(const engine::session_state& s) {
     return nlohmann::json(s).dump();
 }
