@@ -543,19 +543,19 @@ class refusing_registrar final : public engine::registrar {
                                          int,
                                          const std::map<std::string, std::string>&,
                                          engine::unix_seconds) override {
-        return none(course);
+        return refuse(course);
     }
     registration_record find(const std::string&, const std::string& course) override {
-        return none(course);
+        return refuse(course);
     }
     registration_record cancel(const std::string&,
                                const std::string& course,
                                engine::unix_seconds) override {
-        return none(course);
+        return refuse(course);
     }
 
   private:
-    registration_record none(const std::string& course) {
+    registration_record refuse(const std::string& course) {
         used = true;
         return {.code = {}, .course = course, .status = registration_status::none, .fields = {}};
     }
