@@ -31,6 +31,13 @@ struct job {
     bool handed_over = false;
 };
 
+// A job's callback with its outcome, handed to options.run_callbacks.
+struct pending_callback {
+    std::function<void(std::exception_ptr error, bool batch_failed)> done;
+    std::exception_ptr error;
+    bool batch_failed = false;
+};
+
 // A batch the writer is done with, waiting for the log's fsync and its callbacks.
 struct finished_batch {
     std::vector<job> jobs;
@@ -182,15 +189,15 @@ struct sqlite_store::impl {
             // Submit's callbacks go to options.run_callbacks in one group; the group is handed
             // over before any later callback runs here, so a blocking call returns only once
             // everything submitted before it was handed over.
-            std::vector<std::function<void()>> handed;
+            std::vector<pending_callback> handed;
             auto hand_over = [&] {
                 if (handed.empty()) return;
-                auto group = std::make_shared<decltype(handed)>(std::move(handed));
+                auto group = std::make_shared<std::vector<pending_callback>>(std::move(handed));
                 handed.clear();
                 run_guarded([&] {
                     options.run_callbacks([group] {
-                        for (auto& callback : *group)
-                            run_guarded(callback);
+                        for (auto& p : *group)
+                            run_guarded([&] { p.done(p.error, p.batch_failed); });
                     });
                 });
             };
@@ -200,9 +207,7 @@ struct sqlite_store::impl {
                     auto& j = batch.jobs[i];
                     auto error = failure ? failure : batch.errors[i];
                     if (j.handed_over && options.run_callbacks) {
-                        handed.push_back([done = std::move(j.done),
-                                          error,
-                                          failed = failure != nullptr] { done(error, failed); });
+                        handed.push_back({std::move(j.done), error, failure != nullptr});
                         continue;
                     }
                     hand_over();

@@ -492,9 +492,9 @@ inbound_outcome process_inbound(connection& c,
         contact->state = std::move(fresh);
     }
 
-    // The turn run ahead counts only if it started from exactly this state.
-    if (ahead && (ahead->used || contact->version == 0 || contact->version != ahead->version))
-        ahead = nullptr;
+    // The turn run ahead counts only if it started from exactly this state (a version is
+    // never 0 in the cache, only for a contact read from the database).
+    if (ahead && (ahead->used || contact->version != ahead->version)) ahead = nullptr;
     engine::turn_result result;
     if (ahead) {
         ahead->used = true;
