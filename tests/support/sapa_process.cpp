@@ -6,6 +6,8 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <signal.h>
 #include <stdexcept>
@@ -26,6 +28,20 @@ temp_dir::~temp_dir() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
 }
+
+namespace {
+
+// The end of the server's log, so that a failed start says why in the test's own output
+// (the log itself goes with the test's temp dir).
+std::string log_tail(const std::filesystem::path& log_file) {
+    std::ifstream in(log_file, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::size_t keep = 2000;
+    if (text.size() > keep) text.erase(0, text.size() - keep);
+    return text;
+}
+
+}  // namespace
 
 unsigned short free_port() {
     boost::asio::io_context io;
@@ -57,7 +73,8 @@ sapa_process::sapa_process(const std::filesystem::path& config_file,
         int status = 0;
         if (waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
-            throw std::runtime_error("sapa serve exited at start; see " + log_file.string());
+            throw std::runtime_error("sapa serve exited at start; its log ends:\n" +
+                                     log_tail(log_file));
         }
         if (http_call(port_, {"GET", "/healthz", {}, {}}, std::chrono::milliseconds(500)).status ==
             200)
@@ -65,7 +82,8 @@ sapa_process::sapa_process(const std::filesystem::path& config_file,
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     kill();
-    throw std::runtime_error("sapa serve did not answer /healthz within 20 s");
+    throw std::runtime_error("sapa serve did not answer /healthz within 20 s; its log ends:\n" +
+                             log_tail(log_file));
 }
 
 sapa_process::~sapa_process() {
