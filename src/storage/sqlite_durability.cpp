@@ -36,7 +36,9 @@ boost::system::error_code log_sync::sync() const {
 checkpointer::checkpointer(const std::string& path,
                            const sqlite_options& options,
                            connection& writer)
-    : own_(path, options, false), thread_([this] { run(); }) {
+    : own_(path, options, false),
+      restart_frames_(options.log_restart_frames),
+      thread_([this] { run(); }) {
     // Replaces SQLite's automatic checkpoint on the writer's connection.
     sqlite3_wal_hook(writer.db().getHandle(), &checkpointer::on_commit, this);
 }
@@ -69,14 +71,14 @@ int checkpointer::on_commit(void* self, sqlite3*, const char*, int frames) {
 }
 
 std::unique_lock<std::mutex> checkpointer::hold_for_restart(connection& writer) {
-    if (log_frames_ < frames_before_restart) return {};
+    if (log_frames_ < restart_frames_) return {};
     // Preferably not while a pass runs: waiting for its fsyncs holds up every message of the
     // batch, and the next batch can try again. But when passes are slow (a busy disk) the
     // writer could find one running every time, and the log would grow without bound: past
     // twice the mark it waits. Once held, nothing else checkpoints until the writer's next
     // commit has started the log over.
     std::unique_lock hold(pass_, std::defer_lock);
-    if (log_frames_ < 2 * frames_before_restart) {
+    if (log_frames_ < 2 * restart_frames_) {
         if (!hold.try_lock()) return {};
     } else {
         hold.lock();

@@ -33,6 +33,11 @@ struct sqlite_options {
     // previous run are due at once instead of when their lease ends. Never set it in a second
     // process (the CLI) while the server runs.
     bool release_leases_on_open = false;
+    // The write-ahead log starts over once it holds this many pages of 4 KiB (32,000: 128 MB
+    // of disk), or past twice that when checkpoints lag behind. Each restart holds up the
+    // writer for a checkpoint pass and its fsyncs, so the mark sets how often the messages
+    // waiting behind it see that delay (bench/README.md, session 5).
+    int log_restart_frames = 32000;
     // Encoding and segments of each logged message; empty: those columns stay NULL.
     text_cost_function text_cost;
     // Where the callbacks of submit() run. Empty: on the store's acknowledger thread, one

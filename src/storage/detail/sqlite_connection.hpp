@@ -152,16 +152,12 @@ class log_sync {
 //
 // The log only starts over when a write transaction begins with every frame copied, which
 // under steady load never happens by itself (the writer begins the next batch as soon as one
-// commits). So past frames_before_restart the writer calls hold_for_restart() before each
+// commits). So past options.log_restart_frames the writer calls hold_for_restart() before each
 // batch: when no pass is running (or, past twice the mark, after waiting for it), it copies
 // what is left and keeps the checkpointer out until that batch committed, whose first frame
 // then starts the log over.
 class checkpointer {
   public:
-    // 32 MB of log at 4 KiB pages. Each restart costs the writer a checkpoint pass with two
-    // fsyncs; at 4,000 frames that was 10 % of its time at 512 connections (bench/README.md).
-    static constexpr int frames_before_restart = 8000;
-
     checkpointer(const std::string& path, const sqlite_options& options, connection& writer);
     ~checkpointer();  // after the writer's connection closed
     checkpointer(const checkpointer&) = delete;
@@ -177,6 +173,7 @@ class checkpointer {
     void run();
 
     connection own_;
+    const int restart_frames_;
     // The writer's thread only: the log's length at its last commit, and when to wake the
     // checkpointer next.
     int log_frames_ = 0;
