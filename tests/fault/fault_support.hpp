@@ -64,6 +64,16 @@ struct fault_sapa : running_sapa {
         SQLite::Database file(db.string(), SQLite::OPEN_READONLY);
         return file.execAndGet("PRAGMA integrity_check").getString();
     }
+
+    // Rows whose declared reference (contact, message) points nowhere; 0 when sound.
+    int foreign_key_violations() const {
+        SQLite::Database file(db.string(), SQLite::OPEN_READONLY);
+        SQLite::Statement check(file, "PRAGMA foreign_key_check");
+        int rows = 0;
+        while (check.executeStep())
+            ++rows;
+        return rows;
+    }
 };
 
 // A plain TCP connection to 127.0.0.1, for clients that misbehave on purpose.

@@ -212,6 +212,7 @@ TEST_SUITE("fault") {
 
         const auto log = sapa.conversation_log();
         CHECK(sapa.integrity_check() == "ok");
+        CHECK(sapa.foreign_key_violations() == 0);
 
         // Inbound: every acknowledged id is logged once, with its replies.
         std::map<std::string, std::vector<const logged_message*>> inbound_by_id;
