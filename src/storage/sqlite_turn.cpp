@@ -187,7 +187,7 @@ class transaction_registrar final : public engine::registrar {
             taken = seats.getColumn(0).getInt64();
         }
         auto& count = c_.prepared(
-            "INSERT INTO course_counters (course, issued) VALUES (?, 1) "
+            "INSERT OR FAIL INTO course_counters (course, issued) VALUES (?, 1) "
             "ON CONFLICT (course) DO UPDATE SET issued = issued + 1");
         count.bind(1, course);
         count.exec();
@@ -307,7 +307,7 @@ void save_contact(connection& c,
 
     const auto& s = after.session;
     auto& u = c.prepared(
-        "INSERT INTO sessions (contact_id, script_id, script_version, status, node, retries, "
+        "INSERT OR FAIL INTO sessions (contact_id, script_id, script_version, status, node, retries, "
         "  last_active, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (contact_id) DO UPDATE SET script_id = excluded.script_id, "
         "  script_version = excluded.script_version, status = excluded.status, "
@@ -361,15 +361,21 @@ std::int64_t insert_inbound(connection& c,
 
 // A turn's events in as few statements as possible (most turns have one to three): each
 // statement costs more than its rows.
+//
+// OR FAIL here and in the other multi-row or upserting statements of a turn: with SQLite's
+// default (ABORT) such a statement keeps a statement journal, a copy of every page it changes
+// that the transaction had already changed, to undo itself alone. A statement of a turn never
+// has to undo itself alone: a failing job is undone whole, by the batch's rollback or by its
+// savepoint (sqlite_store.cpp, run_jobs_isolated). About 5k instructions per message.
 constexpr const char* insert_events_sql[] = {
-    "INSERT INTO events (message_id, contact_id, kind, node, detail, match_kind, data, "
+    "INSERT OR FAIL INTO events (message_id, contact_id, kind, node, detail, match_kind, data, "
     "  created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    "INSERT INTO events (message_id, contact_id, kind, node, detail, match_kind, data, "
+    "INSERT OR FAIL INTO events (message_id, contact_id, kind, node, detail, match_kind, data, "
     "  created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?)",
-    "INSERT INTO events (message_id, contact_id, kind, node, detail, match_kind, data, "
+    "INSERT OR FAIL INTO events (message_id, contact_id, kind, node, detail, match_kind, data, "
     "  created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?), "
     "  (?, ?, ?, ?, ?, ?, ?, ?)",
-    "INSERT INTO events (message_id, contact_id, kind, node, detail, match_kind, data, "
+    "INSERT OR FAIL INTO events (message_id, contact_id, kind, node, detail, match_kind, data, "
     "  created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?), "
     "  (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?)",
 };
