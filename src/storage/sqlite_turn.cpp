@@ -307,8 +307,8 @@ void save_contact(connection& c,
 
     const auto& s = after.session;
     auto& u = c.prepared(
-        "INSERT OR FAIL INTO sessions (contact_id, script_id, script_version, status, node, retries, "
-        "  last_active, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "INSERT OR FAIL INTO sessions (contact_id, script_id, script_version, status, node, "
+        "  retries, last_active, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (contact_id) DO UPDATE SET script_id = excluded.script_id, "
         "  script_version = excluded.script_version, status = excluded.status, "
         "  node = excluded.node, retries = excluded.retries, "
