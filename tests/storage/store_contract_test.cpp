@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 
@@ -99,6 +100,42 @@ TEST_SUITE("storage") {
                                      counting);
             CHECK_FALSE(other.duplicate);
             CHECK(calls == 2);
+            auto contact = st->load_contact("081234567890");
+            REQUIRE(contact);
+            CHECK(contact->session.variables["turns"] == "2");
+        }
+    }
+
+    // submit() runs the turn ahead from the cached contact, and then the insert's own unique
+    // index tells a retry; a retry must still change nothing and get the first replies.
+    TEST_CASE("a retry submitted while its contact is cached is answered once, from the log") {
+        temp_dir dir;
+        for (const auto& s : stores(dir)) {
+            CAPTURE(s.name);
+            auto st = s.open(fast_options());
+            auto submit = [&](const inbound_message& m, const std::string& reply) {
+                std::promise<outcome_or_error> answered;
+                auto answer = answered.get_future();
+                st->submit(m, echo(reply, m.received_at), [&](outcome_or_error r) {
+                    answered.set_value(std::move(r));
+                });
+                auto r = answer.get();
+                REQUIRE(r.has_value());
+                return *r;
+            };
+            auto first = submit(sms("081234567890", "halo", 100, "SM9"), "pertama");
+            auto retry = submit(sms("081234567890", "halo", 101, "SM9"), "kedua");
+            auto next = submit(sms("081234567890", "lagi", 102, "SM10"), "ketiga");
+            auto late_retry = submit(sms("081234567890", "halo", 103, "SM9"), "keempat");
+            CHECK_FALSE(first.duplicate);
+            CHECK(retry.duplicate);
+            CHECK_FALSE(next.duplicate);
+            CHECK(late_retry.duplicate);
+            CHECK(texts(first) == std::vector<std::string>{"echo: pertama"});
+            CHECK(texts(retry) == texts(first));
+            CHECK(texts(late_retry) == texts(first));
+            CHECK(texts(next) == std::vector<std::string>{"echo: ketiga"});
+            // Two turns happened, not four.
             auto contact = st->load_contact("081234567890");
             REQUIRE(contact);
             CHECK(contact->session.variables["turns"] == "2");
