@@ -73,7 +73,7 @@ struct storage_config {
     int batch_max_messages = 256;
     // How long the first message of a batch may wait for others, 0..1000 ms (0: no wait;
     // batches still form while a commit runs, and a lone message is not held back).
-    int batch_max_wait_ms = 0;
+    int batch_max_wait_ms = 2;
 };
 
 // Where the dialog scripts come from.

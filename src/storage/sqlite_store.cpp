@@ -1,8 +1,9 @@
 // The writer thread and group commit. Every change is a job on one queue; the writer takes
-// what is queued (up to max_batch, waiting at most max_batch_wait for more), runs the jobs in
-// order in one transaction and commits. The committed batch then goes to the acknowledger
-// thread, which syncs the log (one fsync for every batch committed meanwhile) and only then
-// reports each job's result, while the writer already runs the next batch.
+// what is queued (up to max_batch; after a small batch waiting at most max_batch_wait for a few
+// more), runs the jobs in order in one transaction and commits. The committed batch then goes
+// to the acknowledger thread, which syncs the log (one fsync for every batch committed
+// meanwhile) and only then reports each job's result, while the writer already runs the next
+// batch.
 
 #include "storage/sqlite_store.hpp"
 
@@ -10,6 +11,7 @@
 
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -88,12 +90,23 @@ struct sqlite_store::impl {
     // The writer connection's contacts, for turns run ahead on submitting threads.
     const detail::contact_cache* contacts = nullptr;
 
+    // Under moderate load messages arrive one at a time, and a transaction each writes its own
+    // copy of the pages they share (about 7 pages of log per message at 2,500 messages/s), so
+    // the log fills and starts over several times a second, and each restart holds up the
+    // writer. So after a small batch the writer waits, at most max_batch_wait, until this many
+    // are queued. After a big batch (heavy load) it never waits: the queue refills while it
+    // commits, and a wait would only cost throughput (bench/README.md, session 5).
+    static constexpr std::size_t small_batch = 16;
+    std::size_t gather_target() const { return std::min(small_batch, options.max_batch); }
+
     void enqueue(job j) {
         {
             std::unique_lock lock(mutex);
             if (!stopping) {
                 queue.push_back(std::move(j));
-                if (queue.size() == 1 || queue.size() == options.max_batch) wake.notify_one();
+                if (queue.size() == 1 || queue.size() == gather_target() ||
+                    queue.size() == options.max_batch)
+                    wake.notify_one();
                 return;
             }
         }
@@ -138,6 +151,7 @@ struct sqlite_store::impl {
     }
 
     void run_writer(detail::connection& c) {
+        std::size_t last_batch = 0;
         for (;;) {
             std::vector<job> batch;
             batch.reserve(options.max_batch);
@@ -145,10 +159,10 @@ struct sqlite_store::impl {
                 std::unique_lock lock(mutex);
                 wake.wait(lock, [this] { return !queue.empty() || stopping; });
                 if (queue.empty()) return;  // stopping, and everything is done
-                if (queue.size() < options.max_batch && options.max_batch_wait.count() > 0 &&
-                    !stopping) {
+                if (last_batch < gather_target() && queue.size() < gather_target() &&
+                    options.max_batch_wait.count() > 0 && !stopping) {
                     wake.wait_for(lock, options.max_batch_wait, [this] {
-                        return queue.size() >= options.max_batch || stopping;
+                        return queue.size() >= gather_target() || stopping;
                     });
                 }
                 while (!queue.empty() && batch.size() < options.max_batch) {
@@ -156,6 +170,7 @@ struct sqlite_store::impl {
                     queue.pop_front();
                 }
             }
+            last_batch = batch.size();
             // Past a bound, the log starts over with this batch (see checkpointer).
             std::unique_lock<std::mutex> restart;
             if (checkpoints) restart = checkpoints->hold_for_restart(c);

@@ -73,7 +73,7 @@ TEST_SUITE("config") {
         CHECK(c.storage.synchronous == sync_mode::full);
         CHECK(c.storage.busy_timeout_ms == 5000);
         CHECK(c.storage.batch_max_messages == 256);
-        CHECK(c.storage.batch_max_wait_ms == 0);
+        CHECK(c.storage.batch_max_wait_ms == 2);
         CHECK(c.dialogs.paths == std::vector<fs::path>{"../dialogs"});
         CHECK_FALSE(c.dialogs.session_timeout_minutes);
         CHECK(c.channels.empty());

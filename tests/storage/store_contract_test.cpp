@@ -304,6 +304,42 @@ TEST_SUITE("storage") {
         }
     }
 
+    // Moderate load: a lone message after a small batch waits (at most max_batch_wait) for
+    // others to share its transaction. Heavy load: after a big batch nothing waits.
+    TEST_CASE("after a small batch the writer waits for more; after a big one it does not") {
+        temp_dir dir;
+        for (const auto& s : stores(dir)) {
+            CAPTURE(s.name);
+            auto options = fast_options();
+            options.max_batch_wait = std::chrono::milliseconds(300);
+            auto st = s.open(options);
+            using clock = std::chrono::steady_clock;
+            auto lone = [&](const std::string& id) {
+                auto start = clock::now();
+                st->process(sms("081400000001", "halo", 10, id), echo("halo", 10));
+                return clock::now() - start;
+            };
+            const auto waited = std::chrono::milliseconds(250);
+            CHECK(lone("w1") >= waited);  // nothing before it: a small batch
+            // Sixteen at once end the wait as soon as they are queued.
+            auto start = clock::now();
+            latch sixteen(16);
+            for (int i = 0; i < 16; ++i) {
+                st->submit(
+                    sms("0814100000" + std::to_string(10 + i), "halo", 11, "b" + std::to_string(i)),
+                    echo("halo", 11),
+                    [&](outcome_or_error r) {
+                        CHECK(r.has_value());
+                        sixteen.count_down();
+                    });
+            }
+            sixteen.wait();
+            CHECK(clock::now() - start < waited);
+            CHECK(lone("w2") < waited);   // right after a big batch
+            CHECK(lone("w3") >= waited);  // after a small one again
+        }
+    }
+
     TEST_CASE("two residents racing for the last seat: one registered, one waitlisted") {
         temp_dir dir;
         for (const auto& s : stores(dir)) {
