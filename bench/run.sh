@@ -138,6 +138,7 @@ END {
 # Without HTTP: the store's write path (one writer thread) and the engine turn alone.
 if wanted store; then
     echo
+    rm -f "$WORK/store-bench.db" "$WORK/store-bench.db-wal" "$WORK/store-bench.db-shm"
     "$BUILD/bench/store_bench" --messages 100000 --db "$WORK/store-bench.db"
     "$BUILD/bench/engine_bench" | tail -1
 fi

@@ -98,6 +98,10 @@ int main(int argc, char** argv) {
     std::shared_ptr<const dialog::catalog> scripts = loaded.scripts;
 
     auto db = o.db;
+    // Its messages would all be repeats of the ones already logged, answered from the log:
+    // a figure several times too good.
+    if (!db.empty() && std::filesystem::exists(db))
+        usage(db + " exists; give a new file (the walks' message ids would all be repeats)");
     if (db.empty()) {
         db = (std::filesystem::temp_directory_path() /
               ("sapa-store-bench-" + std::to_string(::getpid()) + ".db"))
