@@ -71,8 +71,8 @@ struct storage_config {
     int busy_timeout_ms = 5000;
     // Inbound messages committed together in one transaction at most, 1..10000.
     int batch_max_messages = 256;
-    // How long the first message of a batch may wait for others, 0..1000 ms (0: no wait;
-    // batches still form while a commit runs, and a lone message is not held back).
+    // After a batch of fewer than 16 messages, how long the writer may wait for 16 to be
+    // queued, 0..1000 ms (0: never wait). Under heavy load batches are big and nothing waits.
     int batch_max_wait_ms = 2;
 };
 

@@ -25,7 +25,7 @@ struct sqlite_options {
     // most this long for 16 to gather. 0: commit what is queued at once. Under heavy load
     // batches form by themselves while a commit runs, and nothing waits; under moderate load
     // the wait makes fewer, bigger transactions (less log per message), which shortens the
-    // tail: at 3,000 messages/s p99 went from 21–26 ms to 13–14 ms (bench/README.md).
+    // tail: at 3,000 messages/s p99 went from 21–24 ms to 11–14 ms (bench/README.md).
     std::chrono::microseconds max_batch_wait{2000};
     // Without a gateway message id, identical text from the same contact within this many
     // seconds is a duplicate, unless Sapa sent to that contact since.
