@@ -327,14 +327,13 @@ void save_contact(connection& c,
     u.exec();
 }
 
-// The new row's id; 0 when `unless_repeat` and the channel already has a message with this
-// gateway id (nothing is written then).
+// The new row's id; 0 when the channel already has a message with this gateway id (nothing
+// is written then).
 std::int64_t insert_inbound(connection& c,
                             const inbound_message& m,
                             std::int64_t contact_id,
                             const engine::turn_result& turn,
-                            const sqlite_options& options,
-                            bool unless_repeat) {
+                            const sqlite_options& options) {
     // Why the answer was understood: the first event that says how it matched.
     const engine::event* matched = nullptr;
     for (const auto& e : turn.events) {
@@ -343,19 +342,13 @@ std::int64_t insert_inbound(connection& c,
             break;
         }
     }
-    auto& q = unless_repeat
-                  ? c.prepared(
-                        "INSERT INTO messages (contact_id, direction, channel, gateway_message_id, "
-                        "  text, encoding, segments, status, match_kind, match_detail, created_at, "
-                        "  status_at) "
-                        "VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, 'received', ?7, ?8, ?9, ?9) "
-                        "ON CONFLICT (channel, gateway_message_id) "
-                        "  WHERE direction = 'in' AND gateway_message_id IS NOT NULL DO NOTHING")
-                  : c.prepared(
-                        "INSERT INTO messages (contact_id, direction, channel, gateway_message_id, "
-                        "  text, encoding, segments, status, match_kind, match_detail, created_at, "
-                        "  status_at) "
-                        "VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, 'received', ?7, ?8, ?9, ?9)");
+    // A repeat writes nothing: the message is not stored twice, whichever path found it.
+    auto& q = c.prepared(
+        "INSERT INTO messages (contact_id, direction, channel, gateway_message_id, text, "
+        "  encoding, segments, status, match_kind, match_detail, created_at, status_at) "
+        "VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, 'received', ?7, ?8, ?9, ?9) "
+        "ON CONFLICT (channel, gateway_message_id) "
+        "  WHERE direction = 'in' AND gateway_message_id IS NOT NULL DO NOTHING");
     // Not RETURNING id: SQLite collects RETURNING rows in a temporary table per statement.
     q.bind(1, contact_id);
     q.bindNoCopy(2, m.channel);
@@ -511,7 +504,7 @@ inbound_outcome process_inbound(connection& c,
     const bool insert_finds_repeat = ahead && !m.gateway_message_id.empty();
     std::int64_t inbound_id = 0;
     if (insert_finds_repeat) {
-        inbound_id = insert_inbound(c, m, contact->id, ahead->result, options, true);
+        inbound_id = insert_inbound(c, m, contact->id, ahead->result, options);
         if (inbound_id == 0) return repeated(find_duplicate(c, m, contact->id, options));
     } else if (auto earlier = find_duplicate(c, m, contact ? contact->id : 0, options)) {
         return repeated(earlier);
@@ -541,8 +534,11 @@ inbound_outcome process_inbound(connection& c,
     result.state.address = address;  // the engine does not move a contact
 
     save_contact(c, *contact, result.state, m.received_at, ahead);
-    if (!insert_finds_repeat)
-        inbound_id = insert_inbound(c, m, contact->id, result, options, false);
+    if (!insert_finds_repeat) {
+        inbound_id = insert_inbound(c, m, contact->id, result, options);
+        // find_duplicate found none in this same transaction.
+        if (inbound_id == 0) throw std::logic_error("an inbound message stored twice");
+    }
     insert_events(c, inbound_id, contact->id, result.events, m.received_at);
     inbound_outcome out{.duplicate = false, .contact = address, .replies = {}};
     for (auto& reply : result.replies) {
