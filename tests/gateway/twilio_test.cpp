@@ -380,6 +380,11 @@ TEST_SUITE("gateway") {
             R"(<Message>Harga &lt;promo&gt; &amp; &quot;diskon&quot; &apos;hari&apos; ini</Message>)"
             R"(<Message>Terima kasih.</Message></Response>)");
 
+        // Line breaks and tabs stay; other control characters are not XML 1.0 at all.
+        CHECK(adapter->acknowledge({text_message("1. Ya\n\t2. Tidak\x01\x1f & <")}).body ==
+              R"(<?xml version="1.0" encoding="UTF-8"?><Response>)"
+              "<Message>1. Ya\n\t2. Tidak &amp; &lt;</Message></Response>");
+
         auto empty = adapter->acknowledge({});
         CHECK(empty.status == 200);
         CHECK(empty.body == R"(<?xml version="1.0" encoding="UTF-8"?><Response/>)");

@@ -66,36 +66,58 @@ std::string utf8_truncate(std::string_view text, std::size_t max_code_points) {
     return std::string(text);
 }
 
+namespace {
+
+bool kept_in_xml(char c) {
+    switch (c) {
+        case '&':
+        case '<':
+        case '>':
+        case '"':
+        case '\'':
+            return false;
+        case '\t':
+        case '\n':
+        case '\r':
+            return true;
+        default:
+            return static_cast<unsigned char>(c) >= 0x20;
+    }
+}
+
+const char* xml_entity(char c) {
+    switch (c) {
+        case '&':
+            return "&amp;";
+        case '<':
+            return "&lt;";
+        case '>':
+            return "&gt;";
+        case '"':
+            return "&quot;";
+        case '\'':
+            return "&apos;";
+        default:
+            // Other control characters are not allowed in XML 1.0 at all: dropped.
+            return "";
+    }
+}
+
+}  // namespace
+
+// Copies runs of plain text whole: reply texts are long and rarely need an entity, and a
+// character at a time was 5 % of an io thread's instructions.
 std::string xml_escape(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&apos;";
-                break;
-            case '\t':
-            case '\n':
-            case '\r':
-                out.push_back(c);
-                break;
-            default:
-                // Other control characters are not allowed in XML 1.0 at all: drop them.
-                if (static_cast<unsigned char>(c) >= 0x20) out.push_back(c);
-        }
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (kept_in_xml(text[i])) continue;
+        out.append(text.substr(run, i - run));
+        out += xml_entity(text[i]);
+        run = i + 1;
     }
+    out.append(text.substr(run));
     return out;
 }
 
