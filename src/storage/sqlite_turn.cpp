@@ -162,11 +162,80 @@ std::int64_t find_duplicate(connection& c,
     return q.executeStep() ? q.getColumn(0).getInt64() : 0;
 }
 
+registration_record no_registration(const std::string& course) {
+    return {.code = {}, .course = course, .status = registration_status::none, .fields = {}};
+}
+
+bool same_registration(const registration_record& a, const registration_record& b) {
+    return a.status == b.status && a.code == b.code && a.course == b.course &&
+           a.position == b.position && a.fields == b.fields;
+}
+
+// The contact's latest registration for the course, cancelled ones included.
+std::optional<registration_record> latest_registration(connection& c,
+                                                       std::int64_t contact_id,
+                                                       const std::string& course) {
+    auto& q = c.prepared(
+        "SELECT code, status, fields FROM registrations "
+        "WHERE contact_id = ? AND course = ? ORDER BY id DESC LIMIT 1");
+    q.bind(1, contact_id);
+    q.bind(2, course);
+    if (!q.executeStep()) return std::nullopt;
+    registration_record r;
+    r.code = q.getColumn(0).getString();
+    r.course = course;
+    r.status = registration_status_from(q.getColumn(1).getString());
+    r.fields = fields_from_json(q.getColumn(2).getText());
+    return r;
+}
+
+// Cancels the contact's latest registration for the course if it is active; the cancelled
+// registration, or status none when there was nothing to cancel.
+registration_record cancel_latest(connection& c,
+                                  std::int64_t contact_id,
+                                  const std::string& course,
+                                  engine::unix_seconds now) {
+    auto& q = c.prepared(
+        "UPDATE registrations SET status = 'cancelled', updated_at = ?3 "
+        "WHERE id = (SELECT id FROM registrations WHERE contact_id = ?1 AND course = ?2 "
+        "            ORDER BY id DESC LIMIT 1) "
+        "  AND status IN ('registered', 'waitlisted') "
+        "RETURNING code, fields");
+    q.bind(1, contact_id);
+    q.bind(2, course);
+    q.bind(3, now);
+    if (!q.executeStep()) return no_registration(course);
+    registration_record r;
+    r.code = q.getColumn(0).getString();
+    r.course = course;
+    r.status = registration_status::cancelled;
+    r.fields = fields_from_json(q.getColumn(1).getText());
+    return r;
+}
+
+bool is_active(const registration_record& r) {
+    return r.status == registration_status::registered ||
+           r.status == registration_status::waitlisted;
+}
+
 // The registrar the engine sees: reads and writes in the writer's transaction, so a seat
-// count and the insert that takes the seat cannot interleave with another message.
+// count and the insert that takes the seat cannot interleave with another message. Notes the
+// message's own contact's latest registration per course it touches, for the contact cache.
 class transaction_registrar final : public engine::registrar {
   public:
-    explicit transaction_registrar(connection& c) : c_(c) {}
+    transaction_registrar(connection& c,
+                          const std::string& own_address,
+                          std::int64_t own_id,
+                          const known_registrations* known)
+        : c_(c), own_address_(own_address), own_id_(own_id) {
+        if (known) known_ = *known;
+    }
+
+    // Null when the turn touched no registration of its contact.
+    std::shared_ptr<const known_registrations> known() const {
+        if (!touched_) return nullptr;
+        return std::make_shared<const known_registrations>(known_);
+    }
 
     registration_record register_contact(const std::string& contact,
                                          const std::string& course,
@@ -174,8 +243,12 @@ class transaction_registrar final : public engine::registrar {
                                          int capacity,
                                          const std::map<std::string, std::string>& fields,
                                          engine::unix_seconds now) override {
-        auto contact_id = contact_id_for(contact, now);
-        if (auto active = latest(contact_id, course, true)) return *active;
+        auto address = normalize_address(contact);
+        auto contact_id = id_of(address);
+        if (contact_id == 0) contact_id = insert_contact(c_, address, now);
+        if (auto earlier = latest_registration(c_, contact_id, course);
+            earlier && is_active(*earlier))
+            return noted(address, *earlier);
 
         std::int64_t taken = 0;
         if (capacity > 0) {
@@ -215,71 +288,57 @@ class transaction_registrar final : public engine::registrar {
         insert.bind(6, now);
         insert.bind(7, now);
         insert.exec();
-        return r;
+        return noted(address, r);
     }
 
     registration_record find(const std::string& contact, const std::string& course) override {
-        auto contact_id = find_contact_id(c_, normalize_address(contact));
-        if (contact_id != 0) {
-            if (auto r = latest(contact_id, course, false)) return *r;
-        }
-        return none(course);
+        auto address = normalize_address(contact);
+        auto contact_id = id_of(address);
+        if (contact_id == 0) return no_registration(course);
+        auto r = latest_registration(c_, contact_id, course);
+        return noted(address, r ? *r : no_registration(course));
     }
 
     registration_record cancel(const std::string& contact,
                                const std::string& course,
                                engine::unix_seconds now) override {
-        auto contact_id = find_contact_id(c_, normalize_address(contact));
-        if (contact_id == 0) return none(course);
-        auto& q = c_.prepared(
-            "UPDATE registrations SET status = 'cancelled', updated_at = ?3 "
-            "WHERE id = (SELECT id FROM registrations WHERE contact_id = ?1 AND course = ?2 "
-            "            ORDER BY id DESC LIMIT 1) "
-            "  AND status IN ('registered', 'waitlisted') "
-            "RETURNING code, fields");
-        q.bind(1, contact_id);
-        q.bind(2, course);
-        q.bind(3, now);
-        if (!q.executeStep()) return none(course);
-        registration_record r;
-        r.code = q.getColumn(0).getString();
-        r.course = course;
-        r.status = registration_status::cancelled;
-        r.fields = fields_from_json(q.getColumn(1).getText());
+        auto address = normalize_address(contact);
+        auto contact_id = id_of(address);
+        if (contact_id == 0) return no_registration(course);
+        auto r = cancel_latest(c_, contact_id, course, now);
+        if (r.status == registration_status::cancelled) return noted(address, r);
+        // Nothing active: the latest may be a cancelled one, not read here.
+        if (address == own_address_ && known_.erase(course) > 0) touched_ = true;
         return r;
     }
 
   private:
-    static registration_record none(const std::string& course) {
-        return {.code = {}, .course = course, .status = registration_status::none, .fields = {}};
+    // The message's own contact is known; the engine only ever names that one.
+    std::int64_t id_of(const std::string& address) {
+        return address == own_address_ ? own_id_ : find_contact_id(c_, address);
     }
 
-    std::int64_t contact_id_for(const std::string& contact, engine::unix_seconds now) {
-        auto address = normalize_address(contact);
-        auto id = find_contact_id(c_, address);
-        return id != 0 ? id : insert_contact(c_, address, now);
-    }
-
-    std::optional<registration_record> latest(std::int64_t contact_id,
-                                              const std::string& course,
-                                              bool active_only) {
-        auto& q = c_.prepared(
-            "SELECT code, status, fields FROM registrations "
-            "WHERE contact_id = ? AND course = ? ORDER BY id DESC LIMIT 1");
-        q.bind(1, contact_id);
-        q.bind(2, course);
-        if (!q.executeStep()) return std::nullopt;
-        registration_record r;
-        r.code = q.getColumn(0).getString();
-        r.course = course;
-        r.status = registration_status_from(q.getColumn(1).getString());
-        r.fields = fields_from_json(q.getColumn(2).getText());
-        if (active_only && r.status == registration_status::cancelled) return std::nullopt;
-        return r;
+    const registration_record& noted(const std::string& address, const registration_record& r) {
+        if (address != own_address_) return r;
+        touched_ = true;
+        return known_[r.course] = r;
     }
 
     connection& c_;
+    const std::string& own_address_;
+    const std::int64_t own_id_;
+    known_registrations known_;
+    bool touched_ = false;
 };
+
+// Whether each registration a turn run ahead assumed is still the contact's latest.
+bool still_latest(connection& c, std::int64_t contact_id, const known_registrations& assumed) {
+    for (const auto& [course, expected] : assumed) {
+        auto actual = latest_registration(c, contact_id, course);
+        if (!same_registration(actual ? *actual : no_registration(course), expected)) return false;
+    }
+    return true;
+}
 
 // The session as the store writes it: engine::session_state as JSON.
 std::string session_json(const engine::session_state& s) {
@@ -498,9 +557,11 @@ inbound_outcome process_inbound(connection& c,
     // The turn run ahead counts only if it started from exactly this state (a version is
     // never 0 in the cache, only for a contact read from the database).
     if (ahead && (ahead->used || !contact || contact->version != ahead->version)) ahead = nullptr;
-    // A turn run ahead has written nothing (it did not need the registrar), so with a gateway
-    // id the inbound row's own unique index can tell a repeat, before anything else is
-    // written: one index lookup per message instead of a query and then the insert's lookup.
+    if (ahead && !ahead->assumed.empty() && !still_latest(c, contact->id, ahead->assumed))
+        ahead = nullptr;
+    // A turn run ahead has written nothing yet (its cancellations come below), so with a
+    // gateway id the inbound row's own unique index can tell a repeat, before anything else
+    // is written: one index lookup per message instead of a query and then the insert's.
     const bool insert_finds_repeat = ahead && !m.gateway_message_id.empty();
     std::int64_t inbound_id = 0;
     if (insert_finds_repeat) {
@@ -518,11 +579,20 @@ inbound_outcome process_inbound(connection& c,
     }
 
     engine::turn_result result;
+    auto known = contact->registrations;
     if (ahead) {
         ahead->used = true;
         result = std::move(ahead->result);
+        for (const auto& cancellation : ahead->cancellations)
+            cancel_latest(c, contact->id, cancellation.course, cancellation.at);
+        if (!ahead->after.empty()) {
+            auto updated = known ? *known : known_registrations{};
+            for (const auto& [course, r] : ahead->after)
+                updated[course] = r;
+            known = std::make_shared<const known_registrations>(std::move(updated));
+        }
     } else {
-        transaction_registrar registrations(c);
+        transaction_registrar registrations(c, address, contact->id, known.get());
         try {
             result = turn(*contact->state, registrations);
         } catch (const std::exception& e) {
@@ -530,6 +600,7 @@ inbound_outcome process_inbound(connection& c,
         } catch (...) {
             throw turn_error("unknown exception");
         }
+        if (auto noted = registrations.known()) known = std::move(noted);
     }
     result.state.address = address;  // the engine does not move a contact
 
@@ -551,17 +622,27 @@ inbound_outcome process_inbound(connection& c,
         {.id = contact->id,
          .state = std::make_shared<const engine::contact_state>(std::move(result.state)),
          .opted_out_before = opted_out,
-         .version = 0});
+         .version = 0,
+         .registrations = std::move(known)});
     return out;
 }
 
 namespace {
 
-// Any use of the registrar spoils a speculative turn: seats are counted in the writer's
-// transaction. Answers as if nothing were registered; the result is thrown away.
-class refusing_registrar final : public engine::registrar {
+// The registrar a turn run ahead sees: answers for the contact's own registrations from what
+// the writer last knew of them, and notes what it assumed and what it cancelled (see
+// speculative_turn). Anything else spoils the turn: registering (seats are counted in the
+// writer's transaction), another contact, a course the writer has not seen. The answers
+// mirror transaction_registrar's.
+class cached_registrar final : public engine::registrar {
   public:
-    bool used = false;
+    cached_registrar(const std::string& address, const known_registrations* known)
+        : address_(address), known_(known) {}
+
+    bool spoiled = false;
+    known_registrations assumed;
+    known_registrations after;
+    std::vector<speculative_turn::cancellation> cancellations;
 
     registration_record register_contact(const std::string&,
                                          const std::string& course,
@@ -569,22 +650,40 @@ class refusing_registrar final : public engine::registrar {
                                          int,
                                          const std::map<std::string, std::string>&,
                                          engine::unix_seconds) override {
-        return refuse(course);
+        spoiled = true;
+        return no_registration(course);
     }
-    registration_record find(const std::string&, const std::string& course) override {
-        return refuse(course);
+
+    registration_record find(const std::string& contact, const std::string& course) override {
+        auto* r = latest(contact, course);
+        return r ? *r : no_registration(course);
     }
-    registration_record cancel(const std::string&,
+
+    registration_record cancel(const std::string& contact,
                                const std::string& course,
-                               engine::unix_seconds) override {
-        return refuse(course);
+                               engine::unix_seconds now) override {
+        auto* r = latest(contact, course);
+        if (!r || !is_active(*r)) return no_registration(course);
+        r->status = registration_status::cancelled;
+        cancellations.push_back({course, now});
+        return *r;
     }
 
   private:
-    registration_record refuse(const std::string& course) {
-        used = true;
-        return {.code = {}, .course = course, .status = registration_status::none, .fields = {}};
+    // The latest registration as the turn has left it so far, or null (spoiled).
+    registration_record* latest(const std::string& contact, const std::string& course) {
+        if (auto it = after.find(course); it != after.end()) return &it->second;
+        const auto known = known_ ? known_->find(course) : known_registrations::const_iterator{};
+        if (!known_ || known == known_->end() || normalize_address(contact) != address_) {
+            spoiled = true;
+            return nullptr;
+        }
+        assumed.emplace(course, known->second);
+        return &after.emplace(course, known->second).first->second;
     }
+
+    const std::string& address_;
+    const known_registrations* known_;
 };
 
 }  // namespace
@@ -596,13 +695,16 @@ std::shared_ptr<speculative_turn> speculate(const contact_cache& contacts,
     if (!cached) return nullptr;
     auto ahead = std::make_shared<speculative_turn>();
     ahead->version = cached->version;
-    refusing_registrar registrations;
+    cached_registrar registrations(address, cached->registrations.get());
     try {
         ahead->result = turn(*cached->state, registrations);
     } catch (...) {
         return nullptr;  // the writer runs it again and reports the error
     }
-    if (registrations.used) return nullptr;
+    if (registrations.spoiled) return nullptr;
+    ahead->assumed = std::move(registrations.assumed);
+    ahead->after = std::move(registrations.after);
+    ahead->cancellations = std::move(registrations.cancellations);
     ahead->result.state.address = address;
     ahead->session_json = session_json(ahead->result.state.session);
     ahead->fields_json = to_json_text(ahead->result.state.fields);

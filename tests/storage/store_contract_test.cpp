@@ -142,6 +142,52 @@ TEST_SUITE("storage") {
         }
     }
 
+    TEST_CASE("looking up and cancelling a registration: what the database says, turn run once") {
+        temp_dir dir;
+        for (const auto& s : stores(dir)) {
+            CAPTURE(s.name);
+            auto st = s.open(fast_options());
+            std::atomic<int> turns{0};
+            engine::unix_seconds at = 100;
+            auto say = [&](const std::string& from, const std::string& text) {
+                std::promise<outcome_or_error> answered;
+                auto answer = answered.get_future();
+                turns = 0;
+                auto turn = [&, text, now = at++](const engine::contact_state& state,
+                                                  engine::registrar& r) {
+                    ++turns;
+                    return echo_turn(state, r, text, now);
+                };
+                st->submit(sms(from, text, at, "SM" + std::to_string(at)),
+                           turn,
+                           [&](outcome_or_error r) { answered.set_value(std::move(r)); });
+                auto r = answer.get();
+                REQUIRE(r.has_value());
+                return texts(*r);
+            };
+            using lines = std::vector<std::string>;
+            CHECK(say("081200000001", "DAFTAR K 1") == lines{"K-0001 registered"});
+            CHECK(say("081200000001", "STATUS K") == lines{"status K-0001 registered"});
+            // The store knew the answer: the SQLite store ran the turn ahead of its writer
+            // (speculative_turn) and did not have to run it again.
+            CHECK(turns == 1);
+            CHECK(say("081200000001", "BATAL K") == lines{"batal K-0001"});
+            CHECK(turns == 1);
+            CHECK(say("081200000001", "STATUS K") == lines{"status K-0001 cancelled"});
+            CHECK(say("081200000001", "BATAL K") == lines{"batal "});
+            // The cancellation reached the database: the only seat is free again.
+            CHECK(say("081200000002", "DAFTAR K 1") == lines{"K-0002 registered"});
+            CHECK(say("081200000001", "DAFTAR K 1") == lines{"K-0003 waitlisted"});
+            CHECK(say("081200000001", "STATUS K") == lines{"status K-0003 waitlisted"});
+            CHECK(turns == 1);
+            // A registration the store has not seen for this contact is looked up by its writer.
+            CHECK(say("081200000002", "STATUS L") == lines{"status  none"});
+            CHECK(turns == 2);
+            CHECK(say("081200000002", "STATUS L") == lines{"status  none"});
+            CHECK(turns == 1);
+        }
+    }
+
     TEST_CASE("without ids, identical text within the window is a duplicate until Sapa sends") {
         temp_dir dir;
         for (const auto& s : stores(dir)) {

@@ -43,6 +43,13 @@ engine::turn_result echo_turn(const engine::contact_state& state,
                             .data = {{"code", rec.code}}});
         return r;
     }
+    if (verb == "STATUS") {
+        auto rec = registrations.find(state.address, course);
+        r.replies.push_back({.text = "status " + rec.code + " " + engine::to_string(rec.status),
+                             .body = {},
+                             .options = {}});
+        return r;
+    }
     if (verb == "BATAL") {
         auto rec = registrations.cancel(state.address, course, now);
         r.replies.push_back({.text = "batal " + rec.code, .body = {}, .options = {}});

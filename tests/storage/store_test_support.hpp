@@ -35,7 +35,8 @@ class temp_dir {
 
 // The engine stand-in: replies "echo: TEXT", counts turns in variable "turns", appends the
 // text to variable "log". "DAFTAR COURSE CAPACITY" registers (code prefix = COURSE),
-// "BATAL COURSE" cancels, "STOP" opts out, "GAGAL" throws.
+// "STATUS COURSE" looks the registration up, "BATAL COURSE" cancels, "STOP" opts out, "GAGAL"
+// throws.
 engine::turn_result echo_turn(const engine::contact_state& state,
                               engine::registrar& registrations,
                               const std::string& text,

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,6 +26,10 @@ struct sqlite3;
 
 namespace sapa::storage::detail {
 
+// Per course, a contact's latest registration (status none: it has none), as the writer last
+// read or wrote it. Only the courses its turns asked about.
+using known_registrations = std::map<std::string, engine::registration_record>;
+
 // A contact as the writer last stored it. The state is shared, never changed: a turn run
 // ahead of the writer (speculative_turn) reads it on another thread.
 struct stored_contact {
@@ -32,19 +37,32 @@ struct stored_contact {
     std::shared_ptr<const engine::contact_state> state;
     bool opted_out_before = false;
     std::uint64_t version = 0;  // given by contact_cache::put; 0: read from the database
+    std::shared_ptr<const known_registrations> registrations;  // null: none known
 };
 
 // A message's turn, run on the submitting thread (an io thread) from the cached state of its
 // contact, so the writer thread, which every message goes through one after another, does
 // not spend its time on the engine and on writing the session's JSON. The writer uses it only
-// when the contact's cached state is still the one it started from (same version) and the
-// turn did not need the registrar (seats are counted in the writer's transaction); otherwise
-// it runs the turn itself. The turn is a pure function, so either way the result is the same.
+// when the contact's cached state is still the one it started from (same version) and every
+// registration the turn looked up is still the contact's latest in the database; otherwise
+// it runs the turn itself. The turn is a pure function of its state and of what the registrar
+// answers, so either way the result is the same.
+//
+// A turn that registers never runs ahead: seats and codes are counted in the writer's
+// transaction. Looking up and cancelling the contact's own registrations can: they depend only
+// on its latest registration per course, which the writer checks before it takes the result.
 struct speculative_turn {
     std::uint64_t version = 0;
     engine::turn_result result;
     std::string session_json;
     std::string fields_json;
+    known_registrations assumed;  // per course looked up, the latest before the turn
+    known_registrations after;    // the same courses after the turn
+    struct cancellation {
+        std::string course;
+        engine::unix_seconds at;
+    };
+    std::vector<cancellation> cancellations;  // for the writer to make, in order
     bool used = false;  // writer only: a batch run again must not take the moved result
 };
 
