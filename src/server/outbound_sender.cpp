@@ -11,11 +11,13 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <random>
+#include <type_traits>
 
 namespace sapa::server {
 
@@ -59,6 +61,10 @@ struct outbound_sender::impl : std::enable_shared_from_this<impl> {
     std::atomic<bool> stopping{false};
     std::mt19937 random{std::random_device{}()};
     std::mutex random_mutex;
+    // The store's calls wait for the writer's commit and its fsync: they run on this thread,
+    // not on an io thread the HTTP sessions share. While one runs, io.run() keeps going (the
+    // awaiting coroutine holds work on its strand), so a stop waits for it.
+    net::thread_pool store_thread{1};
 
     impl(net::io_context& io_,
          storage::store& store_,
@@ -71,6 +77,15 @@ struct outbound_sender::impl : std::enable_shared_from_this<impl> {
             channels.push_back(std::make_unique<channel_state>(std::move(c), io));
     }
 
+    // `call()` on the store's thread; the coroutine resumes on its strand with the result.
+    template <class Call>
+    net::awaitable<std::invoke_result_t<Call&>> on_store_thread(Call call) {
+        co_return co_await net::co_spawn(
+            store_thread,
+            [&call]() -> net::awaitable<std::invoke_result_t<Call&>> { co_return call(); },
+            net::use_awaitable);
+    }
+
     std::chrono::seconds retry_delay(int attempts) {
         std::lock_guard lock(random_mutex);
         return backoff(attempts + 1, options.first_retry, options.max_retry, random);
@@ -80,20 +95,26 @@ struct outbound_sender::impl : std::enable_shared_from_this<impl> {
         const auto& adapter = *ch.config.adapter;
         const auto now = clock();
         if (std::string(adapter.name()) == "whatsapp_cloud") {
-            auto contact = store.load_contact(job.contact);
+            auto contact =
+                co_await on_store_thread([&] { return store.load_contact(job.contact); });
             auto last_inbound = contact ? contact->session.last_active : 0;
             if (!gateway::within_customer_service_window(last_inbound, now)) {
-                store.fail_outbound(job.id,
-                                    "window",
-                                    "more than 24 hours since the resident last wrote; WhatsApp "
-                                    "only allows approved templates now",
-                                    now);
+                co_await on_store_thread([&] {
+                    store.fail_outbound(job.id,
+                                        "window",
+                                        "more than 24 hours since the resident last wrote; "
+                                        "WhatsApp only allows approved templates now",
+                                        now);
+                });
                 co_return;
             }
         }
         auto request = adapter.render_send(job.contact, job.message, ch.config.interactive);
         if (request.method.empty()) {
-            store.fail_outbound(job.id, "config", "the channel has no send API configured", now);
+            co_await on_store_thread([&] {
+                store.fail_outbound(
+                    job.id, "config", "the channel has no send API configured", now);
+            });
             co_return;
         }
         auto answer = co_await fetch(request, options.request_timeout, tls);
@@ -101,19 +122,22 @@ struct outbound_sender::impl : std::enable_shared_from_this<impl> {
         const auto done = clock();
         switch (outcome.result) {
             case gateway::send_outcome::sent:
-                store.complete_outbound(job.id, outcome.provider_message_id, done);
+                co_await on_store_thread(
+                    [&] { store.complete_outbound(job.id, outcome.provider_message_id, done); });
                 break;
             case gateway::send_outcome::retry: {
                 auto delay = retry_delay(job.attempts);
                 std::string reason = outcome.reason.empty() ? answer.error : outcome.reason;
-                store.retry_outbound(job.id, done + delay.count(), reason);
+                co_await on_store_thread(
+                    [&] { store.retry_outbound(job.id, done + delay.count(), reason); });
                 log(log_level::warn,
                     "channel=" + ch.config.name + " send to " + messaging::mask_phone(job.contact) +
                         " will be retried in " + std::to_string(delay.count()) + "s: " + reason);
                 break;
             }
             case gateway::send_outcome::failed:
-                store.fail_outbound(job.id, outcome.raw_code, outcome.reason, done);
+                co_await on_store_thread(
+                    [&] { store.fail_outbound(job.id, outcome.raw_code, outcome.reason, done); });
                 log(log_level::warn,
                     "channel=" + ch.config.name + " send to " + messaging::mask_phone(job.contact) +
                         " failed: " + outcome.reason);
@@ -132,7 +156,9 @@ struct outbound_sender::impl : std::enable_shared_from_this<impl> {
             int limit = static_cast<int>(std::clamp(rate, 1.0, 32.0));
             std::vector<storage::outbound_job> jobs;
             try {
-                jobs = store.claim_outbound(ch.config.name, clock(), limit);
+                const auto now = clock();
+                jobs = co_await on_store_thread(
+                    [&] { return store.claim_outbound(ch.config.name, now, limit); });
             } catch (const std::exception& e) {
                 log(log_level::error,
                     "channel=" + ch.config.name + " cannot read the outbound queue: " + e.what());
