@@ -1,5 +1,7 @@
 #include "dialog/detail/condition.hpp"
 
+#include "common/ascii.hpp"
+
 #include <cctype>
 #include <optional>
 
@@ -13,14 +15,13 @@ struct token {
     std::string text;
 };
 
+// ASCII only, whatever the C locale: a script must mean the same on every machine.
+constexpr auto is_digit = common::is_ascii_digit;
 bool is_word_start(char c) {
-    return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+    return (common::is_ascii_alnum(c) && !is_digit(c)) || c == '_';
 }
 bool is_word_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
-}
-bool is_digit(char c) {
-    return std::isdigit(static_cast<unsigned char>(c)) != 0;
+    return common::is_ascii_alnum(c) || c == '_' || c == '.';
 }
 bool is_op_char(char c) {
     return c == '=' || c == '!' || c == '<' || c == '>';
