@@ -33,4 +33,15 @@ TEST_SUITE("gateway") {
         std::unique_ptr<char[]> one(new char[1]{'a'});
         CHECK(decode_form(std::string_view(one.get(), 0)).value().empty());
     }
+
+    TEST_CASE("decode_form takes a literal, a string and a view alike") {
+        using sapa::gateway::detail::decode_form;
+        using sapa::gateway::detail::form_params;
+        const form_params expected{{"Body", "halo dunia"}, {"From", "+6281"}};
+        CHECK(decode_form("Body=halo+dunia&From=%2B6281").value() == expected);
+        const std::string text = "Body=halo+dunia&From=%2B6281";
+        CHECK(decode_form(text).value() == expected);
+        CHECK(decode_form(std::string_view(text)).value() == expected);
+        CHECK_FALSE(decode_form("Body=%zz").has_value());
+    }
 }

@@ -153,6 +153,10 @@ boost::system::result<form_params> decode_form(const std::string& encoded) {
     return decode_terminated(encoded);
 }
 
+boost::system::result<form_params> decode_form(const char* encoded) {
+    return decode_terminated(std::string(encoded));
+}
+
 std::string encode_form(const form_params& params) {
     boost::urls::encoding_opts opts;
     opts.space_as_plus = true;

@@ -34,6 +34,8 @@ boost::system::result<form_params> decode_form(std::string_view encoded);
 // The same without copying `encoded` first (a std::string ends with a NUL, which Boost.URL
 // needs; a view may not).
 boost::system::result<form_params> decode_form(const std::string& encoded);
+// A string literal would fit both overloads above.
+boost::system::result<form_params> decode_form(const char* encoded);
 
 // The inverse: every byte but A-Z a-z 0-9 - . _ ~ is escaped, spaces become "+".
 std::string encode_form(const form_params& params);
