@@ -672,14 +672,18 @@ class cached_registrar final : public engine::registrar {
   private:
     // The latest registration as the turn has left it so far, or null (spoiled).
     registration_record* latest(const std::string& contact, const std::string& course) {
+        if (normalize_address(contact) != address_) return spoil();
         if (auto it = after.find(course); it != after.end()) return &it->second;
-        const auto known = known_ ? known_->find(course) : known_registrations::const_iterator{};
-        if (!known_ || known == known_->end() || normalize_address(contact) != address_) {
-            spoiled = true;
-            return nullptr;
-        }
+        if (!known_) return spoil();
+        const auto known = known_->find(course);
+        if (known == known_->end()) return spoil();
         assumed.emplace(course, known->second);
         return &after.emplace(course, known->second).first->second;
+    }
+
+    registration_record* spoil() {
+        spoiled = true;
+        return nullptr;
     }
 
     const std::string& address_;
