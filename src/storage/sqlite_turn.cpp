@@ -583,12 +583,14 @@ inbound_outcome process_inbound(connection& c,
     if (ahead) {
         ahead->used = true;
         result = std::move(ahead->result);
-        for (const auto& cancellation : ahead->cancellations)
-            cancel_latest(c, contact->id, cancellation.course, cancellation.at);
-        if (!ahead->after.empty()) {
+        if (!ahead->assumed.empty()) {
             auto updated = known ? *known : known_registrations{};
-            for (const auto& [course, r] : ahead->after)
+            for (const auto& [course, r] : ahead->assumed)
                 updated[course] = r;
+            for (const auto& cancellation : ahead->cancellations) {
+                cancel_latest(c, contact->id, cancellation.course, cancellation.at);
+                updated[cancellation.course].status = registration_status::cancelled;
+            }
             known = std::make_shared<const known_registrations>(std::move(updated));
         }
     } else {
@@ -641,7 +643,6 @@ class cached_registrar final : public engine::registrar {
 
     bool spoiled = false;
     known_registrations assumed;
-    known_registrations after;
     std::vector<speculative_turn::cancellation> cancellations;
 
     registration_record register_contact(const std::string&,
@@ -673,12 +674,12 @@ class cached_registrar final : public engine::registrar {
     // The latest registration as the turn has left it so far, or null (spoiled).
     registration_record* latest(const std::string& contact, const std::string& course) {
         if (normalize_address(contact) != address_) return spoil();
-        if (auto it = after.find(course); it != after.end()) return &it->second;
+        if (auto it = current_.find(course); it != current_.end()) return &it->second;
         if (!known_) return spoil();
         const auto known = known_->find(course);
         if (known == known_->end()) return spoil();
         assumed.emplace(course, known->second);
-        return &after.emplace(course, known->second).first->second;
+        return &current_.emplace(course, known->second).first->second;
     }
 
     registration_record* spoil() {
@@ -688,6 +689,7 @@ class cached_registrar final : public engine::registrar {
 
     const std::string& address_;
     const known_registrations* known_;
+    known_registrations current_;  // as the turn has left them so far
 };
 
 }  // namespace
@@ -707,7 +709,6 @@ std::shared_ptr<speculative_turn> speculate(const contact_cache& contacts,
     }
     if (registrations.spoiled) return nullptr;
     ahead->assumed = std::move(registrations.assumed);
-    ahead->after = std::move(registrations.after);
     ahead->cancellations = std::move(registrations.cancellations);
     ahead->result.state.address = address;
     ahead->session_json = session_json(ahead->result.state.session);

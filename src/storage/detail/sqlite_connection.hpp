@@ -57,7 +57,6 @@ struct speculative_turn {
     std::string session_json;
     std::string fields_json;
     known_registrations assumed;  // per course looked up, the latest before the turn
-    known_registrations after;    // the same courses after the turn
     struct cancellation {
         std::string course;
         engine::unix_seconds at;
