@@ -56,6 +56,16 @@ class latch {
     int left_;
 };
 
+// submit() and wait for its answer, which must not be an error.
+inbound_outcome submitted(store& st, const inbound_message& m, turn_function turn) {
+    std::promise<outcome_or_error> answered;
+    auto answer = answered.get_future();
+    st.submit(m, std::move(turn), [&](outcome_or_error r) { answered.set_value(std::move(r)); });
+    auto r = answer.get();
+    REQUIRE(r.has_value());
+    return *r;
+}
+
 std::vector<std::string> texts(const inbound_outcome& o) {
     std::vector<std::string> out;
     for (const auto& r : o.replies)
@@ -114,14 +124,7 @@ TEST_SUITE("storage") {
             CAPTURE(s.name);
             auto st = s.open(fast_options());
             auto submit = [&](const inbound_message& m, const std::string& reply) {
-                std::promise<outcome_or_error> answered;
-                auto answer = answered.get_future();
-                st->submit(m, echo(reply, m.received_at), [&](outcome_or_error r) {
-                    answered.set_value(std::move(r));
-                });
-                auto r = answer.get();
-                REQUIRE(r.has_value());
-                return *r;
+                return submitted(*st, m, echo(reply, m.received_at));
             };
             auto first = submit(sms("081234567890", "halo", 100, "SM9"), "pertama");
             auto retry = submit(sms("081234567890", "halo", 101, "SM9"), "kedua");
@@ -150,20 +153,15 @@ TEST_SUITE("storage") {
             std::atomic<int> turns{0};
             engine::unix_seconds at = 100;
             auto say = [&](const std::string& from, const std::string& text) {
-                std::promise<outcome_or_error> answered;
-                auto answer = answered.get_future();
                 turns = 0;
-                auto turn = [&, text, now = at++](const engine::contact_state& state,
-                                                  engine::registrar& r) {
+                const auto now = at++;
+                auto turn = [&, text, now](const engine::contact_state& state,
+                                           engine::registrar& r) {
                     ++turns;
                     return echo_turn(state, r, text, now);
                 };
-                st->submit(sms(from, text, at, "SM" + std::to_string(at)),
-                           turn,
-                           [&](outcome_or_error r) { answered.set_value(std::move(r)); });
-                auto r = answer.get();
-                REQUIRE(r.has_value());
-                return texts(*r);
+                return texts(
+                    submitted(*st, sms(from, text, now, "SM" + std::to_string(now)), turn));
             };
             using lines = std::vector<std::string>;
             CHECK(say("081200000001", "DAFTAR K 1") == lines{"K-0001 registered"});
