@@ -23,6 +23,8 @@ struct registration_record {
     // Waitlisted: 1-based place in the course's waitlist. Registered: the seat number.
     int position = 0;
     std::map<std::string, std::string> fields;
+
+    bool operator==(const registration_record&) const = default;
 };
 
 // Course registrations, seen by the engine. The store implements it atomically within the

@@ -166,11 +166,6 @@ registration_record no_registration(const std::string& course) {
     return {.code = {}, .course = course, .status = registration_status::none, .fields = {}};
 }
 
-bool same_registration(const registration_record& a, const registration_record& b) {
-    return a.status == b.status && a.code == b.code && a.course == b.course &&
-           a.position == b.position && a.fields == b.fields;
-}
-
 // The contact's latest registration for the course, cancelled ones included.
 std::optional<registration_record> latest_registration(connection& c,
                                                        std::int64_t contact_id,
@@ -335,7 +330,7 @@ class transaction_registrar final : public engine::registrar {
 bool still_latest(connection& c, std::int64_t contact_id, const known_registrations& assumed) {
     for (const auto& [course, expected] : assumed) {
         auto actual = latest_registration(c, contact_id, course);
-        if (!same_registration(actual ? *actual : no_registration(course), expected)) return false;
+        if ((actual ? *actual : no_registration(course)) != expected) return false;
     }
     return true;
 }
