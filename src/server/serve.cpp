@@ -90,8 +90,33 @@ storage::message_cost measure_text(const std::string& text) {
 
 }  // namespace
 
+std::unique_ptr<storage::store> open_sqlite_store(const config::service_config& config,
+                                                  boost::asio::io_context& io) {
+    const auto& db_path = config.storage.database_path;
+    if (db_path != ":memory:" && db_path.has_parent_path())
+        std::filesystem::create_directories(db_path.parent_path());
+    storage::sqlite_options options;
+    options.synchronous = config.storage.synchronous == config::sync_mode::full
+                              ? storage::sqlite_options::sync::full
+                              : storage::sqlite_options::sync::normal;
+    options.busy_timeout = std::chrono::milliseconds(config.storage.busy_timeout_ms);
+    options.max_batch = static_cast<std::size_t>(config.storage.batch_max_messages);
+    options.max_batch_wait = std::chrono::milliseconds(config.storage.batch_max_wait_ms);
+    options.release_leases_on_open = true;
+    options.text_cost = measure_text;
+    // A committed group's webhook answers go to the io threads in one post: one wake-up per
+    // group instead of one per message. Once the io threads are done (no webhook is pending
+    // then), whatever is left runs where it is handed over.
+    options.run_callbacks = [&io](std::function<void()> callbacks) {
+        if (io.stopped()) return callbacks();
+        boost::asio::post(io, std::move(callbacks));
+    };
+    return storage::sqlite_store::open(db_path.string(), options);
+}
+
 int serve(const config::service_config& config,
-          const std::function<void(unsigned short port)>& on_listening) {
+          const std::function<void(unsigned short port)>& on_listening,
+          const store_opener& open_store) {
     set_log_level(static_cast<log_level>(config.logging.level));
 
     auto scripts = load_scripts(config);
@@ -116,27 +141,8 @@ int serve(const config::service_config& config,
     }
     if (channels.empty()) log(log_level::warn, "no channel is on: only /healthz will answer");
 
-    const auto& db_path = config.storage.database_path;
-    if (db_path != ":memory:" && db_path.has_parent_path())
-        std::filesystem::create_directories(db_path.parent_path());
-    storage::sqlite_options options;
-    options.synchronous = config.storage.synchronous == config::sync_mode::full
-                              ? storage::sqlite_options::sync::full
-                              : storage::sqlite_options::sync::normal;
-    options.busy_timeout = std::chrono::milliseconds(config.storage.busy_timeout_ms);
-    options.max_batch = static_cast<std::size_t>(config.storage.batch_max_messages);
-    options.max_batch_wait = std::chrono::milliseconds(config.storage.batch_max_wait_ms);
-    options.release_leases_on_open = true;
-    options.text_cost = measure_text;
     boost::asio::io_context io(config.server.io_threads);
-    // A committed group's webhook answers go to the io threads in one post: one wake-up per
-    // group instead of one per message. Once the io threads are done (no webhook is pending
-    // then), whatever is left runs where it is handed over.
-    options.run_callbacks = [&io](std::function<void()> callbacks) {
-        if (io.stopped()) return callbacks();
-        boost::asio::post(io, std::move(callbacks));
-    };
-    auto store = storage::sqlite_store::open(db_path.string(), options);
+    auto store = open_store(config, io);
 
     webhook_service service(
         channels, *store, [scripts] { return scripts; }, wall_clock, config.server.public_base_url);

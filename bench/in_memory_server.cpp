@@ -1,0 +1,214 @@
+// `sapa serve` with its store swapped for maps in memory that never touch a disk: the same
+// HTTP server, Twilio adapter (form decode, signature, TwiML), scripts and engine turn, on the
+// same io threads. What it serves is the ceiling for any store on this machine, so the load
+// benchmark can tell how much of Sapa's cost is storage and how much is everything else.
+// Not a store to run: nothing survives the process, and staff operations are refused.
+//
+//   in_memory_server serve --config FILE     (the arguments of `sapa serve`, for run.sh)
+
+#include "config/config.hpp"
+#include "server/serve.hpp"
+#include "storage/store.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+namespace {
+
+using namespace sapa;
+
+// Codes and seats as the SQLite store counts them (per course: issued codes, taken seats),
+// but in maps.
+class map_registrar final : public engine::registrar {
+  public:
+    engine::registration_record register_contact(const std::string& contact,
+                                                 const std::string& course,
+                                                 const std::string& code_prefix,
+                                                 int capacity,
+                                                 const std::map<std::string, std::string>& fields,
+                                                 engine::unix_seconds) override {
+        std::lock_guard lock(mutex_);
+        auto& latest = latest_[{contact, course}];
+        if (active(latest)) return latest;
+        auto& counts = courses_[course];
+        char number[16];
+        std::snprintf(number, sizeof number, "%04d", ++counts.issued);
+        latest = {};
+        latest.code = code_prefix.empty() ? number : code_prefix + "-" + number;
+        latest.course = course;
+        latest.fields = fields;
+        if (capacity <= 0 || counts.taken < capacity) {
+            latest.status = engine::registration_status::registered;
+            latest.position = ++counts.taken;
+        } else {
+            latest.status = engine::registration_status::waitlisted;
+            latest.position = ++counts.waiting;
+        }
+        return latest;
+    }
+
+    engine::registration_record find(const std::string& contact,
+                                     const std::string& course) override {
+        std::lock_guard lock(mutex_);
+        auto it = latest_.find({contact, course});
+        if (it != latest_.end()) return it->second;
+        return nothing_for(course);
+    }
+
+    engine::registration_record cancel(const std::string& contact,
+                                       const std::string& course,
+                                       engine::unix_seconds) override {
+        std::lock_guard lock(mutex_);
+        auto it = latest_.find({contact, course});
+        if (it == latest_.end() || !active(it->second)) return nothing_for(course);
+        auto& counts = courses_[course];
+        if (it->second.status == engine::registration_status::registered)
+            --counts.taken;
+        else
+            --counts.waiting;
+        it->second.status = engine::registration_status::cancelled;
+        return it->second;
+    }
+
+  private:
+    static engine::registration_record nothing_for(const std::string& course) {
+        engine::registration_record none;
+        none.course = course;
+        return none;
+    }
+    static bool active(const engine::registration_record& r) {
+        return r.status == engine::registration_status::registered ||
+               r.status == engine::registration_status::waitlisted;
+    }
+    struct course_counts {
+        int issued = 0;
+        int taken = 0;
+        int waiting = 0;
+    };
+    std::mutex mutex_;
+    std::map<std::pair<std::string, std::string>, engine::registration_record> latest_;
+    std::unordered_map<std::string, course_counts> courses_;
+};
+
+class memory_store final : public storage::store {
+  public:
+    explicit memory_store(boost::asio::io_context& io) : io_(io) {}
+
+    void submit(storage::inbound_message message,
+                storage::turn_function turn,
+                storage::durable_callback on_durable) override {
+        storage::inbound_outcome outcome;
+        outcome.contact = storage::normalize_address(message.contact_address);
+        engine::contact_state state;
+        {
+            std::lock_guard lock(mutex_);
+            if (!message.gateway_message_id.empty() &&
+                !seen_.insert(message.channel + '\n' + message.gateway_message_id).second) {
+                outcome.duplicate = true;
+                return answer(std::move(on_durable), std::move(outcome));
+            }
+            auto it = contacts_.find(outcome.contact);
+            if (it != contacts_.end())
+                state = it->second;
+            else
+                state.address = outcome.contact;
+        }
+        // As in the SQLite store, the turn runs on the submitting thread; one contact's
+        // messages arrive one at a time in the benchmark, so no lock is held over it.
+        engine::turn_result result;
+        try {
+            result = turn(state, registrar_);
+        } catch (const std::exception&) {
+            return answer(std::move(on_durable),
+                          storage::make_error_code(storage::errc::turn_failed));
+        }
+        {
+            std::lock_guard lock(mutex_);
+            contacts_[outcome.contact] = std::move(result.state);
+            for (auto& reply : result.replies)
+                outcome.replies.push_back({++last_message_id_, std::move(reply)});
+        }
+        answer(std::move(on_durable), std::move(outcome));
+    }
+
+    std::optional<engine::contact_state> load_contact(const std::string& address) override {
+        std::lock_guard lock(mutex_);
+        auto it = contacts_.find(storage::normalize_address(address));
+        if (it == contacts_.end()) return std::nullopt;
+        return it->second;
+    }
+
+    // Twilio answers inline, so there is never an outbound job.
+    std::vector<storage::outbound_job> claim_outbound(const std::string&,
+                                                      engine::unix_seconds,
+                                                      int) override {
+        return {};
+    }
+    void complete_outbound(std::int64_t, const std::string&, engine::unix_seconds) override {}
+    void retry_outbound(std::int64_t, engine::unix_seconds, const std::string&) override {}
+    void fail_outbound(std::int64_t,
+                       const std::string&,
+                       const std::string&,
+                       engine::unix_seconds) override {}
+    bool update_delivery(const std::string&,
+                         const std::string&,
+                         storage::delivery_status,
+                         const std::string&,
+                         const std::string&,
+                         engine::unix_seconds) override {
+        return false;
+    }
+    storage::export_summary export_rows(storage::export_kind,
+                                        const storage::export_filter&,
+                                        storage::row_sink&) override {
+        throw std::logic_error("the in-memory benchmark store has nothing to export");
+    }
+    storage::forget_counts forget(const std::string&, engine::unix_seconds) override {
+        throw std::logic_error("the in-memory benchmark store keeps no personal data to forget");
+    }
+
+  private:
+    // Like the SQLite store, the answer reaches the webhook through the io_context, not
+    // inside submit().
+    void answer(storage::durable_callback on_durable, storage::outcome_or_error outcome) {
+        boost::asio::post(io_, [cb = std::move(on_durable), o = std::move(outcome)]() mutable {
+            cb(std::move(o));
+        });
+    }
+
+    boost::asio::io_context& io_;
+    std::mutex mutex_;
+    std::unordered_map<std::string, engine::contact_state> contacts_;
+    std::unordered_set<std::string> seen_;
+    std::int64_t last_message_id_ = 0;
+    map_registrar registrar_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 4 || std::string(argv[1]) != "serve" || std::string(argv[2]) != "--config") {
+        std::cerr << "usage: in_memory_server serve --config FILE\n";
+        return 2;
+    }
+    try {
+        auto config = config::load_config(argv[3]);
+        return server::serve(
+            config, {}, [](const config::service_config&, boost::asio::io_context& io) {
+                return std::make_unique<memory_store>(io);
+            });
+    } catch (const std::exception& e) {
+        std::cerr << "in_memory_server: " << e.what() << "\n";
+        return 1;
+    }
+}
