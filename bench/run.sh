@@ -1,6 +1,7 @@
 #!/bin/sh
-# The load benchmark: builds in Release, runs the bare Beast server and `sapa serve` under
-# bench/load_generator in each scenario, and prints a table. Everything stays on 127.0.0.1
+# The load benchmark: builds in Release, runs the bare Beast server, `sapa serve` and
+# bench/in_memory_server (sapa serve without storage) under bench/load_generator in each
+# scenario, and prints a table. Everything stays on 127.0.0.1
 # and stops by itself (about 5 minutes; DURATION=5 for a quicker pass).
 #
 #   bench/run.sh                 all scenarios
@@ -23,7 +24,7 @@ FILTER=${1:-}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSAPA_BENCH=ON \
     -DCMAKE_CXX_FLAGS=-Wno-restrict >/dev/null
 cmake --build "$BUILD" -j2 --target sapa load_generator bare_server populate_contacts \
-    store_bench engine_bench >/dev/null
+    store_bench engine_bench in_memory_server sqlite_floor >/dev/null
 
 if [ -n "${KEEP:-}" ]; then
     WORK=$KEEP
@@ -78,6 +79,15 @@ bare() {
         -- "$BUILD/bench/bare_server" "$PORT" 2 | tee -a "$RESULTS"
 }
 
+# memory NAME CONNECTIONS [RATE]: everything of `sapa serve` but storage (the ceiling)
+memory() {
+    wanted "$1" || return 0
+    config "$WORK/$1.json" "$WORK/unused.db" FULL
+    "$LOADGEN" --label "$1" --port "$PORT" --connections "$2" --duration "$DURATION" \
+        --warmup "$WARMUP" --residents "$RESIDENTS" --rate "${3:-0}" --log "$WORK/$1.log" \
+        -- "$BUILD/bench/in_memory_server" serve --config "$WORK/$1.json" | tee -a "$RESULTS"
+}
+
 # sapa NAME CONTACTS CONNECTIONS SYNC [RATE [BATCH_MAX BATCH_WAIT_MS]]
 sapa() {
     wanted "$1" || return 0
@@ -98,6 +108,10 @@ rate_of() {
 
 bare bare-64 64
 bare bare-$CONNS_BIG "$CONNS_BIG"
+memory memory-64 64
+memory memory-$CONNS_BIG "$CONNS_BIG"
+# The p99 target's rate (half of 15,000 msg/s), open loop, without storage.
+memory memory-64-half-target 64 7500
 sapa sapa-1k-full-64 1000 64 FULL
 sapa sapa-1k-full-$CONNS_BIG 1000 "$CONNS_BIG" FULL
 sapa sapa-1k-normal-64 1000 64 NORMAL
@@ -141,4 +155,8 @@ if wanted store; then
     rm -f "$WORK/store-bench.db" "$WORK/store-bench.db-wal" "$WORK/store-bench.db-shm"
     "$BUILD/bench/store_bench" --messages 100000 --db "$WORK/store-bench.db"
     "$BUILD/bench/engine_bench" | tail -1
+    "$BUILD/bench/sqlite_floor" --db "$WORK/floor.db"
+    rm -f "$WORK/floor.db" "$WORK/floor.db-wal" "$WORK/floor.db-shm"
+    "$BUILD/bench/sqlite_floor" --state --db "$WORK/floor.db"
+    rm -f "$WORK/floor.db" "$WORK/floor.db-wal" "$WORK/floor.db-shm"
 fi
