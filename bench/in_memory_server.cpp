@@ -4,24 +4,40 @@
 // benchmark can tell how much of Sapa's cost is storage and how much is everything else.
 // Not a store to run: nothing survives the process, and staff operations are refused.
 //
-//   in_memory_server serve --config FILE     (the arguments of `sapa serve`, for run.sh)
+// With --floor-db FILE it also writes each exchange durably in the least way SQLite allows
+// (bench/sqlite_floor): one row per message (its text, its replies, deduped by the gateway id)
+// and one row per contact (its state as JSON), group-committed by one writer thread with
+// synchronous FULL, never checkpointed during the run, and answers only after the commit. That
+// is the most a durable store that keeps nothing else could give end to end.
+//
+//   in_memory_server serve --config FILE [--floor-db FILE]   (as `sapa serve`, for run.sh)
 
 #include "config/config.hpp"
 #include "server/serve.hpp"
 #include "storage/store.hpp"
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
 
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 namespace {
 
@@ -100,9 +116,112 @@ class map_registrar final : public engine::registrar {
     std::unordered_map<std::string, course_counts> courses_;
 };
 
+// One exchange as the floor store keeps it.
+struct exchange {
+    std::string contact;
+    std::string channel;
+    std::string gateway_message_id;
+    std::string text;
+    std::string replies;  // the reply texts, one per line
+    std::string state;    // engine::contact_state as JSON
+    engine::unix_seconds at = 0;
+    std::function<void()> answer;
+};
+
+class floor_log {
+  public:
+    floor_log(const std::string& path, boost::asio::io_context& io)
+        : io_(io), db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) {
+        db_.exec("PRAGMA journal_mode = WAL");
+        db_.exec("PRAGMA synchronous = FULL");
+        // Never checkpointed while it runs (the log only grows): the most favourable case.
+        db_.exec("PRAGMA wal_autocheckpoint = 0");
+        db_.exec(
+            "CREATE TABLE IF NOT EXISTS exchanges (id INTEGER PRIMARY KEY, contact TEXT NOT NULL, "
+            "  channel TEXT NOT NULL, gateway_message_id TEXT, text TEXT NOT NULL, "
+            "  replies TEXT NOT NULL, created_at INTEGER NOT NULL);"
+            "CREATE UNIQUE INDEX IF NOT EXISTS exchanges_gateway_id "
+            "  ON exchanges(channel, gateway_message_id);"
+            "CREATE TABLE IF NOT EXISTS contacts (address TEXT PRIMARY KEY, state TEXT NOT NULL) "
+            "  WITHOUT ROWID;");
+        writer_ = std::thread([this] { run(); });
+    }
+    floor_log(const floor_log&) = delete;
+    floor_log& operator=(const floor_log&) = delete;
+    ~floor_log() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_one();
+        writer_.join();
+    }
+
+    void append(exchange e) {
+        {
+            std::lock_guard lock(mutex_);
+            queue_.push_back(std::move(e));
+        }
+        wake_.notify_one();
+    }
+
+  private:
+    void run() {
+        SQLite::Statement log(db_,
+                              "INSERT INTO exchanges (contact, channel, gateway_message_id, text, "
+                              "replies, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+                              "ON CONFLICT DO NOTHING");
+        SQLite::Statement keep(db_,
+                               "INSERT INTO contacts (address, state) VALUES (?, ?) "
+                               "ON CONFLICT (address) DO UPDATE SET state = excluded.state");
+        for (;;) {
+            std::vector<exchange> batch;
+            {
+                std::unique_lock lock(mutex_);
+                wake_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+                if (queue_.empty()) return;
+                while (!queue_.empty() && batch.size() < 256) {
+                    batch.push_back(std::move(queue_.front()));
+                    queue_.pop_front();
+                }
+            }
+            SQLite::Transaction tx(db_);
+            for (const auto& e : batch) {
+                log.bindNoCopy(1, e.contact);
+                log.bindNoCopy(2, e.channel);
+                log.bindNoCopy(3, e.gateway_message_id);
+                log.bindNoCopy(4, e.text);
+                log.bindNoCopy(5, e.replies);
+                log.bind(6, static_cast<std::int64_t>(e.at));
+                log.exec();
+                log.reset();
+                keep.bindNoCopy(1, e.contact);
+                keep.bindNoCopy(2, e.state);
+                keep.exec();
+                keep.reset();
+            }
+            tx.commit();  // synchronous FULL: durable here
+            boost::asio::post(io_, [answers = std::move(batch)] {
+                for (const auto& e : answers)
+                    e.answer();
+            });
+        }
+    }
+
+    boost::asio::io_context& io_;
+    SQLite::Database db_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<exchange> queue_;
+    bool stopping_ = false;
+    std::thread writer_;
+};
+
 class memory_store final : public storage::store {
   public:
-    explicit memory_store(boost::asio::io_context& io) : io_(io) {}
+    memory_store(boost::asio::io_context& io, const std::string& floor_db) : io_(io) {
+        if (!floor_db.empty()) floor_ = std::make_unique<floor_log>(floor_db, io);
+    }
 
     void submit(storage::inbound_message message,
                 storage::turn_function turn,
@@ -132,13 +251,28 @@ class memory_store final : public storage::store {
             return answer(std::move(on_durable),
                           storage::make_error_code(storage::errc::turn_failed));
         }
+        exchange e;
+        if (floor_) {
+            e.contact = outcome.contact;
+            e.channel = message.channel;
+            e.gateway_message_id = message.gateway_message_id;
+            e.text = message.text;
+            for (const auto& reply : result.replies)
+                e.replies += reply.text + '\n';
+            e.state = nlohmann::json(result.state).dump();
+            e.at = message.received_at;
+        }
         {
             std::lock_guard lock(mutex_);
             contacts_[outcome.contact] = std::move(result.state);
             for (auto& reply : result.replies)
                 outcome.replies.push_back({++last_message_id_, std::move(reply)});
         }
-        answer(std::move(on_durable), std::move(outcome));
+        if (!floor_) return answer(std::move(on_durable), std::move(outcome));
+        e.answer = [cb = std::move(on_durable), o = std::move(outcome)]() mutable {
+            cb(std::move(o));
+        };
+        floor_->append(std::move(e));
     }
 
     std::optional<engine::contact_state> load_contact(const std::string& address) override {
@@ -192,20 +326,24 @@ class memory_store final : public storage::store {
     std::unordered_set<std::string> seen_;
     std::int64_t last_message_id_ = 0;
     map_registrar registrar_;
+    std::unique_ptr<floor_log> floor_;  // declared last: its writer's answers use the rest
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 4 || std::string(argv[1]) != "serve" || std::string(argv[2]) != "--config") {
-        std::cerr << "usage: in_memory_server serve --config FILE\n";
+    const bool floor = argc == 6 && std::string(argv[4]) == "--floor-db";
+    if ((argc != 4 && !floor) || std::string(argv[1]) != "serve" ||
+        std::string(argv[2]) != "--config") {
+        std::cerr << "usage: in_memory_server serve --config FILE [--floor-db FILE]\n";
         return 2;
     }
+    const std::string floor_db = floor ? argv[5] : "";
     try {
         auto config = config::load_config(argv[3]);
         return server::serve(
-            config, {}, [](const config::service_config&, boost::asio::io_context& io) {
-                return std::make_unique<memory_store>(io);
+            config, {}, [&](const config::service_config&, boost::asio::io_context& io) {
+                return std::make_unique<memory_store>(io, floor_db);
             });
     } catch (const std::exception& e) {
         std::cerr << "in_memory_server: " << e.what() << "\n";

@@ -79,13 +79,21 @@ bare() {
         -- "$BUILD/bench/bare_server" "$PORT" 2 | tee -a "$RESULTS"
 }
 
-# memory NAME CONNECTIONS [RATE]: everything of `sapa serve` but storage (the ceiling)
+# memory NAME CONNECTIONS [RATE [floor]]: everything of `sapa serve` but storage (the
+# ceiling); with "floor", plus the least durable SQLite write of each message
 memory() {
     wanted "$1" || return 0
     config "$WORK/$1.json" "$WORK/unused.db" FULL
+    floor_db=$WORK/$1-floor.db
+    rm -f "$floor_db" "$floor_db-wal" "$floor_db-shm"
+    floor_args=""
+    if [ "${4:-}" = floor ]; then floor_args="--floor-db $floor_db"; fi
+    # shellcheck disable=SC2086 # floor_args is empty or two words
     "$LOADGEN" --label "$1" --port "$PORT" --connections "$2" --duration "$DURATION" \
         --warmup "$WARMUP" --residents "$RESIDENTS" --rate "${3:-0}" --log "$WORK/$1.log" \
-        -- "$BUILD/bench/in_memory_server" serve --config "$WORK/$1.json" | tee -a "$RESULTS"
+        -- "$BUILD/bench/in_memory_server" serve --config "$WORK/$1.json" $floor_args |
+        tee -a "$RESULTS"
+    rm -f "$floor_db" "$floor_db-wal" "$floor_db-shm"
 }
 
 # sapa NAME CONTACTS CONNECTIONS SYNC [RATE [BATCH_MAX BATCH_WAIT_MS]]
@@ -112,6 +120,8 @@ memory memory-64 64
 memory memory-$CONNS_BIG "$CONNS_BIG"
 # The p99 target's rate (half of 15,000 msg/s), open loop, without storage.
 memory memory-64-half-target 64 7500
+memory floor-64 64 0 floor
+memory floor-$CONNS_BIG "$CONNS_BIG" 0 floor
 sapa sapa-1k-full-64 1000 64 FULL
 sapa sapa-1k-full-$CONNS_BIG 1000 "$CONNS_BIG" FULL
 sapa sapa-1k-normal-64 1000 64 NORMAL
