@@ -122,6 +122,7 @@ memory memory-$CONNS_BIG "$CONNS_BIG"
 memory memory-64-half-target 64 7500
 memory floor-64 64 0 floor
 memory floor-$CONNS_BIG "$CONNS_BIG" 0 floor
+memory floor-64-half-target 64 7500 floor
 sapa sapa-1k-full-64 1000 64 FULL
 sapa sapa-1k-full-$CONNS_BIG 1000 "$CONNS_BIG" FULL
 sapa sapa-1k-normal-64 1000 64 NORMAL
