@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include "common/suggest.hpp"
+#include "common/text_position.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -121,6 +122,13 @@ json parse_json(std::string_view text) {
         std::string column_number = message.substr(column + 9, colon - column - 9);
         throw config_error(line_number + ":" + column_number +
                            ": invalid JSON: " + message.substr(colon + 2));
+    } catch (const json::out_of_range& e) {
+        // A number too large for a double; nlohmann names it but does not say where it was.
+        const auto number = common::overflowing_number(e.what());
+        const auto at = number.empty() ? std::string_view::npos : text.find(number);
+        const auto place = at == std::string_view::npos ? "" : common::line_column(text, at) + ": ";
+        throw config_error(place + "invalid JSON: the number " + std::string(number) +
+                           " is too large");
     }
 }
 

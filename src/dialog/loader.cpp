@@ -1,5 +1,6 @@
 #include "dialog/loader.hpp"
 
+#include "common/text_position.hpp"
 #include "dialog/detail/condition.hpp"
 #include "dialog/detail/json_pointer.hpp"
 
@@ -101,22 +102,6 @@ bool is_script_id(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
     });
-}
-
-// Turns the parser's byte offset into the line:column an editor shows (both 1-based). Columns
-// count characters, not bytes, so a line with "é" or "“" before the error still matches.
-std::string line_column(std::string_view text, std::size_t byte) {
-    std::size_t end = std::min(byte == 0 ? 0 : byte - 1, text.size());
-    std::size_t line = 1, column = 1;
-    for (std::size_t i = 0; i < end; ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            column = 1;
-        } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-            ++column;
-        }
-    }
-    return std::to_string(line) + ":" + std::to_string(column);
 }
 
 // nlohmann words its errors for programmers ("[json.exception.parse_error.101] parse error at
@@ -879,8 +864,20 @@ load_result load_script(std::string_view json_text, const std::string& file_name
     } catch (const json::parse_error& e) {
         result.problems.push_back({severity::error,
                                    file_name,
-                                   line_column(json_text, e.byte),
+                                   // nlohmann's byte is 1-based: the last character read.
+                                   common::line_column(json_text, e.byte == 0 ? 0 : e.byte - 1),
                                    syntax_message(json_text, e.byte, e.what())});
+        return result;
+    } catch (const json::out_of_range& e) {
+        // A number too large for a double. Its first appearance in the text is taken as its
+        // place (nlohmann does not say where it was).
+        const auto number = common::overflowing_number(e.what());
+        const auto at = number.empty() ? std::string_view::npos : json_text.find(number);
+        result.problems.push_back(
+            {severity::error,
+             file_name,
+             at == std::string_view::npos ? "" : common::line_column(json_text, at),
+             "the file is not valid JSON: the number " + std::string(number) + " is too large"});
         return result;
     }
     for (const auto& d : duplicates.duplicates()) {

@@ -210,6 +210,13 @@ TEST_SUITE("config") {
               "literal; expected '}'");
     }
 
+    // nlohmann reports a number too large for a double apart from syntax errors, without its
+    // position (the same hole as regression loader_number_overflow).
+    TEST_CASE("a number too large for JSON is an error at its place") {
+        CHECK(error_of("{\n  \"server\": {\"port\": 9e999}\n}") ==
+              "2:22: invalid JSON: the number 9e999 is too large");
+    }
+
     TEST_CASE("a key given twice is an error") {
         CHECK(error_of(R"({"server": {"port": 80, "port": 81}})") == "/server/port: appears twice");
         CHECK(error_of(with_channels(twilio_channel + R"(, {"name": "a", "name": "b"})")) ==
