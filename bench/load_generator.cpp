@@ -14,6 +14,7 @@
 // A resident belongs to one connection, so its messages never overtake each other.
 
 #include "lumajang_walk.hpp"
+#include "support/signing.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -29,8 +30,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
@@ -215,10 +214,10 @@ std::string sid_for(const shared_state& s, std::uint64_t seq) {
     return buf;
 }
 
-// X-Twilio-Signature as tests/support/signing.hpp computes it (base64 of HMAC-SHA1 over the URL
-// and the sorted keys and values), with the key set up once per connection: OpenSSL 3's
-// one-shot HMAC() looks the digest up and keys a new context on every call, which made the
-// signature the generator's largest cost after the kernel. A wrong signature shows at once as
+// X-Twilio-Signature as tests/support/signing.hpp's twilio_signature() computes it (base64 of
+// HMAC-SHA1 over the URL and the sorted keys and values), with the key set up once per connection:
+// OpenSSL 3's one-shot HMAC() looks the digest up and keys a new context on every call, which made
+// the signature the generator's largest cost after the kernel. A wrong signature shows at once as
 // errors (the server answers 403).
 class twilio_signer {
   public:
@@ -264,19 +263,6 @@ class twilio_signer {
     std::string url_;
     EVP_MAC_CTX* ctx_ = nullptr;
 };
-
-std::string form_encode(const twilio_signer::params& params) {
-    boost::urls::encoding_opts opts;
-    opts.space_as_plus = true;
-    std::string out;
-    for (const auto& [key, value] : params) {
-        if (!out.empty()) out += '&';
-        out += boost::urls::encode(key, boost::urls::unreserved_chars, opts);
-        out += '=';
-        out += boost::urls::encode(value, boost::urls::unreserved_chars, opts);
-    }
-    return out;
-}
 
 net::awaitable<void> run_connection(shared_state& s,
                                     worker& w,
@@ -332,7 +318,7 @@ net::awaitable<void> run_connection(shared_state& s,
                                                {"MessageSid", sid},
                                                {"NumMedia", "0"},
                                                {"To", "+6281100000000"}}};
-        std::string body = form_encode(params);
+        std::string body = sapa::testing::form_encode_pairs(params);
         std::string req = "POST " + o.path + " HTTP/1.1\r\nHost: " + s.host +
                           "\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                           "X-Twilio-Signature: " +

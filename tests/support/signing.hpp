@@ -60,8 +60,10 @@ inline std::string sha256_signature(const std::string& secret, const std::string
     return "sha256=" + hex(hmac(EVP_sha256(), secret, body));
 }
 
-// application/x-www-form-urlencoded, as Twilio sends it.
-inline std::string form_encode(const std::map<std::string, std::string>& params) {
+// application/x-www-form-urlencoded, as Twilio sends it: `params` is a range of (key, value)
+// pairs, encoded in their order.
+template <class Pairs>
+std::string form_encode_pairs(const Pairs& params) {
     boost::urls::encoding_opts opts;
     opts.space_as_plus = true;
     std::string out;
@@ -72,6 +74,10 @@ inline std::string form_encode(const std::map<std::string, std::string>& params)
         out += boost::urls::encode(v, boost::urls::unreserved_chars, opts);
     }
     return out;
+}
+
+inline std::string form_encode(const std::map<std::string, std::string>& params) {
+    return form_encode_pairs(params);
 }
 
 }  // namespace sapa::testing
