@@ -13,6 +13,7 @@
 //   in_memory_server serve --config FILE [--floor-db FILE]   (as `sapa serve`, for run.sh)
 
 #include "config/config.hpp"
+#include "floor_schema.hpp"
 #include "server/serve.hpp"
 #include "storage/store.hpp"
 
@@ -132,18 +133,10 @@ class floor_log {
   public:
     floor_log(const std::string& path, boost::asio::io_context& io)
         : io_(io), db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) {
-        db_.exec("PRAGMA journal_mode = WAL");
-        db_.exec("PRAGMA synchronous = FULL");
+        db_.exec(bench::floor::pragmas);
         // Never checkpointed while it runs (the log only grows): the most favourable case.
         db_.exec("PRAGMA wal_autocheckpoint = 0");
-        db_.exec(
-            "CREATE TABLE IF NOT EXISTS exchanges (id INTEGER PRIMARY KEY, contact TEXT NOT NULL, "
-            "  channel TEXT NOT NULL, gateway_message_id TEXT, text TEXT NOT NULL, "
-            "  replies TEXT NOT NULL, created_at INTEGER NOT NULL);"
-            "CREATE UNIQUE INDEX IF NOT EXISTS exchanges_gateway_id "
-            "  ON exchanges(channel, gateway_message_id);"
-            "CREATE TABLE IF NOT EXISTS contacts (address TEXT PRIMARY KEY, state TEXT NOT NULL) "
-            "  WITHOUT ROWID;");
+        db_.exec(bench::floor::schema);
         writer_ = std::thread([this] { run(); });
     }
     floor_log(const floor_log&) = delete;
@@ -167,13 +160,8 @@ class floor_log {
 
   private:
     void run() {
-        SQLite::Statement log(db_,
-                              "INSERT INTO exchanges (contact, channel, gateway_message_id, text, "
-                              "replies, created_at) VALUES (?, ?, ?, ?, ?, ?) "
-                              "ON CONFLICT DO NOTHING");
-        SQLite::Statement keep(db_,
-                               "INSERT INTO contacts (address, state) VALUES (?, ?) "
-                               "ON CONFLICT (address) DO UPDATE SET state = excluded.state");
+        SQLite::Statement log(db_, bench::floor::insert_exchange);
+        SQLite::Statement keep(db_, bench::floor::keep_state);
         for (;;) {
             std::vector<exchange> batch;
             {

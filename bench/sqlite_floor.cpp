@@ -8,6 +8,8 @@
 //
 //   sqlite_floor [--messages 200000] [--contacts 1000] [--state] [--db FILE]
 
+#include "floor_schema.hpp"
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
@@ -71,26 +73,10 @@ int main(int argc, char** argv) {
     double cpu = 0;
     {
         SQLite::Database db(db_path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        db.exec("PRAGMA journal_mode = WAL");
-        db.exec("PRAGMA synchronous = FULL");
-        db.exec(R"sql(
-CREATE TABLE exchanges (
-    id INTEGER PRIMARY KEY,
-    contact TEXT NOT NULL,
-    gateway_message_id TEXT NOT NULL,
-    text TEXT NOT NULL,
-    reply TEXT NOT NULL,
-    created_at INTEGER NOT NULL
-);
-CREATE UNIQUE INDEX exchanges_gateway_id ON exchanges(gateway_message_id);
-CREATE TABLE contacts (address TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
-)sql");
-        SQLite::Statement log(db,
-                              "INSERT INTO exchanges (contact, gateway_message_id, text, reply, "
-                              "created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
-        SQLite::Statement keep(db,
-                               "INSERT INTO contacts (address, state) VALUES (?, ?) "
-                               "ON CONFLICT (address) DO UPDATE SET state = excluded.state");
+        db.exec(sapa::bench::floor::pragmas);
+        db.exec(sapa::bench::floor::schema);
+        SQLite::Statement log(db, sapa::bench::floor::insert_exchange);
+        SQLite::Statement keep(db, sapa::bench::floor::keep_state);
         const std::string reply =
             "Pilih kecamatan Anda: balas dengan nama kecamatan, misalnya Tempeh, Pasirian atau "
             "Sukodono. Balas BATAL untuk berhenti, atau MENU untuk kembali ke awal.";
@@ -104,10 +90,11 @@ CREATE TABLE contacts (address TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT RO
             for (std::size_t i = 0; i < batch && done < messages; ++i, ++done) {
                 std::string address = "+62812" + std::to_string(10000000 + done % contacts);
                 log.bind(1, address);
-                log.bind(2, message_sid(rng));
-                log.bind(3, "tiga");
-                log.bind(4, reply);
-                log.bind(5, static_cast<std::int64_t>(1'790'000'000 + done));
+                log.bind(2, "sms");
+                log.bind(3, message_sid(rng));
+                log.bind(4, "tiga");
+                log.bind(5, reply);
+                log.bind(6, static_cast<std::int64_t>(1'790'000'000 + done));
                 log.exec();
                 log.reset();
                 if (state) {
