@@ -13,3 +13,4 @@ fi
 cmake -S . -B "$build_dir" "${options[@]}" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
 ctest --test-dir "$build_dir" --output-on-failure -j"$(nproc)" --timeout 120
+scripts/check-test-count.sh "$build_dir"

@@ -72,17 +72,7 @@ class memory_registrar final : public registrar {
     std::vector<entry> entries_;
 };
 
-struct outbound_message {
-    std::string text;  // full text as an SMS shows it (menu options rendered as lines)
-    // For channels with interactive replies (WhatsApp buttons/lists): the prompt without the
-    // option lines, and the options (key + label). Empty options: a plain message.
-    std::string body;
-    struct option {
-        std::string key;
-        std::string label;
-    };
-    std::vector<option> options;
-};
+using messaging::outbound_message;
 
 // Why an answer was accepted, recorded in the log so staff can see what the engine understood.
 enum class match_kind { exact, synonym, typo, number_word, keyword, skipped };

@@ -2,6 +2,8 @@
 // What the engine remembers about a contact between messages. The store persists it as JSON
 // (to_json/from_json below) and hands it back unchanged on the next message.
 
+#include "messaging/message.hpp"
+
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
@@ -11,8 +13,8 @@
 
 namespace sapa::engine {
 
-// Seconds since the Unix epoch, UTC. The engine never reads a clock: the caller passes `now`.
-using unix_seconds = std::int64_t;
+// The engine never reads a clock: the caller passes `now`.
+using messaging::unix_seconds;
 
 struct frame {
     std::string script_id;

@@ -4,10 +4,9 @@
 // (no I/O, no clock) and immutable after construction, so one instance may serve many
 // threads at once. Reference: shared gateways.md sections 0-2.
 
-#include "engine/engine.hpp"
-#include "engine/state.hpp"
 #include "gateway/error.hpp"
 #include "gateway/webhook.hpp"
+#include "messaging/message.hpp"
 
 #include <boost/system/result.hpp>
 
@@ -39,7 +38,8 @@ class adapter {
 
     // The HTTP answer to a webhook that parse() accepted. Adapters that reply inline put
     // `replies` in it; the others ignore them and just answer 200.
-    virtual http_reply acknowledge(const std::vector<engine::outbound_message>& replies) const = 0;
+    virtual http_reply acknowledge(
+        const std::vector<messaging::outbound_message>& replies) const = 0;
 
     // The answer to a provider's subscription handshake, or nullopt when `req` is not one
     // (the caller then goes on with parse()).
@@ -54,7 +54,7 @@ class adapter {
     // is cut there; the script checker warns about such texts long before.
     // Returns a request with an empty method when this adapter has no send API configured.
     virtual api_request render_send(const std::string& to,
-                                    const engine::outbound_message& message,
+                                    const messaging::outbound_message& message,
                                     bool interactive) const = 0;
 
     // Classifies the answer to a render_send() request. `http_status` <= 0 means no answer
@@ -91,7 +91,7 @@ std::unique_ptr<adapter> make_generic_json_adapter(std::string shared_secret,
 // only within 24 hours of the resident's last inbound message; after that only approved
 // templates. Strictly less than 24 h, because the send happens a moment after the check.
 // `last_inbound_unix` <= 0 means no inbound message was ever seen.
-bool within_customer_service_window(engine::unix_seconds last_inbound_unix,
-                                    engine::unix_seconds now_unix) noexcept;
+bool within_customer_service_window(messaging::unix_seconds last_inbound_unix,
+                                    messaging::unix_seconds now_unix) noexcept;
 
 }  // namespace sapa::gateway

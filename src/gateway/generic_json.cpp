@@ -19,7 +19,7 @@ using nlohmann::ordered_json;
 constexpr std::string_view signature_header = "x-sapa-signature";
 
 // One reply as the bridge sees it: {"text": ..., "body": ..., "options": [{key, label}]}.
-ordered_json reply_json(const engine::outbound_message& m, bool with_options) {
+ordered_json reply_json(const messaging::outbound_message& m, bool with_options) {
     ordered_json out = {{"text", m.text}};
     if (with_options && !m.options.empty()) {
         out["body"] = m.body;
@@ -97,7 +97,7 @@ class generic_json_adapter final : public adapter {
 
     bool replies_inline() const noexcept override { return true; }
 
-    http_reply acknowledge(const std::vector<engine::outbound_message>& replies) const override {
+    http_reply acknowledge(const std::vector<messaging::outbound_message>& replies) const override {
         ordered_json list = ordered_json::array();
         for (const auto& r : replies)
             list.push_back(reply_json(r, true));
@@ -109,7 +109,7 @@ class generic_json_adapter final : public adapter {
     }
 
     api_request render_send(const std::string& to,
-                            const engine::outbound_message& message,
+                            const messaging::outbound_message& message,
                             bool interactive) const override {
         if (send_url_.empty()) return {};
         ordered_json body = {{"to", to}};

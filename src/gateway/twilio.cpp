@@ -186,7 +186,7 @@ class twilio_adapter final : public adapter {
 
     bool replies_inline() const noexcept override { return true; }
 
-    http_reply acknowledge(const std::vector<engine::outbound_message>& replies) const override {
+    http_reply acknowledge(const std::vector<messaging::outbound_message>& replies) const override {
         std::string xml = R"(<?xml version="1.0" encoding="UTF-8"?>)";
         bool any = false;
         for (const auto& reply : replies) {
@@ -205,7 +205,7 @@ class twilio_adapter final : public adapter {
     }
 
     api_request render_send(const std::string& to,
-                            const engine::outbound_message& message,
+                            const messaging::outbound_message& message,
                             bool /*interactive: Twilio sends text only*/) const override {
         if (rest_.account_sid.empty()) return {};
         std::string prefix = is_whatsapp_ ? std::string(whatsapp_prefix) : std::string();

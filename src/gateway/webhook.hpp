@@ -3,6 +3,8 @@
 // its HTTP request and sends back an http_reply; the delivery queue performs api_requests and
 // hands the answers back to the adapter. Nothing here knows about sockets.
 
+#include "messaging/message.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,23 +29,9 @@ struct webhook_request {
     std::optional<std::string_view> header(std::string_view name) const;
 };
 
-// A message a resident sent us.
-struct inbound_message {
-    std::string gateway_message_id;  // provider id; the dedupe key (Twilio MessageSid, wamid)
-    std::string from;                // E.164, "+6281234567890"
-    std::string to;                  // E.164 of our number (or a short code), may be empty
-    std::string text;                // UTF-8; for a tapped button or list row, the option key
-    std::string contact_name;        // WhatsApp profile name, may be empty
-    std::string channel_kind;        // "sms" or "whatsapp"
-};
-
-// What happened to a message we sent.
-struct status_update {
-    std::string provider_message_id;
-    std::string status;    // queued | sent | delivered | read | failed
-    std::string raw_code;  // the provider's error code, empty when none
-    std::string reason;    // plain words for the code, empty when none
-};
+// The messages and statuses a webhook carries, in the channel-neutral vocabulary.
+using messaging::inbound_message;
+using messaging::status_update;
 
 struct parsed_webhook {
     std::vector<inbound_message> messages;

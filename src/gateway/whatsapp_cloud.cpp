@@ -157,7 +157,7 @@ class whatsapp_cloud_adapter final : public adapter {
 
     bool replies_inline() const noexcept override { return false; }
 
-    http_reply acknowledge(const std::vector<engine::outbound_message>&) const override {
+    http_reply acknowledge(const std::vector<messaging::outbound_message>&) const override {
         return {200, {}, {}};
     }
 
@@ -169,7 +169,7 @@ class whatsapp_cloud_adapter final : public adapter {
     }
 
     api_request render_send(const std::string& to,
-                            const engine::outbound_message& message,
+                            const messaging::outbound_message& message,
                             bool interactive) const override {
         ordered_json body = {
             {"messaging_product", "whatsapp"},
@@ -242,7 +242,7 @@ class whatsapp_cloud_adapter final : public adapter {
     }
 
     // Buttons for up to 3 short options, a list for up to 10, nothing (plain text) otherwise.
-    static std::optional<ordered_json> render_interactive(const engine::outbound_message& m) {
+    static std::optional<ordered_json> render_interactive(const messaging::outbound_message& m) {
         using limits = whatsapp_limits;
         const auto& options = m.options;
         std::size_t body_length = detail::utf8_length(m.body);
@@ -280,7 +280,7 @@ class whatsapp_cloud_adapter final : public adapter {
         return std::nullopt;
     }
 
-    static const std::string& title(const engine::outbound_message::option& o) {
+    static const std::string& title(const messaging::outbound_message::option& o) {
         return o.label.empty() ? o.key : o.label;
     }
 
@@ -322,8 +322,14 @@ class whatsapp_cloud_adapter final : public adapter {
                     out.notes.push_back("whatsapp: message " + id + " skipped: " + why_not);
                     continue;
                 }
-                out.messages.push_back(
-                    {id, *from, to, std::move(*text), contact_name(value, wa_id), "whatsapp"});
+                inbound_message msg;
+                msg.gateway_message_id = id;
+                msg.from = *from;
+                msg.to = to;
+                msg.text = std::move(*text);
+                msg.contact_name = contact_name(value, wa_id);
+                msg.channel_kind = "whatsapp";
+                out.messages.push_back(std::move(msg));
             }
         }
         if (const auto* statuses = array_member(value, "statuses")) {

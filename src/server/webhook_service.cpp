@@ -1,6 +1,7 @@
 #include "server/webhook_service.hpp"
 
 #include "messaging/address.hpp"
+#include "messaging/message.hpp"
 #include "server/log.hpp"
 
 #include <condition_variable>
@@ -238,7 +239,7 @@ void webhook_service::handle_webhook(const channel_binding& channel,
                          channel_name = channel.name] {
             boost::system::error_code ec;
             for (const auto& s : statuses) {
-                auto status = storage::delivery_status_from_string(s.status);
+                auto status = messaging::delivery_status_from_string(s.status);
                 if (!status) continue;
                 try {
                     bool moved = store_.update_delivery(

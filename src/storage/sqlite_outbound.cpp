@@ -5,33 +5,11 @@
 namespace sapa::storage::detail {
 namespace {
 
-// queued < sent < delivered < read; failed is terminal and cannot follow delivered or read.
-bool moves_forward(delivery_status from, delivery_status to) {
-    auto rank = [](delivery_status s) {
-        switch (s) {
-            case delivery_status::queued:
-                return 0;
-            case delivery_status::sent:
-                return 1;
-            case delivery_status::delivered:
-                return 2;
-            case delivery_status::read:
-                return 3;
-            case delivery_status::failed:
-                break;
-        }
-        return -1;
-    };
-    if (from == delivery_status::failed) return false;
-    if (to == delivery_status::failed) return rank(from) <= rank(delivery_status::sent);
-    return rank(to) > rank(from);
-}
-
 std::optional<delivery_status> outbound_status(connection& c, std::int64_t id) {
     auto& q = c.prepared("SELECT status FROM messages WHERE id = ? AND direction = 'out'");
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
-    return delivery_status_from_string(q.getColumn(0).getString());
+    return messaging::delivery_status_from_string(q.getColumn(0).getString());
 }
 
 // Moves message `id` to `to` if that is forward; records code, reason and time.

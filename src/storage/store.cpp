@@ -35,33 +35,6 @@ const boost::system::error_category& error_category() noexcept {
     return instance;
 }
 
-const char* to_string(delivery_status s) {
-    switch (s) {
-        case delivery_status::queued:
-            return "queued";
-        case delivery_status::sent:
-            return "sent";
-        case delivery_status::delivered:
-            return "delivered";
-        case delivery_status::read:
-            return "read";
-        case delivery_status::failed:
-            return "failed";
-    }
-    return "queued";
-}
-
-std::optional<delivery_status> delivery_status_from_string(const std::string& s) {
-    for (auto d : {delivery_status::queued,
-                   delivery_status::sent,
-                   delivery_status::delivered,
-                   delivery_status::read,
-                   delivery_status::failed}) {
-        if (s == to_string(d)) return d;
-    }
-    return std::nullopt;
-}
-
 std::string normalize_address(const std::string& address) {
     auto first = address.find_first_not_of(" \t\r\n");
     if (first == std::string::npos) return {};

@@ -14,6 +14,7 @@
 // refuses with std::logic_error rather than deadlock).
 
 #include "engine/engine.hpp"
+#include "messaging/message.hpp"
 #include "storage/error.hpp"
 #include "storage/export.hpp"
 
@@ -71,12 +72,8 @@ struct message_cost {
 };
 using text_cost_function = std::function<message_cost(const std::string& text)>;
 
-// Delivery status of an outbound message. It only moves forward:
-// queued < sent < delivered < read; failed is terminal, and delivered/read never become
-// failed.
-enum class delivery_status { queued, sent, delivered, read, failed };
-const char* to_string(delivery_status s);
-std::optional<delivery_status> delivery_status_from_string(const std::string& s);
+// Delivery statuses only move forward (messaging::moves_forward).
+using messaging::delivery_status;
 
 // A reply waiting in the outbound queue, handed to a gateway's sender.
 struct outbound_job {

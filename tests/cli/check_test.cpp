@@ -34,7 +34,7 @@ TEST_CASE("sapa check: the example scripts checked together are clean") {
     CHECK(run_check({example, example_info, "--strict"}).code == 0);
 }
 
-TEST_CASE("sapa check: the bundled dialogs have no errors; --strict fails on unset settings") {
+TEST_CASE("sapa check: the bundled dialogs have no errors, --strict fails on unset settings") {
     auto r = run_check({SAPA_SOURCE_DIR "/dialogs"});
     CHECK(r.code == 0);
     CHECK(r.out.find("error:") == std::string::npos);

@@ -448,7 +448,7 @@ TEST_SUITE("config") {
             CHECK(c.channels[i].name == local.channels[i].name);
     }
 
-    TEST_CASE("secret() reads the environment; unset and empty are both missing") {
+    TEST_CASE("secret() reads the environment, unset and empty are both missing") {
         ::setenv("SAPA_TEST_SECRET", "hunter2", 1);
         CHECK(secret("SAPA_TEST_SECRET") == "hunter2");
         ::setenv("SAPA_TEST_SECRET", "", 1);

@@ -31,7 +31,7 @@ const char* const ends = R"("actions": [{"type": "end"}])";
 
 }  // namespace
 
-TEST_CASE("the shipped scripts have no errors; only settings staff must fill in warn") {
+TEST_CASE("the shipped scripts have no errors, only settings staff must fill in warn") {
     auto r = load_catalog({SAPA_SOURCE_DIR "/dialogs"});
     CHECK(only('E', lines(r.problems)) == strings{});
     for (const auto& warning : only('W', lines(r.problems))) {

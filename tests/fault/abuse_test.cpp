@@ -41,7 +41,7 @@ bool eventually_healthy(const fault_sapa& sapa, std::chrono::milliseconds within
 }  // namespace
 
 TEST_SUITE("fault") {
-    TEST_CASE("slowloris connections are cut after the read timeout; others are served") {
+    TEST_CASE("slowloris connections are cut after the read timeout, others are served") {
         fault_sapa sapa(small_limits());
         std::vector<std::unique_ptr<raw_connection>> slow;
         for (int i = 0; i < 10; ++i)
@@ -165,7 +165,7 @@ TEST_SUITE("fault") {
             CHECK(m.gateway_message_id.empty());  // nothing was logged
     }
 
-    TEST_CASE("pipelined requests are answered in order; pipelined garbage ends the connection") {
+    TEST_CASE("pipelined requests are answered in order, pipelined garbage ends the connection") {
         fault_sapa sapa(small_limits());
         const std::string host = "Host: 127.0.0.1\r\n";
         auto valid = raw_exchange(

@@ -29,7 +29,7 @@ TEST_SUITE("gateway") {
     }
 
     TEST_CASE("the WhatsApp customer-service window is 24 hours") {
-        const sapa::engine::unix_seconds t = 1'718'000'000;
+        const sapa::messaging::unix_seconds t = 1'718'000'000;
         CHECK(within_customer_service_window(t, t));
         CHECK(within_customer_service_window(t, t + 24 * 3600 - 1));
         CHECK_FALSE(within_customer_service_window(t, t + 24 * 3600));

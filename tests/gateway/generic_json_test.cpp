@@ -33,8 +33,8 @@ const std::string send_body =
 const std::string send_signature =
     "sha256=1be230f7693a6a7c7a4ad9799de7060e941c77d88b19b4e8ffc326d74d6f0113";
 
-sapa::engine::outbound_message course_menu() {
-    sapa::engine::outbound_message m;
+sapa::messaging::outbound_message course_menu() {
+    sapa::messaging::outbound_message m;
     m.text = "Pilih kursus:\n1. Menjahit\n2. Las";
     m.body = "Pilih kursus:";
     m.options = {{"1", "Menjahit"}, {"2", "Las"}};

@@ -99,7 +99,7 @@ TEST_SUITE("gateway") {
             for (const auto* a : {twilio.get(), meta.get(), generic.get()}) {
                 CHECK_NOTHROW((void)a->interpret_send(static_cast<int>(rng.next() % 600), m));
             }
-            sapa::engine::outbound_message out;
+            sapa::messaging::outbound_message out;
             out.text = damage("Pilih:\n1. Ya\n2. Tidak", rng);
             out.body = damage("Pilih:", rng);
             out.options = {{"1", damage("Ya", rng)}, {"2", "Tidak"}};

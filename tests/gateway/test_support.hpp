@@ -21,8 +21,8 @@ inline webhook_request post(std::string url,
     return req;
 }
 
-inline engine::outbound_message menu(std::string body, int option_count) {
-    engine::outbound_message m;
+inline messaging::outbound_message menu(std::string body, int option_count) {
+    messaging::outbound_message m;
     m.body = std::move(body);
     m.text = m.body;
     for (int i = 1; i <= option_count; ++i) {
@@ -33,8 +33,8 @@ inline engine::outbound_message menu(std::string body, int option_count) {
     return m;
 }
 
-inline engine::outbound_message text_message(std::string text) {
-    engine::outbound_message m;
+inline messaging::outbound_message text_message(std::string text) {
+    messaging::outbound_message m;
     m.text = std::move(text);
     return m;
 }

@@ -248,7 +248,7 @@ TEST_SUITE("gateway") {
 
     TEST_CASE("whatsapp: interactive buttons, lists and the fallback to text") {
         auto adapter = make_adapter();
-        sapa::engine::outbound_message one;
+        sapa::messaging::outbound_message one;
         one.body = "Interactive Button Msg";
         one.text = "Interactive Button Msg\n0. BUTTON1";
         one.options = {{"0", "BUTTON1"}};

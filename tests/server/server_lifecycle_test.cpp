@@ -138,7 +138,7 @@ class gated_store final : public sapa::storage::store {
         changed.notify_all();
         changed.wait(lock, [&] { return open_gate; });
         if (fail) throw boost::system::system_error(sapa::storage::errc::write_failed, "disk full");
-        applied.push_back(provider_message_id + " " + sapa::storage::to_string(status));
+        applied.push_back(provider_message_id + " " + sapa::messaging::to_string(status));
         return true;
     }
 

@@ -130,7 +130,7 @@ TEST_SUITE("storage") {
         CHECK(format_timestamp(1714521600, -90, true) == "2024-04-30T22:30:00-01:30");
     }
 
-    TEST_CASE("exports filter by time, course and contact; fields become columns") {
+    TEST_CASE("exports filter by time, course and contact, fields become columns") {
         auto st = sqlite_store::open(":memory:", fast_options());
         st->process(sms("081900000001", "DAFTAR JHT 5", 100, "a"), echo("DAFTAR JHT 5", 100));
         st->process(sms("081900000002", "DAFTAR JHT 5", 200, "b"), echo("DAFTAR JHT 5", 200));

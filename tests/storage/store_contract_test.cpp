@@ -76,7 +76,7 @@ std::vector<std::string> texts(const inbound_outcome& o) {
 }  // namespace
 
 TEST_SUITE("storage") {
-    TEST_CASE("a message with a gateway id is processed once; retries get the first replies") {
+    TEST_CASE("a message with a gateway id is processed once, retries get the first replies") {
         temp_dir dir;
         for (const auto& s : stores(dir)) {
             CAPTURE(s.name);
@@ -350,7 +350,7 @@ TEST_SUITE("storage") {
 
     // Moderate load: a lone message after a small batch waits (at most max_batch_wait) for
     // others to share its transaction. Heavy load: after a big batch nothing waits.
-    TEST_CASE("after a small batch the writer waits for more; after a big one it does not") {
+    TEST_CASE("after a small batch the writer waits for more, after a big one it does not") {
         temp_dir dir;
         for (const auto& s : stores(dir)) {
             CAPTURE(s.name);
@@ -422,7 +422,7 @@ TEST_SUITE("storage") {
         }
     }
 
-    TEST_CASE("an engine failure fails only its message; the batch's others are stored") {
+    TEST_CASE("an engine failure fails only its message, the batch's others are stored") {
         temp_dir dir;
         for (const auto& s : stores(dir)) {
             CAPTURE(s.name);
@@ -477,7 +477,7 @@ TEST_SUITE("storage") {
                         boost::system::system_error);
     }
 
-    TEST_CASE("delivery status only moves forward; unknown provider ids are ignored") {
+    TEST_CASE("delivery status only moves forward, unknown provider ids are ignored") {
         temp_dir dir;
         for (const auto& s : stores(dir)) {
             CAPTURE(s.name);
@@ -568,7 +568,7 @@ TEST_SUITE("storage") {
         }
     }
 
-    TEST_CASE("state survives a restart; opt-out time and fields are kept") {
+    TEST_CASE("state survives a restart, opt-out time and fields are kept") {
         temp_dir dir;
         auto path = dir.file("restart.db");
         {

@@ -1,0 +1,65 @@
+#pragma once
+// The channel-neutral vocabulary every layer speaks: a message a resident sent, a message Sapa
+// sends, what happened to a sent message, and time. Gateways translate their providers'
+// formats to and from these; the engine, the use cases and the stores know nothing else.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sapa::messaging {
+
+// Seconds since the Unix epoch, UTC. Nothing below the shell reads a clock: callers pass `now`.
+using unix_seconds = std::int64_t;
+
+// A message a resident sent.
+struct inbound_message {
+    // The configured channel it came in on ("sms", "wa"): set by the server, not the gateway.
+    std::string channel;
+    std::string
+        gateway_message_id;    // provider id, the dedupe key (MessageSid, wamid); may be empty
+    std::string from;          // as the provider gave it: E.164 for phones ("+62812...")
+    std::string to;            // our number (or short code) as the provider gave it; may be empty
+    std::string text;          // UTF-8; for a tapped button or list row, the option key
+    std::string contact_name;  // WhatsApp profile name; may be empty
+    std::string channel_kind;  // "sms" or "whatsapp"
+    unix_seconds received_at = 0;  // set by the server
+};
+
+// A message Sapa sends.
+struct outbound_message {
+    std::string text;  // full text as an SMS shows it (menu options rendered as lines)
+    // For channels with interactive replies (WhatsApp buttons/lists): the prompt without the
+    // option lines, and the options (key + label). Empty options: a plain message.
+    std::string body;
+    struct option {
+        std::string key;
+        std::string label;
+
+        bool operator==(const option&) const = default;
+    };
+    std::vector<option> options;
+
+    bool operator==(const outbound_message&) const = default;
+};
+
+// Delivery status of an outbound message. It only moves forward:
+// queued < sent < delivered < read; failed is terminal, and delivered/read never become
+// failed.
+enum class delivery_status { queued, sent, delivered, read, failed };
+const char* to_string(delivery_status s);
+std::optional<delivery_status> delivery_status_from_string(std::string_view s);
+// True when a message at `from` may move to `to` (the order above).
+bool moves_forward(delivery_status from, delivery_status to);
+
+// What a provider says happened to a message Sapa sent.
+struct status_update {
+    std::string provider_message_id;
+    std::string status;    // queued | sent | delivered | read | failed (the provider's word mapped)
+    std::string raw_code;  // the provider's error code, empty when none
+    std::string reason;    // plain words for the code, empty when none
+};
+
+}  // namespace sapa::messaging
