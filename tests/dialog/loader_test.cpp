@@ -164,14 +164,14 @@ TEST_CASE("unknown keys and action types are errors, so typos do not change beha
     CHECK(load_lines(script_json(R"("a": {"actions": [{"type": "sett", "name": "x"}]})")) ==
           strings{"E /nodes/a/actions/0/type: unknown action type \"sett\" (expected one of: set, "
                   "set_field, set_language, register, lookup_registration, cancel_registration, "
-                  "opt_out, handoff, forget, end)"});
+                  "opt_out, handoff, forget, end, return)"});
     CHECK(load_lines(script_json(R"("a": {"ask": {"type": "text", "max": 5}})")) ==
           strings{"E /nodes/a/ask/max: unknown key \"max\" for a text question (expected one "
-                  "of: type, save, field, hint, max_retries, on_fail, optional, min_length, "
-                  "max_length)"});
+                  "of: type, save, field, hint, max_retries, on_fail, optional, correction_of, "
+                  "min_length, max_length, any_text, prefixes)"});
     CHECK(load_lines(script_json(end_node, "a", R"(, "messages": {"halo": "x"})")) ==
           strings{"E /messages/halo: unknown built-in message \"halo\" (expected one of: "
-                  "stopped, help, resume_offer, invalid, step_limit, ended)"});
+                  "stopped, help, resume_offer, invalid, unanswered, step_limit, ended)"});
 }
 
 TEST_CASE("branch conditions follow the documented grammar") {
