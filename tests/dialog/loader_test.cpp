@@ -312,3 +312,46 @@ TEST_CASE("set_language must name one of the script's languages") {
           strings{"E /nodes/a/actions/0/language: unknown language \"jv\" (this script's "
                   "languages: id, en)"});
 }
+
+TEST_CASE("issue 16 keys: answer_words, topics, question_fallback, list ignore, ask keys") {
+    auto s = load_ok(script_json(
+        R"("a": {"say": "Nama?", "ask": {"type": "text", "save": "nama", "prefixes": ["nama saya"],
+                 "any_text": true, "correction_of": "a"}, "next": "b"},
+           "b": {"say": "Kec?", "ask": {"type": "list", "list": "kec", "numbered": true}, "next": "c"},
+           "c": {"say": "Info", "actions": [{"type": "return"}, {"type": "end"}]})",
+        "a",
+        R"(, "progress_kept_hours": 48, "question_fallback": "c",
+             "answer_words": {"yes": ["nggih"], "no": ["mboten"], "ignore": ["kulo"]},
+             "topics": [{"id": "biaya", "words": {"id": ["biaya"], "en": ["cost"]}, "answer": "c"},
+                        {"id": "kapan", "words": ["kapan"], "answer": "c"}],
+             "lists": {"kec": {"items": ["Tempursari"], "ignore": ["lumajang"]}})"));
+    CHECK(s.progress_kept_hours == 48);
+    CHECK(s.question_fallback == "c");
+    CHECK(s.vocabulary.yes == strings{"nggih"});
+    CHECK(s.vocabulary.no == strings{"mboten"});
+    CHECK(s.vocabulary.ignore == strings{"kulo"});
+    REQUIRE(s.topics.size() == 2);
+    CHECK(s.topics[0].words.at("en") == strings{"cost"});
+    CHECK(s.topics[1].words.at("id") == strings{"kapan"});
+    CHECK(s.topics[1].answer == "c");
+    CHECK(s.lists.at("kec").ignore == strings{"lumajang"});
+    const auto& a = *s.nodes.at("a").ask;
+    CHECK(a.any_text);
+    CHECK(a.prefixes == strings{"nama saya"});
+    CHECK(a.correction_of == "a");
+    CHECK(s.nodes.at("b").ask->numbered);
+    CHECK(s.nodes.at("c").actions[0].kind == action_kind::return_to_question);
+
+    CHECK(load_lines(script_json(end_node, "a", R"(, "answer_words": {"ya": ["x"]})")) ==
+          strings{"E /answer_words/ya: unknown key \"ya\" for answer_words (expected one of: "
+                  "yes, no, ignore)"});
+    CHECK(load_lines(
+              script_json(end_node, "a", R"(, "topics": [{"id": "x", "words": ["a"], "answer": "a"},
+                                {"id": "x", "words": ["b"], "answer": "a"}])")) ==
+          strings{"E /topics/1/id: topic id \"x\" is used twice"});
+    CHECK(load_lines(script_json(R"("a": {"ask": {"type": "menu", "options": [{"label": "A"}],
+                                           "any_text": true}})")) ==
+          strings{"E /nodes/a/ask/any_text: unknown key \"any_text\" for a menu question "
+                  "(expected one of: type, save, field, hint, max_retries, on_fail, optional, "
+                  "correction_of, options, show_options)"});
+}
