@@ -103,6 +103,8 @@ transcript_result run_transcript(const std::filesystem::path& file, bool update)
     std::map<std::string, engine::contact_state> contacts;
     engine::memory_registrar registrations;
     int segment_budget = t.value("segment_budget", 2);
+    // "gsm7": every reply must stay in the GSM alphabet (160 characters a part, not 70).
+    const bool gsm7_only = t.value("encoding", "") == "gsm7";
 
     auto fail =
         [&](std::size_t step, const std::string& what, const json& expected, const json& actual) {
@@ -132,6 +134,8 @@ transcript_result run_transcript(const std::filesystem::path& file, bool update)
             auto cost = sms::measure(r.text);
             if (cost.segments > static_cast<std::size_t>(segment_budget))
                 fail(i, "reply over the SMS budget", segment_budget, cost.segments);
+            if (gsm7_only && cost.encoding != sms::encoding::gsm7)
+                fail(i, "reply sent as UCS-2", "gsm7", cost.non_gsm_chars);
         }
         json saved = {{"variables", state.session.variables},
                       {"fields", state.fields},
