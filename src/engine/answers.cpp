@@ -472,14 +472,15 @@ bool find_phrase(const word_list& text, const word_list& phrase, std::size_t& at
 }
 
 // A sentence that names exactly one option by its label or a synonym ("saya mau ikut kursus
-// menjahit"). Not when it holds a number (which would be a key that may disagree, "2
-// menjahit") or a negation outside the name ("tidak benar" is not "benar").
+// menjahit", "D3 keperawatan"). Not when it holds a number (which would be a key that may
+// disagree, "2 menjahit") or a negation outside the name ("tidak benar" is not "benar").
 std::optional<matched_choice> named_in_sentence(std::string_view text,
                                                 menu_words& menu,
                                                 const dialog::answer_vocabulary& script_words) {
     const word_list words = split_words(text);
-    if (words.size() < 2 ||
-        std::any_of(words.begin(), words.end(), [](std::string_view w) { return has_digit(w); }))
+    if (words.size() < 2 || std::any_of(words.begin(), words.end(), [](std::string_view w) {
+            return all_digits(strip_trailing_separators(w));
+        }))
         return std::nullopt;
     // Every option word found, as (option, first word, length). A name inside a longer name of
     // another option does not count: "tidak jadi daftar" names "tidak jadi", not "tidak".

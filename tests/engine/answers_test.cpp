@@ -830,3 +830,11 @@ TEST_CASE("answers: refusing an optional question skips it") {
     }
     CHECK_FALSE(is_skip_word("mau"));
 }
+
+TEST_CASE("answers: a word with a digit in it can name an option, a bare number cannot") {
+    const std::vector<std::string> keys = {"1", "2"};
+    const std::vector<std::vector<std::string>> words = {{"smp"}, {"d3", "s1"}};
+    CHECK(match_choice("D3 keperawatan", keys, words)->index == 1);
+    CHECK(match_choice("s1 pendidikan", keys, words)->index == 1);
+    CHECK_FALSE(match_choice("1 keperawatan d3", keys, words));  // key and name disagree
+}
