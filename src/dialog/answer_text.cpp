@@ -30,6 +30,36 @@ std::string normalize_plain(std::string_view text) {
     return out;
 }
 
+// Emoji residents answer with: a thumbs-up is a yes, a cross a no. Every other pictograph
+// (folded hands, hearts, skin tones, variation selectors) separates words and means nothing.
+std::string words_for_pictographs(std::string_view text) {
+    std::string out;
+    for (char32_t cp : sms::decode_utf8(text)) {
+        switch (cp) {
+            case 0x1F44D:  // thumbs up
+            case 0x1F44C:  // OK hand
+            case 0x2705:   // check mark button
+            case 0x2714:   // check mark
+            case 0x2611:   // ballot box with check
+            case 0x1F197:  // OK button
+                out += " ya ";
+                break;
+            case 0x1F44E:  // thumbs down
+            case 0x274C:   // cross mark
+            case 0x274E:   // cross mark button
+            case 0x2716:   // multiplication x
+                out += " tidak ";
+                break;
+            default:
+                if (sms::is_pictograph(cp))
+                    out += ' ';
+                else
+                    sms::append_utf8(out, cp);
+        }
+    }
+    return out;
+}
+
 std::vector<std::string> normalized(const std::vector<std::string>& words) {
     std::vector<std::string> out;
     out.reserve(words.size());
@@ -44,7 +74,7 @@ std::string normalize_answer(std::string_view raw) {
     // Smartphone keyboards send curly quotes, no-break spaces and zero-width characters; the
     // SMS look-alike table turns them into plain ASCII first. ASCII text has none of them.
     if (sms::is_ascii(raw)) return normalize_plain(raw);
-    return normalize_plain(sms::transliterate(raw));
+    return normalize_plain(words_for_pictographs(sms::transliterate(raw)));
 }
 
 void normalize_answer_words(script& s) {
@@ -53,7 +83,16 @@ void normalize_answer_words(script& s) {
         for (const auto& [language, words] : k.words)
             k.normalized.push_back(normalized(words));
     }
+    for (auto& t : s.topics) {
+        t.normalized.clear();
+        for (const auto& [language, words] : t.words)
+            for (const auto& w : words)
+                t.normalized.push_back(normalize_answer(w));
+    }
+    s.normalized_vocabulary = {
+        normalized(s.vocabulary.yes), normalized(s.vocabulary.no), normalized(s.vocabulary.ignore)};
     for (auto& [id, list] : s.lists) {
+        list.normalized_ignore = normalized(list.ignore);
         list.normalized = {};
         for (const auto& item : list.items) {
             list.normalized.keys.push_back(std::to_string(list.normalized.keys.size() + 1));

@@ -11,10 +11,13 @@
 namespace sapa::dialog {
 
 // Lower-cases ASCII, turns punctuation other than digits' separators into spaces, collapses
-// runs of spaces and trims: "  Pilih  1. " -> "pilih 1.", "YA!!" -> "ya". Keeps UTF-8 letters.
+// runs of spaces and trims: "  Pilih  1. " -> "pilih 1.", "YA!!" -> "ya". Keeps UTF-8 letters;
+// emoji separate words, except that a thumbs-up or check mark reads "ya" and a thumbs-down or
+// cross "tidak" ("Iya \U0001F64F" -> "iya", "\U0001F44D" -> "ya").
 std::string normalize_answer(std::string_view raw);
 
-// Fills the `normalized` answer words of the script's menus, lists and keywords.
+// Fills the normalised answer words of the script's menus, lists, keywords, topics and
+// answer_words.
 void normalize_answer_words(script& s);
 
 }  // namespace sapa::dialog

@@ -1,9 +1,11 @@
 #include "dialog/checker.hpp"
 
 #include "common/suggest.hpp"
+#include "dialog/answer_text.hpp"
 #include "dialog/detail/condition.hpp"
 #include "dialog/detail/json_pointer.hpp"
 #include "dialog/text_template.hpp"
+#include "dialog/words.hpp"
 #include "sms/gsm7.hpp"
 
 #include <algorithm>
@@ -46,9 +48,11 @@ std::string suggestion(const std::string& name, const Names& candidates) {
     return best ? " (did you mean " + in_quotes(*best) + "?)" : "";
 }
 
+// An end, or a return to an interrupted question (which ends the conversation when nothing
+// was interrupted): either way the node means to stop here.
 bool has_end(const node& n) {
     return std::any_of(n.actions.begin(), n.actions.end(), [](const action& a) {
-        return a.kind == action_kind::end;
+        return a.kind == action_kind::end || a.kind == action_kind::return_to_question;
     });
 }
 
@@ -119,13 +123,27 @@ struct located_text {
 class checker {
   public:
     checker(const script& s, std::string file, const catalog* others)
-        : s_(s), file_(std::move(file)), others_(others) {}
+        : s_(s), file_(std::move(file)), others_(others) {
+        // The script may not have been through a catalog yet: its words as the engine reads
+        // them.
+        const auto normalized = [](const std::vector<std::string>& words) {
+            std::vector<std::string> out;
+            for (const auto& w : words)
+                out.push_back(normalize_answer(w));
+            return out;
+        };
+        vocabulary_ = {normalized(s.vocabulary.yes),
+                       normalized(s.vocabulary.no),
+                       normalized(s.vocabulary.ignore)};
+    }
 
     std::vector<problem> run() {
         check_references();
         find_reachable();
         check_variables();
         check_dead_ends();
+        check_topics();
+        check_yes_no_words();
         check_translations();
         check_sms_cost();
         check_unset_settings();
@@ -158,11 +176,22 @@ class checker {
         node_reference("/help_node", s_.help_node);
         for (std::size_t i = 0; i < s_.keywords.size(); ++i)
             node_reference(child(child("/keywords", i), "goto"), s_.keywords[i].go_to);
+        for (std::size_t i = 0; i < s_.topics.size(); ++i)
+            node_reference(child(child("/topics", i), "answer"), s_.topics[i].answer);
+        node_reference("/question_fallback", s_.question_fallback);
         for (const auto& id : s_.node_order) {
             const node& n = s_.nodes.at(id);
             auto at = child("/nodes", id);
             for (const auto& e : edges_of(n))
                 node_reference(e.where, e.target);
+            if (n.ask && !n.ask->correction_of.empty()) {
+                const auto where = child(child(at, "ask"), "correction_of");
+                node_reference(where, n.ask->correction_of);
+                if (const node* other = node_at(n.ask->correction_of); other && !other->ask)
+                    error(where,
+                          "node " + in_quotes(n.ask->correction_of) +
+                              " asks no question, so no answer can correct it");
+            }
             if (n.ask && n.ask->type == answer_type::list && !n.ask->list.empty() &&
                 !s_.lists.count(n.ask->list)) {
                 std::vector<std::string> ids;
@@ -200,12 +229,16 @@ class checker {
     // --- reachability ---------------------------------------------------------------------
 
     // Where a conversation can begin: `start`, BANTUAN/HELP and the script's keywords all work
-    // as the very first message, with no variable set yet.
+    // as the very first message, with no variable set yet; a topic's answer and the question
+    // fallback can come at any question, the very first included.
     std::vector<std::string> entries() const {
         std::vector<std::string> out = {s_.start};
         if (!s_.help_node.empty()) out.push_back(s_.help_node);
         for (const auto& k : s_.keywords)
             out.push_back(k.go_to);
+        for (const auto& t : s_.topics)
+            out.push_back(t.answer);
+        if (!s_.question_fallback.empty()) out.push_back(s_.question_fallback);
         std::erase_if(out, [&](const std::string& id) { return !node_at(id); });
         return out;
     }
@@ -392,8 +425,12 @@ class checker {
                 if (!check_name(u.where, u.name)) continue;
                 // In an unreachable node (which has its own warning) no path sets anything, so
                 // only a name that nothing sets at all is reported there.
-                bool available =
-                    reachable_.count(id) ? in[id].count(u.name) > 0 : defined.count(u.name) > 0;
+                // A condition may test a variable some node sets even where no path sets it:
+                // keywords keep what was answered before them, and an unset variable compares
+                // as empty ("x set" is made for that). A text would show a hole instead.
+                const bool condition = u.stage > n.actions.size();
+                bool available = (reachable_.count(id) && !condition) ? in[id].count(u.name) > 0
+                                                                      : defined.count(u.name) > 0;
                 for (std::size_t st = 0; st < u.stage && st < stages.size() && !available; ++st)
                     available = std::count(stages[st].begin(), stages[st].end(), u.name) > 0;
                 if (!available && reported.insert({u.where, u.name}).second)
@@ -444,6 +481,70 @@ class checker {
                 warning(at,
                         "the conversation ends here: the node has no \"ask\", \"next\", "
                         "\"branch\" or \"subflow\" (add an \"end\" action if that is intended)");
+            }
+        }
+    }
+
+    // --- topics and yes/no words -----------------------------------------------------------
+
+    void check_topics() {
+        for (std::size_t i = 0; i < s_.topics.size(); ++i) {
+            const node* n = node_at(s_.topics[i].answer);
+            if (!n) continue;
+            const auto where = child(child("/topics", i), "answer");
+            if (n->ask || !n->actions.empty() || !n->subflow.empty())
+                error(where,
+                      "node " + in_quotes(s_.topics[i].answer) +
+                          " cannot answer a topic: its texts are sent, and those of the nodes it "
+                          "leads to, up to the first question or action, so it must have neither "
+                          "(nor a subflow)");
+        }
+    }
+
+    word_class class_of(const std::string& word) const {
+        return classify_phrase(normalize_answer(word), vocabulary_);
+    }
+
+    // A no word read as a keyword or as a cancel option would turn "not correct" into "cancel
+    // everything": Sapa never reads a plain no as a keyword, and staff should know.
+    void check_yes_no_words() {
+        for (std::size_t i = 0; i < s_.keywords.size(); ++i) {
+            for (const auto& [language, words] : s_.keywords[i].words) {
+                for (std::size_t w = 0; w < words.size(); ++w) {
+                    const auto k = class_of(words[w]);
+                    if (k != word_class::no && k != word_class::negation) continue;
+                    warning(child(child(child(child("/keywords", i), "words"), language), w),
+                            in_quotes(words[w]) +
+                                " is a no: Sapa never reads a plain no as a keyword (at a "
+                                "question it answers the question, elsewhere it starts the "
+                                "script)");
+                }
+            }
+        }
+        for (const auto& id : s_.node_order) {
+            const node& n = s_.nodes.at(id);
+            if (!n.ask || n.ask->type != answer_type::menu) continue;
+            for (std::size_t i = 0; i < n.ask->options.size(); ++i) {
+                const auto& o = n.ask->options[i];
+                std::string names = normalize_answer(o.value);
+                for (const auto& [language, label] : o.label.by_language)
+                    names += " " + normalize_answer(label);
+                const bool cancels = names.find("batal") != std::string::npos ||
+                                     names.find("cancel") != std::string::npos;
+                if (!cancels) continue;
+                for (std::size_t w = 0; w < o.synonyms.size(); ++w) {
+                    if (class_of(o.synonyms[w]) != word_class::negation &&
+                        class_of(o.synonyms[w]) != word_class::no)
+                        continue;
+                    warning(
+                        child(child(child(child(child(child("/nodes", id), "ask"), "options"), i),
+                                    "synonyms"),
+                              w),
+                        in_quotes(o.synonyms[w]) +
+                            " is a no, and this option cancels: residents answering "
+                            "\"Benar?\" with it mean \"not correct\" (give it to the option "
+                            "that changes an answer)");
+                }
             }
         }
     }
@@ -597,6 +698,25 @@ class checker {
                         std::to_string(s_.segment_budget));
     }
 
+    // After an invalid answer the engine sends the hint with the question when both fit the
+    // segment budget, and the hint alone when they do not (a long page is not sent again):
+    // measured the same way, every variable at its longest.
+    void measure_reprompt(const node& n, const std::string& at, const std::string& language) {
+        const auto hint =
+            worst_case(in_language(n.ask->hint, language, s_.default_language()), language);
+        std::string question =
+            n.say.empty()
+                ? std::string()
+                : worst_case(in_language(n.say.back(), language, s_.default_language()), language);
+        auto lines = worst_case(option_lines(*n.ask, language), language);
+        if (question.empty() && !lines.empty()) lines.erase(0, 1);
+        question += lines;
+        const std::string together = question.empty() ? hint : hint + "\n" + question;
+        const bool fits =
+            sms::measure(together).segments <= static_cast<std::size_t>(s_.segment_budget);
+        measure_message(child(child(at, "ask"), "hint"), language, fits ? together : hint);
+    }
+
     void check_sms_cost() {
         collect_fills();
         for (const auto& language : s_.languages) {
@@ -626,12 +746,7 @@ class checker {
                                         language,
                                         worst_case(lines.substr(1), language));
                 }
-                if (!n.ask->hint.empty())
-                    measure_message(
-                        child(ask_at, "hint"),
-                        language,
-                        worst_case(in_language(n.ask->hint, language, s_.default_language()),
-                                   language));
+                if (!n.ask->hint.empty()) measure_reprompt(n, at, language);
             }
             for (const auto& [name, t] : s_.messages)
                 measure_message(
@@ -660,6 +775,7 @@ class checker {
     std::vector<problem> problems_;
     std::set<std::string> reachable_;
     std::map<std::string, std::string> fills_;
+    answer_vocabulary vocabulary_;
 };
 
 }  // namespace

@@ -54,12 +54,13 @@ const std::vector<action_spec>& action_specs() {
         {"handoff", action_kind::handoff, {}, {"value"}},
         {"forget", action_kind::forget, {}, {}},
         {"end", action_kind::end, {}, {}},
+        {"return", action_kind::return_to_question, {}, {}},
     };
     return specs;
 }
 
 const std::vector<std::string> built_in_message_names = {
-    "stopped", "help", "resume_offer", "invalid", "step_limit", "ended"};
+    "stopped", "help", "resume_offer", "invalid", "unanswered", "step_limit", "ended"};
 
 std::string join(const std::vector<std::string>& items, const char* separator = ", ") {
     std::string out;
@@ -206,7 +207,11 @@ class reader {
                       "lists",
                       "messages",
                       "segment_budget",
-                      "session_timeout_minutes"});
+                      "session_timeout_minutes",
+                      "progress_kept_hours",
+                      "answer_words",
+                      "topics",
+                      "question_fallback"});
         read_languages(root, s);
         if (auto id = required_string(root, "", "id")) {
             if (is_script_id(*id))
@@ -227,10 +232,17 @@ class reader {
             s.session_timeout_minutes = static_cast<int>(
                 whole_number(root["session_timeout_minutes"], "/session_timeout_minutes", 1)
                     .value_or(60));
+        if (root.contains("progress_kept_hours"))
+            s.progress_kept_hours = static_cast<int>(
+                whole_number(root["progress_kept_hours"], "/progress_kept_hours", 1).value_or(24));
+        if (auto fallback = optional_string(root, "", "question_fallback"))
+            s.question_fallback = *fallback;
+        if (root.contains("answer_words")) read_vocabulary(root["answer_words"], s);
         if (root.contains("settings")) read_settings(root["settings"], s);
         if (root.contains("lists")) read_lists(root["lists"], s);
         if (root.contains("messages")) read_messages(root["messages"], s);
         if (root.contains("keywords")) read_keywords(root["keywords"], s);
+        if (root.contains("topics")) read_topics(root["topics"], s);
         if (auto nodes = required(root, "", "nodes")) read_nodes(*nodes, s);
         return s;
     }
@@ -465,24 +477,85 @@ class reader {
 
     void read_lists(const json& v, script& s) {
         if (!is_object(v, "/lists", "an object of named lists")) return;
-        for (const auto& [id, items] : v.items()) {
+        for (const auto& [id, value] : v.items()) {
             if (id == "comment") continue;
             auto where = child("/lists", id);
             named_list list;
             list.id = id;
-            if (is_list(items, where, "a list of items")) {
+            // A list is its items, or an object with the items and the words around them.
+            const json* items = &value;
+            auto items_where = where;
+            if (value.is_object()) {
+                allowed_keys(value, where, {"items", "ignore"}, "a list");
+                items = required(value, where, "items");
+                items_where = child(where, "items");
+                if (value.contains("ignore"))
+                    list.ignore = string_list(value["ignore"], child(where, "ignore"));
+            }
+            if (items && is_list(*items, items_where, "a list of items")) {
                 std::set<std::string> seen;
-                for (std::size_t i = 0; i < items.size(); ++i) {
-                    auto item_where = child(where, i);
-                    auto item = list_item_value(items[i], item_where);
+                for (std::size_t i = 0; i < items->size(); ++i) {
+                    auto item_where = child(items_where, i);
+                    auto item = list_item_value((*items)[i], item_where);
                     if (!item) continue;
                     if (!seen.insert(item->value).second)
                         error(item_where, "item " + in_quotes(item->value) + " is listed twice");
                     list.items.push_back(std::move(*item));
                 }
-                if (items.empty()) error(where, "the list is empty");
+                if (items->empty()) error(items_where, "the list is empty");
             }
             s.lists[id] = std::move(list);
+        }
+    }
+
+    void read_vocabulary(const json& v, script& s) {
+        const std::string where = "/answer_words";
+        if (!is_object(v, where, "an object {\"yes\": [...], \"no\": [...], \"ignore\": [...]}"))
+            return;
+        allowed_keys(v, where, {"yes", "no", "ignore"}, "answer_words");
+        auto& words = s.vocabulary;
+        if (v.contains("yes")) words.yes = string_list(v["yes"], child(where, "yes"));
+        if (v.contains("no")) words.no = string_list(v["no"], child(where, "no"));
+        if (v.contains("ignore")) words.ignore = string_list(v["ignore"], child(where, "ignore"));
+    }
+
+    // Words by language, as keywords and topics write them: a plain list is the default
+    // language's words.
+    std::map<std::string, std::vector<std::string>> words_by_language(const json& words,
+                                                                      const std::string& where) {
+        std::map<std::string, std::vector<std::string>> out;
+        if (words.is_array()) {
+            out[languages_.front()] = string_list(words, where);
+        } else if (is_object(
+                       words, where, "a list of words or an object with one list per language")) {
+            for (const auto& [language, list] : words.items()) {
+                if (language == "comment") continue;
+                if (!known_language(language, child(where, language))) continue;
+                out[language] = string_list(list, child(where, language));
+            }
+        }
+        return out;
+    }
+
+    void read_topics(const json& v, script& s) {
+        if (!is_list(v, "/topics", "a list of topics")) return;
+        std::set<std::string> ids;
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            auto where = child("/topics", i);
+            const json& item = v[i];
+            if (!is_object(item, where, "an object {\"id\": ..., \"words\": ..., \"answer\": ...}"))
+                continue;
+            allowed_keys(item, where, {"id", "words", "answer"}, "a topic");
+            topic t;
+            if (auto id = required_string(item, where, "id")) {
+                t.id = *id;
+                if (!ids.insert(t.id).second)
+                    error(child(where, "id"), "topic id " + in_quotes(t.id) + " is used twice");
+            }
+            if (auto answer = required_string(item, where, "answer")) t.answer = *answer;
+            if (auto words = required(item, where, "words"))
+                t.words = words_by_language(*words, child(where, "words"));
+            s.topics.push_back(std::move(t));
         }
     }
 
@@ -526,21 +599,8 @@ class reader {
             allowed_keys(item, where, {"words", "goto"}, "a keyword");
             keyword k;
             if (auto go_to = required_string(item, where, "goto")) k.go_to = *go_to;
-            if (auto words = required(item, where, "words")) {
-                auto words_where = child(where, "words");
-                // A plain list is the default language's words, as a plain string is for texts.
-                if (words->is_array()) {
-                    k.words[languages_.front()] = string_list(*words, words_where);
-                } else if (is_object(*words,
-                                     words_where,
-                                     "a list of words or an object with one list per language")) {
-                    for (const auto& [language, list] : words->items()) {
-                        if (language == "comment") continue;
-                        if (!known_language(language, child(words_where, language))) continue;
-                        k.words[language] = string_list(list, child(words_where, language));
-                    }
-                }
-            }
+            if (auto words = required(item, where, "words"))
+                k.words = words_by_language(*words, child(where, "words"));
             s.keywords.push_back(std::move(k));
         }
     }
@@ -682,7 +742,7 @@ class reader {
         if (!is_object(v, where, "an object with a \"type\"")) return a;
         auto type = required_string(v, where, "type");
         std::vector<std::string> keys = {
-            "type", "save", "field", "hint", "max_retries", "on_fail", "optional"};
+            "type", "save", "field", "hint", "max_retries", "on_fail", "optional", "correction_of"};
         std::vector<std::string> type_keys;
         if (type) {
             auto it = std::find(answer_type_names.begin(), answer_type_names.end(), *type);
@@ -712,6 +772,7 @@ class reader {
         if (auto on_fail = optional_string(v, where, "on_fail")) a.on_fail = *on_fail;
         if (v.contains("optional"))
             a.optional = boolean(v["optional"], child(where, "optional")).value_or(false);
+        if (auto corrects = optional_string(v, where, "correction_of")) a.correction_of = *corrects;
         if (!type) return a;
 
         // The format lists menu options by default but list items only when asked to.
@@ -740,6 +801,10 @@ class reader {
                         whole_number(v["max_length"], child(where, "max_length"), 1).value_or(160));
                 if (a.min_length > a.max_length)
                     error(where, "min_length is larger than max_length");
+                if (v.contains("any_text"))
+                    a.any_text = boolean(v["any_text"], child(where, "any_text")).value_or(false);
+                if (v.contains("prefixes"))
+                    a.prefixes = string_list(v["prefixes"], child(where, "prefixes"));
                 break;
             case answer_type::date:
                 if (v.contains("age"))
@@ -751,6 +816,8 @@ class reader {
                 break;
             case answer_type::list:
                 if (auto list = required_string(v, where, "list")) a.list = *list;
+                if (v.contains("numbered"))
+                    a.numbered = boolean(v["numbered"], child(where, "numbered")).value_or(false);
                 break;
             case answer_type::phone:
                 break;
@@ -767,13 +834,13 @@ class reader {
             case answer_type::number:
                 return {"min", "max"};
             case answer_type::text:
-                return {"min_length", "max_length"};
+                return {"min_length", "max_length", "any_text", "prefixes"};
             case answer_type::date:
                 return {"age"};
             case answer_type::nik:
                 return {"birth_date"};
             case answer_type::list:
-                return {"list", "show_options"};
+                return {"list", "show_options", "numbered"};
             case answer_type::phone:
                 break;
         }

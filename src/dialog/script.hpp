@@ -53,7 +53,19 @@ struct answer_words {
 struct named_list {
     std::string id;
     std::vector<list_item> items;
+    // Words residents write around an item that name no item themselves ("Kab. Lumajang"
+    // after a kecamatan); dropped when the rest of the answer names an item.
+    std::vector<std::string> ignore;
     answer_words normalized;  // keys "1".."n"; words: the value, then its synonyms
+    std::vector<std::string> normalized_ignore;
+};
+
+// Words residents answer with that Sapa does not know by itself: regional yes and no words,
+// and courtesy words to ignore around any answer. Understood in every language of the script.
+struct answer_vocabulary {
+    std::vector<std::string> yes;
+    std::vector<std::string> no;
+    std::vector<std::string> ignore;
 };
 
 struct ask {
@@ -69,10 +81,16 @@ struct ask {
     std::string yes_go_to, no_go_to;               // yes_no: optional targets
     std::string age_variable;                      // date: also save the age in whole years here
     std::string birth_date_variable;  // nik: the encoded birth date must equal this date
-    bool optional = false;            // the resident may answer with a skip word (LEWATI/SKIP)
-    dialog::text hint;                // sent before the question is asked again
-    int max_retries = 2;              // invalid answers tolerated before `on_fail`
-    std::string on_fail;              // node after too many invalid answers; empty: the start
+    bool numbered = false;  // list: the prompt numbers the items itself; numbers pick them
+    // text: any message is the answer, questions and keyword-like first words included (a
+    // message to staff). Otherwise a yes/no word, a greeting or a question is not stored.
+    bool any_text = false;
+    std::vector<std::string> prefixes;  // text: words dropped from the start ("nama saya")
+    std::string correction_of;  // an answer that fits this node's question corrects it instead
+    bool optional = false;      // the resident may answer with a skip word (LEWATI/SKIP)
+    dialog::text hint;          // sent before the question is asked again
+    int max_retries = 2;        // invalid answers tolerated before `on_fail`
+    std::string on_fail;        // node after too many invalid answers; empty: the start
     // menu: the options' keys; words: labels by language, synonyms, then the value unless it
     // is the key.
     answer_words normalized;
@@ -89,6 +107,7 @@ enum class action_kind {
     handoff,              // value (template): the resident's words for staff
     forget,               // the resident asked to erase their data
     end,                  // the conversation ends after this node
+    return_to_question,   // back to the question a keyword or help interrupted, if any
 };
 
 struct action {
@@ -134,6 +153,15 @@ struct keyword {
     std::vector<std::vector<std::string>> normalized;
 };
 
+// A subject residents ask about ("berapa biayanya?"): its words, and the node whose texts
+// answer it. Sapa answers, then asks the pending question again.
+struct topic {
+    std::string id;
+    std::map<std::string, std::vector<std::string>> words;  // language -> words
+    std::string answer;                                     // node id
+    std::vector<std::string> normalized;  // every language's words, normalised. Filled by catalog
+};
+
 // A named setting staff fill in (office phone, course venue). `value` empty: unset; texts then
 // use `unset_text` instead and the checker warns.
 struct setting {
@@ -151,8 +179,13 @@ struct script {
     std::string help_node;               // BANTUAN/HELP goes here; empty: built-in help text
     int segment_budget = 2;              // checker warns above this many SMS parts
     int session_timeout_minutes = 60;    // idle time after which a session expires
+    int progress_kept_hours = 24;        // after that long idle, an unfinished session is dropped
     std::map<std::string, dialog::text> messages;  // overrides of built-in system texts
     std::vector<dialog::keyword> keywords;
+    std::vector<dialog::topic> topics;
+    std::string question_fallback;  // node for a second question no topic answers; empty: none
+    answer_vocabulary vocabulary;   // "answer_words" in the file
+    answer_vocabulary normalized_vocabulary;  // Filled by catalog
     std::map<std::string, setting> settings;
     std::map<std::string, named_list> lists;
     std::map<std::string, node> nodes;

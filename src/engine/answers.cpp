@@ -1,6 +1,7 @@
 #include "engine/answers.hpp"
 
 #include "common/ascii.hpp"
+#include "dialog/words.hpp"
 #include "sms/gsm7.hpp"
 
 #include <algorithm>
@@ -268,37 +269,48 @@ std::optional<matched_choice> match_words(std::string_view text,
 }
 
 // ---------------------------------------------------------------------------------------------
-// Yes / no
+// Words around answers
 
-const word_list yes_exact = {"ya", "yes"};
-const word_list yes_words = {"ya",    "yes",   "y",      "yaa", "iya",   "iyaa", "iye",  "yoi",
-                             "yup",   "yep",   "yeah",   "ok",  "oke",   "okay", "okey", "benar",
-                             "betul", "bener", "setuju", "mau", "boleh", "siap", "sip"};
-const word_list no_exact = {"tidak", "no"};
-// Negations can open a phrase: "tidak mau", "gak setuju".
-const word_list negations = {"tidak",
-                             "tdk",
-                             "tak",
-                             "gak",
-                             "ga",
-                             "gk",
-                             "nggak",
-                             "ngga",
-                             "ngak",
-                             "enggak",
-                             "engga",
-                             "ndak",
-                             "nda",
-                             "kagak",
-                             "no",
-                             "bukan",
-                             "belum",
-                             "jangan"};
-const word_list other_no_words = {"t", "n", "nope", "salah", "ogah"};
+using dialog::classified_word;
+using dialog::word_class;
 
-bool is_no_word(std::string_view w) {
-    return contains(negations, w) || contains(other_no_words, w);
+const dialog::answer_vocabulary no_script_words;
+
+const dialog::answer_vocabulary& words_or_none(const dialog::answer_vocabulary* w) {
+    return w ? *w : no_script_words;
 }
+
+// The words of a classified message, joined again, leaving out those `drop` says.
+template <typename Drop>
+std::string join_kept(const std::vector<classified_word>& words, Drop drop) {
+    std::string out;
+    for (const auto& w : words) {
+        if (drop(w)) continue;
+        if (!out.empty()) out += ' ';
+        out += w.text;
+    }
+    return out;
+}
+
+// Words residents write around a place name; they name no place themselves.
+const word_list place_words = {"kec",
+                               "kecamatan",
+                               "kab",
+                               "kabupaten",
+                               "desa",
+                               "ds",
+                               "kel",
+                               "kelurahan",
+                               "dusun",
+                               "dsn",
+                               "di",
+                               "tinggal",
+                               "dari",
+                               "asal",
+                               "alamat",
+                               "daerah",
+                               "wilayah",
+                               "rumah"};
 
 // ---------------------------------------------------------------------------------------------
 // Dates
@@ -370,6 +382,10 @@ std::optional<civil_date> make_date(int day,
     return civil_date{year, month, day};
 }
 
+bool has_digit(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), is_digit);
+}
+
 // Words residents put before a date: "tanggal 17 agustus 1990".
 const word_list date_prefixes = {"tanggal", "tgl", "tg"};
 
@@ -415,11 +431,11 @@ bool within_one_typo(std::string_view a, std::string_view b) {
 
 namespace {
 
-std::optional<matched_choice> match_menu(std::string_view raw, menu_words& menu) {
-    const std::string n = normalize_answer(raw);
+// The readings that need no guessing: a key (after "no", "pilih"...), a label or synonym, a
+// number word, or a copied menu line ("1. Menjahit") whose key and label agree.
+std::optional<matched_choice> plain_reading(std::string_view n, menu_words& menu) {
     if (n.empty()) return std::nullopt;
     const std::string_view rest = strip_menu_prefix(n);
-
     if (auto i = find_key(rest, menu.keys())) return matched_choice{*i, match_kind::exact};
     if (auto m = match_words(n, menu, false)) return m;
     if (auto m = match_words(rest, menu, false)) return m;
@@ -427,20 +443,219 @@ std::optional<matched_choice> match_menu(std::string_view raw, menu_words& menu)
         if (auto i = find_key(std::to_string(*value), menu.keys()))
             return matched_choice{*i, match_kind::number_word};
     }
-
-    // "1. Menjahit" copies the menu line: the key and that option's own label must agree.
     if (const auto space = rest.find(' '); space != std::string_view::npos) {
         const auto key = find_key(rest.substr(0, space), menu.keys());
         const auto label = match_words(rest.substr(space + 1), menu, true);
         if (key && label && label->index == *key) return matched_choice{*key, match_kind::exact};
     }
+    return std::nullopt;
+}
 
+std::optional<matched_choice> typo_reading(std::string_view n, menu_words& menu) {
+    if (n.empty()) return std::nullopt;
     if (auto m = match_words(n, menu, true)) return m;
+    const std::string_view rest = strip_menu_prefix(n);
     if (rest != n) return match_words(rest, menu, true);
     return std::nullopt;
 }
 
+// True when `phrase` occurs in `text` as whole words; its word positions go to `at`.
+bool find_phrase(const word_list& text, const word_list& phrase, std::size_t& at) {
+    if (phrase.empty() || phrase.size() > text.size()) return false;
+    for (std::size_t i = 0; i + phrase.size() <= text.size(); ++i) {
+        if (std::equal(phrase.begin(), phrase.end(), text.begin() + static_cast<long>(i))) {
+            at = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+// A sentence that names exactly one option by its label or a synonym ("saya mau ikut kursus
+// menjahit", "D3 keperawatan"). Not when it holds a number (which would be a key that may
+// disagree, "2 menjahit") or a negation outside the name ("tidak benar" is not "benar").
+std::optional<matched_choice> named_in_sentence(std::string_view text,
+                                                menu_words& menu,
+                                                const dialog::answer_vocabulary& script_words) {
+    const word_list words = split_words(text);
+    if (words.size() < 2 || std::any_of(words.begin(), words.end(), [](std::string_view w) {
+            return all_digits(strip_trailing_separators(w));
+        }))
+        return std::nullopt;
+    // Every option word found, as (option, first word, length). A name inside a longer name of
+    // another option does not count: "tidak jadi daftar" names "tidak jadi", not "tidak".
+    struct span {
+        std::size_t option, at, length;
+    };
+    std::vector<span> spans;
+    const auto& options = menu.words();
+    for (std::size_t i = 0; i < options.size(); ++i) {
+        for (const auto& option_word : options[i]) {
+            const word_list phrase = split_words(option_word);
+            for (std::size_t at = 0; at + phrase.size() <= words.size() && !phrase.empty(); ++at)
+                if (std::equal(phrase.begin(), phrase.end(), words.begin() + static_cast<long>(at)))
+                    spans.push_back({i, at, phrase.size()});
+        }
+    }
+    const auto inside_longer = [&](const span& s) {
+        return std::any_of(spans.begin(), spans.end(), [&](const span& o) {
+            return o.option != s.option && o.length > s.length && o.at <= s.at &&
+                   s.at + s.length <= o.at + o.length;
+        });
+    };
+    std::optional<std::size_t> found;
+    std::vector<bool> covered(words.size(), false);
+    for (const auto& sp : spans) {
+        if (inside_longer(sp)) continue;
+        if (found && *found != sp.option) return std::nullopt;
+        found = sp.option;
+        std::fill(covered.begin() + static_cast<long>(sp.at),
+                  covered.begin() + static_cast<long>(sp.at + sp.length),
+                  true);
+    }
+    if (!found) return std::nullopt;
+    // A negation anywhere but inside the name turns the sentence around.
+    for (std::size_t i = 0; i < words.size(); ++i)
+        if (!covered[i] && dialog::classify_phrase(words[i], script_words) == word_class::negation)
+            return std::nullopt;
+    return matched_choice{*found, match_kind::extracted};
+}
+
+// `text` without the whole-word occurrences of `phrase`.
+std::string without_phrase(std::string text, std::string_view phrase) {
+    const word_list drop = split_words(phrase);
+    std::size_t at = 0;
+    for (word_list words = split_words(text); find_phrase(words, drop, at);
+         words = split_words(text)) {
+        text = join_words(words.begin(), words.begin() + static_cast<long>(at)) + " " +
+               join_words(words.begin() + static_cast<long>(at + drop.size()), words.end());
+        text = normalize_answer(text);
+    }
+    return text;
+}
+
+// Menu options that are themselves a yes or a no (a summary's "1 YA, 2 UBAH"): the one whose
+// own words hold a word of that meaning.
+std::optional<matched_choice> yes_no_option(bool yes,
+                                            menu_words& menu,
+                                            const dialog::answer_vocabulary& script_words) {
+    std::optional<matched_choice> found;
+    const auto& options = menu.words();
+    for (std::size_t i = 0; i < options.size(); ++i) {
+        const bool has = std::any_of(options[i].begin(), options[i].end(), [&](const auto& w) {
+            const auto k = dialog::classify_phrase(w, script_words);
+            return yes ? k == word_class::yes : (k == word_class::no || k == word_class::negation);
+        });
+        if (!has) continue;
+        if (found) return std::nullopt;
+        found = matched_choice{i, match_kind::synonym};
+    }
+    return found;
+}
+
+std::optional<matched_choice> match_menu(std::string_view raw,
+                                         menu_words& menu,
+                                         const choice_context& context = {}) {
+    const std::string n = normalize_answer(raw);
+    if (n.empty()) return std::nullopt;
+    if (auto m = plain_reading(n, menu)) return m;
+
+    // Courtesy words around the answer ("3 pak", "tempursari ya bu"), then also a yes said
+    // with it ("SMA ya"), then for lists the words around a place ("Kec. X, Kab. Lumajang").
+    const auto& script_words = words_or_none(context.script_words);
+    const auto classified = dialog::classify_words(n, script_words);
+    std::vector<std::string> candidates;
+    candidates.push_back(join_kept(
+        classified, [](const classified_word& w) { return w.kind == word_class::courtesy; }));
+    candidates.push_back(join_kept(classified, [](const classified_word& w) {
+        return w.kind == word_class::courtesy || w.kind == word_class::yes;
+    }));
+    if (context.ignore || context.place) {
+        std::string text = candidates.back();
+        if (context.ignore) {
+            // Longest first: "kab lumajang" before "lumajang".
+            std::vector<std::string> ignore = *context.ignore;
+            std::sort(ignore.begin(), ignore.end(), [](const auto& a, const auto& b) {
+                return a.size() > b.size();
+            });
+            for (const auto& phrase : ignore)
+                text = without_phrase(std::move(text), phrase);
+        }
+        if (context.place) {
+            const word_list words = split_words(text);
+            word_list kept;
+            for (const auto w : words)
+                if (!contains(place_words, w)) kept.push_back(w);
+            text = join_words(kept.begin(), kept.end());
+        }
+        candidates.push_back(text);
+    }
+    for (const auto& c : candidates) {
+        if (c == n) continue;
+        if (auto m = plain_reading(c, menu)) return matched_choice{m->index, match_kind::extracted};
+    }
+    for (const auto& c : candidates) {
+        if (auto m = named_in_sentence(c, menu, script_words)) return m;
+    }
+    if (context.yes_no_options) {
+        if (const auto yn = match_yes_no(raw, script_words)) {
+            if (auto m = yes_no_option(yn->first, menu, script_words)) return m;
+        }
+    }
+    if (auto m = typo_reading(n, menu)) return m;
+    for (const auto& c : candidates) {
+        if (c == n) continue;
+        if (auto m = typo_reading(c, menu)) return matched_choice{m->index, match_kind::extracted};
+    }
+    return std::nullopt;
+}
+
+// One yes/no word with a typo: near words of one meaning only, never by changing a vowel.
+std::optional<bool> yes_no_typo(std::string_view w, const dialog::answer_vocabulary& script) {
+    bool yes = false, no = false;
+    const auto near = [w](std::string_view candidate) {
+        return within_one_typo_keeping_vowels(w, candidate);
+    };
+    for (const auto k : {word_class::yes, word_class::no, word_class::negation}) {
+        for (const auto candidate : dialog::built_in_words(k)) {
+            if (near(candidate)) (k == word_class::yes ? yes : no) = true;
+        }
+    }
+    for (const auto& candidate : script.yes)
+        if (near(candidate)) yes = true;
+    for (const auto& candidate : script.no)
+        if (near(candidate)) no = true;
+    if (yes == no) return std::nullopt;
+    return yes;
+}
+
+template <typename View>
+bool one_vowel_changed(View a, View b) {
+    if (a.size() != b.size()) return false;
+    const auto vowel = [](auto c) {
+        return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
+    };
+    std::size_t changed = 0;
+    bool vowels = true;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i] == b[i]) continue;
+        ++changed;
+        vowels = vowels && vowel(a[i]) && vowel(b[i]);
+    }
+    return changed == 1 && vowels;
+}
+
+constexpr std::size_t max_sentence_words = 6;
+
 }  // namespace
+
+bool within_one_typo_keeping_vowels(std::string_view a, std::string_view b) {
+    if (!within_one_typo(a, b)) return false;
+    if (sms::is_ascii(a) && sms::is_ascii(b)) return !one_vowel_changed(a, b);
+    const std::u32string ca = sms::decode_utf8(a);
+    const std::u32string cb = sms::decode_utf8(b);
+    return !one_vowel_changed(std::u32string_view(ca), std::u32string_view(cb));
+}
 
 std::optional<matched_choice> match_choice(std::string_view raw,
                                            const std::vector<std::string>& keys,
@@ -452,41 +667,81 @@ std::optional<matched_choice> match_choice(std::string_view raw,
 std::optional<matched_choice> match_normalized_choice(
     std::string_view raw,
     const std::vector<std::string>& normalized_keys,
-    const std::vector<std::vector<std::string>>& normalized_words) {
+    const std::vector<std::vector<std::string>>& normalized_words,
+    const choice_context& context) {
     menu_words menu(menu_words::ready_t{}, normalized_keys, normalized_words);
-    return match_menu(raw, menu);
+    return match_menu(raw, menu, context);
 }
 
-std::optional<std::pair<bool, match_kind>> match_yes_no(std::string_view raw) {
+std::optional<std::pair<bool, match_kind>> match_yes_no(
+    std::string_view raw, const dialog::answer_vocabulary& script_words) {
     const std::string n = normalize_answer(raw);
-    const word_list words = split_words(n);
-    if (words.empty()) return std::nullopt;
+    const auto classified = dialog::classify_words(n, script_words);
+    std::vector<classified_word> kept;
+    for (const auto& w : classified)
+        if (w.kind != word_class::courtesy) kept.push_back(w);
+    if (kept.empty()) return std::nullopt;
+    const bool dropped = kept.size() != classified.size();
+    const auto is_no = [](word_class k) {
+        return k == word_class::no || k == word_class::negation;
+    };
 
-    if (words.size() == 1) {
-        const std::string_view w = words[0];
-        if (contains(yes_exact, w)) return std::pair{true, match_kind::exact};
-        if (contains(no_exact, w)) return std::pair{false, match_kind::exact};
-        if (contains(yes_words, w)) return std::pair{true, match_kind::synonym};
-        if (is_no_word(w)) return std::pair{false, match_kind::synonym};
-        const auto near = [w](std::string_view candidate) { return within_one_typo(w, candidate); };
-        const bool yes = std::any_of(yes_words.begin(), yes_words.end(), near);
-        const bool no = std::any_of(negations.begin(), negations.end(), near) ||
-                        std::any_of(other_no_words.begin(), other_no_words.end(), near);
-        if (yes != no) return std::pair{yes, match_kind::typo};
+    if (kept.size() == 1) {
+        const auto& w = kept[0];
+        const auto plain = [&](bool exact) {
+            return dropped ? match_kind::extracted
+                   : exact ? match_kind::exact
+                           : match_kind::synonym;
+        };
+        if (w.kind == word_class::yes)
+            return std::pair{true, plain(w.text == "ya" || w.text == "yes")};
+        if (is_no(w.kind)) return std::pair{false, plain(w.text == "tidak" || w.text == "no")};
+        if (w.kind != word_class::other) return std::nullopt;
+        if (const auto typo = yes_no_typo(w.text, script_words))
+            return std::pair{*typo, dropped ? match_kind::extracted : match_kind::typo};
         return std::nullopt;
     }
+    if (kept.size() > max_sentence_words) return std::nullopt;
 
-    // Phrases: "ya benar", "iya mau" are yes; "tidak mau", "gak setuju", "bukan" + anything
-    // yes-like are no. A mixture such as "ya tidak" is no answer.
-    const auto is_yes = [](std::string_view w) { return contains(yes_words, w); };
-    if (std::all_of(words.begin(), words.end(), is_yes))
-        return std::pair{true, match_kind::synonym};
-    if (contains(negations, words[0]) &&
-        std::all_of(words.begin() + 1, words.end(), [&](std::string_view w) {
-            return is_yes(w) || contains(negations, w);
-        })) {
-        return std::pair{false, match_kind::synonym};
+    // Read by the decisive word: the first yes or no, unless a later word contradicts it ("ya
+    // tidak") or doubles a negation ("tidak salah", not wrong: neither a plain yes nor a no).
+    const auto first = std::find_if(kept.begin(), kept.end(), [](const classified_word& w) {
+        return dialog::is_decisive(w.kind);
+    });
+    if (first == kept.end()) return std::nullopt;
+    const bool yes = first->kind == word_class::yes;
+    bool others = first != kept.begin();
+    for (auto it = first + 1; it != kept.end(); ++it) {
+        if (yes && is_no(it->kind)) return std::nullopt;
+        if (!yes && it->kind == word_class::no) return std::nullopt;
+        if (!dialog::is_decisive(it->kind)) others = true;
     }
+    return std::pair{yes, others || dropped ? match_kind::extracted : match_kind::synonym};
+}
+
+std::optional<bool> match_yes_no_digit(std::string_view raw,
+                                       std::string_view prompt,
+                                       const dialog::answer_vocabulary& script_words) {
+    const std::string n = normalize_answer(raw);
+    const std::string_view digit = strip_trailing_separators(strip_menu_prefix(n));
+    if (digit.size() != 1 || !is_digit(digit.front())) return std::nullopt;
+    // "Balas 1 Ya, 2 Tidak", "1=YA 2=TIDAK": a digit right before a yes or no word.
+    const std::string p = normalize_answer(prompt);
+    const auto words = dialog::classify_words(p, script_words);
+    std::optional<std::string_view> yes_digit, no_digit;
+    for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+        const auto t = strip_trailing_separators(words[i].text);
+        if (t.size() != 1 || !is_digit(t.front())) continue;
+        const auto k = words[i + 1].kind;
+        if (k == word_class::yes && !yes_digit) yes_digit = t;
+        if ((k == word_class::no || k == word_class::negation) && !no_digit) no_digit = t;
+    }
+    if (!yes_digit && !no_digit) {
+        yes_digit = "1";
+        no_digit = "2";
+    }
+    if (yes_digit && digit == *yes_digit) return true;
+    if (no_digit && digit == *no_digit) return false;
     return std::nullopt;
 }
 
@@ -602,6 +857,53 @@ std::optional<civil_date> parse_date(std::string_view raw, const civil_date& tod
     return make_date(*day, *month, t[2], today);
 }
 
+std::optional<found_date> find_date(std::string_view raw, const civil_date& today) {
+    if (auto d = parse_date(raw, today)) return found_date{*d, false};
+    // The KTP's "Tempat/Tgl Lahir" and sentences around a date: one run of one to three
+    // tokens reads as a date, and no other token holds a digit (an age or a second date would
+    // make the answer ambiguous).
+    std::vector<std::string> t = date_tokens(raw);
+    std::optional<found_date> found;
+    for (std::size_t first = 0; first < t.size(); ++first) {
+        for (std::size_t count = 1; count <= 3 && first + count <= t.size(); ++count) {
+            if (count == 1 && !all_digits(t[first])) continue;
+            std::string window;
+            for (std::size_t i = first; i < first + count; ++i)
+                window += (i == first ? "" : " ") + t[i];
+            const auto d = parse_date(window, today);
+            if (!d) continue;
+            const bool stray_digits = std::any_of(t.begin(), t.end(), [&](const std::string& w) {
+                const auto at = static_cast<std::size_t>(&w - t.data());
+                return (at < first || at >= first + count) && has_digit(w);
+            });
+            if (stray_digits) return std::nullopt;
+            if (found && (found->date.year != d->year || found->date.month != d->month ||
+                          found->date.day != d->day))
+                return std::nullopt;
+            found = found_date{*d, true};
+        }
+    }
+    return found;
+}
+
+std::string nik_digits(std::string_view raw) {
+    // "NIK 3508 0117 0895 0001", "nik: 3508-0117-...": words only before the number.
+    const std::string plain = sms::transliterate(raw);
+    std::string digits;
+    bool in_number = false;
+    for (const char c : plain) {
+        if (is_digit(c)) {
+            digits += c;
+            in_number = true;
+        } else if (c == ' ' || c == '.' || c == '-' || c == ':' || c == '\t') {
+            continue;
+        } else if (in_number || !is_ascii_alnum(c)) {
+            return {};
+        }
+    }
+    return digits;
+}
+
 civil_date civil_from_unix(unix_seconds t) {
     using namespace std::chrono;
     const year_month_day ymd{floor<days>(sys_seconds{seconds{t}})};
@@ -655,23 +957,96 @@ bool is_skip_word(std::string_view raw) {
     const std::string_view trimmed = trim_spaces(plain);
     if (!trimmed.empty() && trimmed.find_first_not_of('-') == std::string_view::npos) return true;
 
-    static const word_list skip_words = {"lewati",
-                                         "lewat",
-                                         "skip",
-                                         "kosong",
-                                         "none",
-                                         "tidak ada",
-                                         "tdk ada",
-                                         "gak ada",
-                                         "ga ada",
-                                         "nggak ada",
-                                         "enggak ada",
-                                         "ndak ada",
-                                         "belum ada"};
+    static const word_list skip_words = {
+        "lewati",    "lewat",       "skip",      "kosong",    "none",        "tidak ada",
+        "tdk ada",   "gak ada",     "ga ada",    "nggak ada", "enggak ada",  "ndak ada",
+        "belum ada", "tidak punya", "gak punya", "ga punya",  "belum punya", "tidak mau",
+        "gak mau",   "ga mau",      "nggak mau", "ndak mau",  "lewati saja", "lewati aja",
+        "skip aja",  "skip saja"};
     const std::string n = normalize_answer(raw);
     return std::any_of(skip_words.begin(), skip_words.end(), [&](std::string_view w) {
         return within_one_typo(n, w);
     });
+}
+
+bool is_question(std::string_view raw) {
+    const std::string plain = sms::transliterate(raw);
+    const std::string_view trimmed = trim_spaces(plain);
+    if (!trimmed.empty() && trimmed.back() == '?') return true;
+    const auto words = dialog::classify_words(normalize_answer(raw), no_script_words);
+    return std::any_of(words.begin(), words.end(), [](const classified_word& w) {
+        return w.kind == word_class::question;
+    });
+}
+
+std::optional<std::string> not_a_text_answer(std::string_view raw,
+                                             const dialog::answer_vocabulary& script_words) {
+    const std::string n = normalize_answer(raw);
+    if (std::none_of(n.begin(), n.end(), [](char c) {
+            return (is_ascii_alnum(c) && !is_digit(c)) || static_cast<unsigned char>(c) >= 0x80;
+        }))
+        return "no letters";
+    const auto words = dialog::classify_words(n, script_words);
+    const bool courtesy = std::all_of(words.begin(), words.end(), [](const classified_word& w) {
+        return w.kind == word_class::courtesy;
+    });
+    if (courtesy) return "a greeting or courtesy words";
+    const bool yes_no = std::all_of(words.begin(), words.end(), [](const classified_word& w) {
+        return w.kind == word_class::courtesy || dialog::is_decisive(w.kind);
+    });
+    if (yes_no) return "a yes or no";
+    return std::nullopt;
+}
+
+std::string clean_text_answer(std::string_view raw, const std::vector<std::string>& prefixes) {
+    std::string text = sms::gsm7_friendly(raw);
+    // Longest prefix first ("nama saya" before "nama"), compared word by word as normalised,
+    // so "Nama: Siti" and "Ds. Pasirian" lose theirs too; the rest keeps its own spelling.
+    std::vector<std::string_view> by_length(prefixes.begin(), prefixes.end());
+    std::sort(
+        by_length.begin(), by_length.end(), [](auto a, auto b) { return a.size() > b.size(); });
+    for (const auto prefix : by_length) {
+        const word_list want = split_words(prefix);
+        std::size_t pos = 0, matched = 0;
+        while (matched < want.size()) {
+            const auto start = text.find_first_not_of(' ', pos);
+            if (start == std::string::npos) break;
+            auto end = text.find(' ', start);
+            if (end == std::string::npos) end = text.size();
+            if (normalize_answer(std::string_view(text).substr(start, end - start)) !=
+                want[matched])
+                break;
+            ++matched;
+            pos = end;
+        }
+        if (matched != want.size() || want.empty()) continue;
+        // Nothing after it: the question's own word ("Desa"), no answer at all.
+        const auto rest = text.find_first_not_of(" :,.-", pos);
+        return rest == std::string::npos ? std::string() : text.substr(rest);
+    }
+    return text;
+}
+
+std::optional<std::size_t> find_topic(std::string_view raw,
+                                      const std::vector<std::vector<std::string>>& topic_words) {
+    const std::string n = normalize_answer(raw);
+    const word_list words = split_words(n);
+    const auto names = [&](std::string_view topic_word) {
+        const word_list phrase = split_words(topic_word);
+        std::size_t at = 0;
+        if (find_phrase(words, phrase, at)) return true;
+        if (phrase.size() != 1) return false;
+        return std::any_of(words.begin(), words.end(), [&](std::string_view w) {
+            for (const std::string_view suffix : {"nya", "kah", "lah"})
+                if (w.size() > suffix.size() && w.ends_with(suffix) &&
+                    w.substr(0, w.size() - suffix.size()) == topic_word)
+                    return true;
+            return false;
+        });
+    };
+    for (std::size_t i = 0; i < topic_words.size(); ++i)
+        if (std::any_of(topic_words[i].begin(), topic_words[i].end(), names)) return i;
+    return std::nullopt;
 }
 
 }  // namespace sapa::engine

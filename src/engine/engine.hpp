@@ -75,7 +75,8 @@ class memory_registrar final : public registrar {
 using messaging::outbound_message;
 
 // Why an answer was accepted, recorded in the log so staff can see what the engine understood.
-enum class match_kind { exact, synonym, typo, number_word, keyword, skipped };
+// extracted: read out of a longer message ("iya saya setuju", "Kec. Tempursari").
+enum class match_kind { exact, synonym, typo, number_word, keyword, skipped, extracted };
 // The names below are stored in the conversation log: renaming one needs a storage migration.
 const char* to_string(match_kind k);
 
@@ -96,6 +97,9 @@ enum class event_kind {
     session_resumed,
     session_ended,
     step_limit_reached,
+    topic_answered,        // detail: the topic's id; the resident asked instead of answering
+    question_unanswered,   // detail: the resident's question, which no topic answers
+    returned_to_question,  // back at the question a keyword or help interrupted
 };
 const char* to_string(event_kind k);
 

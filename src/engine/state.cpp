@@ -23,6 +23,15 @@ session_status status_from_name(const std::string& name) {
     return session_status::idle;
 }
 
+std::vector<frame> frames_from(const nlohmann::json& j, const char* key) {
+    std::vector<frame> out;
+    if (auto it = j.find(key); it != j.end() && it->is_array()) {
+        for (const auto& f : *it)
+            out.push_back({f.value("script", ""), f.value("node", "")});
+    }
+    return out;
+}
+
 }  // namespace
 
 // The store writes the session for every message. Filling the objects in place spares the
@@ -49,6 +58,15 @@ void to_json(nlohmann::json& j, const session_state& s) {
         variables.emplace_hint(variables.end(), name, value);
     object.emplace("retries", s.retries);
     object.emplace("last_active", s.last_active);
+    // Written only when set: most sessions have neither, and rows keep their shape.
+    if (!s.paused.empty()) {
+        auto& paused = object.emplace("paused", nlohmann::json::array())
+                           .first->second.get_ref<nlohmann::json::array_t&>();
+        for (const auto& f : s.paused)
+            paused.push_back({{"script", f.script_id}, {"node", f.node_id}});
+        object.emplace("paused_open", s.paused_open);
+    }
+    if (s.unanswered != 0) object.emplace("unanswered", s.unanswered);
 }
 
 void from_json(const nlohmann::json& j, session_state& s) {
@@ -56,15 +74,15 @@ void from_json(const nlohmann::json& j, session_state& s) {
     s.status = status_from_name(j.value("status", "idle"));
     s.script_id = j.value("script", "");
     s.script_version = j.value("version", 0);
-    if (auto it = j.find("stack"); it != j.end() && it->is_array()) {
-        for (const auto& f : *it)
-            s.stack.push_back({f.value("script", ""), f.value("node", "")});
-    }
+    s.stack = frames_from(j, "stack");
     if (auto it = j.find("variables"); it != j.end() && it->is_object()) {
         s.variables = it->get<std::map<std::string, std::string>>();
     }
     s.retries = j.value("retries", 0);
     s.last_active = j.value("last_active", unix_seconds{0});
+    s.paused = frames_from(j, "paused");
+    s.paused_open = j.value("paused_open", false);
+    s.unanswered = j.value("unanswered", 0);
 }
 
 void to_json(nlohmann::json& j, const contact_state& c) {

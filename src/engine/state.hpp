@@ -35,6 +35,12 @@ struct session_state {
     std::map<std::string, std::string> variables;
     int retries = 0;  // invalid answers at the current question
     unix_seconds last_active = 0;
+    // The question a keyword or help interrupted (its whole stack), to come back to; empty
+    // when nothing was interrupted. paused_open: the resident is still at the interruption's
+    // first question, where an answer that fits the paused question goes back to it.
+    std::vector<frame> paused;
+    bool paused_open = false;
+    int unanswered = 0;  // questions no topic answered in this session
 };
 
 struct contact_state {

@@ -156,7 +156,71 @@ bool keeps_joiner(const std::u32string& cps, std::size_t i) {
            gsm_septets(cps[i + 1]) == 0;
 }
 
+// Latin letters with an accent that GSM-7 lacks, and the plain letter that replaces each. The
+// accented letters GSM-7 has (e acute, a grave, n tilde...) are kept as they are.
+struct folded_letter {
+    char32_t from;
+    char to;
+};
+constexpr std::array folded_letters = {
+    folded_letter{0x00C0, 'A'}, folded_letter{0x00C1, 'A'}, folded_letter{0x00C2, 'A'},
+    folded_letter{0x00C3, 'A'}, folded_letter{0x00C8, 'E'}, folded_letter{0x00CA, 'E'},
+    folded_letter{0x00CB, 'E'}, folded_letter{0x00CC, 'I'}, folded_letter{0x00CD, 'I'},
+    folded_letter{0x00CE, 'I'}, folded_letter{0x00CF, 'I'}, folded_letter{0x00D2, 'O'},
+    folded_letter{0x00D3, 'O'}, folded_letter{0x00D4, 'O'}, folded_letter{0x00D5, 'O'},
+    folded_letter{0x00D9, 'U'}, folded_letter{0x00DA, 'U'}, folded_letter{0x00DB, 'U'},
+    folded_letter{0x00DD, 'Y'}, folded_letter{0x00E1, 'a'}, folded_letter{0x00E2, 'a'},
+    folded_letter{0x00E3, 'a'}, folded_letter{0x00EA, 'e'}, folded_letter{0x00EB, 'e'},
+    folded_letter{0x00ED, 'i'}, folded_letter{0x00EE, 'i'}, folded_letter{0x00EF, 'i'},
+    folded_letter{0x00F3, 'o'}, folded_letter{0x00F4, 'o'}, folded_letter{0x00F5, 'o'},
+    folded_letter{0x00FA, 'u'}, folded_letter{0x00FB, 'u'}, folded_letter{0x00FD, 'y'},
+    folded_letter{0x00FF, 'y'}, folded_letter{0x0100, 'A'}, folded_letter{0x0101, 'a'},
+    folded_letter{0x0112, 'E'}, folded_letter{0x0113, 'e'}, folded_letter{0x012A, 'I'},
+    folded_letter{0x012B, 'i'}, folded_letter{0x014C, 'O'}, folded_letter{0x014D, 'o'},
+    folded_letter{0x016A, 'U'}, folded_letter{0x016B, 'u'},
+};
+
 }  // namespace
+
+bool is_pictograph(char32_t cp) {
+    return cp == 0x00A9 || cp == 0x00AE || cp == 0x200D || cp == 0x20E3 || cp == 0x2122 ||
+           (cp >= 0x2190 && cp <= 0x21FF) || (cp >= 0x2300 && cp <= 0x23FF) ||
+           (cp >= 0x2460 && cp <= 0x24FF) || (cp >= 0x2500 && cp <= 0x27BF) ||
+           (cp >= 0x2900 && cp <= 0x297F) || (cp >= 0x2B00 && cp <= 0x2BFF) || cp == 0x3030 ||
+           cp == 0x303D || cp == 0x3297 || cp == 0x3299 || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+           (cp >= 0x1F000 && cp <= 0x1FAFF) || (cp >= 0xE0020 && cp <= 0xE007F);
+}
+
+std::string gsm7_friendly(std::string_view text) {
+    std::string plain;
+    if (is_ascii(text)) {
+        plain = text;
+    } else {
+        for (char32_t cp : decode_utf8(transliterate(text))) {
+            const auto folded = std::find_if(folded_letters.begin(),
+                                             folded_letters.end(),
+                                             [cp](const folded_letter& f) { return f.from == cp; });
+            if (is_pictograph(cp))
+                plain += ' ';
+            else if (folded != folded_letters.end())
+                plain += folded->to;
+            else
+                append_utf8(plain, cp);
+        }
+    }
+    // A dropped pictograph, a tab or a line break leaves one space between words, none at the
+    // ends.
+    std::string out;
+    for (char c : plain) {
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            if (!out.empty() && out.back() != ' ') out += ' ';
+        } else {
+            out += c;
+        }
+    }
+    if (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
+}
 
 bool is_ascii(std::string_view text) {
     return std::all_of(

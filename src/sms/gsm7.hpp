@@ -34,6 +34,17 @@ bool is_gsm7(char32_t code_point);
 // bullet -> -, multiplication sign -> x. Other characters are kept unchanged.
 std::string transliterate(std::string_view text);
 
+// True for pictographs and other symbols that carry no letter: emoji (with their variation
+// selectors, skin tones, keycaps and joiners), arrows, dingbats, box drawing, (c) (r) (tm).
+// They force UCS-2 and mean nothing in a name or an answer.
+bool is_pictograph(char32_t code_point);
+
+// transliterate(), then pictographs dropped and Latin letters outside GSM-7 written without
+// their accent ("Nur\u2019aini \U0001F64F" -> "Nur'aini", "Ren\u0101" -> "Rena"), spaces
+// collapsed and trimmed. For text echoed back to residents: one emoji in a name must not turn
+// a two-part summary into five. Letters of other scripts are kept.
+std::string gsm7_friendly(std::string_view text);
+
 // Splits `text` into the parts a gateway would send (same rules as measure()). Concatenated,
 // the parts give `text` back, except that invalid UTF-8 bytes come back as U+FFFD.
 std::vector<std::string> split_segments(std::string_view text);

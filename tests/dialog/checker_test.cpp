@@ -240,3 +240,86 @@ TEST_CASE("the worst case uses setting values, unset texts and registration code
                   "W /settings/telepon: setting \"telepon\" has no value yet: residents see its "
                   "unset_text until you fill it in"});
 }
+
+TEST_CASE("issue 16 keys are checked: topics, question_fallback, correction_of") {
+    auto json = id_script_json(std::string(R"(
+        "a": {"say": "Tgl?", "ask": {"type": "date", "save": "tgl"}, "next": "b"},
+        "b": {"say": "Lagi?", "ask": {"type": "menu", "options": [{"label": "Ya", "goto": "a"}],
+              "correction_of": "c"}},
+        "c": {"say": "Info", )") + ends +
+                                   R"(},
+        "d": {"say": "Tanya", "ask": {"type": "text", "save": "x"}, "next": "c"})",
+                               "a",
+                               R"(, "question_fallback": "nope",
+             "topics": [{"id": "t", "words": ["biaya"], "answer": "d"},
+                        {"id": "u", "words": ["kapan"], "answer": "x"}])");
+    CHECK(only('E', check_lines(json)) ==
+          strings{"E /topics/1/answer: unknown node \"x\"",
+                  "E /question_fallback: unknown node \"nope\"",
+                  "E /nodes/b/ask/correction_of: node \"c\" asks no question, so no answer can "
+                  "correct it",
+                  "E /topics/0/answer: node \"d\" cannot answer a topic: its texts are sent, and "
+                  "those of the nodes it leads to, up to the first question or action, so it "
+                  "must have neither (nor a subflow)"});
+}
+
+TEST_CASE("a condition may test a variable that only some paths set") {
+    // "batal" is a keyword target, reached with whatever was answered before it: testing
+    // daftar_aktif there is how a script asks "is a sign-up being typed?".
+    auto json = id_script_json(std::string(R"(
+        "a": {"actions": [{"type": "set", "name": "daftar_aktif", "value": "ya"}],
+              "say": "Nama?", "ask": {"type": "text", "save": "nama"}, "next": "c"},
+        "b": {"branch": [{"if": "daftar_aktif == \"ya\"", "goto": "c"}], "next": "c"},
+        "c": {"say": "Selesai {{nama}}", )") +
+                                   ends + "}",
+                               "a",
+                               R"(, "keywords": [{"words": ["BATAL"], "goto": "b"}])");
+    // Texts keep their rule (c's {{nama}} is set on the path through a); a condition only needs
+    // some node to set the name it tests.
+    CHECK(only('E', check_lines(json)) == strings{});
+    auto unknown = json;
+    unknown.replace(unknown.find("daftar_aktif == "), 12, "daftar_aktf");
+    CHECK(only('E', check_lines(unknown)) ==
+          strings{"E /nodes/b/branch/0/if: variable \"daftar_aktf\" is used but no node sets it "
+                  "(did you mean \"daftar_aktif\"?)"});
+}
+
+TEST_CASE("regression issue 16: a no is never a cancel keyword or a cancel option's synonym") {
+    auto json = id_script_json(std::string(R"(
+        "a": {"say": "Benar?", "ask": {"type": "menu", "options": [
+                {"label": "YA", "goto": "b"},
+                {"label": "UBAH", "goto": "a", "synonyms": ["tidak"]},
+                {"label": "BATAL", "goto": "b", "synonyms": ["tidak", "gak jadi"]}]}},
+        "b": {"say": "Selesai", )") +
+                                   ends + "}",
+                               "a",
+                               R"(, "keywords": [{"words": ["BATAL", "TIDAK"], "goto": "b"}])");
+    CHECK(only('W', check_lines(json)) ==
+          strings{"W /keywords/0/words/id/1: \"TIDAK\" is a no: Sapa never reads a plain no as a "
+                  "keyword (at a question it answers the question, elsewhere it starts the "
+                  "script)",
+                  "W /nodes/a/ask/options/2/synonyms/0: \"tidak\" is a no, and this option "
+                  "cancels: residents answering \"Benar?\" with it mean \"not correct\" (give it "
+                  "to the option that changes an answer)"});
+}
+
+TEST_CASE("a re-prompt is measured as the engine sends it: hint and question, or the hint") {
+    // A two-part page with a short hint: together three parts, so the engine sends the hint
+    // alone, and nothing is over budget.
+    const std::string page(280, 'p');
+    auto json = id_script_json(R"("a": {"say": ")" + page + R"(", "ask": {"type": "menu",
+        "show_options": false, "options": [{"key": "9", "label": "Lanjut", "goto": "a"}],
+        "hint": "Balas 9."}})");
+    CHECK(check_lines(json) == strings{});
+    // A hint that needs three parts itself is reported.
+    auto long_hint = json;
+    long_hint.replace(long_hint.find("Balas 9."), 8, std::string(320, 'h'));
+    CHECK(check_lines(long_hint) ==
+          strings{"W /nodes/a/ask/hint: the \"id\" message needs 3 SMS parts (320 characters with "
+                  "every variable at its longest); segment_budget is 2"});
+    // A short question and hint go together, and are measured together.
+    auto together = id_script_json(R"("a": {"say": "Nama? )" + std::string(140, 'q') +
+                                   R"(", "ask": {"type": "text", "save": "n", "hint": "Nama )" +
+                                   std::string(180, 'h') + R"("}, "next": "a"})");
+    CHECK(check_lines(together) == strings{});
+}

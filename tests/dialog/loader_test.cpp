@@ -164,14 +164,14 @@ TEST_CASE("unknown keys and action types are errors, so typos do not change beha
     CHECK(load_lines(script_json(R"("a": {"actions": [{"type": "sett", "name": "x"}]})")) ==
           strings{"E /nodes/a/actions/0/type: unknown action type \"sett\" (expected one of: set, "
                   "set_field, set_language, register, lookup_registration, cancel_registration, "
-                  "opt_out, handoff, forget, end)"});
+                  "opt_out, handoff, forget, end, return)"});
     CHECK(load_lines(script_json(R"("a": {"ask": {"type": "text", "max": 5}})")) ==
           strings{"E /nodes/a/ask/max: unknown key \"max\" for a text question (expected one "
-                  "of: type, save, field, hint, max_retries, on_fail, optional, min_length, "
-                  "max_length)"});
+                  "of: type, save, field, hint, max_retries, on_fail, optional, correction_of, "
+                  "min_length, max_length, any_text, prefixes)"});
     CHECK(load_lines(script_json(end_node, "a", R"(, "messages": {"halo": "x"})")) ==
           strings{"E /messages/halo: unknown built-in message \"halo\" (expected one of: "
-                  "stopped, help, resume_offer, invalid, step_limit, ended)"});
+                  "stopped, help, resume_offer, invalid, unanswered, step_limit, ended)"});
 }
 
 TEST_CASE("branch conditions follow the documented grammar") {
@@ -311,4 +311,47 @@ TEST_CASE("set_language must name one of the script's languages") {
               script_json(R"("a": {"actions": [{"type": "set_language", "language": "jv"}]})")) ==
           strings{"E /nodes/a/actions/0/language: unknown language \"jv\" (this script's "
                   "languages: id, en)"});
+}
+
+TEST_CASE("issue 16 keys: answer_words, topics, question_fallback, list ignore, ask keys") {
+    auto s = load_ok(script_json(
+        R"("a": {"say": "Nama?", "ask": {"type": "text", "save": "nama", "prefixes": ["nama saya"],
+                 "any_text": true, "correction_of": "a"}, "next": "b"},
+           "b": {"say": "Kec?", "ask": {"type": "list", "list": "kec", "numbered": true}, "next": "c"},
+           "c": {"say": "Info", "actions": [{"type": "return"}, {"type": "end"}]})",
+        "a",
+        R"(, "progress_kept_hours": 48, "question_fallback": "c",
+             "answer_words": {"yes": ["nggih"], "no": ["mboten"], "ignore": ["kulo"]},
+             "topics": [{"id": "biaya", "words": {"id": ["biaya"], "en": ["cost"]}, "answer": "c"},
+                        {"id": "kapan", "words": ["kapan"], "answer": "c"}],
+             "lists": {"kec": {"items": ["Tempursari"], "ignore": ["lumajang"]}})"));
+    CHECK(s.progress_kept_hours == 48);
+    CHECK(s.question_fallback == "c");
+    CHECK(s.vocabulary.yes == strings{"nggih"});
+    CHECK(s.vocabulary.no == strings{"mboten"});
+    CHECK(s.vocabulary.ignore == strings{"kulo"});
+    REQUIRE(s.topics.size() == 2);
+    CHECK(s.topics[0].words.at("en") == strings{"cost"});
+    CHECK(s.topics[1].words.at("id") == strings{"kapan"});
+    CHECK(s.topics[1].answer == "c");
+    CHECK(s.lists.at("kec").ignore == strings{"lumajang"});
+    const auto& a = *s.nodes.at("a").ask;
+    CHECK(a.any_text);
+    CHECK(a.prefixes == strings{"nama saya"});
+    CHECK(a.correction_of == "a");
+    CHECK(s.nodes.at("b").ask->numbered);
+    CHECK(s.nodes.at("c").actions[0].kind == action_kind::return_to_question);
+
+    CHECK(load_lines(script_json(end_node, "a", R"(, "answer_words": {"ya": ["x"]})")) ==
+          strings{"E /answer_words/ya: unknown key \"ya\" for answer_words (expected one of: "
+                  "yes, no, ignore)"});
+    CHECK(load_lines(
+              script_json(end_node, "a", R"(, "topics": [{"id": "x", "words": ["a"], "answer": "a"},
+                                {"id": "x", "words": ["b"], "answer": "a"}])")) ==
+          strings{"E /topics/1/id: topic id \"x\" is used twice"});
+    CHECK(load_lines(script_json(R"("a": {"ask": {"type": "menu", "options": [{"label": "A"}],
+                                           "any_text": true}})")) ==
+          strings{"E /nodes/a/ask/any_text: unknown key \"any_text\" for a menu question "
+                  "(expected one of: type, save, field, hint, max_retries, on_fail, optional, "
+                  "correction_of, options, show_options)"});
 }

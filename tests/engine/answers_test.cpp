@@ -593,3 +593,248 @@ TEST_CASE("answers: a menu with words normalised already matches like one with r
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 16: answers as residents really write them.
+
+namespace {
+
+// A script's answer_words, normalised as a catalog leaves them.
+sapa::dialog::answer_vocabulary regional_words() {
+    sapa::dialog::answer_vocabulary v;
+    for (const char* w : {"nggih", "enggeh", "inggih", "enggi", "engghi", "iyo", "he'em"})
+        v.yes.push_back(normalize_answer(w));
+    for (const char* w : {"mboten", "ora", "enja'", "bunten"})
+        v.no.push_back(normalize_answer(w));
+    for (const char* w : {"kulo", "matur nuwun"})
+        v.ignore.push_back(normalize_answer(w));
+    return v;
+}
+
+using yes_no_result = std::optional<std::pair<bool, match_kind>>;
+
+}  // namespace
+
+TEST_CASE("answers: yes and no with courtesy words, emoji and sentences") {
+    using K = match_kind;
+    CHECK(match_yes_no("iya saya setuju") == yes_no_result{{true, K::extracted}});
+    CHECK(match_yes_no("ya bu") == yes_no_result{{true, K::extracted}});
+    CHECK(match_yes_no("Iya \U0001F64F") == yes_no_result{{true, K::synonym}});
+    CHECK(match_yes_no("\U0001F44D") == yes_no_result{{true, K::exact}});
+    CHECK(match_yes_no("\U0001F44E") == yes_no_result{{false, K::exact}});
+    CHECK(match_yes_no("oke deh") == yes_no_result{{true, K::extracted}});
+    CHECK(match_yes_no("iya, saya mau daftar") == yes_no_result{{true, K::extracted}});
+    CHECK(match_yes_no("saya tidak setuju") == yes_no_result{{false, K::extracted}});
+    CHECK(match_yes_no("tidak, tetap ikut") == yes_no_result{{false, K::extracted}});
+    CHECK(match_yes_no("gak jadi") == yes_no_result{{false, K::extracted}});
+    CHECK(match_yes_no("tidak apa apa") == yes_no_result{{true, K::synonym}});
+    CHECK(match_yes_no("Yes I agree") == yes_no_result{{true, K::extracted}});
+    CHECK(match_yes_no("No thanks") == yes_no_result{{false, K::extracted}});
+    // Contradictions and double negatives are no answer.
+    CHECK_FALSE(match_yes_no("iya tapi belum"));
+    CHECK_FALSE(match_yes_no("tidak salah"));
+    CHECK_FALSE(match_yes_no("terima kasih"));
+    CHECK_FALSE(match_yes_no("saya mau tanya soal kursus menjahit yang di desa"));  // 7 words
+}
+
+TEST_CASE("answers: the script's Javanese and Madurese words are yes and no") {
+    const auto words = regional_words();
+    for (const std::string yes : {"nggih",
+                                  "Enggeh",
+                                  "inggih",
+                                  "enggi",
+                                  "engghi",
+                                  "iyo",
+                                  "he'em",
+                                  "nggih pak",
+                                  "kulo nggih",
+                                  "Nggih, matur nuwun"}) {
+        CAPTURE(yes);
+        REQUIRE(match_yes_no(yes, words));
+        CHECK(match_yes_no(yes, words)->first);
+    }
+    for (const std::string no : {"mboten", "ora", "enja'", "bunten", "mboten pak"}) {
+        CAPTURE(no);
+        REQUIRE(match_yes_no(no, words));
+        CHECK_FALSE(match_yes_no(no, words)->first);
+    }
+    // Without the script's words they are unknown, never read as something else.
+    CHECK_FALSE(match_yes_no("nggih"));
+    CHECK_FALSE(match_yes_no("mboten"));
+}
+
+TEST_CASE("regression issue 16: enggi is never read as engga") {
+    // One vowel apart: a dialect word, not a typo. Unknown without the script's words...
+    CHECK_FALSE(match_yes_no("enggi"));
+    CHECK_FALSE(match_yes_no("inggih"));
+    // ...and yes with them, however close "engga" (no) is.
+    CHECK(match_yes_no("enggi", regional_words()) == yes_no_result{{true, match_kind::synonym}});
+    CHECK_FALSE(within_one_typo_keeping_vowels("enggi", "engga"));
+    CHECK(within_one_typo_keeping_vowels("tidka", "tidak"));   // swapped letters
+    CHECK(within_one_typo_keeping_vowels("setju", "setuju"));  // a letter dropped
+    CHECK(within_one_typo_keeping_vowels("tidal", "tidak"));   // a consonant changed
+    CHECK(within_one_typo_keeping_vowels("enggí", "enggí"));   // equal, accented
+    // Typos of the built-in words still work.
+    CHECK(match_yes_no("tidka") == yes_no_result{{false, match_kind::typo}});
+}
+
+TEST_CASE("answers: digits at a yes/no question follow the prompt") {
+    CHECK(match_yes_no_digit("1", "Setuju? Balas YA atau TIDAK") == std::optional<bool>{true});
+    CHECK(match_yes_no_digit("2", "Setuju? Balas YA atau TIDAK") == std::optional<bool>{false});
+    CHECK(match_yes_no_digit("no 1", "Setuju?") == std::optional<bool>{true});
+    CHECK_FALSE(match_yes_no_digit("3", "Setuju? Balas YA atau TIDAK"));
+    CHECK_FALSE(match_yes_no_digit("ya", "Setuju?"));
+    // The prompt's own numbering wins, also in the other order.
+    CHECK(match_yes_no_digit("2", "Lanjut? Balas 2=YA, 1=TIDAK") == std::optional<bool>{true});
+    CHECK(match_yes_no_digit("1", "Lanjut? Balas 2=YA, 1=TIDAK") == std::optional<bool>{false});
+    CHECK(match_yes_no_digit("1", "Balas 1 Ya, 2 Tidak") == std::optional<bool>{true});
+    // Numbers that are not answers ("umur 16, belum 18") do not count as numbering.
+    CHECK(match_yes_no_digit("1", "Umur Anda 16 tahun, belum 18. Setuju?") ==
+          std::optional<bool>{true});
+}
+
+TEST_CASE("answers: menus read courtesy words, sentences and yes/no options") {
+    const std::vector<std::string> keys = {"1", "2", "3"};
+    std::vector<std::vector<std::string>> words;
+    for (const auto& option :
+         std::vector<std::vector<std::string>>{{"YA", "ya", "benar"},
+                                               {"UBAH", "ubah", "ganti", "salah", "tidak"},
+                                               {"BATAL", "batal", "tidak jadi", "gak jadi"}}) {
+        auto& w = words.emplace_back();
+        for (const auto& word : option)
+            w.push_back(normalize_answer(word));
+    }
+    choice_context context;
+    context.yes_no_options = true;
+    const auto pick = [&](std::string_view raw) {
+        const auto m = match_normalized_choice(raw, keys, words, context);
+        return m ? std::pair{static_cast<int>(m->index), m->kind}
+                 : std::pair{-1, match_kind::skipped};
+    };
+    using K = match_kind;
+    CHECK(pick("3 pak") == std::pair{2, K::extracted});
+    CHECK(pick("1 \U0001F64F") == std::pair{0, K::exact});
+    CHECK(pick("tidak") == std::pair{1, K::synonym});  // "not correct", never cancel
+    CHECK(pick("tidak benar") == std::pair{1, K::extracted});
+    CHECK(pick("mau ganti nama") == std::pair{1, K::extracted});
+    CHECK(pick("tidak jadi daftar") == std::pair{2, K::extracted});  // the longer name wins
+    CHECK(pick("iya bener") == std::pair{0, K::synonym});
+    CHECK(pick("2 batal") == std::pair{-1, K::skipped});  // a key that disagrees
+}
+
+TEST_CASE("answers: list items around the words residents add") {
+    std::vector<std::vector<std::string>> words = {
+        {"tempursari", "tempur sari"}, {"senduro"}, {"lumajang", "kota lumajang"}};
+    const std::vector<std::string> ignore = {"lumajang", "kab lumajang", "jawa timur"};
+    choice_context context;
+    context.ignore = &ignore;
+    context.place = true;
+    const auto item = [&](std::string_view raw) {
+        const auto m = match_normalized_choice(raw, {}, words, context);
+        return m ? static_cast<int>(m->index) : -1;
+    };
+    CHECK(item("Kec. Tempursari") == 0);
+    CHECK(item("Tempursari, Kab. Lumajang") == 0);
+    CHECK(item("Tempursari Lumajang") == 0);
+    CHECK(item("saya tinggal di kecamatan senduro") == 1);
+    CHECK(item("ds tempursari kec tempursari") == 0);
+    CHECK(item("Lumajang") == 2);  // the regency's name is also a kecamatan
+    CHECK(item("kec lumajang, jawa timur") == 2);
+    CHECK(item("tempursari atau senduro") == -1);
+    CHECK(item("bukan tempursari") == -1);
+    CHECK(item("Jember") == -1);
+}
+
+TEST_CASE("answers: dates as the KTP prints them") {
+    const auto found = [](std::string_view raw) {
+        const auto d = find_date(raw, today);
+        return d ? d->date.iso() + (d->extracted ? " extracted" : "") : "none";
+    };
+    CHECK(found("12-05-2000") == "2000-05-12");
+    CHECK(found("LUMAJANG, 12-05-2000") == "2000-05-12 extracted");
+    CHECK(found("Lumajang,12-05-2000") == "2000-05-12 extracted");
+    CHECK(found("lahir 12 mei 2000") == "2000-05-12 extracted");
+    CHECK(found("TTL: Jember, 3 Maret 1999") == "1999-03-03 extracted");
+    CHECK(found("maaf salah, 12 mei 2000") == "2000-05-12 extracted");
+    CHECK(found("17-08-1995 \U0001F64F") == "1995-08-17 extracted");
+    CHECK(found("umur 25") == "none");
+    CHECK(found("lahir 2000") == "none");
+    CHECK(found("17 agustus") == "none");
+    CHECK(found("12-05-2000 umur 24") == "none");  // another number: which one is meant?
+    CHECK(found("12-05-2000 atau 13-05-2000") == "none");
+}
+
+TEST_CASE("answers: NIK digits after a label, grouped") {
+    CHECK(nik_digits("3508 0117 0895 0001") == "3508011708950001");
+    CHECK(nik_digits("NIK: 3508-0117-0895-0001") == "3508011708950001");
+    CHECK(nik_digits("nik 35.08.01.170895.0001") == "3508011708950001");
+    CHECK(nik_digits("3508011708950001 punya ibu") == "");
+    CHECK(nik_digits("lewati") == "");
+}
+
+TEST_CASE("answers: questions, and messages that are no free-text answer") {
+    for (const std::string q : {"berapa biayanya?",
+                                "kapan mulai",
+                                "gratis ta?",
+                                "syaratnya apa",
+                                "ini siapa",
+                                "mau tanya",
+                                "where is it?"}) {
+        CAPTURE(q);
+        CHECK(is_question(q));
+    }
+    for (const std::string a : {"Siti Aminah", "Tempursari", "iya", "17-08-1995"}) {
+        CAPTURE(a);
+        CHECK_FALSE(is_question(a));
+    }
+    CHECK(not_a_text_answer("iya") == std::optional<std::string>{"a yes or no"});
+    CHECK(not_a_text_answer("ya saya mau") == std::optional<std::string>{"a yes or no"});
+    CHECK(not_a_text_answer("halo") == std::optional<std::string>{"a greeting or courtesy words"});
+    CHECK(not_a_text_answer("17-08-1995") == std::optional<std::string>{"no letters"});
+    CHECK(not_a_text_answer("\U0001F64F") == std::optional<std::string>{"no letters"});
+    CHECK_FALSE(not_a_text_answer("Siti Aminah"));
+    CHECK_FALSE(not_a_text_answer("Ibu Siti"));
+    CHECK_FALSE(not_a_text_answer("nggih", {}));  // unknown to the built-in words
+    CHECK(not_a_text_answer("nggih", regional_words()) ==
+          std::optional<std::string>{"a yes or no"});
+}
+
+TEST_CASE("answers: free text keeps its spelling, loses emoji and the question's own words") {
+    const std::vector<std::string> name = {"nama saya", "nama", "saya"};
+    const std::vector<std::string> village = {"desa", "ds", "kel"};
+    CHECK(clean_text_answer("Nama saya Siti Aminah", name) == "Siti Aminah");
+    CHECK(clean_text_answer("nama: Rina Wati", name) == "Rina Wati");
+    CHECK(clean_text_answer("saya Dewi", name) == "Dewi");
+    CHECK(clean_text_answer("Siti Aminah \U0001F64F", name) == "Siti Aminah");
+    CHECK(clean_text_answer("Nur\u2019aini", name) == "Nur'aini");
+    CHECK(clean_text_answer("  Moh.  Rofiq ", name) == "Moh. Rofiq");
+    CHECK(clean_text_answer("Namaku Siti", name) == "Namaku Siti");  // not the word "nama"
+    CHECK(clean_text_answer("Ds. Pasirian", village) == "Pasirian");
+    CHECK(clean_text_answer("Desa", village) == "");  // only the question's word
+}
+
+TEST_CASE("answers: a question's topic, with -nya and -kah") {
+    const std::vector<std::vector<std::string>> topics = {{"biaya", "gratis", "kapan"},
+                                                          {"alamat kantor"}};
+    CHECK(find_topic("berapa biayanya?", topics) == std::optional<std::size_t>{0});
+    CHECK(find_topic("gratiskah?", topics) == std::optional<std::size_t>{0});
+    CHECK(find_topic("di mana alamat kantor?", topics) == std::optional<std::size_t>{1});
+    CHECK_FALSE(find_topic("ini siapa?", topics));
+    CHECK_FALSE(find_topic("alamatnya?", topics));  // a phrase matches only as a whole
+}
+
+TEST_CASE("answers: refusing an optional question skips it") {
+    for (const std::string skip : {"tidak mau", "ga mau", "belum punya", "lewati saja"}) {
+        CAPTURE(skip);
+        CHECK(is_skip_word(skip));
+    }
+    CHECK_FALSE(is_skip_word("mau"));
+}
+
+TEST_CASE("answers: a word with a digit in it can name an option, a bare number cannot") {
+    const std::vector<std::string> keys = {"1", "2"};
+    const std::vector<std::vector<std::string>> words = {{"smp"}, {"d3", "s1"}};
+    CHECK(match_choice("D3 keperawatan", keys, words)->index == 1);
+    CHECK(match_choice("s1 pendidikan", keys, words)->index == 1);
+    CHECK_FALSE(match_choice("1 keperawatan d3", keys, words));  // key and name disagree
+}

@@ -39,3 +39,29 @@ TEST_CASE("state: session JSON text is stable and reads back") {
     CHECK(back.retries == 2);
     CHECK(back.last_active == 1780000000);
 }
+
+// Issue 16 added the interrupted question and the count of unanswered questions: written only
+// when set, so every session written before reads back and most rows keep their shape.
+TEST_CASE("state: a paused question and unanswered questions read back") {
+    session_state s;
+    s.status = session_status::waiting;
+    s.stack = {{"lumajang", "bantuan"}};
+    s.paused = {{"lumajang", "kecamatan"}};
+    s.paused_open = true;
+    s.unanswered = 1;
+    const auto text = nlohmann::json(s).dump();
+    CHECK(text.find(R"("paused":[{"node":"kecamatan","script":"lumajang"}],"paused_open":true)") !=
+          std::string::npos);
+    CHECK(text.find(R"("unanswered":1)") != std::string::npos);
+    const auto back = nlohmann::json::parse(text).get<session_state>();
+    REQUIRE(back.paused.size() == 1);
+    CHECK(back.paused[0].node_id == "kecamatan");
+    CHECK(back.paused_open);
+    CHECK(back.unanswered == 1);
+
+    const auto old =
+        nlohmann::json::parse(R"({"status":"waiting","stack":[]})").get<session_state>();
+    CHECK(old.paused.empty());
+    CHECK_FALSE(old.paused_open);
+    CHECK(old.unanswered == 0);
+}

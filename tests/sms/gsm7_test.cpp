@@ -274,3 +274,24 @@ TEST_CASE("gsm7: split_segments round trips and respects part capacities") {
     }
     CHECK(measure(repeat("A", 1600)).segments == 11);
 }
+
+// Issue 16: a resident's emoji or curly apostrophe echoed in a summary must not send the whole
+// summary as UCS-2.
+TEST_CASE("gsm7: gsm7_friendly makes echoed text GSM-7 where it can") {
+    using sapa::sms::gsm7_friendly;
+    CHECK(gsm7_friendly("Nur\u2019aini \U0001F64F") == "Nur'aini");
+    CHECK(gsm7_friendly("Siti \U0001F338\U0001F338 Aminah") == "Siti Aminah");
+    CHECK(gsm7_friendly("\U0001F44D\U0001F3FD") == "");  // with its skin tone
+    CHECK(gsm7_friendly("3\uFE0F\u20E3") == "3");        // keycap
+    CHECK(gsm7_friendly("Ren\u0101 \u00D4ng") == "Rena Ong");
+    CHECK(gsm7_friendly("Jos\u00E9 N\u00FA\u00F1ez") == "José Nuñez");  // é, ñ are GSM-7
+    CHECK(gsm7_friendly("  a\t b \n") == "a b");
+    CHECK(gsm7_friendly("\u0645\u062D\u0645\u062F") == "\u0645\u062D\u0645\u062F");  // kept
+    for (const std::string name : {"Nur\u2019aini \U0001F64F", "Ren\u0101", "Siti \u2764\uFE0F"}) {
+        CAPTURE(name);
+        CHECK(measure("Nama: " + gsm7_friendly(name)).encoding == encoding::gsm7);
+    }
+    CHECK(sapa::sms::is_pictograph(U'\U0001F64F'));
+    CHECK_FALSE(sapa::sms::is_pictograph(U'a'));
+    CHECK_FALSE(sapa::sms::is_pictograph(U'\u00E9'));
+}

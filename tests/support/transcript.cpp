@@ -10,6 +10,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 
 namespace sapa::testing {
@@ -55,6 +56,27 @@ json subset_of(const json& actual, const json& expected) {
     return out;
 }
 
+// The channel script with the transcript's "settings" filled in, as staff would before launch:
+// {"course_capacity": 16} or {"disnaker_phone": null} (unset).
+std::shared_ptr<const dialog::catalog> with_settings(const dialog::catalog& scripts,
+                                                     const std::string& script_id,
+                                                     const json& settings) {
+    std::vector<dialog::script> copies;
+    for (const auto& [id, s] : scripts.scripts()) {
+        copies.push_back(s);
+        if (id != script_id) continue;
+        for (const auto& [name, value] : settings.items()) {
+            auto& setting = copies.back().settings[name];
+            setting.name = name;
+            if (value.is_null())
+                setting.value.reset();
+            else
+                setting.value = value.is_string() ? value.get<std::string>() : value.dump();
+        }
+    }
+    return std::make_shared<const dialog::catalog>(std::move(copies));
+}
+
 }  // namespace
 
 transcript_result run_transcript(const std::filesystem::path& file, bool update) {
@@ -74,11 +96,15 @@ transcript_result run_transcript(const std::filesystem::path& file, bool update)
         return result;
     }
     const std::string script_id = t.at("script");
+    if (t.contains("settings"))
+        loaded.scripts = with_settings(*loaded.scripts, script_id, t["settings"]);
     engine::unix_seconds now = parse_utc(t.value("start", "2026-01-05T09:00:00Z"));
     std::string contact = t.value("contact", "+6281234567890");
     std::map<std::string, engine::contact_state> contacts;
     engine::memory_registrar registrations;
     int segment_budget = t.value("segment_budget", 2);
+    // "gsm7": every reply must stay in the GSM alphabet (160 characters a part, not 70).
+    const bool gsm7_only = t.value("encoding", "") == "gsm7";
 
     auto fail =
         [&](std::size_t step, const std::string& what, const json& expected, const json& actual) {
@@ -108,6 +134,8 @@ transcript_result run_transcript(const std::filesystem::path& file, bool update)
             auto cost = sms::measure(r.text);
             if (cost.segments > static_cast<std::size_t>(segment_budget))
                 fail(i, "reply over the SMS budget", segment_budget, cost.segments);
+            if (gsm7_only && cost.encoding != sms::encoding::gsm7)
+                fail(i, "reply sent as UCS-2", "gsm7", cost.non_gsm_chars);
         }
         json saved = {{"variables", state.session.variables},
                       {"fields", state.fields},
