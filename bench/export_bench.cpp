@@ -7,7 +7,7 @@
 //   export_bench fill DB N [BATCH]     fill only; BATCH=1 measures one commit per message
 //   export_bench export DB KIND FORMAT [SINCE]   one export to /dev/null, prints peak RSS
 
-#include "storage/sqlite_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
 
 #include <chrono>
 #include <condition_variable>

@@ -8,7 +8,7 @@
 // The schema comes from the store itself (it creates and migrates the file); the rows are
 // written with plain SQL in one transaction, which is much faster than going through turns.
 
-#include "storage/sqlite_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>

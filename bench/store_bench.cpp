@@ -13,7 +13,7 @@
 #include "engine/engine.hpp"
 #include "lumajang_walk.hpp"
 #include "sms/gsm7.hpp"
-#include "storage/sqlite_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
 
 #include <chrono>
 #include <condition_variable>

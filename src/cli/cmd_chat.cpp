@@ -6,7 +6,7 @@
 #include "engine/engine.hpp"
 #include "messaging/address.hpp"
 #include "sms/gsm7.hpp"
-#include "storage/sqlite_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -2,7 +2,7 @@
 // store to stdout (or a file) in constant memory.
 
 #include "cli/commands.hpp"
-#include "storage/sqlite_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
 
 #include <filesystem>
 #include <fstream>

@@ -3,7 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "messaging/address.hpp"
-#include "storage/sqlite_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
 
 #include <chrono>
 #include <filesystem>

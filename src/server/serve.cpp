@@ -8,7 +8,7 @@
 #include "server/outbound_sender.hpp"
 #include "server/webhook_service.hpp"
 #include "sms/gsm7.hpp"
-#include "storage/sqlite_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>

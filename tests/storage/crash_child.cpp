@@ -3,7 +3,7 @@
 //
 // Usage: sapa_storage_crash_child DB FIRST_NUMBER
 
-#include "storage/sqlite_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
 
 #include <atomic>
 #include <chrono>

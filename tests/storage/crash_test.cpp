@@ -3,7 +3,7 @@
 // acknowledged message is there with its reply, nothing is half-written, and SQLite's
 // integrity check passes.
 
-#include "storage/sqlite_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
 #include "store_test_support.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>

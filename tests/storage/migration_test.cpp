@@ -1,7 +1,7 @@
 // Schema versions: created on first start, an older schema upgraded in place, a newer one
 // refused with a clear message.
 
-#include "storage/sqlite_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
 #include "store_test_support.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>

@@ -2,7 +2,7 @@
 // Helpers for the storage tests: a temporary folder, a fake turn function (no engine), and a
 // store opened for tests.
 
-#include "storage/sqlite_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
 
 #include <atomic>
 #include <filesystem>

@@ -4,7 +4,7 @@
 // as each gateway does and read the rows of its SQLite file. The server and fault suites
 // share it so that both drive Sapa exactly as the gateways would.
 
-#include "storage/sqlite_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
 #include "support/http_test_client.hpp"
 #include "support/sapa_process.hpp"
 #include "support/signing.hpp"

@@ -1,6 +1,6 @@
 // Right to deletion: a contact's personal data goes, anonymous counts stay.
 
-#include "storage/detail/sqlite_connection.hpp"
+#include "storage/sqlite/detail/sqlite_connection.hpp"
 
 #include <cstdio>
 

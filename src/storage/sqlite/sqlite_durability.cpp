@@ -1,7 +1,7 @@
 // Keeping the writer thread on the CPU: the log's fsync and the checkpoint run beside it
 // (see detail::log_sync and detail::checkpointer).
 
-#include "storage/detail/sqlite_connection.hpp"
+#include "storage/sqlite/detail/sqlite_connection.hpp"
 
 #include <cerrno>
 #include <fcntl.h>

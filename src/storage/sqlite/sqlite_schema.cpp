@@ -2,7 +2,7 @@
 // changes: a database at version N is upgraded by running migrations N+1.. in one
 // transaction, then PRAGMA user_version is set.
 
-#include "storage/detail/sqlite_connection.hpp"
+#include "storage/sqlite/detail/sqlite_connection.hpp"
 
 #include <SQLiteCpp/Transaction.h>
 

@@ -2,7 +2,7 @@
 // with the table. Collected fields (JSON per row) become one column per field name; the names
 // come from a first pass over the same rows (only the distinct names are held).
 
-#include "storage/detail/sqlite_connection.hpp"
+#include "storage/sqlite/detail/sqlite_connection.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -2,7 +2,7 @@
 // Internal to the SQLite store: a connection with its prepared statements, and the
 // operations the writer thread runs on it. Only sqlite_*.cpp include this header.
 
-#include "storage/sqlite_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
 
 #include <SQLiteCpp/Column.h>
 #include <SQLiteCpp/Database.h>

@@ -1,7 +1,7 @@
 // One inbound message, inside the writer's transaction: dedupe, load the contact, run the
 // turn with a registrar bound to the transaction, store state, log, events and outbound jobs.
 
-#include "storage/detail/sqlite_connection.hpp"
+#include "storage/sqlite/detail/sqlite_connection.hpp"
 
 #include <nlohmann/json.hpp>
 

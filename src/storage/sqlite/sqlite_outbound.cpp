@@ -1,6 +1,6 @@
 // The outbound queue (gateways that send by API) and delivery statuses.
 
-#include "storage/detail/sqlite_connection.hpp"
+#include "storage/sqlite/detail/sqlite_connection.hpp"
 
 namespace sapa::storage::detail {
 namespace {

@@ -5,9 +5,9 @@
 // meanwhile) and only then reports each job's result, while the writer already runs the next
 // batch.
 
-#include "storage/sqlite_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
 
-#include "storage/detail/sqlite_connection.hpp"
+#include "storage/sqlite/detail/sqlite_connection.hpp"
 
 #include <boost/system/system_error.hpp>
 
