@@ -24,9 +24,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                             input);
     auto parsed = adapter->parse(req);
     if (parsed) {
-        std::vector<sapa::engine::outbound_message> replies;
+        std::vector<sapa::messaging::outbound_message> replies;
         for (const auto& m : parsed->messages) {
-            sapa::engine::outbound_message reply;
+            sapa::messaging::outbound_message reply;
             reply.text = m.text;
             reply.options = {{"1", m.contact_name}};
             replies.push_back(reply);

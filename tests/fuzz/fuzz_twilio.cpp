@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto* adapter : {sms.get(), whatsapp.get()}) {
         auto parsed = adapter->parse(req);
         if (parsed && !parsed->messages.empty()) {
-            std::vector<sapa::engine::outbound_message> replies(1);
+            std::vector<sapa::messaging::outbound_message> replies(1);
             replies[0].text = parsed->messages.front().text;
             (void)adapter->acknowledge(replies);
             (void)adapter->render_send(parsed->messages.front().from, replies[0], false);

@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto parsed = adapter->parse(req);
     if (parsed) {
         for (const auto& m : parsed->messages) {
-            sapa::engine::outbound_message reply;
+            sapa::messaging::outbound_message reply;
             reply.text = m.text;
             reply.body = m.contact_name;
             reply.options = {{"1", m.text}, {"2", m.contact_name}, {m.gateway_message_id, m.to}};
