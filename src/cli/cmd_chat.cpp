@@ -1,11 +1,13 @@
 // `sapa chat`: the simulator staff use to try a script before it goes live.
 
+#include "app/conversations.hpp"
 #include "cli/commands.hpp"
 #include "dialog/catalog.hpp"
 #include "dialog/loader.hpp"
 #include "engine/engine.hpp"
 #include "messaging/address.hpp"
 #include "sms/gsm7.hpp"
+#include "storage/memory/memory_store.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
 #include <nlohmann/json.hpp>
@@ -63,7 +65,7 @@ std::vector<std::string> files_with_subflows(const std::vector<std::string>& giv
     return files;
 }
 
-void print_reply(std::ostream& out, const engine::outbound_message& reply) {
+void print_reply(std::ostream& out, const messaging::outbound_message& reply) {
     std::size_t start = 0;
     while (start <= reply.text.size()) {
         auto end = reply.text.find('\n', start);
@@ -127,13 +129,12 @@ int run_chat(const arguments& args, streams io) {
         }
     }
 
-    engine::contact_state state;
-    state.address = *address;
-    state.language = language;
-    engine::memory_registrar registrations;
-    std::unique_ptr<storage::sqlite_store> store;
-    if (!db_path.empty()) {
-        try {
+    // The same use case as `sapa serve`, on the database given or on a store in memory.
+    std::unique_ptr<storage::store> store;
+    try {
+        if (db_path.empty()) {
+            store = std::make_unique<storage::memory_store>();
+        } else {
             storage::sqlite_options options;
             options.text_cost = [](const std::string& text) {
                 auto cost = sms::measure(text);
@@ -141,12 +142,15 @@ int run_chat(const arguments& args, streams io) {
                                              static_cast<int>(cost.segments)};
             };
             store = storage::sqlite_store::open(db_path, options);
-            if (auto saved = store->load_contact(*address)) state = *saved;
-        } catch (const std::exception& e) {
-            io.err << "sapa chat: " << e.what() << "\n";
-            return 1;
         }
+    } catch (const std::exception& e) {
+        io.err << "sapa chat: " << e.what() << "\n";
+        return 1;
     }
+    auto shared_scripts = loaded.scripts;
+    app::conversations conversations(*store, [shared_scripts] { return shared_scripts; });
+    const app::channel channel{"chat", script_id, storage::route::inline_reply};
+
     int sent = 0;
     const long long run_id = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
@@ -157,6 +161,15 @@ int run_chat(const arguments& args, streams io) {
         return duration_cast<seconds>(system_clock::now().time_since_epoch()).count() +
                clock_offset;
     };
+    try {
+        if (!language.empty()) conversations.set_language(*address, language, now());
+    } catch (const std::exception& e) {
+        io.err << "sapa chat: " << e.what() << "\n";
+        return 1;
+    }
+    engine::contact_state state;
+    state.address = *address;
+    if (auto saved = store->load_contact(*address)) state = *saved;
 
     if (io.in_is_terminal)
         io.out << "Chatting with \"" << script_id << "\" as " << *address
@@ -183,40 +196,23 @@ int run_chat(const arguments& args, streams io) {
             continue;
         }
         if (!io.in_is_terminal) io.out << "> " << line << "\n";
-        std::vector<engine::outbound_message> replies;
-        const auto at = now();
-        if (store) {
-            // Each typed line is a new message: an id keeps the store from taking a repeated
-            // answer ("1" twice) for a gateway's retry.
-            storage::inbound_message in{.channel = "chat",
-                                        .gateway_message_id = "chat-" + std::to_string(run_id) +
-                                                              "-" + std::to_string(++sent),
-                                        .contact_address = *address,
-                                        .text = line,
-                                        .received_at = at,
-                                        .replies_by_api = false};
-            try {
-                auto outcome = store->process(
-                    std::move(in),
-                    [&](const engine::contact_state& stored, engine::registrar& registrar) {
-                        engine::contact_state current = stored;
-                        if (!language.empty()) current.language = language;  // --lang wins once
-                        auto turn = engine::handle_message(
-                            scripts, script_id, current, line, at, registrar);
-                        state = turn.state;
-                        return turn;
-                    });
-                language.clear();
-                for (auto& r : outcome.replies)
-                    replies.push_back(std::move(r.message));
-            } catch (const std::exception& e) {
-                io.err << "sapa chat: " << e.what() << "\n";
-                return 1;
-            }
-        } else {
-            auto turn = engine::handle_message(scripts, script_id, state, line, at, registrations);
-            state = std::move(turn.state);
-            replies = std::move(turn.replies);
+        std::vector<messaging::outbound_message> replies;
+        // Each typed line is a new message: an id keeps the store from taking a repeated
+        // answer ("1" twice) for a gateway's retry.
+        messaging::inbound_message in;
+        in.gateway_message_id = "chat-" + std::to_string(run_id) + "-" + std::to_string(++sent);
+        in.from = *address;
+        in.text = line;
+        in.channel_kind = "sms";
+        in.received_at = now();
+        try {
+            auto outcome = conversations.receive_now(std::move(in), channel);
+            if (outcome.state) state = *outcome.state;
+            for (auto& r : outcome.replies)
+                replies.push_back(std::move(r.message));
+        } catch (const std::exception& e) {
+            io.err << "sapa chat: " << e.what() << "\n";
+            return 1;
         }
         for (const auto& reply : replies)
             print_reply(io.out, reply);

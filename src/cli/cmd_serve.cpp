@@ -1,6 +1,6 @@
 #include "cli/commands.hpp"
+#include "cli/service.hpp"
 #include "config/config.hpp"
-#include "server/serve.hpp"
 
 #include <ostream>
 
@@ -37,7 +37,7 @@ int run_serve(const arguments& args, streams io) {
         return 2;
     }
     try {
-        return server::serve(config);
+        return serve(config);
     } catch (const std::exception& e) {
         io.err << "sapa serve: " << e.what() << "\n";
         return 1;

@@ -1,9 +1,11 @@
 #pragma once
 // The dialog engine: a pure function from (scripts, contact state, inbound text, now) to
 // (new state, outbound messages, events). No I/O, no clock, no threads; the only effect it
-// can ask for goes through `registrar`, which the caller implements inside its transaction.
+// can ask for goes through `registrar` (registrations.hpp), over a ledger the caller binds to
+// its transaction.
 
 #include "dialog/catalog.hpp"
+#include "engine/registrations.hpp"
 #include "engine/state.hpp"
 
 #include <map>
@@ -12,65 +14,6 @@
 #include <vector>
 
 namespace sapa::engine {
-
-enum class registration_status { none, registered, waitlisted, cancelled };
-const char* to_string(registration_status s);
-
-struct registration_record {
-    std::string code;  // "LMJ-JHT-0042"
-    std::string course;
-    registration_status status = registration_status::none;
-    // Waitlisted: 1-based place in the course's waitlist. Registered: the seat number.
-    int position = 0;
-    std::map<std::string, std::string> fields;
-
-    bool operator==(const registration_record&) const = default;
-};
-
-// Course registrations, seen by the engine. The store implements it atomically within the
-// transaction that processes the message, so two residents can never take the last seat.
-class registrar {
-  public:
-    virtual ~registrar() = default;
-    // Registers `contact` for `course`; waitlists when `capacity` seats are taken (capacity
-    // <= 0: unlimited). Returns the existing record if the contact is already registered or
-    // waitlisted for that course.
-    virtual registration_record register_contact(const std::string& contact,
-                                                 const std::string& course,
-                                                 const std::string& code_prefix,
-                                                 int capacity,
-                                                 const std::map<std::string, std::string>& fields,
-                                                 unix_seconds now) = 0;
-    // The contact's latest registration for `course`; status none when there is none.
-    virtual registration_record find(const std::string& contact, const std::string& course) = 0;
-    // Cancels the contact's active registration for `course`; returns it (status cancelled),
-    // or status none when there was nothing to cancel.
-    virtual registration_record cancel(const std::string& contact,
-                                       const std::string& course,
-                                       unix_seconds now) = 0;
-};
-
-// A registrar held in memory, for the simulator without --db and for tests.
-class memory_registrar final : public registrar {
-  public:
-    registration_record register_contact(const std::string& contact,
-                                         const std::string& course,
-                                         const std::string& code_prefix,
-                                         int capacity,
-                                         const std::map<std::string, std::string>& fields,
-                                         unix_seconds now) override;
-    registration_record find(const std::string& contact, const std::string& course) override;
-    registration_record cancel(const std::string& contact,
-                               const std::string& course,
-                               unix_seconds now) override;
-
-  private:
-    struct entry {
-        std::string contact;
-        registration_record record;
-    };
-    std::vector<entry> entries_;
-};
 
 using messaging::outbound_message;
 

@@ -1,8 +1,28 @@
-#include "engine/engine.hpp"
+#include "engine/registrations.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace sapa::engine {
+namespace {
+
+bool is_active(registration_status s) {
+    return s == registration_status::registered || s == registration_status::waitlisted;
+}
+
+registration_record none_for(const std::string& course) {
+    registration_record r;
+    r.course = course;
+    return r;
+}
+
+std::string make_code(const std::string& prefix, int number) {
+    char digits[16];
+    std::snprintf(digits, sizeof digits, "%04d", number);
+    return prefix.empty() ? digits : prefix + "-" + digits;
+}
+
+}  // namespace
 
 const char* to_string(registration_status s) {
     switch (s) {
@@ -18,64 +38,119 @@ const char* to_string(registration_status s) {
     return "none";
 }
 
-registration_record memory_registrar::register_contact(
-    const std::string& contact,
-    const std::string& course,
-    const std::string& code_prefix,
-    int capacity,
-    const std::map<std::string, std::string>& fields,
-    unix_seconds /*now*/) {
-    int taken = 0;
-    int issued = 0;
-    for (auto& e : entries_) {
-        if (e.record.course != course) continue;
-        ++issued;
-        if (e.record.status == registration_status::registered) ++taken;
-        if (e.contact == contact && (e.record.status == registration_status::registered ||
-                                     e.record.status == registration_status::waitlisted)) {
-            return e.record;
-        }
+registration_status registration_status_from_string(const std::string& s) {
+    for (auto status : {registration_status::registered,
+                        registration_status::waitlisted,
+                        registration_status::cancelled}) {
+        if (s == to_string(status)) return status;
     }
-    registration_record r;
-    char number[16];
-    std::snprintf(number, sizeof number, "%04d", issued + 1);
-    r.code = code_prefix.empty() ? number : code_prefix + "-" + number;
-    r.course = course;
-    r.status = capacity <= 0 || taken < capacity ? registration_status::registered
-                                                 : registration_status::waitlisted;
-    if (r.status == registration_status::registered) {
-        r.position = taken + 1;
-    } else {
-        r.position = 1;
-        for (const auto& e : entries_)
-            if (e.record.course == course && e.record.status == registration_status::waitlisted)
-                ++r.position;
-    }
-    r.fields = fields;
-    entries_.push_back({contact, r});
+    return registration_status::none;
+}
+
+registration_record registrar::with_position(registration_record r) {
+    r.position = is_active(r.status) ? ledger_.count(r.course, r.status, r.code) : 0;
     return r;
 }
 
-registration_record memory_registrar::find(const std::string& contact, const std::string& course) {
-    for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
-        if (it->contact == contact && it->record.course == course) return it->record;
-    }
-    return {.code = {}, .course = course, .status = registration_status::none, .fields = {}};
+registration_record registrar::register_contact(const std::string& contact,
+                                                const std::string& course,
+                                                const std::string& code_prefix,
+                                                int capacity,
+                                                const std::map<std::string, std::string>& fields,
+                                                unix_seconds now) {
+    if (auto earlier = ledger_.latest(contact, course); earlier && is_active(earlier->status))
+        return with_position(std::move(*earlier));
+    const bool seat_free =
+        capacity <= 0 || ledger_.count(course, registration_status::registered) < capacity;
+    registration_record r;
+    r.course = course;
+    r.code = make_code(code_prefix, ledger_.next_number(course));
+    r.status = seat_free ? registration_status::registered : registration_status::waitlisted;
+    r.fields = fields;
+    // Counted before the new one is added: one query fewer than asking afterwards.
+    r.position = ledger_.count(course, r.status) + 1;
+    ledger_.add({contact, r}, now);
+    return r;
 }
 
-registration_record memory_registrar::cancel(const std::string& contact,
-                                             const std::string& course,
-                                             unix_seconds /*now*/) {
-    for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
-        if (it->contact != contact || it->record.course != course) continue;
-        if (it->record.status == registration_status::registered ||
-            it->record.status == registration_status::waitlisted) {
-            it->record.status = registration_status::cancelled;
-            return it->record;
+registration_record registrar::find(const std::string& contact, const std::string& course) {
+    auto r = ledger_.latest(contact, course);
+    return r ? with_position(std::move(*r)) : none_for(course);
+}
+
+registration_record registrar::cancel(const std::string& contact,
+                                      const std::string& course,
+                                      unix_seconds now) {
+    auto r = ledger_.latest(contact, course);
+    if (!r || !is_active(r->status)) return none_for(course);
+    const bool freed_seat = r->status == registration_status::registered;
+    ledger_.set_status(course, r->code, registration_status::cancelled, now);
+    r->status = registration_status::cancelled;
+    r->position = 0;
+    if (freed_seat && promote_) {
+        if (auto next = ledger_.first_waitlisted(course)) {
+            ledger_.set_status(course, next->record.code, registration_status::registered, now);
+            next->record.status = registration_status::registered;
+            promotions_.push_back({next->contact, with_position(std::move(next->record))});
         }
-        break;
     }
-    return {.code = {}, .course = course, .status = registration_status::none, .fields = {}};
+    return *r;
+}
+
+// --- memory_ledger ---
+
+std::optional<registration_record> memory_ledger::latest(const std::string& contact,
+                                                         const std::string& course) {
+    for (auto it = rows_.rbegin(); it != rows_.rend(); ++it) {
+        if (it->entry.contact == contact && it->entry.record.course == course)
+            return it->entry.record;
+    }
+    return std::nullopt;
+}
+
+int memory_ledger::count(const std::string& course,
+                         registration_status status,
+                         const std::string& up_to_code) {
+    int n = 0;
+    for (const auto& row : rows_) {
+        const auto& r = row.entry.record;
+        if (r.course != course) continue;
+        if (r.status == status) ++n;
+        if (!up_to_code.empty() && r.code == up_to_code) break;
+    }
+    return n;
+}
+
+int memory_ledger::next_number(const std::string& course) {
+    return ++issued_[course];
+}
+
+void memory_ledger::add(const registration_entry& entry, unix_seconds now) {
+    row r{entry, now, now};
+    r.entry.record.position = 0;
+    rows_.push_back(std::move(r));
+}
+
+void memory_ledger::set_status(const std::string& course,
+                               const std::string& code,
+                               registration_status status,
+                               unix_seconds now) {
+    for (auto& row : rows_) {
+        if (row.entry.record.course == course && row.entry.record.code == code) {
+            row.entry.record.status = status;
+            row.updated_at = now;
+            return;
+        }
+    }
+}
+
+std::optional<registration_entry> memory_ledger::first_waitlisted(const std::string& course) {
+    for (const auto& row : rows_) {
+        if (row.entry.record.course == course &&
+            row.entry.record.status == registration_status::waitlisted)
+            return row.entry;
+    }
+    return std::nullopt;
 }
 
 }  // namespace sapa::engine

@@ -54,7 +54,7 @@ struct outbound_sender::impl : std::enable_shared_from_this<impl> {
 
     net::io_context& io;
     storage::store& store;
-    std::function<engine::unix_seconds()> clock;
+    std::function<messaging::unix_seconds()> clock;
     sender_options options;
     net::ssl::context tls{net::ssl::context::tls_client};
     std::vector<std::unique_ptr<channel_state>> channels;
@@ -69,7 +69,7 @@ struct outbound_sender::impl : std::enable_shared_from_this<impl> {
     impl(net::io_context& io_,
          storage::store& store_,
          std::vector<sender_channel> configs,
-         std::function<engine::unix_seconds()> clock_,
+         std::function<messaging::unix_seconds()> clock_,
          sender_options options_)
         : io(io_), store(store_), clock(std::move(clock_)), options(options_) {
         configure_client_tls(tls, options.verify_certificates);
@@ -190,7 +190,7 @@ struct outbound_sender::impl : std::enable_shared_from_this<impl> {
 outbound_sender::outbound_sender(net::io_context& io,
                                  storage::store& store,
                                  std::vector<sender_channel> channels,
-                                 std::function<engine::unix_seconds()> clock,
+                                 std::function<messaging::unix_seconds()> clock,
                                  sender_options options)
     : impl_(std::make_shared<impl>(io, store, std::move(channels), std::move(clock), options)) {}
 

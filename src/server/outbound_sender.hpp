@@ -5,8 +5,8 @@
 // timeouts, 5xx and 429; no retry on other 4xx (failed, reason in plain words). Jobs survive
 // restarts in the store, and a job is handed to one send at a time.
 
-#include "engine/state.hpp"
 #include "gateway/adapter.hpp"
+#include "messaging/message.hpp"
 #include "storage/store.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -38,7 +38,7 @@ class outbound_sender {
     outbound_sender(boost::asio::io_context& io,
                     storage::store& store,
                     std::vector<sender_channel> channels,
-                    std::function<engine::unix_seconds()> clock,
+                    std::function<messaging::unix_seconds()> clock,
                     sender_options options = {});
     ~outbound_sender();
     outbound_sender(const outbound_sender&) = delete;

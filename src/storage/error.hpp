@@ -9,11 +9,9 @@
 namespace sapa::storage {
 
 enum class errc {
-    // The contact address is empty or unusable. Caused by the remote party: do not retry.
-    invalid_address = 1,
-    // The turn function (the engine) threw for this message. Nothing of it was stored; the
-    // other messages of the batch were.
-    turn_failed,
+    // The unit of work threw. Nothing of it was stored; the other units of the same
+    // transaction were.
+    work_failed = 1,
     // The transaction could not be committed (disk full, I/O error, database locked for too
     // long). Nothing of the batch was stored; the gateway should retry later.
     write_failed,

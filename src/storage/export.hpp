@@ -38,6 +38,10 @@ struct export_column {
     column_type type = column_type::text;
 };
 
+// The columns every store exports for `kind`, in order, before the collected fields (which
+// follow as one column each): one list, so the stores cannot drift apart.
+const std::vector<export_column>& fixed_columns(export_kind kind);
+
 // One cell: null, an integer (integer and timestamp columns) or text.
 using export_value = std::variant<std::monostate, std::int64_t, std::string>;
 

@@ -68,6 +68,48 @@ const char* to_string(export_kind k) {
     return "registrations";
 }
 
+const std::vector<export_column>& fixed_columns(export_kind kind) {
+    using t = column_type;
+    static const std::vector<export_column> registrations = {{"code", t::text},
+                                                             {"course", t::text},
+                                                             {"status", t::text},
+                                                             {"contact", t::text},
+                                                             {"registered_at", t::timestamp},
+                                                             {"updated_at", t::timestamp}};
+    static const std::vector<export_column> conversations = {{"id", t::integer},
+                                                             {"time", t::timestamp},
+                                                             {"contact", t::text},
+                                                             {"direction", t::text},
+                                                             {"channel", t::text},
+                                                             {"gateway_message_id", t::text},
+                                                             {"reply_to", t::integer},
+                                                             {"text", t::text},
+                                                             {"encoding", t::text},
+                                                             {"segments", t::integer},
+                                                             {"status", t::text},
+                                                             {"status_code", t::text},
+                                                             {"status_reason", t::text},
+                                                             {"status_at", t::timestamp},
+                                                             {"match_kind", t::text},
+                                                             {"match_detail", t::text}};
+    static const std::vector<export_column> contacts = {{"contact", t::text},
+                                                        {"language", t::text},
+                                                        {"first_seen", t::timestamp},
+                                                        {"last_seen", t::timestamp},
+                                                        {"opted_out_at", t::timestamp},
+                                                        {"erased_at", t::timestamp},
+                                                        {"messages", t::integer}};
+    switch (kind) {
+        case export_kind::registrations:
+            return registrations;
+        case export_kind::conversations:
+            return conversations;
+        case export_kind::contacts:
+            break;
+    }
+    return contacts;
+}
+
 std::optional<export_kind> export_kind_from_string(std::string_view s) {
     for (auto k : {export_kind::registrations, export_kind::conversations, export_kind::contacts}) {
         if (s == to_string(k)) return k;

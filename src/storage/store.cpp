@@ -15,10 +15,8 @@ class category final : public boost::system::error_category {
     const char* name() const noexcept override { return "sapa.storage"; }
     std::string message(int code) const override {
         switch (static_cast<errc>(code)) {
-            case errc::invalid_address:
-                return "the contact address is empty or unusable";
-            case errc::turn_failed:
-                return "the engine failed on this message";
+            case errc::work_failed:
+                return "the unit of work failed";
             case errc::write_failed:
                 return "the store could not commit";
             case errc::shutting_down:
@@ -44,16 +42,12 @@ std::string normalize_address(const std::string& address) {
     return trimmed;
 }
 
-inbound_outcome store::process(inbound_message message, turn_function turn) {
+void store::run(work_function work) {
     // Shared: the waiting thread may wake and return while set_value is still running.
-    auto done = std::make_shared<std::promise<outcome_or_error>>();
+    auto done = std::make_shared<std::promise<boost::system::error_code>>();
     auto result = done->get_future();
-    submit(std::move(message), std::move(turn), [done](outcome_or_error r) {
-        done->set_value(std::move(r));
-    });
-    auto r = result.get();
-    if (!r) throw boost::system::system_error(r.error());
-    return std::move(*r);
+    submit(std::move(work), [done](boost::system::error_code ec) { done->set_value(ec); });
+    if (auto ec = result.get()) throw boost::system::system_error(ec);
 }
 
 }  // namespace sapa::storage

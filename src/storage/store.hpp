@@ -1,86 +1,132 @@
 #pragma once
-// The durable store: contacts, sessions, the conversation log, registrations and the outbound
-// queue, behind one narrow interface. SQLite (sqlite_store.hpp) is the embedded default; a
-// PostgreSQL store can implement the same interface later. No SQL and no database library
-// appear in this header.
+// The store contract: what Sapa keeps (contacts, sessions, the conversation log,
+// registrations, the outbound queue) behind ports that know no SQL and no database library.
+// The use cases (src/app) decide what happens to a message; a store only keeps it, atomically
+// and durably. Every store passes the same contract suite (tests/storage/store_contract_test):
+// memory (storage/memory), SQLite (storage/sqlite).
 //
-// Write path: every change goes through one writer that group-commits. Many in-flight
-// messages share one transaction; one failing message does not lose the others. A message's
-// callback runs only once its transaction is committed and durable, so the gateway hears
-// success only then.
+// Units of work: a use case hands the store a function of a `transaction`. The store runs it
+// inside one of its transactions, in submission order, and reports once what it wrote is
+// durable (or failed: then nothing of it was kept). Stores may run many units in one
+// transaction (group commit); a unit that throws fails alone.
 //
-// Thread-safety: all member functions may be called from any thread. Callbacks passed to
-// submit() run on a thread of the store's and must not call the store (the SQLite store
-// refuses with std::logic_error rather than deadlock).
+// Thread-safety: all member functions of `store` may be called from any thread. Units of work
+// and callbacks run on threads of the store's and must not call the store's blocking
+// functions (a store may refuse with std::logic_error rather than deadlock).
 
 #include "engine/engine.hpp"
 #include "messaging/message.hpp"
 #include "storage/error.hpp"
 #include "storage/export.hpp"
 
-#include <boost/system/result.hpp>
-
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace sapa::storage {
 
-struct inbound_message {
-    std::string channel;             // "sms-twilio", "wa-meta"...: as the server names it
-    std::string gateway_message_id;  // provider's id; empty when the gateway has none
-    // As the gateway gave it. Phone numbers are stored as E.164 (messaging::normalize_phone),
-    // other ids as they are. Pass a WhatsApp wa_id with a leading '+' ("+8613800138000"):
-    // bare digits starting with 8 would be read as an Indonesian number without its 0.
-    std::string contact_address;
-    std::string text;
-    engine::unix_seconds received_at = 0;
-    // true: replies go to the outbound queue, sent later by API (Meta). false: replies go
-    // inline in the webhook response (Twilio TwiML) and are logged as sent.
-    bool replies_by_api = false;
+using messaging::delivery_status;
+using messaging::unix_seconds;
+
+// A contact as the store last kept it. The state is shared and never changed in place: a use
+// case builds the next state and hands it to save_contact().
+struct contact_record {
+    std::int64_t id = 0;                                 // the store's id, unique per contact
+    std::shared_ptr<const engine::contact_state> state;  // address normalised
 };
 
-// Runs the engine for one message, inside the store's transaction. `state` is the stored
-// contact (a fresh state with only the address set for a new contact); `registrations` is
-// bound to the same transaction. May throw: then only this message fails.
-using turn_function = std::function<engine::turn_result(const engine::contact_state& state,
-                                                        engine::registrar& registrations)>;
-
+// A message Sapa sent or will send, as logged.
 struct stored_reply {
-    std::int64_t message_id = 0;  // the conversation log row; the outbound job has the same id
-    engine::outbound_message message;
+    std::int64_t message_id = 0;  // the conversation log row; an outbound job has the same id
+    messaging::outbound_message message;
 };
 
-struct inbound_outcome {
-    // true: the message had been processed before; `replies` are the ones produced then and
-    // nothing ran again.
-    bool duplicate = false;
-    std::string contact;  // the normalised address
-    std::vector<stored_reply> replies;
+// How a message Sapa sends travels: in the answer to the resident's webhook (Twilio TwiML),
+// or through the provider's send API from the outbound queue.
+enum class route { inline_reply, api };
+
+struct outbound_record {
+    std::string channel;
+    std::int64_t contact_id = 0;
+    std::int64_t reply_to = 0;  // the inbound message it answers; 0: Sapa speaks first
+    messaging::outbound_message message;
+    route via = route::inline_reply;
+    unix_seconds created_at = 0;  // an api message is due from then on
 };
 
-using outcome_or_error = boost::system::result<inbound_outcome>;
-using durable_callback = std::function<void(outcome_or_error)>;
-
-// What a text costs as an SMS, stored with each message. Supplied by the caller (the server
-// and CLI pass sms::measure) so the store does not depend on the SMS rules.
+// What a text costs as an SMS, stored with each message. Supplied by the caller (the
+// composition root passes sms::measure) so stores do not depend on the SMS rules.
 struct message_cost {
     std::string encoding;  // "gsm7" or "ucs2"
     int segments = 0;
 };
 using text_cost_function = std::function<message_cost(const std::string& text)>;
 
-// Delivery statuses only move forward (messaging::moves_forward).
-using messaging::delivery_status;
+// The ports one unit of work sees. Addresses are normalised by the caller
+// (normalize_address below). Everything written through one transaction object becomes
+// visible and durable together, or not at all.
+class transaction {
+  public:
+    virtual ~transaction() = default;
+
+    // --- Contacts ---
+    virtual std::optional<contact_record> find_contact(const std::string& address) = 0;
+    // A new contact with a fresh state (only the address set), first and last seen `now`.
+    virtual contact_record add_contact(const std::string& address, unix_seconds now) = 0;
+    // Stores `after` (language, fields, opt-out, session) as the contact's state; last seen
+    // becomes `now` unless it was later; the opt-out time is kept while opted out.
+    virtual void save_contact(const contact_record& before,
+                              std::shared_ptr<const engine::contact_state> after,
+                              unix_seconds now) = 0;
+
+    // --- The conversation log ---
+    // The earlier inbound message `m` repeats, or 0. With a gateway id: the same id on the
+    // same channel. Without: the same text from the same contact on the same channel
+    // received within `window` seconds before `m`, unless Sapa sent the contact anything
+    // since (sent, delivered or read; that message's own inline replies excepted, since a
+    // gateway that retries the webhook never received them).
+    virtual std::int64_t find_repeat(const messaging::inbound_message& m,
+                                     std::int64_t contact_id,
+                                     unix_seconds window) = 0;
+    // The replies logged for inbound message `inbound_id`, in order; none when its contact
+    // has been erased since (their texts are gone and must never be sent).
+    virtual std::vector<stored_reply> replies_to(std::int64_t inbound_id) = 0;
+    // Logs an inbound message with why its answer matched and the turn's events; returns its
+    // id. REQUIRES: find_repeat() found no earlier message in this transaction.
+    virtual std::int64_t log_inbound(const messaging::inbound_message& m,
+                                     std::int64_t contact_id,
+                                     const std::vector<engine::event>& events) = 0;
+    // Logs a message Sapa sends: as sent when it travels inline, queued with an outbound job
+    // when it goes by api. Returns its id.
+    virtual std::int64_t log_outbound(const outbound_record& r) = 0;
+    // A provider's status for a message Sapa sent. False (and nothing changes) when the
+    // provider id is unknown on that channel or the status would move backwards
+    // (messaging::moves_forward).
+    virtual bool update_delivery(const std::string& channel,
+                                 const std::string& provider_message_id,
+                                 delivery_status status,
+                                 const std::string& raw_code,
+                                 const std::string& reason,
+                                 unix_seconds now) = 0;
+
+    // --- Registrations ---
+    virtual engine::registration_ledger& registrations() = 0;
+};
+
+// A unit of work; it may throw, and then fails alone (errc::work_failed).
+using work_function = std::function<void(transaction&)>;
+// Called once: no error when the unit's writes are durable.
+using durable_callback = std::function<void(boost::system::error_code)>;
 
 // A reply waiting in the outbound queue, handed to a gateway's sender.
 struct outbound_job {
     std::int64_t id = 0;  // the message id (conversation log row)
     std::string channel;
     std::string contact;  // E.164 or channel id
-    engine::outbound_message message;
+    messaging::outbound_message message;
     int attempts = 0;  // failed attempts so far
 };
 
@@ -96,74 +142,65 @@ class store {
     store() = default;
     store(const store&) = delete;
     store& operator=(const store&) = delete;
-    // Finishes every submitted message (callbacks included) before it returns.
+    // Finishes every submitted unit (callbacks included) before it returns.
     virtual ~store() = default;
 
-    // Queues one inbound message. Dedupes on (channel, gateway_message_id), or, without an id,
-    // on identical text from the same contact within the duplicate window unless Sapa has
-    // sent to that contact since; loads the contact, calls `turn`, stores state, log, events,
-    // registrations and outbound jobs, commits, then calls `on_durable` exactly once.
-    // Messages are processed in submission order. Errors: errc::invalid_address,
-    // errc::turn_failed, errc::write_failed, errc::shutting_down.
-    virtual void submit(inbound_message message,
-                        turn_function turn,
-                        durable_callback on_durable) = 0;
+    // Queues a unit of work. Units run in submission order; `on_durable` is called exactly
+    // once, after the unit's writes are durable, with errc::work_failed (the unit threw),
+    // errc::write_failed (the store could not commit: nothing of it was kept) or
+    // errc::shutting_down.
+    virtual void submit(work_function work, durable_callback on_durable) = 0;
 
-    // submit() and wait. Throws boost::system::system_error on failure (with the engine's
-    // message for turn_failed). Must not be called from a callback.
-    virtual inbound_outcome process(inbound_message message, turn_function turn);
+    // submit() and wait. Throws boost::system::system_error on failure (with the unit's own
+    // message for work_failed). Must not be called from a unit or a callback.
+    virtual void run(work_function work);
 
-    // The stored state of a contact (address normalised like submit does), or nullopt.
+    // The stored state of a contact (address normalised), or nullopt.
     virtual std::optional<engine::contact_state> load_contact(const std::string& address) = 0;
 
     // --- Outbound queue (gateways that send by API) ---
 
     // Hands out up to `limit` due jobs of `channel`, oldest first, and leases them until
-    // now + lease. At most one job per contact is out at a time, so a contact's replies are
-    // sent in order. A leased job is not handed out again until its lease expires (a crashed
-    // sender) or the store is reopened.
+    // now + the store's lease. At most one job per contact is out at a time, so a contact's
+    // messages are sent in order. A leased job is not handed out again until its lease
+    // expires (a crashed sender) or the store is reopened by the sending process.
     virtual std::vector<outbound_job> claim_outbound(const std::string& channel,
-                                                     engine::unix_seconds now,
+                                                     unix_seconds now,
                                                      int limit) = 0;
     // The provider accepted the message: status sent, provider id recorded, job removed.
     virtual void complete_outbound(std::int64_t id,
                                    const std::string& provider_message_id,
-                                   engine::unix_seconds now) = 0;
+                                   unix_seconds now) = 0;
     // A temporary failure: the job becomes due again at `next_attempt_at`.
     virtual void retry_outbound(std::int64_t id,
-                                engine::unix_seconds next_attempt_at,
+                                unix_seconds next_attempt_at,
                                 const std::string& reason) = 0;
     // A permanent failure: status failed with the provider's code and a plain-words reason.
     virtual void fail_outbound(std::int64_t id,
                                const std::string& raw_code,
                                const std::string& reason,
-                               engine::unix_seconds now) = 0;
-
-    // A provider's status callback. Returns false (and changes nothing) when the provider id
-    // is unknown or the status would move backwards.
-    virtual bool update_delivery(const std::string& channel,
-                                 const std::string& provider_message_id,
-                                 delivery_status status,
-                                 const std::string& raw_code,
-                                 const std::string& reason,
-                                 engine::unix_seconds now) = 0;
+                               unix_seconds now) = 0;
 
     // --- Staff tools ---
 
-    // Streams the rows of `kind` matching `filter` into `sink`, in constant memory. Runs on
-    // the caller's thread and does not block the writer (except for ":memory:" databases).
+    // Streams the rows of `kind` matching `filter` into `sink`, in constant memory where the
+    // store allows. Runs on the caller's thread and does not hold up the units of work.
     virtual export_summary export_rows(export_kind kind,
                                        const export_filter& filter,
                                        row_sink& sink) = 0;
 
     // Erases a contact's personal data: fields, language, message texts (kept as
     // "[dihapus]"), event details, registration fields; the address becomes a stable
-    // anonymous id ("anon-..."), so counts stay. Returns what was erased (all zero: unknown).
-    virtual forget_counts forget(const std::string& address, engine::unix_seconds now) = 0;
+    // anonymous id ("anon-..."), so counts stay; replies not sent yet are failed. Returns what
+    // was erased (all zero: unknown).
+    virtual forget_counts forget(const std::string& address, unix_seconds now) = 0;
 };
 
 // The stored form of an address: E.164 for phone numbers and WhatsApp ids, other ids as
 // given (trimmed). Empty when nothing is left.
 std::string normalize_address(const std::string& address);
+
+// The text a forgotten message keeps.
+inline constexpr const char* erased_text = "[dihapus]";
 
 }  // namespace sapa::storage

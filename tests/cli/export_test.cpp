@@ -29,10 +29,12 @@ captured sapa_cli(cli::arguments args, const std::string& input = "", bool termi
 std::string make_database(const temp_dir& dir) {
     auto path = dir.file("cli.db");
     auto st = storage::sqlite_store::open(path, fast_options());
-    st->process(sms("081234567890", "DAFTAR JHT 5", 1714521600, "a"),
-                echo("DAFTAR JHT 5", 1714521600));
-    st->process(sms("085700000001", "halo, apa kabar?", 1714608000, "b"),
-                echo("halo, apa kabar?", 1714608000));
+    process(*st,
+            sms("081234567890", "DAFTAR JHT 5", 1714521600, "a"),
+            echo("DAFTAR JHT 5", 1714521600));
+    process(*st,
+            sms("085700000001", "halo, apa kabar?", 1714608000, "b"),
+            echo("halo, apa kabar?", 1714608000));
     return path;
 }
 

@@ -105,7 +105,8 @@ TEST_CASE("resident corpus: at least nine of ten realistic messages are understo
                 s.last_active =
                     now - cli::parse_duration_seconds(group.value("idle", "10s")).value_or(0);
             }
-            engine::memory_registrar registrations;
+            engine::memory_ledger ledger;
+            engine::registrar registrations(ledger);
             const std::string text = c[0];
             const auto turn =
                 engine::handle_message(scripts, script_id, state, text, now, registrations);

@@ -26,7 +26,8 @@ std::size_t menu_parts(const std::string& sender_name, const std::string& langua
     engine::contact_state state;
     state.address = "+6281234567890";
     state.language = language;
-    engine::memory_registrar registrations;
+    engine::memory_ledger ledger;
+    engine::registrar registrations(ledger);
     const auto turn =
         engine::handle_message(catalog, "lumajang", state, "halo", 1767600000, registrations);
     REQUIRE(turn.replies.size() == 1);

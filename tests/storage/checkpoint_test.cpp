@@ -24,8 +24,9 @@ TEST_SUITE("storage") {
         // About 70 MB of log if nothing were copied back: 1,000 commits of a 40 KB text each.
         const std::string text(40000, 'x');
         for (int i = 0; i < 1000; ++i) {
-            st->process(sms("0812" + std::to_string(10000000 + i % 50), text, i, std::to_string(i)),
-                        echo("ok", i));
+            process(*st,
+                    sms("0812" + std::to_string(10000000 + i % 50), text, i, std::to_string(i)),
+                    echo("ok", i));
         }
         namespace fs = std::filesystem;
         // Give a checkpoint still running at the end a moment to finish.
@@ -60,14 +61,15 @@ TEST_SUITE("storage") {
                 changed.wait(lock, [&] { return in_flight < 64; });
                 ++in_flight;
             }
-            st->submit(sms("0812" + std::to_string(20000000 + i % 50), text, i, std::to_string(i)),
-                       echo("ok", i),
-                       [&](outcome_or_error r) {
-                           std::lock_guard lock(mutex);
-                           if (!r) ++failed;
-                           --in_flight;
-                           changed.notify_all();
-                       });
+            submit(*st,
+                   sms("0812" + std::to_string(20000000 + i % 50), text, i, std::to_string(i)),
+                   echo("ok", i),
+                   [&](outcome_or_error r) {
+                       std::lock_guard lock(mutex);
+                       if (!r) ++failed;
+                       --in_flight;
+                       changed.notify_all();
+                   });
         }
         {
             std::unique_lock lock(mutex);

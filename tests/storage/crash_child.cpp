@@ -3,7 +3,7 @@
 //
 // Usage: sapa_storage_crash_child DB FIRST_NUMBER
 
-#include "storage/sqlite/sqlite_store.hpp"
+#include "store_test_support.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -19,7 +19,7 @@ using namespace sapa;
 namespace {
 
 // Counts turns in the session, and registers every tenth message for course "K".
-storage::turn_function turn(const std::string& text, long long number) {
+storage::testing::turn_function turn(const std::string& text, long long number) {
     return [text, number](const engine::contact_state& state, engine::registrar& registrar) {
         engine::turn_result r;
         r.state = state;
@@ -57,21 +57,18 @@ int main(int argc, char** argv) {
         }
         if (getppid() != parent) return 1;  // the test is gone
         auto text = "m" + std::to_string(n);
-        storage::inbound_message m{.channel = "sms",
-                                   .gateway_message_id = "c" + std::to_string(n),
-                                   .contact_address = "0819000000" + std::to_string(n % 7),
-                                   .text = text,
-                                   .received_at = n,
-                                   .replies_by_api = n % 2 == 0};
-        store->submit(std::move(m), turn(text, n), [&, n](storage::outcome_or_error r) {
-            if (r) {
-                char line[32];
-                int len = std::snprintf(line, sizeof line, "%lld\n", n);
-                if (write(STDOUT_FILENO, line, static_cast<std::size_t>(len)) != len) _exit(1);
-            }
-            std::lock_guard lock(mutex);
-            --in_flight;
-            room.notify_one();
-        });
+        auto m = storage::testing::sms(
+            "0819000000" + std::to_string(n % 7), text, n, "c" + std::to_string(n), n % 2 == 0);
+        storage::testing::submit(
+            *store, m, turn(text, n), [&, n](storage::testing::outcome_or_error r) {
+                if (r) {
+                    char line[32];
+                    int len = std::snprintf(line, sizeof line, "%lld\n", n);
+                    if (write(STDOUT_FILENO, line, static_cast<std::size_t>(len)) != len) _exit(1);
+                }
+                std::lock_guard lock(mutex);
+                --in_flight;
+                room.notify_one();
+            });
     }
 }

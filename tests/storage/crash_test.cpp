@@ -147,11 +147,12 @@ TEST_SUITE("storage") {
         REQUIRE_FALSE(all_acked.empty());
         auto n = all_acked.back();
         auto st = storage::sqlite_store::open(path, fast_options());
-        auto again = st->process(sms("0819000000" + std::to_string(n % 7),
-                                     "m" + std::to_string(n),
-                                     n,
-                                     "c" + std::to_string(n)),
-                                 echo("never runs", n));
+        auto again = process(*st,
+                             sms("0819000000" + std::to_string(n % 7),
+                                 "m" + std::to_string(n),
+                                 n,
+                                 "c" + std::to_string(n)),
+                             echo("never runs", n));
         CHECK(again.duplicate);
         REQUIRE(again.replies.size() == 1);
         CHECK(again.replies[0].message.text == "ack m" + std::to_string(n));

@@ -132,10 +132,10 @@ TEST_SUITE("storage") {
 
     TEST_CASE("exports filter by time, course and contact, fields become columns") {
         auto st = sqlite_store::open(":memory:", fast_options());
-        st->process(sms("081900000001", "DAFTAR JHT 5", 100, "a"), echo("DAFTAR JHT 5", 100));
-        st->process(sms("081900000002", "DAFTAR JHT 5", 200, "b"), echo("DAFTAR JHT 5", 200));
-        st->process(sms("081900000002", "DAFTAR LAS 5", 300, "c"), echo("DAFTAR LAS 5", 300));
-        st->process(sms("081900000003", "halo", 400, "d"), echo("halo", 400));
+        process(*st, sms("081900000001", "DAFTAR JHT 5", 100, "a"), echo("DAFTAR JHT 5", 100));
+        process(*st, sms("081900000002", "DAFTAR JHT 5", 200, "b"), echo("DAFTAR JHT 5", 200));
+        process(*st, sms("081900000002", "DAFTAR LAS 5", 300, "c"), echo("DAFTAR LAS 5", 300));
+        process(*st, sms("081900000003", "halo", 400, "d"), echo("halo", 400));
 
         auto run = [&](export_kind kind, export_filter f) {
             std::ostringstream out;

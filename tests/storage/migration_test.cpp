@@ -60,18 +60,20 @@ TEST_SUITE("storage") {
             CHECK(budi->fields["nama"] == "Budi");
             CHECK(budi->session.variables["log"] == "halo");
             // The old message is still deduplicated; new ones go through.
-            auto retry = st->process(sms("081234567890", "halo", 1700000200, "SMv1"),
-                                     echo("halo", 1700000200));
+            auto retry = process(
+                *st, sms("081234567890", "halo", 1700000200, "SMv1"), echo("halo", 1700000200));
             CHECK(retry.duplicate);
             REQUIRE(retry.replies.size() == 1);
             CHECK(retry.replies[0].message.text == "Siapa nama Anda?");
-            st->process(sms("081234567890", "Budi", 1700000300, "SMv1b", true),
-                        echo("Budi", 1700000300));
+            process(*st,
+                    sms("081234567890", "Budi", 1700000300, "SMv1b", true),
+                    echo("Budi", 1700000300));
             CHECK(st->load_contact("081234567890")->session.variables["turns"] == "2");
             CHECK(st->claim_outbound("sms", 1700000301, 5).size() == 1);  // v3 table works
             // v4 counts codes per course from the registrations already issued.
-            auto next = st->process(sms("081299990000", "DAFTAR JHT 10", 1700000400, "SMv4"),
-                                    echo("DAFTAR JHT 10", 1700000400));
+            auto next = process(*st,
+                                sms("081299990000", "DAFTAR JHT 10", 1700000400, "SMv4"),
+                                echo("DAFTAR JHT 10", 1700000400));
             REQUIRE(next.replies.size() == 1);
             CHECK(next.replies[0].message.text == "JHT-0002 registered");
         }

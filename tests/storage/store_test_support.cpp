@@ -1,5 +1,9 @@
 #include "store_test_support.hpp"
 
+#include <boost/system/system_error.hpp>
+
+#include <future>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 
@@ -8,7 +12,7 @@ namespace sapa::storage::testing {
 engine::turn_result echo_turn(const engine::contact_state& state,
                               engine::registrar& registrations,
                               const std::string& text,
-                              engine::unix_seconds now) {
+                              unix_seconds now) {
     engine::turn_result r;
     r.state = state;
     auto& vars = r.state.session.variables;
@@ -64,6 +68,34 @@ engine::turn_result echo_turn(const engine::contact_state& state,
                         .matched = engine::match_kind::exact,
                         .data = {}});
     return r;
+}
+
+void submit(store& st,
+            const test_message& m,
+            turn_function turn,
+            std::function<void(outcome_or_error)> done) {
+    app::conversation_options options;
+    options.turn = [turn = std::move(turn)](const engine::contact_state& state,
+                                            const messaging::inbound_message&,
+                                            engine::registrar& r) { return turn(state, r); };
+    // Lives until the message is answered.
+    auto conversations = std::make_shared<app::conversations>(st, nullptr, options);
+    const app::channel on{m.message.channel, "test", m.by_api ? route::api : route::inline_reply};
+    conversations->receive(
+        m.message, on, [conversations, done = std::move(done)](outcome_or_error r) {
+            done(std::move(r));
+        });
+}
+
+app::inbound_outcome process(store& st, const test_message& m, turn_function turn) {
+    auto answered = std::make_shared<std::promise<outcome_or_error>>();
+    auto answer = answered->get_future();
+    submit(st, m, std::move(turn), [answered](outcome_or_error r) {
+        answered->set_value(std::move(r));
+    });
+    auto r = answer.get();
+    if (!r) throw boost::system::system_error(r.error());
+    return std::move(*r);
 }
 
 }  // namespace sapa::storage::testing

@@ -2,10 +2,12 @@
 // Helpers for the storage tests: a temporary folder, a fake turn function (no engine), and a
 // store opened for tests.
 
+#include "app/conversations.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <unistd.h>
 
@@ -33,6 +35,10 @@ class temp_dir {
     std::filesystem::path path_;
 };
 
+// A message's turn in the storage tests: a stand-in for the engine.
+using turn_function =
+    std::function<engine::turn_result(const engine::contact_state&, engine::registrar&)>;
+
 // The engine stand-in: replies "echo: TEXT", counts turns in variable "turns", appends the
 // text to variable "log". "DAFTAR COURSE CAPACITY" registers (code prefix = COURSE),
 // "STATUS COURSE" looks the registration up, "BATAL COURSE" cancels, "STOP" opts out, "GAGAL"
@@ -40,26 +46,46 @@ class temp_dir {
 engine::turn_result echo_turn(const engine::contact_state& state,
                               engine::registrar& registrations,
                               const std::string& text,
-                              engine::unix_seconds now);
+                              unix_seconds now);
 
-inline turn_function echo(const std::string& text, engine::unix_seconds now) {
+inline turn_function echo(const std::string& text, unix_seconds now) {
     return [text, now](const engine::contact_state& s, engine::registrar& r) {
         return echo_turn(s, r, text, now);
     };
 }
 
-inline inbound_message sms(const std::string& from,
-                           const std::string& text,
-                           engine::unix_seconds at,
-                           const std::string& id = {},
-                           bool by_api = false) {
-    return {.channel = "sms",
-            .gateway_message_id = id,
-            .contact_address = from,
-            .text = text,
-            .received_at = at,
-            .replies_by_api = by_api};
+// A message as a test sends it: the message, and whether its channel replies by API.
+struct test_message {
+    messaging::inbound_message message;
+    bool by_api = false;
+};
+
+inline test_message sms(const std::string& from,
+                        const std::string& text,
+                        unix_seconds at,
+                        const std::string& id = {},
+                        bool by_api = false,
+                        const std::string& channel = "sms") {
+    test_message t;
+    t.message.channel = channel;
+    t.message.gateway_message_id = id;
+    t.message.from = from;
+    t.message.text = text;
+    t.message.received_at = at;
+    t.by_api = by_api;
+    return t;
 }
+
+using outcome_or_error = app::inbound_result;
+
+// The use case (app::conversations) over `st`, with `turn` instead of the engine: submits and
+// calls `done` once durable.
+void submit(store& st,
+            const test_message& m,
+            turn_function turn,
+            std::function<void(outcome_or_error)> done);
+// The same, and waits. Throws boost::system::system_error.
+app::inbound_outcome process(store& st, const test_message& m, turn_function turn);
 
 // Sequential tests: no batch wait (a lone caller would wait for it on every message).
 inline sqlite_options fast_options() {

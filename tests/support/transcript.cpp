@@ -1,9 +1,12 @@
 #include "support/transcript.hpp"
 
+#include "app/conversations.hpp"
 #include "cli/commands.hpp"
 #include "dialog/catalog.hpp"
 #include "engine/engine.hpp"
 #include "sms/gsm7.hpp"
+#include "storage/memory/memory_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 
 namespace sapa::testing {
@@ -31,7 +35,7 @@ engine::unix_seconds parse_duration(const std::string& text) {
     throw std::runtime_error("bad duration \"" + text + "\" (use 90s, 30m, 2h, 3d)");
 }
 
-json reply_texts(const std::vector<engine::outbound_message>& replies) {
+json reply_texts(const std::vector<messaging::outbound_message>& replies) {
     json out = json::array();
     for (const auto& r : replies)
         out.push_back(r.text);
@@ -79,7 +83,9 @@ std::shared_ptr<const dialog::catalog> with_settings(const dialog::catalog& scri
 
 }  // namespace
 
-transcript_result run_transcript(const std::filesystem::path& file, bool update) {
+transcript_result run_transcript(const std::filesystem::path& file,
+                                 bool update,
+                                 transcript_store kind) {
     transcript_result result;
     std::ifstream in(file);
     json t = json::parse(in);
@@ -100,8 +106,19 @@ transcript_result run_transcript(const std::filesystem::path& file, bool update)
         loaded.scripts = with_settings(*loaded.scripts, script_id, t["settings"]);
     engine::unix_seconds now = parse_utc(t.value("start", "2026-01-05T09:00:00Z"));
     std::string contact = t.value("contact", "+6281234567890");
-    std::map<std::string, engine::contact_state> contacts;
-    engine::memory_registrar registrations;
+    std::set<std::string> contacts;
+    // The same use case `sapa serve` runs, on the store asked for.
+    std::unique_ptr<storage::store> store;
+    if (kind == transcript_store::memory) {
+        store = std::make_unique<storage::memory_store>();
+    } else {
+        storage::sqlite_options options;
+        options.max_batch_wait = std::chrono::microseconds{0};
+        store = storage::sqlite_store::open(":memory:", options);
+    }
+    const std::shared_ptr<const dialog::catalog> scripts = loaded.scripts;
+    app::conversations conversations(*store, [scripts] { return scripts; });
+    const app::channel channel{"sms", script_id, storage::route::inline_reply};
     int segment_budget = t.value("segment_budget", 2);
     // "gsm7": every reply must stay in the GSM alphabet (160 characters a part, not 70).
     const bool gsm7_only = t.value("encoding", "") == "gsm7";
@@ -121,16 +138,23 @@ transcript_result run_transcript(const std::filesystem::path& file, bool update)
         if (step.contains("from")) contact = step["from"];
         if (!step.contains("in")) continue;
 
-        auto& state = contacts[contact];
-        state.address = contact;
-        auto turn = engine::handle_message(
-            *loaded.scripts, script_id, state, step["in"], now, registrations);
-        state = turn.state;
+        contacts.insert(contact);
+        messaging::inbound_message m;
+        m.gateway_message_id = "step-" + std::to_string(i);
+        m.from = contact;
+        m.text = step["in"].get<std::string>();
+        m.received_at = now;
+        auto turn = conversations.receive_now(std::move(m), channel);
+        if (!turn.state) throw std::runtime_error("a transcript step was taken for a repeat");
+        const auto& state = *turn.state;
         now += 1;  // messages are a second apart unless the transcript waits
+        std::vector<messaging::outbound_message> replies;
+        for (const auto& r : turn.replies)
+            replies.push_back(r.message);
 
-        json out = reply_texts(turn.replies);
+        json out = reply_texts(replies);
         json events = event_lines(turn.events);
-        for (const auto& r : turn.replies) {
+        for (const auto& r : replies) {
             auto cost = sms::measure(r.text);
             if (cost.segments > static_cast<std::size_t>(segment_budget))
                 fail(i, "reply over the SMS budget", segment_budget, cost.segments);
@@ -165,15 +189,19 @@ transcript_result run_transcript(const std::filesystem::path& file, bool update)
     }
 
     json registered = json::array();
-    for (const auto& [address, state] : contacts) {
+    for (const auto& address : contacts) {
         for (const auto& course : t.value("courses", std::vector<std::string>{})) {
-            auto r = registrations.find(address, course);
+            engine::registration_record r;
+            store->run([&](storage::transaction& tx) {
+                engine::registrar registrations(tx.registrations());
+                r = registrations.find(address, course);
+            });
             if (r.status == engine::registration_status::none) continue;
             registered.push_back({{"contact", address},
                                   {"course", course},
                                   {"code", r.code},
                                   {"status", engine::to_string(r.status)},
-                                  {"fields", r.fields}});
+                                  {"fields", json(r.fields)}});
         }
     }
     if (update) {

@@ -14,6 +14,11 @@ struct transcript_result {
     std::string report;  // what differed, step by step
 };
 
-transcript_result run_transcript(const std::filesystem::path& file, bool update);
+// Which store the transcript's messages go through (the same use case as `sapa serve`).
+enum class transcript_store { memory, sqlite };
+
+transcript_result run_transcript(const std::filesystem::path& file,
+                                 bool update,
+                                 transcript_store store = transcript_store::memory);
 
 }  // namespace sapa::testing

@@ -7,8 +7,11 @@
 #include <filesystem>
 #include <vector>
 
-// Every tests/transcripts/*.json is replayed; SAPA_UPDATE_TRANSCRIPTS=1 rewrites expectations.
-TEST_CASE("golden transcripts replay exactly") {
+namespace {
+
+// Every tests/transcripts/*.json is replayed through the store `kind`; with `may_update`,
+// SAPA_UPDATE_TRANSCRIPTS=1 rewrites the expectations.
+void replay_all(sapa::testing::transcript_store kind, bool may_update) {
     const std::filesystem::path folder =
         std::filesystem::path(SAPA_SOURCE_DIR) / "tests/transcripts";
     std::vector<std::filesystem::path> files;
@@ -19,8 +22,19 @@ TEST_CASE("golden transcripts replay exactly") {
     const char* update = std::getenv("SAPA_UPDATE_TRANSCRIPTS");
     for (const auto& file : files) {
         CAPTURE(file.filename().string());
-        auto r = sapa::testing::run_transcript(file, update && std::string(update) == "1");
+        auto r = sapa::testing::run_transcript(
+            file, may_update && update && std::string(update) == "1", kind);
         INFO(r.report);
         CHECK(r.passed);
     }
+}
+
+}  // namespace
+
+TEST_CASE("golden transcripts replay exactly on the memory store") {
+    replay_all(sapa::testing::transcript_store::memory, true);
+}
+
+TEST_CASE("golden transcripts replay exactly on the SQLite store") {
+    replay_all(sapa::testing::transcript_store::sqlite, false);
 }

@@ -22,7 +22,6 @@ struct query_parts {
 };
 
 query_parts parts_for(export_kind kind) {
-    using t = column_type;
     switch (kind) {
         case export_kind::registrations:
             return {
@@ -32,12 +31,7 @@ query_parts parts_for(export_kind kind) {
                 "r.id",
                 "r.created_at",
                 "r.course = ?",
-                {{"code", t::text},
-                 {"course", t::text},
-                 {"status", t::text},
-                 {"contact", t::text},
-                 {"registered_at", t::timestamp},
-                 {"updated_at", t::timestamp}},
+                fixed_columns(kind),
             };
         case export_kind::conversations:
             return {
@@ -49,22 +43,7 @@ query_parts parts_for(export_kind kind) {
                 "m.id",
                 "m.created_at",
                 "m.contact_id IN (SELECT contact_id FROM registrations WHERE course = ?)",
-                {{"id", t::integer},
-                 {"time", t::timestamp},
-                 {"contact", t::text},
-                 {"direction", t::text},
-                 {"channel", t::text},
-                 {"gateway_message_id", t::text},
-                 {"reply_to", t::integer},
-                 {"text", t::text},
-                 {"encoding", t::text},
-                 {"segments", t::integer},
-                 {"status", t::text},
-                 {"status_code", t::text},
-                 {"status_reason", t::text},
-                 {"status_at", t::timestamp},
-                 {"match_kind", t::text},
-                 {"match_detail", t::text}},
+                fixed_columns(kind),
             };
         case export_kind::contacts:
             break;
@@ -77,13 +56,7 @@ query_parts parts_for(export_kind kind) {
         "k.id",
         "k.last_seen",
         "k.id IN (SELECT contact_id FROM registrations WHERE course = ?)",
-        {{"contact", t::text},
-         {"language", t::text},
-         {"first_seen", t::timestamp},
-         {"last_seen", t::timestamp},
-         {"opted_out_at", t::timestamp},
-         {"erased_at", t::timestamp},
-         {"messages", t::integer}},
+        fixed_columns(kind),
     };
 }
 

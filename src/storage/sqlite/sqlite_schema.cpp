@@ -182,46 +182,6 @@ void connection::notice_other_writers() {
     data_version_ = version;
 }
 
-std::optional<stored_contact> contact_cache::take(const std::string& address) {
-    std::lock_guard lock(mutex_);
-    auto it = index_.find(address);
-    if (it == index_.end()) return std::nullopt;
-    auto node = it->second;
-    std::optional<stored_contact> out(std::move(node->second));
-    index_.erase(it);
-    order_.erase(node);
-    return out;
-}
-
-void contact_cache::put(const std::string& address, stored_contact contact) {
-    std::lock_guard lock(mutex_);
-    contact.version = ++last_version_;
-    if (auto it = index_.find(address); it != index_.end()) {
-        it->second->second = std::move(contact);
-        order_.splice(order_.begin(), order_, it->second);
-        return;
-    }
-    if (index_.size() >= capacity_ && !order_.empty()) {
-        index_.erase(order_.back().first);
-        order_.pop_back();
-    }
-    order_.emplace_front(address, std::move(contact));
-    index_.emplace(address, order_.begin());
-}
-
-void contact_cache::clear() {
-    std::lock_guard lock(mutex_);
-    index_.clear();
-    order_.clear();
-}
-
-std::optional<stored_contact> contact_cache::peek(const std::string& address) const {
-    std::lock_guard lock(mutex_);
-    auto it = index_.find(address);
-    if (it == index_.end()) return std::nullopt;
-    return it->second->second;
-}
-
 SQLite::Statement& connection::prepared(const char* sql) {
     auto& slot = statements_[sql];
     if (!slot) {

@@ -9,6 +9,7 @@
 
 #include "storage/sqlite/detail/sqlite_connection.hpp"
 
+#include <SQLiteCpp/Exception.h>
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
@@ -51,12 +52,12 @@ boost::system::error_code error_for(std::exception_ptr error, bool batch_failed)
     if (batch_failed) return errc::write_failed;
     try {
         std::rethrow_exception(error);
-    } catch (const detail::turn_error&) {
-        return errc::turn_failed;
+    } catch (const SQLite::Exception&) {
+        return errc::write_failed;  // a statement of the unit failed: the store's fault
     } catch (const boost::system::system_error& e) {
         return e.code();
     } catch (...) {
-        return errc::write_failed;
+        return errc::work_failed;
     }
 }
 
@@ -87,8 +88,6 @@ struct sqlite_store::impl {
     std::deque<finished_batch> finished;  // guarded by finished_mutex
     bool writer_done = false;             // guarded by finished_mutex
     std::thread acknowledger;
-    // The writer connection's contacts, for turns run ahead on submitting threads.
-    const detail::contact_cache* contacts = nullptr;
 
     // Under moderate load messages arrive one at a time, and a transaction each writes its own
     // copy of the pages they share (about 7 pages of log per message at 2,500 messages/s), so
@@ -364,7 +363,6 @@ std::unique_ptr<sqlite_store> sqlite_store::open(const std::string& path, sqlite
             }
         }
     }
-    p->contacts = &c->contacts();
     auto* raw = p.get();
     p->acknowledger = std::thread([raw] { raw->run_acknowledger(); });
     p->writer = std::thread([raw, c = std::move(c)]() mutable {
@@ -374,48 +372,41 @@ std::unique_ptr<sqlite_store> sqlite_store::open(const std::string& path, sqlite
     return std::unique_ptr<sqlite_store>(new sqlite_store(std::move(p)));
 }
 
-void sqlite_store::submit(inbound_message message,
-                          turn_function turn,
-                          durable_callback on_durable) {
-    auto address = normalize_address(message.contact_address);
-    if (address.empty()) {
-        on_durable(boost::system::error_code(errc::invalid_address));
-        return;
-    }
-    auto outcome = std::make_shared<inbound_outcome>();
-    const auto& options = impl_->options;
-    // Here, on the caller's thread, so the writer (one message after another) has less to do.
-    auto ahead = detail::speculate(*impl_->contacts, address, turn);
-    impl_->enqueue({[outcome,
-                     &options,
-                     m = std::move(message),
-                     address,
-                     turn = std::move(turn),
-                     ahead = std::move(ahead)](detail::connection& c) {
-                        *outcome =
-                            detail::process_inbound(c, m, address, turn, options, ahead.get());
-                    },
-                    [outcome, on_durable = std::move(on_durable)](std::exception_ptr error,
-                                                                  bool batch_failed) {
-                        if (error) {
-                            on_durable(error_for(error, batch_failed));
-                        } else {
-                            on_durable(std::move(*outcome));
-                        }
-                    },
-                    true});
+namespace {
+
+// The unit's ports live as long as its run; the contacts it stored reach the writer's cache
+// only once it ran without throwing.
+void run_unit(detail::connection& c, const sqlite_options& options, const work_function& work) {
+    detail::sqlite_transaction unit(c, options);
+    work(unit);
+    unit.finish();
 }
 
-inbound_outcome sqlite_store::process(inbound_message message, turn_function turn) {
-    auto address = normalize_address(message.contact_address);
-    if (address.empty()) throw boost::system::system_error(errc::invalid_address);
+}  // namespace
+
+void sqlite_store::submit(work_function work, durable_callback on_durable) {
+    const auto& options = impl_->options;
+    impl_->enqueue(
+        {[&options, work = std::move(work)](detail::connection& c) { run_unit(c, options, work); },
+         [on_durable = std::move(on_durable)](std::exception_ptr error, bool batch_failed) {
+             on_durable(error ? error_for(error, batch_failed) : boost::system::error_code{});
+         },
+         true});
+}
+
+void sqlite_store::run(work_function work) {
     const auto& options = impl_->options;
     try {
-        return impl_->call([&](detail::connection& c) {
-            return detail::process_inbound(c, message, address, turn, options);
+        impl_->call([&](detail::connection& c) {
+            run_unit(c, options, work);
+            return true;
         });
-    } catch (const detail::turn_error& e) {
-        throw boost::system::system_error(errc::turn_failed, e.what());
+    } catch (const boost::system::system_error&) {
+        throw;
+    } catch (const SQLite::Exception& e) {
+        throw boost::system::system_error(errc::write_failed, e.what());
+    } catch (const std::exception& e) {
+        throw boost::system::system_error(errc::work_failed, e.what());
     }
 }
 
@@ -425,7 +416,7 @@ std::optional<engine::contact_state> sqlite_store::load_contact(const std::strin
 }
 
 std::vector<outbound_job> sqlite_store::claim_outbound(const std::string& channel,
-                                                       engine::unix_seconds now,
+                                                       unix_seconds now,
                                                        int limit) {
     auto lease = impl_->options.outbound_lease;
     return impl_->call([&](detail::connection& c) {
@@ -435,7 +426,7 @@ std::vector<outbound_job> sqlite_store::claim_outbound(const std::string& channe
 
 void sqlite_store::complete_outbound(std::int64_t id,
                                      const std::string& provider_message_id,
-                                     engine::unix_seconds now) {
+                                     unix_seconds now) {
     impl_->call([&](detail::connection& c) {
         detail::complete_outbound(c, id, provider_message_id, now);
         return true;
@@ -443,7 +434,7 @@ void sqlite_store::complete_outbound(std::int64_t id,
 }
 
 void sqlite_store::retry_outbound(std::int64_t id,
-                                  engine::unix_seconds next_attempt_at,
+                                  unix_seconds next_attempt_at,
                                   const std::string& reason) {
     impl_->call([&](detail::connection& c) {
         detail::retry_outbound(c, id, next_attempt_at, reason);
@@ -454,22 +445,10 @@ void sqlite_store::retry_outbound(std::int64_t id,
 void sqlite_store::fail_outbound(std::int64_t id,
                                  const std::string& raw_code,
                                  const std::string& reason,
-                                 engine::unix_seconds now) {
+                                 unix_seconds now) {
     impl_->call([&](detail::connection& c) {
         detail::fail_outbound(c, id, raw_code, reason, now);
         return true;
-    });
-}
-
-bool sqlite_store::update_delivery(const std::string& channel,
-                                   const std::string& provider_message_id,
-                                   delivery_status status,
-                                   const std::string& raw_code,
-                                   const std::string& reason,
-                                   engine::unix_seconds now) {
-    return impl_->call([&](detail::connection& c) {
-        return detail::update_delivery(
-            c, channel, provider_message_id, status, raw_code, reason, now);
     });
 }
 
@@ -489,7 +468,7 @@ export_summary sqlite_store::export_rows(export_kind kind,
     return summary;
 }
 
-forget_counts sqlite_store::forget(const std::string& address, engine::unix_seconds now) {
+forget_counts sqlite_store::forget(const std::string& address, unix_seconds now) {
     auto normalized = normalize_address(address);
     return impl_->call([&](detail::connection& c) { return detail::forget(c, normalized, now); });
 }

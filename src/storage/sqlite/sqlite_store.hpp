@@ -27,11 +27,8 @@ struct sqlite_options {
     // the wait makes fewer, bigger transactions (less log per message), which shortens the
     // tail: at 3,000 messages/s p99 went from 21–24 ms to 11–14 ms (bench/README.md).
     std::chrono::microseconds max_batch_wait{2000};
-    // Without a gateway message id, identical text from the same contact within this many
-    // seconds is a duplicate, unless Sapa sent to that contact since.
-    engine::unix_seconds duplicate_window = 30;
     // A claimed outbound job is handed out again when its sender did not finish it by then.
-    engine::unix_seconds outbound_lease = 60;
+    unix_seconds outbound_lease = 60;
     // Set by the one process that sends outbound jobs (the server): on open, jobs leased by a
     // previous run are due at once instead of when their lease ends. Never set it in a second
     // process (the CLI) while the server runs.
@@ -67,32 +64,26 @@ class sqlite_store final : public store {
 
     ~sqlite_store() override;
 
-    void submit(inbound_message message, turn_function turn, durable_callback on_durable) override;
-    inbound_outcome process(inbound_message message, turn_function turn) override;
+    void submit(work_function work, durable_callback on_durable) override;
+    void run(work_function work) override;
     std::optional<engine::contact_state> load_contact(const std::string& address) override;
     std::vector<outbound_job> claim_outbound(const std::string& channel,
-                                             engine::unix_seconds now,
+                                             unix_seconds now,
                                              int limit) override;
     void complete_outbound(std::int64_t id,
                            const std::string& provider_message_id,
-                           engine::unix_seconds now) override;
+                           unix_seconds now) override;
     void retry_outbound(std::int64_t id,
-                        engine::unix_seconds next_attempt_at,
+                        unix_seconds next_attempt_at,
                         const std::string& reason) override;
     void fail_outbound(std::int64_t id,
                        const std::string& raw_code,
                        const std::string& reason,
-                       engine::unix_seconds now) override;
-    bool update_delivery(const std::string& channel,
-                         const std::string& provider_message_id,
-                         delivery_status status,
-                         const std::string& raw_code,
-                         const std::string& reason,
-                         engine::unix_seconds now) override;
+                       unix_seconds now) override;
     export_summary export_rows(export_kind kind,
                                const export_filter& filter,
                                row_sink& sink) override;
-    forget_counts forget(const std::string& address, engine::unix_seconds now) override;
+    forget_counts forget(const std::string& address, unix_seconds now) override;
 
   private:
     struct impl;

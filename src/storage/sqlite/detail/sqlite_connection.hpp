@@ -26,43 +26,10 @@ struct sqlite3;
 
 namespace sapa::storage::detail {
 
-// Per course, a contact's latest registration (status none: it has none), as the writer last
-// read or wrote it. Only the courses its turns asked about.
-using known_registrations = std::map<std::string, engine::registration_record>;
-
-// A contact as the writer last stored it. The state is shared, never changed: a turn run
-// ahead of the writer (speculative_turn) reads it on another thread.
+// A contact as the writer last stored it, with its row id. The state is shared, never changed.
 struct stored_contact {
     std::int64_t id = 0;
     std::shared_ptr<const engine::contact_state> state;
-    bool opted_out_before = false;
-    std::uint64_t version = 0;  // given by contact_cache::put; 0: read from the database
-    std::shared_ptr<const known_registrations> registrations;  // null: none known
-};
-
-// A message's turn, run on the submitting thread (an io thread) from the cached state of its
-// contact, so the writer thread, which every message goes through one after another, does
-// not spend its time on the engine and on writing the session's JSON. The writer uses it only
-// when the contact's cached state is still the one it started from (same version) and every
-// registration the turn looked up is still the contact's latest in the database; otherwise
-// it runs the turn itself. The turn is a pure function of its state and of what the registrar
-// answers, so either way the result is the same.
-//
-// A turn that registers never runs ahead: seats and codes are counted in the writer's
-// transaction. Looking up and cancelling the contact's own registrations can: they depend only
-// on its latest registration per course, which the writer checks before it takes the result.
-struct speculative_turn {
-    std::uint64_t version = 0;
-    engine::turn_result result;
-    std::string session_json;
-    std::string fields_json;
-    known_registrations assumed;  // per course looked up, the latest before the turn
-    struct cancellation {
-        std::string course;
-        engine::unix_seconds at;
-    };
-    std::vector<cancellation> cancellations;  // for the writer to make, in order
-    bool used = false;  // writer only: a batch run again must not take the moved result
 };
 
 // The writer's copy of recently active contacts, so a message does not read and parse its
@@ -70,7 +37,7 @@ struct speculative_turn {
 // a row, so the few thousand most recent cover them. Least recently used goes first.
 //
 // Correctness rests on three rules kept by the writer: an entry is put only after its
-// message's writes succeeded; the whole cache is dropped when a transaction rolls back; and
+// unit of work ran without throwing; the whole cache is dropped when a transaction rolls back; and
 // it is dropped when another connection (another process: `sapa forget`, `sapa chat --db`)
 // committed, which PRAGMA data_version shows.
 class contact_cache {
@@ -78,16 +45,12 @@ class contact_cache {
     explicit contact_cache(std::size_t capacity) : capacity_(capacity) {}
     // Writer only. Removes and returns the entry for `address`.
     std::optional<stored_contact> take(const std::string& address);
-    // Writer only. Gives the entry a new version.
+    // Writer only.
     void put(const std::string& address, stored_contact contact);
     void clear();
-    // Any thread: the entry for `address`, if cached (not while its message is processed).
-    std::optional<stored_contact> peek(const std::string& address) const;
 
   private:
     using entry = std::pair<std::string, stored_contact>;
-    mutable std::mutex mutex_;  // the writer changes entries while io threads peek
-    std::uint64_t last_version_ = 0;
     std::size_t capacity_;
     std::list<entry> order_;  // most recently used first
     std::unordered_map<std::string, std::list<entry>::iterator> index_;
@@ -209,54 +172,91 @@ void migrate(connection& c);
 
 // --- Run on the writer thread, inside the batch transaction ---
 
-// The turn function threw; the message fails, the batch goes on.
-struct turn_error : std::runtime_error {
-    using std::runtime_error::runtime_error;
+// The ports of one unit of work on the writer's connection (sqlite_transaction.cpp). After
+// the unit ran without throwing, finish() hands the contacts it stored to the contact cache;
+// a unit that threw leaves the cache without them (their rows are rolled back).
+class sqlite_transaction final : public transaction, private engine::registration_ledger {
+  public:
+    sqlite_transaction(connection& c, const sqlite_options& options) : c_(c), options_(options) {}
+
+    std::optional<contact_record> find_contact(const std::string& address) override;
+    contact_record add_contact(const std::string& address, unix_seconds now) override;
+    void save_contact(const contact_record& before,
+                      std::shared_ptr<const engine::contact_state> after,
+                      unix_seconds now) override;
+    std::int64_t find_repeat(const messaging::inbound_message& m,
+                             std::int64_t contact_id,
+                             unix_seconds window) override;
+    std::vector<stored_reply> replies_to(std::int64_t inbound_id) override;
+    std::int64_t log_inbound(const messaging::inbound_message& m,
+                             std::int64_t contact_id,
+                             const std::vector<engine::event>& events) override;
+    std::int64_t log_outbound(const outbound_record& r) override;
+    bool update_delivery(const std::string& channel,
+                         const std::string& provider_message_id,
+                         delivery_status status,
+                         const std::string& raw_code,
+                         const std::string& reason,
+                         unix_seconds now) override;
+    engine::registration_ledger& registrations() override { return *this; }
+
+    void finish();
+
+  private:
+    // registration_ledger
+    std::optional<engine::registration_record> latest(const std::string& contact,
+                                                      const std::string& course) override;
+    int count(const std::string& course,
+              engine::registration_status status,
+              const std::string& up_to_code) override;
+    int next_number(const std::string& course) override;
+    void add(const engine::registration_entry& entry, unix_seconds now) override;
+    void set_status(const std::string& course,
+                    const std::string& code,
+                    engine::registration_status status,
+                    unix_seconds now) override;
+    std::optional<engine::registration_entry> first_waitlisted(const std::string& course) override;
+
+    // The row id of a contact the unit names by address (0: none).
+    std::int64_t contact_id(const std::string& address);
+
+    connection& c_;
+    const sqlite_options& options_;
+    // Contacts taken out of the cache by this unit, and those it stored: back into the cache
+    // by finish(), after the unit ran without throwing.
+    std::vector<std::pair<std::string, stored_contact>> taken_;
+    std::vector<std::pair<std::string, stored_contact>> stored_;
 };
 
-inbound_outcome process_inbound(connection& c,
-                                const inbound_message& message,
-                                const std::string& address,
-                                const turn_function& turn,
-                                const sqlite_options& options,
-                                speculative_turn* ahead = nullptr);
-// On the submitting thread: `turn` run from the cached state of `address`, or null when the
-// contact is not cached, the turn threw or it needed the registrar.
-std::shared_ptr<speculative_turn> speculate(const contact_cache& contacts,
-                                            const std::string& address,
-                                            const turn_function& turn);
 std::optional<engine::contact_state> load_contact(connection& c, const std::string& address);
 // An outbound message from its logged text and payload columns.
-engine::outbound_message read_reply(const SQLite::Column& text, const SQLite::Column& payload);
+messaging::outbound_message read_reply(const SQLite::Column& text, const SQLite::Column& payload);
 
-std::vector<outbound_job> claim_outbound(connection& c,
-                                         const std::string& channel,
-                                         engine::unix_seconds now,
-                                         int limit,
-                                         engine::unix_seconds lease);
+std::vector<outbound_job> claim_outbound(
+    connection& c, const std::string& channel, unix_seconds now, int limit, unix_seconds lease);
 void complete_outbound(connection& c,
                        std::int64_t id,
                        const std::string& provider_message_id,
-                       engine::unix_seconds now);
+                       unix_seconds now);
 void retry_outbound(connection& c,
                     std::int64_t id,
-                    engine::unix_seconds next_attempt_at,
+                    unix_seconds next_attempt_at,
                     const std::string& reason);
 void fail_outbound(connection& c,
                    std::int64_t id,
                    const std::string& raw_code,
                    const std::string& reason,
-                   engine::unix_seconds now);
+                   unix_seconds now);
 bool update_delivery(connection& c,
                      const std::string& channel,
                      const std::string& provider_message_id,
                      delivery_status status,
                      const std::string& raw_code,
                      const std::string& reason,
-                     engine::unix_seconds now);
+                     unix_seconds now);
 void release_leases(connection& c);
 
-forget_counts forget(connection& c, const std::string& address, engine::unix_seconds now);
+forget_counts forget(connection& c, const std::string& address, unix_seconds now);
 
 // --- Any connection, inside a read transaction ---
 

@@ -1,12 +1,14 @@
-#include "server/serve.hpp"
+#include "cli/service.hpp"
 
+#include "app/conversations.hpp"
 #include "dialog/catalog.hpp"
 #include "gateway/adapter.hpp"
 #include "messaging/address.hpp"
 #include "server/http_server.hpp"
 #include "server/log.hpp"
 #include "server/outbound_sender.hpp"
-#include "server/webhook_service.hpp"
+#include "server/router.hpp"
+#include "server/webhooks.hpp"
 #include "sms/gsm7.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
@@ -20,10 +22,12 @@
 #include <mutex>
 #include <thread>
 
-namespace sapa::server {
+namespace sapa::cli {
+
+using namespace server;
 namespace {
 
-engine::unix_seconds wall_clock() {
+messaging::unix_seconds wall_clock() {
     using namespace std::chrono;
     return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
@@ -90,8 +94,8 @@ storage::message_cost measure_text(const std::string& text) {
 
 }  // namespace
 
-std::unique_ptr<storage::store> open_sqlite_store(const config::service_config& config,
-                                                  boost::asio::io_context& io) {
+std::unique_ptr<storage::store> open_configured_store(const config::service_config& config,
+                                                      boost::asio::io_context& io) {
     const auto& db_path = config.storage.database_path;
     if (db_path != ":memory:" && db_path.has_parent_path())
         std::filesystem::create_directories(db_path.parent_path());
@@ -135,19 +139,30 @@ int serve(const config::service_config& config,
         }
         auto adapter = make_adapter(c);
         if (!adapter) continue;
-        if (!adapter->replies_inline())
-            senders.push_back({c.name, adapter, c.send_rate_per_second, c.interactive});
-        channels.push_back({c.name, c.script, std::move(adapter)});
+        const bool by_api = !adapter->replies_inline();
+        if (by_api) senders.push_back({c.name, adapter, c.send_rate_per_second, c.interactive});
+        channels.push_back(
+            {{c.name, c.script, by_api ? storage::route::api : storage::route::inline_reply},
+             std::move(adapter)});
     }
     if (channels.empty()) log(log_level::warn, "no channel is on: only /healthz will answer");
 
     boost::asio::io_context io(config.server.io_threads);
     auto store = open_store(config, io);
 
-    webhook_service service(
-        channels, *store, [scripts] { return scripts; }, wall_clock, config.server.public_base_url);
+    app::conversations conversations(*store, [scripts] { return scripts; });
+    webhooks gateways(channels, conversations, wall_clock, config.server.public_base_url);
     outbound_sender sender(io, *store, senders, wall_clock);
-    service.on_outbound_queued = [&sender](const std::string& channel) { sender.wake(channel); };
+    conversations.on_queued = [&sender](const std::string& channel) { sender.wake(channel); };
+
+    router routes;
+    routes.add("GET", "/healthz", [](http_request, const route_params&, responder respond) {
+        http_response r;
+        r.content_type = "application/json";
+        r.body = "{\"status\":\"ok\"}\n";
+        respond(std::move(r));
+    });
+    gateways.add_routes(routes);
 
     http_limits limits{
         .body_limit_bytes = config.server.body_limit_bytes,
@@ -166,7 +181,7 @@ int serve(const config::service_config& config,
             log(log_level::info, line);
         };
     http_server server(
-        io, config.server.listen_address, config.server.port, limits, service, access_log);
+        io, config.server.listen_address, config.server.port, limits, routes, access_log);
     server.start();
     sender.start();
     log(log_level::info,
@@ -193,4 +208,4 @@ int serve(const config::service_config& config,
     return 0;
 }
 
-}  // namespace sapa::server
+}  // namespace sapa::cli

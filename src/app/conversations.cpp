@@ -1,0 +1,142 @@
+#include "app/conversations.hpp"
+
+#include <boost/system/system_error.hpp>
+
+#include <future>
+#include <stdexcept>
+
+namespace sapa::app {
+namespace {
+
+class category final : public boost::system::error_category {
+  public:
+    const char* name() const noexcept override { return "sapa.app"; }
+    std::string message(int code) const override {
+        switch (static_cast<errc>(code)) {
+            case errc::invalid_address:
+                return "the sender's address is empty or unusable";
+        }
+        return "unknown error";
+    }
+};
+
+// One inbound message inside the store's transaction. Safe to run again from the start (a
+// store may rerun a batch after another unit failed): it only reads its captures.
+void handle_inbound(storage::transaction& tx,
+                    const messaging::inbound_message& m,
+                    const std::string& address,
+                    const dialog::catalog& scripts,
+                    const channel& on,
+                    const conversation_options& options,
+                    inbound_outcome& out) {
+    out = {};
+    out.contact = address;
+    auto contact = tx.find_contact(address);
+    if (auto earlier = tx.find_repeat(m, contact ? contact->id : 0, options.duplicate_window)) {
+        out.duplicate = true;
+        out.replies = tx.replies_to(earlier);
+        return;
+    }
+    if (!contact) contact = tx.add_contact(address, m.received_at);
+
+    engine::registrar registrar(tx.registrations());
+    auto turn = options.turn ? options.turn(*contact->state, m, registrar)
+                             : engine::handle_message(scripts,
+                                                      on.script,
+                                                      *contact->state,
+                                                      m.text,
+                                                      m.received_at,
+                                                      registrar,
+                                                      options.limits);
+    turn.state.address = address;  // the engine does not move a contact
+
+    const auto inbound_id = tx.log_inbound(m, contact->id, turn.events);
+    out.replies.reserve(turn.replies.size());
+    for (auto& reply : turn.replies) {
+        const auto id =
+            tx.log_outbound({on.name, contact->id, inbound_id, reply, on.replies, m.received_at});
+        out.replies.push_back({id, std::move(reply)});
+    }
+    out.events = std::move(turn.events);
+    out.state = std::make_shared<const engine::contact_state>(std::move(turn.state));
+    tx.save_contact(*contact, out.state, m.received_at);
+}
+
+}  // namespace
+
+const boost::system::error_category& error_category() noexcept {
+    static const category instance;
+    return instance;
+}
+
+conversations::conversations(storage::store& store,
+                             script_source scripts,
+                             conversation_options options)
+    : store_(store), scripts_(std::move(scripts)), options_(options) {}
+
+void conversations::receive(messaging::inbound_message m,
+                            const channel& on,
+                            inbound_callback done) {
+    auto address = storage::normalize_address(m.from);
+    if (address.empty()) return done(boost::system::error_code(errc::invalid_address));
+    m.channel = on.name;
+    auto outcome = std::make_shared<inbound_outcome>();
+    // The scripts as they are now: a reload while the message waits does not change its turn.
+    auto scripts = scripts_ ? scripts_() : nullptr;
+    if (!scripts && !options_.turn) throw std::logic_error("app::conversations has no scripts");
+    auto work = [this, scripts = std::move(scripts), m = std::move(m), address, on, outcome](
+                    storage::transaction& tx) {
+        static const dialog::catalog none{{}};
+        handle_inbound(tx, m, address, scripts ? *scripts : none, on, options_, *outcome);
+    };
+    store_.submit(std::move(work),
+                  [this, outcome, done = std::move(done), channel = on.name, route = on.replies](
+                      boost::system::error_code ec) {
+                      if (ec) return done(ec);
+                      if (route == storage::route::api && !outcome->replies.empty() && on_queued)
+                          on_queued(channel);
+                      done(std::move(*outcome));
+                  });
+}
+
+inbound_outcome conversations::receive_now(messaging::inbound_message m, const channel& on) {
+    // Shared: the waiting thread may wake and return while set_value is still running.
+    auto answered = std::make_shared<std::promise<inbound_result>>();
+    auto answer = answered->get_future();
+    receive(std::move(m), on, [answered](inbound_result r) { answered->set_value(std::move(r)); });
+    auto r = answer.get();
+    if (!r) throw boost::system::system_error(r.error());
+    return std::move(*r);
+}
+
+void conversations::record_statuses(const std::string& channel,
+                                    std::vector<messaging::status_update> statuses,
+                                    unix_seconds now,
+                                    std::function<void(boost::system::error_code)> done) {
+    store_.submit(
+        [channel, statuses = std::move(statuses), now](storage::transaction& tx) {
+            for (const auto& s : statuses) {
+                auto status = messaging::delivery_status_from_string(s.status);
+                if (!status) continue;
+                tx.update_delivery(
+                    channel, s.provider_message_id, *status, s.raw_code, s.reason, now);
+            }
+        },
+        std::move(done));
+}
+
+void conversations::set_language(const std::string& address,
+                                 const std::string& language,
+                                 unix_seconds now) {
+    const auto normalized = storage::normalize_address(address);
+    if (normalized.empty()) throw boost::system::system_error(errc::invalid_address);
+    store_.run([&](storage::transaction& tx) {
+        auto contact = tx.find_contact(normalized);
+        if (!contact) contact = tx.add_contact(normalized, now);
+        auto state = std::make_shared<engine::contact_state>(*contact->state);
+        state->language = language;
+        tx.save_contact(*contact, std::move(state), now);
+    });
+}
+
+}  // namespace sapa::app

@@ -1,0 +1,149 @@
+#pragma once
+// Course registrations: the rules (seats, waitlist, codes, cancelling, promotion) in one
+// place, over a ledger that each store implements inside its transaction. The rules never
+// differ between stores: SQLite, memory and PostgreSQL hold the same rows and the registrar
+// below decides what they mean.
+
+#include "engine/state.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sapa::engine {
+
+enum class registration_status { none, registered, waitlisted, cancelled };
+const char* to_string(registration_status s);
+// "registered", "waitlisted", "cancelled"; anything else is none.
+registration_status registration_status_from_string(const std::string& s);
+
+struct registration_record {
+    std::string code;  // "LMJ-JHT-0042"
+    std::string course;
+    registration_status status = registration_status::none;
+    // Registered: the seat's place among the course's registered, in order of joining.
+    // Waitlisted: the place in the waitlist (1 is next). Computed by the registrar; a ledger
+    // does not store it.
+    int position = 0;
+    std::map<std::string, std::string> fields;
+
+    bool operator==(const registration_record&) const = default;
+};
+
+// One registration as a ledger holds it.
+struct registration_entry {
+    std::string contact;  // the contact's normalised address
+    registration_record record;
+};
+
+// The rows behind the rules: what a store keeps of registrations. Every call runs inside the
+// caller's transaction, so a count and the insert that depends on it cannot interleave with
+// another message (two residents never take the last seat). Registrations are ordered by when
+// they were added; codes are unique per course.
+class registration_ledger {
+  public:
+    virtual ~registration_ledger() = default;
+    // The contact's latest registration for `course`, whatever its status (position 0).
+    virtual std::optional<registration_record> latest(const std::string& contact,
+                                                      const std::string& course) = 0;
+    // How many of the course's registrations have `status`; with `up_to_code`, only those
+    // added no later than that registration.
+    virtual int count(const std::string& course,
+                      registration_status status,
+                      const std::string& up_to_code = {}) = 0;
+    // The course's next registration number, 1, 2, ...: never handed out twice, cancelled
+    // registrations included.
+    virtual int next_number(const std::string& course) = 0;
+    virtual void add(const registration_entry& entry, unix_seconds now) = 0;
+    virtual void set_status(const std::string& course,
+                            const std::string& code,
+                            registration_status status,
+                            unix_seconds now) = 0;
+    // The course's waitlisted registration that was added first, if any.
+    virtual std::optional<registration_entry> first_waitlisted(const std::string& course) = 0;
+};
+
+// A contact moved from the waitlist to a seat because a registered one cancelled.
+struct promotion {
+    std::string contact;
+    registration_record record;  // now registered, with its seat position
+};
+
+// The rules the engine applies through a ledger.
+class registrar {
+  public:
+    // `promote`: a cancelled seat goes to the first of the waitlist. Off where nobody would
+    // tell the promoted contact.
+    explicit registrar(registration_ledger& ledger, bool promote = false)
+        : ledger_(ledger), promote_(promote) {}
+    registrar(const registrar&) = delete;
+    registrar& operator=(const registrar&) = delete;
+
+    // Registers `contact` for `course`: a seat while fewer than `capacity` are registered
+    // (capacity <= 0: unlimited), otherwise the end of the waitlist. The code is the prefix and
+    // the course's next number ("LMJ-JHT-0042"). A contact already registered or waitlisted
+    // for the course gets that registration back, unchanged.
+    registration_record register_contact(const std::string& contact,
+                                         const std::string& course,
+                                         const std::string& code_prefix,
+                                         int capacity,
+                                         const std::map<std::string, std::string>& fields,
+                                         unix_seconds now);
+    // The contact's latest registration for `course` with its position; status none when
+    // there is none.
+    registration_record find(const std::string& contact, const std::string& course);
+    // Cancels the contact's active registration for `course` and returns it (status
+    // cancelled), or status none when there was nothing to cancel. With promotion on, a freed
+    // seat goes to the first of the waitlist (see promotions()).
+    registration_record cancel(const std::string& contact,
+                               const std::string& course,
+                               unix_seconds now);
+
+    // The contacts moved up from a waitlist by this registrar's cancellations, in order: the
+    // caller tells them.
+    const std::vector<promotion>& promotions() const { return promotions_; }
+
+  private:
+    registration_record with_position(registration_record r);
+
+    registration_ledger& ledger_;
+    bool promote_;
+    std::vector<promotion> promotions_;
+};
+
+// A ledger in plain memory, for runs of the engine without a store (benchmarks, the engine's
+// own tests) and as the in-memory store's registrations.
+class memory_ledger final : public registration_ledger {
+  public:
+    struct row {
+        registration_entry entry;
+        unix_seconds created_at = 0;
+        unix_seconds updated_at = 0;
+    };
+
+    std::optional<registration_record> latest(const std::string& contact,
+                                              const std::string& course) override;
+    int count(const std::string& course,
+              registration_status status,
+              const std::string& up_to_code = {}) override;
+    int next_number(const std::string& course) override;
+    void add(const registration_entry& entry, unix_seconds now) override;
+    void set_status(const std::string& course,
+                    const std::string& code,
+                    registration_status status,
+                    unix_seconds now) override;
+    std::optional<registration_entry> first_waitlisted(const std::string& course) override;
+
+    // In the order added. Changing them directly is the owner's business (the in-memory store
+    // undoes a failed unit of work and erases forgotten contacts this way).
+    std::vector<row>& rows() { return rows_; }
+    const std::vector<row>& rows() const { return rows_; }
+    std::map<std::string, int>& issued() { return issued_; }
+
+  private:
+    std::vector<row> rows_;
+    std::map<std::string, int> issued_;  // per course, numbers handed out
+};
+
+}  // namespace sapa::engine

@@ -1,0 +1,566 @@
+#include "storage/memory/memory_store.hpp"
+
+#include <boost/system/system_error.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+namespace sapa::storage {
+
+struct memory_store::data {
+    struct contact_row {
+        std::int64_t id = 0;
+        std::shared_ptr<const engine::contact_state> state;
+        unix_seconds first_seen = 0;
+        unix_seconds last_seen = 0;
+        std::optional<unix_seconds> opted_out_at;
+        std::optional<unix_seconds> erased_at;
+    };
+    struct message_row {
+        std::int64_t id = 0;
+        std::int64_t contact_id = 0;
+        bool inbound = true;
+        std::string channel;
+        std::string gateway_message_id;  // in: the gateway's; out: the provider's
+        std::int64_t reply_to = 0;
+        messaging::outbound_message content;  // in: only the text
+        std::optional<message_cost> cost;
+        std::string status;  // in: received
+        std::string status_code;
+        std::string status_reason;
+        unix_seconds created_at = 0;
+        unix_seconds status_at = 0;
+        std::string match_kind;
+        std::string match_detail;
+        bool via_api = false;
+    };
+    struct event_row {
+        std::int64_t message_id = 0;
+        std::int64_t contact_id = 0;
+        engine::event e;
+    };
+    struct job_row {
+        std::string channel;
+        std::int64_t contact_id = 0;
+        bool leased = false;
+        int attempts = 0;
+        unix_seconds next_attempt_at = 0;
+        unix_seconds lease_until = 0;
+        std::string last_error;
+    };
+
+    explicit data(memory_options o) : options(std::move(o)) {}
+
+    memory_options options;
+    std::mutex mutex;
+    std::vector<contact_row> contacts;  // id - 1 is the index
+    std::unordered_map<std::string, std::int64_t> contact_by_address;
+    std::vector<message_row> messages;  // id - 1 is the index
+    std::map<std::pair<std::string, std::string>, std::int64_t> inbound_by_gateway_id;
+    std::map<std::pair<std::string, std::string>, std::int64_t> outbound_by_provider_id;
+    std::vector<event_row> events;
+    engine::memory_ledger ledger;
+    std::map<std::int64_t, job_row> jobs;  // by message id: oldest first
+
+    contact_row* contact(const std::string& address) {
+        auto it = contact_by_address.find(address);
+        return it == contact_by_address.end() ? nullptr : &contacts[it->second - 1];
+    }
+    message_row& message(std::int64_t id) { return messages.at(static_cast<std::size_t>(id - 1)); }
+
+    bool set_status(std::int64_t id,
+                    delivery_status to,
+                    const std::string& code,
+                    const std::string& reason,
+                    unix_seconds now) {
+        if (id <= 0 || id > static_cast<std::int64_t>(messages.size())) return false;
+        auto& m = message(id);
+        auto from = messaging::delivery_status_from_string(m.status);
+        if (m.inbound || !from || !messaging::moves_forward(*from, to)) return false;
+        m.status = messaging::to_string(to);
+        m.status_code = code;
+        m.status_reason = reason;
+        m.status_at = now;
+        return true;
+    }
+};
+
+namespace {
+
+using data = memory_store::data;
+
+// The ports of one unit of work. Every change pushes its undo, run in reverse if the unit
+// throws.
+class memory_transaction final : public transaction, private engine::registration_ledger {
+  public:
+    explicit memory_transaction(data& d) : d_(d) {}
+
+    void undo() {
+        for (auto it = undo_.rbegin(); it != undo_.rend(); ++it)
+            (*it)();
+        undo_.clear();
+    }
+
+    std::optional<contact_record> find_contact(const std::string& address) override {
+        auto* c = d_.contact(address);
+        if (!c) return std::nullopt;
+        return contact_record{c->id, c->state};
+    }
+
+    contact_record add_contact(const std::string& address, unix_seconds now) override {
+        auto state = std::make_shared<engine::contact_state>();
+        state->address = address;
+        data::contact_row row;
+        row.id = static_cast<std::int64_t>(d_.contacts.size()) + 1;
+        row.state = state;
+        row.first_seen = row.last_seen = now;
+        d_.contacts.push_back(row);
+        d_.contact_by_address[address] = row.id;
+        undo_.push_back([this, address] {
+            d_.contact_by_address.erase(address);
+            d_.contacts.pop_back();
+        });
+        return {row.id, std::move(state)};
+    }
+
+    void save_contact(const contact_record& before,
+                      std::shared_ptr<const engine::contact_state> after,
+                      unix_seconds now) override {
+        auto& row = d_.contacts.at(static_cast<std::size_t>(before.id - 1));
+        undo_.push_back([this, id = before.id, old = row] {
+            d_.contacts[static_cast<std::size_t>(id - 1)] = old;
+        });
+        if (!after->opted_out) {
+            row.opted_out_at.reset();
+        } else if (!row.opted_out_at) {
+            row.opted_out_at = now;
+        }
+        row.last_seen = std::max(row.last_seen, now);
+        row.state = std::move(after);
+    }
+
+    std::int64_t find_repeat(const messaging::inbound_message& m,
+                             std::int64_t contact_id,
+                             unix_seconds window) override {
+        if (!m.gateway_message_id.empty()) {
+            auto it = d_.inbound_by_gateway_id.find({m.channel, m.gateway_message_id});
+            return it == d_.inbound_by_gateway_id.end() ? 0 : it->second;
+        }
+        if (contact_id == 0) return 0;
+        // The newest candidate that Sapa has not written to since, as SQLite's query.
+        for (auto m_it = d_.messages.rbegin(); m_it != d_.messages.rend(); ++m_it) {
+            const auto& candidate = *m_it;
+            if (!candidate.inbound || candidate.contact_id != contact_id ||
+                candidate.channel != m.channel || !candidate.gateway_message_id.empty() ||
+                candidate.content.text != m.text || candidate.created_at < m.received_at - window)
+                continue;
+            const bool sent_since =
+                std::any_of(m_it.base(), d_.messages.end(), [&](const data::message_row& o) {
+                    return !o.inbound && o.contact_id == contact_id &&
+                           (o.status == "sent" || o.status == "delivered" || o.status == "read") &&
+                           !(o.reply_to == candidate.id && !o.via_api);
+                });
+            if (!sent_since) return candidate.id;
+        }
+        return 0;
+    }
+
+    std::vector<stored_reply> replies_to(std::int64_t inbound_id) override {
+        std::vector<stored_reply> out;
+        const auto& in = d_.message(inbound_id);
+        if (d_.contacts[static_cast<std::size_t>(in.contact_id - 1)].erased_at) return out;
+        for (auto i = static_cast<std::size_t>(inbound_id); i < d_.messages.size(); ++i) {
+            const auto& row = d_.messages[i];
+            if (!row.inbound && row.reply_to == inbound_id) out.push_back({row.id, row.content});
+        }
+        return out;
+    }
+
+    std::int64_t log_inbound(const messaging::inbound_message& m,
+                             std::int64_t contact_id,
+                             const std::vector<engine::event>& events) override {
+        data::message_row row;
+        row.contact_id = contact_id;
+        row.inbound = true;
+        row.channel = m.channel;
+        row.gateway_message_id = m.gateway_message_id;
+        row.content.text = m.text;
+        row.status = "received";
+        row.created_at = row.status_at = m.received_at;
+        for (const auto& e : events) {
+            if (!e.matched) continue;
+            row.match_kind = engine::to_string(*e.matched);
+            row.match_detail = e.detail;
+            break;
+        }
+        const auto id = append(std::move(row));
+        if (!m.gateway_message_id.empty()) {
+            d_.inbound_by_gateway_id[{m.channel, m.gateway_message_id}] = id;
+            undo_.push_back([this, key = std::make_pair(m.channel, m.gateway_message_id)] {
+                d_.inbound_by_gateway_id.erase(key);
+            });
+        }
+        for (const auto& e : events)
+            d_.events.push_back({id, contact_id, e});
+        undo_.push_back([this, n = events.size()] { d_.events.resize(d_.events.size() - n); });
+        return id;
+    }
+
+    std::int64_t log_outbound(const outbound_record& r) override {
+        data::message_row row;
+        row.contact_id = r.contact_id;
+        row.inbound = false;
+        row.channel = r.channel;
+        row.reply_to = r.reply_to;
+        row.content = r.message;
+        row.via_api = r.via == route::api;
+        row.status = row.via_api ? "queued" : "sent";
+        row.created_at = row.status_at = r.created_at;
+        const auto id = append(std::move(row));
+        if (r.via == route::api) {
+            d_.jobs[id] = {r.channel, r.contact_id, false, 0, r.created_at, 0, {}};
+            undo_.push_back([this, id] { d_.jobs.erase(id); });
+        }
+        return id;
+    }
+
+    bool update_delivery(const std::string& channel,
+                         const std::string& provider_message_id,
+                         delivery_status status,
+                         const std::string& raw_code,
+                         const std::string& reason,
+                         unix_seconds now) override {
+        auto it = d_.outbound_by_provider_id.find({channel, provider_message_id});
+        if (it == d_.outbound_by_provider_id.end()) return false;
+        auto& row = d_.message(it->second);
+        undo_.push_back([this, old = row] { d_.message(old.id) = old; });
+        return d_.set_status(it->second, status, raw_code, reason, now);
+    }
+
+    engine::registration_ledger& registrations() override { return *this; }
+
+  private:
+    std::int64_t append(data::message_row row) {
+        row.id = static_cast<std::int64_t>(d_.messages.size()) + 1;
+        if (d_.options.text_cost) row.cost = d_.options.text_cost(row.content.text);
+        d_.messages.push_back(std::move(row));
+        undo_.push_back([this] { d_.messages.pop_back(); });
+        return d_.messages.back().id;
+    }
+
+    // --- registration_ledger, over the store's memory_ledger, with undo ---
+
+    std::optional<engine::registration_record> latest(const std::string& contact,
+                                                      const std::string& course) override {
+        return d_.ledger.latest(contact, course);
+    }
+    int count(const std::string& course,
+              engine::registration_status status,
+              const std::string& up_to_code) override {
+        return d_.ledger.count(course, status, up_to_code);
+    }
+    int next_number(const std::string& course) override {
+        undo_.push_back([this, course] { --d_.ledger.issued()[course]; });
+        return d_.ledger.next_number(course);
+    }
+    void add(const engine::registration_entry& entry, unix_seconds now) override {
+        if (!d_.contact(entry.contact)) add_contact(entry.contact, now);
+        d_.ledger.add(entry, now);
+        undo_.push_back([this] { d_.ledger.rows().pop_back(); });
+    }
+    void set_status(const std::string& course,
+                    const std::string& code,
+                    engine::registration_status status,
+                    unix_seconds now) override {
+        undo_.push_back([this, rows = d_.ledger.rows()] { d_.ledger.rows() = rows; });
+        d_.ledger.set_status(course, code, status, now);
+    }
+    std::optional<engine::registration_entry> first_waitlisted(const std::string& course) override {
+        return d_.ledger.first_waitlisted(course);
+    }
+
+    data& d_;
+    std::vector<std::function<void()>> undo_;
+};
+
+using export_row = std::pair<std::vector<export_value>, const std::map<std::string, std::string>*>;
+
+// As the SQLite export: each collected field becomes a column, in order of first appearance
+// (then by name), renamed "field_NAME" when it would clash with a fixed column.
+export_summary write_rows_with_fields(std::vector<export_column> columns,
+                                      const std::vector<export_row>& rows,
+                                      row_sink& sink) {
+    const auto fixed = columns.size();
+    std::map<std::string, std::size_t> field_index;
+    for (const auto& [values, fields] : rows) {
+        if (!fields) continue;
+        for (const auto& [name, value] : *fields) {
+            if (field_index.count(name)) continue;
+            auto column = name;
+            for (std::size_t i = 0; i < fixed; ++i)
+                if (columns[i].name == column) column = "field_" + name;
+            field_index[name] = columns.size();
+            columns.push_back({column, column_type::text});
+        }
+    }
+    sink.begin(columns);
+    std::vector<export_value> out(columns.size());
+    for (const auto& [values, fields] : rows) {
+        std::fill(out.begin(), out.end(), export_value{});
+        std::copy(values.begin(), values.end(), out.begin());
+        if (fields) {
+            for (const auto& [name, value] : *fields)
+                out[field_index.at(name)] = value;
+        }
+        sink.row(out);
+    }
+    sink.end();
+    return {static_cast<std::int64_t>(rows.size())};
+}
+
+}  // namespace
+
+memory_store::memory_store(memory_options options)
+    : data_(std::make_unique<data>(std::move(options))) {}
+
+memory_store::~memory_store() = default;
+
+void memory_store::submit(work_function work, durable_callback on_durable) {
+    boost::system::error_code outcome;
+    {
+        std::lock_guard lock(data_->mutex);
+        memory_transaction unit(*data_);
+        try {
+            work(unit);
+        } catch (const boost::system::system_error& e) {
+            unit.undo();
+            outcome = e.code();
+        } catch (...) {
+            unit.undo();
+            outcome = errc::work_failed;
+        }
+    }
+    on_durable(outcome);
+}
+
+void memory_store::run(work_function work) {
+    std::lock_guard lock(data_->mutex);
+    memory_transaction unit(*data_);
+    try {
+        work(unit);
+    } catch (const boost::system::system_error&) {
+        unit.undo();
+        throw;
+    } catch (const std::exception& e) {
+        unit.undo();
+        throw boost::system::system_error(errc::work_failed, e.what());
+    }
+}
+
+std::optional<engine::contact_state> memory_store::load_contact(const std::string& address) {
+    std::lock_guard lock(data_->mutex);
+    auto* c = data_->contact(normalize_address(address));
+    if (!c) return std::nullopt;
+    return *c->state;
+}
+
+std::vector<outbound_job> memory_store::claim_outbound(const std::string& channel,
+                                                       unix_seconds now,
+                                                       int limit) {
+    std::lock_guard lock(data_->mutex);
+    std::vector<outbound_job> out;
+    std::set<std::int64_t> contacts_seen;  // their oldest job on this channel came first
+    for (auto& [id, job] : data_->jobs) {
+        if (static_cast<int>(out.size()) >= limit) break;
+        if (job.channel != channel) continue;
+        if (!contacts_seen.insert(job.contact_id).second) continue;
+        const bool due = job.leased ? job.lease_until <= now : job.next_attempt_at <= now;
+        if (!due) continue;
+        job.leased = true;
+        job.lease_until = now + data_->options.outbound_lease;
+        const auto& contact = data_->contacts[static_cast<std::size_t>(job.contact_id - 1)];
+        out.push_back(
+            {id, channel, contact.state->address, data_->message(id).content, job.attempts});
+    }
+    return out;
+}
+
+void memory_store::complete_outbound(std::int64_t id,
+                                     const std::string& provider_message_id,
+                                     unix_seconds now) {
+    std::lock_guard lock(data_->mutex);
+    data_->set_status(id, delivery_status::sent, {}, {}, now);
+    auto& m = data_->message(id);
+    m.gateway_message_id = provider_message_id;
+    if (!provider_message_id.empty())
+        data_->outbound_by_provider_id[{m.channel, provider_message_id}] = id;
+    data_->jobs.erase(id);
+}
+
+void memory_store::retry_outbound(std::int64_t id,
+                                  unix_seconds next_attempt_at,
+                                  const std::string& reason) {
+    std::lock_guard lock(data_->mutex);
+    auto it = data_->jobs.find(id);
+    if (it == data_->jobs.end()) return;
+    it->second.leased = false;
+    ++it->second.attempts;
+    it->second.next_attempt_at = next_attempt_at;
+    it->second.last_error = reason;
+}
+
+void memory_store::fail_outbound(std::int64_t id,
+                                 const std::string& raw_code,
+                                 const std::string& reason,
+                                 unix_seconds now) {
+    std::lock_guard lock(data_->mutex);
+    data_->set_status(id, delivery_status::failed, raw_code, reason, now);
+    data_->jobs.erase(id);
+}
+
+forget_counts memory_store::forget(const std::string& address, unix_seconds now) {
+    std::lock_guard lock(data_->mutex);
+    forget_counts counts;
+    const auto normalized = normalize_address(address);
+    auto* c = data_->contact(normalized);
+    if (!c) return counts;
+    counts.contacts = 1;
+    char anonymous[32];
+    std::snprintf(anonymous, sizeof anonymous, "anon-%06lld", static_cast<long long>(c->id));
+    auto erased = std::make_shared<engine::contact_state>();
+    erased->address = anonymous;
+    c->state = erased;
+    c->erased_at = now;
+    data_->contact_by_address.erase(normalized);
+    data_->contact_by_address[anonymous] = c->id;
+    for (auto& m : data_->messages) {
+        if (m.contact_id != c->id) continue;
+        if (m.content.text != erased_text || !m.content.body.empty() ||
+            !m.content.options.empty()) {
+            m.content = {erased_text, {}, {}};
+            ++counts.messages;
+        }
+        m.match_detail.clear();
+        if (data_->jobs.erase(m.id) > 0) {
+            m.status = "failed";
+            m.status_reason = "contact erased";
+            m.status_at = now;
+        }
+    }
+    for (auto& e : data_->events) {
+        if (e.contact_id != c->id || (e.e.detail.empty() && e.e.data.empty())) continue;
+        e.e.detail.clear();
+        e.e.data.clear();
+        ++counts.events;
+    }
+    for (auto& row : data_->ledger.rows()) {
+        if (row.entry.contact != normalized) continue;
+        row.entry.contact = anonymous;
+        if (!row.entry.record.fields.empty()) {
+            row.entry.record.fields.clear();
+            ++counts.registrations;
+        }
+    }
+    return counts;
+}
+
+export_summary memory_store::export_rows(export_kind kind,
+                                         const export_filter& filter,
+                                         row_sink& sink) {
+    std::lock_guard lock(data_->mutex);
+    auto& d = *data_;
+    const auto contact_filter =
+        filter.contact ? std::optional(normalize_address(*filter.contact)) : std::nullopt;
+    std::set<std::int64_t> in_course;  // contacts registered for filter.course
+    if (filter.course) {
+        for (const auto& row : d.ledger.rows()) {
+            if (row.entry.record.course != *filter.course) continue;
+            if (auto* c = d.contact(row.entry.contact)) in_course.insert(c->id);
+        }
+    }
+    auto contact_passes = [&](std::int64_t id) {
+        const auto& c = d.contacts[static_cast<std::size_t>(id - 1)];
+        if (contact_filter && c.state->address != *contact_filter) return false;
+        return !filter.course || in_course.count(id) > 0;
+    };
+    auto text = [](const std::string& s) -> export_value {
+        if (s.empty()) return std::monostate{};
+        return s;
+    };
+    auto time = [](std::optional<unix_seconds> t) -> export_value {
+        if (!t) return std::monostate{};
+        return static_cast<std::int64_t>(*t);
+    };
+    std::vector<export_column> columns;
+    // Rows with their collected fields; fields become columns in order of first appearance.
+    std::vector<export_row> rows;
+    switch (kind) {
+        case export_kind::registrations:
+            columns = fixed_columns(kind);
+            for (const auto& row : d.ledger.rows()) {
+                const auto& r = row.entry.record;
+                if (filter.since && row.created_at < *filter.since) continue;
+                if (filter.course && r.course != *filter.course) continue;
+                if (contact_filter && row.entry.contact != *contact_filter) continue;
+                rows.push_back({{r.code,
+                                 r.course,
+                                 std::string(engine::to_string(r.status)),
+                                 row.entry.contact,
+                                 time(row.created_at),
+                                 time(row.updated_at)},
+                                &r.fields});
+            }
+            break;
+        case export_kind::conversations:
+            columns = fixed_columns(kind);
+            for (const auto& m : d.messages) {
+                if (filter.since && m.created_at < *filter.since) continue;
+                if (!contact_passes(m.contact_id)) continue;
+                const auto& c = d.contacts[static_cast<std::size_t>(m.contact_id - 1)];
+                rows.push_back({{static_cast<std::int64_t>(m.id),
+                                 time(m.created_at),
+                                 c.state->address,
+                                 std::string(m.inbound ? "in" : "out"),
+                                 m.channel,
+                                 text(m.gateway_message_id),
+                                 m.reply_to == 0 ? export_value{} : export_value{m.reply_to},
+                                 m.content.text,
+                                 m.cost ? export_value{m.cost->encoding} : export_value{},
+                                 m.cost ? export_value{static_cast<std::int64_t>(m.cost->segments)}
+                                        : export_value{},
+                                 m.status,
+                                 text(m.status_code),
+                                 text(m.status_reason),
+                                 time(m.status_at),
+                                 text(m.match_kind),
+                                 text(m.match_detail)},
+                                nullptr});
+            }
+            break;
+        case export_kind::contacts:
+            columns = fixed_columns(kind);
+            for (const auto& c : d.contacts) {
+                if (filter.since && c.last_seen < *filter.since) continue;
+                if (!contact_passes(c.id)) continue;
+                std::int64_t messages = 0;
+                for (const auto& m : d.messages)
+                    if (m.contact_id == c.id) ++messages;
+                rows.push_back({{c.state->address,
+                                 c.state->language,
+                                 time(c.first_seen),
+                                 time(c.last_seen),
+                                 time(c.opted_out_at),
+                                 time(c.erased_at),
+                                 messages},
+                                &c.state->fields});
+            }
+            break;
+    }
+    return write_rows_with_fields(std::move(columns), rows, sink);
+}
+
+}  // namespace sapa::storage

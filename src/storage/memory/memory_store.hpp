@@ -1,0 +1,50 @@
+#pragma once
+// A store held in memory: the same contract as SQLite's, nothing kept after the process. For
+// the simulator without a database (`sapa chat`), the tests, and the benchmark that measures
+// everything but storage. A unit of work runs on the submitting thread under one lock; a unit
+// that throws is undone from its undo log, and its callback runs after the lock is released.
+
+#include "storage/store.hpp"
+
+#include <memory>
+
+namespace sapa::storage {
+
+struct memory_options {
+    unix_seconds outbound_lease = 60;  // as sqlite_options::outbound_lease
+    text_cost_function text_cost;      // encoding and segments of each logged message
+};
+
+class memory_store final : public store {
+  public:
+    explicit memory_store(memory_options options = {});
+    ~memory_store() override;
+
+    void submit(work_function work, durable_callback on_durable) override;
+    void run(work_function work) override;
+    std::optional<engine::contact_state> load_contact(const std::string& address) override;
+    std::vector<outbound_job> claim_outbound(const std::string& channel,
+                                             unix_seconds now,
+                                             int limit) override;
+    void complete_outbound(std::int64_t id,
+                           const std::string& provider_message_id,
+                           unix_seconds now) override;
+    void retry_outbound(std::int64_t id,
+                        unix_seconds next_attempt_at,
+                        const std::string& reason) override;
+    void fail_outbound(std::int64_t id,
+                       const std::string& raw_code,
+                       const std::string& reason,
+                       unix_seconds now) override;
+    export_summary export_rows(export_kind kind,
+                               const export_filter& filter,
+                               row_sink& sink) override;
+    forget_counts forget(const std::string& address, unix_seconds now) override;
+
+    struct data;  // the tables (memory_store.cpp)
+
+  private:
+    std::unique_ptr<data> data_;
+};
+
+}  // namespace sapa::storage
