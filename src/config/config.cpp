@@ -240,19 +240,27 @@ Enum read_enum(const node& n,
          "unknown " + std::string(what) + " " + in_quotes(text) + " (expected " + list + ")");
 }
 
+// What an environment variable is named by convention (and by every name in Sapa's configs):
+// capital letters, digits and '_', not starting with a digit, at most 64 characters. Stricter
+// than POSIX on purpose: secrets pasted here by mistake are mostly mixed case (Meta "EAA..."
+// tokens) or lowercase hexadecimal (Twilio auth tokens) and long, and would otherwise pass a
+// letters-and-digits check, and then be printed as a "variable name" in the log.
 bool is_env_name(std::string_view s) {
-    if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+    if (s.empty() || s.size() > 64 || (s[0] >= '0' && s[0] <= '9')) return false;
     return std::all_of(s.begin(), s.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+        return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     });
 }
 
+// The value is never quoted in the message: it may be the secret itself.
 std::string read_env_name(const node& n) {
     auto name = read_string(n);
     if (!is_env_name(name))
         fail(n.pointer,
-             "must be the name of an environment variable (letters, digits and _, not starting "
-             "with a digit), not the secret itself");
+             "must be the name of an environment variable (capital letters, digits and _, not "
+             "starting with a digit, at most 64 characters, such as TWILIO_AUTH_TOKEN). The "
+             "value looks like a secret, so it is not shown: put the secret in the environment "
+             "and its variable's name here");
     return name;
 }
 

@@ -36,6 +36,13 @@ const std::string cloud_channel =
         "phone_number_id": "1234567890", "app_secret_env": "WA_APP_SECRET",
         "verify_token_env": "WA_VERIFY_TOKEN", "access_token_env": "WA_ACCESS_TOKEN"})";
 
+// What a *_env key that cannot be a variable name gets; its value is never part of it.
+const std::string env_name_problem =
+    "/admin/token_env: must be the name of an environment variable (capital letters, digits "
+    "and _, not starting with a digit, at most 64 characters, such as TWILIO_AUTH_TOKEN). The "
+    "value looks like a secret, so it is not shown: put the secret in the environment and its "
+    "variable's name here";
+
 std::string with_channels(const std::string& list) {
     return R"({"channels": [)" + list + "]}";
 }
@@ -275,9 +282,7 @@ TEST_SUITE("config") {
         CHECK(error_of(R"({"server": {"public_base_url": "sapa.example.id"}})") ==
               "/server/public_base_url: must be an address such as https://sapa.example.id "
               "(http:// or https://, no query or fragment)");
-        CHECK(error_of(R"({"admin": {"token_env": "s3cr3t-t0ken!"}})") ==
-              "/admin/token_env: must be the name of an environment variable (letters, digits "
-              "and _, not starting with a digit), not the secret itself");
+        CHECK(error_of(R"({"admin": {"token_env": "s3cr3t-t0ken!"}})") == env_name_problem);
         CHECK(error_of(R"({"storage": {"synchronous": "OFF"}})") ==
               R"(/storage/synchronous: unknown synchronous mode "OFF" (expected FULL, NORMAL))");
         CHECK(error_of(R"({"storage": {"synchronous": 1}})") ==
@@ -294,6 +299,32 @@ TEST_SUITE("config") {
               R"(/logging/level: unknown log level "verbose" (expected debug, info, warn, error))");
         CHECK(error_of(R"({"channels": {}})") == "/channels: must be a list");
         CHECK(error_of(R"({"channels": ["sms"]})") == "/channels/0: must be an object");
+    }
+
+    TEST_CASE("a secret pasted into an env key is refused without being shown") {
+        // Shaped like the real thing: a Meta access token and a Twilio auth token (lowercase
+        // hexadecimal starting with a letter) pass a letters-and-digits check.
+        const std::string meta_token = "EAAGm0PX4ZCpsBAKZAZAZBZCAbcDeF1234567890xyzZBZC";
+        const std::string twilio_token = "ab3f5c0e9d8b7a6f5e4d3c2b1a0f9e8d";
+        for (const auto& secret : {meta_token, twilio_token, std::string(65, 'A')}) {
+            auto admin = error_of(R"({"admin": {"token_env": ")" + secret + R"("}})");
+            CHECK(admin == env_name_problem);
+            CHECK(admin.find(secret) == std::string::npos);
+            auto channel = error_of(with_channels(
+                R"({"name": "sms", "type": "twilio", "script": "lumajang",
+                    "number": "+14155550100", "auth_token_env": ")" +
+                secret + R"("})"));
+            CHECK(
+                channel.starts_with("/channels/0/auth_token_env: must be the name of an "
+                                    "environment variable"));
+            CHECK(channel.find(secret) == std::string::npos);
+        }
+        CHECK(error_of(R"({"admin": {"token_env": "sapa_admin_token"}})") == env_name_problem);
+        CHECK(error_of(R"({"admin": {"token_env": "9_LIVES"}})") == env_name_problem);
+        // Names as every config writes them still pass, up to 64 characters.
+        CHECK(error_of(R"({"admin": {"token_env": "_SAPA_ADMIN_TOKEN2"}})") == "no error");
+        CHECK(error_of(R"({"admin": {"token_env": ")" + std::string(64, 'A') + R"("}})") ==
+              "no error");
     }
 
     TEST_CASE("channel errors") {
