@@ -46,6 +46,14 @@ constexpr const char* usage =
     "                   its registrations and log can be exported; without it nothing\n"
     "                   is kept after the simulator ends\n";
 
+// A subflow id that can name a file only beside the script: no folder, no "..", not
+// hidden. The loader refuses other ids too (they are not script ids); this keeps the
+// simulator from opening such a path before the errors are reported.
+bool plain_file_name(const std::string& id) {
+    return !id.empty() && id.front() != '.' && id.find_first_of("/\\") == std::string::npos &&
+           id.find("..") == std::string::npos;
+}
+
 // The files to load: those given, plus sibling files for subflow scripts not given.
 std::vector<std::string> files_with_subflows(const std::vector<std::string>& given) {
     std::vector<std::string> files = given;
@@ -55,7 +63,7 @@ std::vector<std::string> files_with_subflows(const std::vector<std::string>& giv
         if (!loaded.script) continue;
         known_ids.insert(loaded.script->id);
         for (const auto& [id, node] : loaded.script->nodes) {
-            if (node.subflow.empty() || known_ids.count(node.subflow)) continue;
+            if (!plain_file_name(node.subflow) || known_ids.count(node.subflow)) continue;
             auto sibling = std::filesystem::path(files[i]).parent_path() / (node.subflow + ".json");
             if (std::filesystem::exists(sibling) &&
                 std::find(files.begin(), files.end(), sibling.string()) == files.end())

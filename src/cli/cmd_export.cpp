@@ -2,6 +2,7 @@
 // store to stdout (or a file) in constant memory.
 
 #include "cli/commands.hpp"
+#include "messaging/address.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
 #include <filesystem>
@@ -22,7 +23,7 @@ constexpr const char* usage =
     "  --format csv|json   CSV for spreadsheets (default), or a JSON array\n"
     "  --since DATE        only rows from DATE on: 2024-05-01 or \"2024-05-01 08:00\"\n"
     "  --course ID         only that course (conversations/contacts: its registrants)\n"
-    "  --contact NUMBER    only that contact (any phone format: 0812..., +62 812-...)\n"
+    "  --contact NUMBER    only that contact (0812..., +62 812-..., 62812...; not 812...)\n"
     "  --utc-offset +HH:MM time zone of dates and --since (default: +07:00, WIB)\n"
     "  --plain             CSV for programs: no byte order mark, no ' before numbers\n"
     "  --separator ;       CSV separator for spreadsheets that expect ';'\n"
@@ -104,6 +105,15 @@ int run_export(const arguments& args, streams io) {
         }
     }
     if (format != "csv" && format != "json") return fail("--format is csv or json");
+    if (filter.contact) {
+        // Staff type numbers in any form; one that could be two people's is refused.
+        auto contact = messaging::strict_contact_address(*filter.contact);
+        if (!contact.e164) {
+            return fail("--contact " + *filter.contact + ": " +
+                        (contact.problem.empty() ? "empty" : contact.problem));
+        }
+        filter.contact = std::move(*contact.e164);
+    }
     if (!since.empty()) {
         filter.since = storage::parse_timestamp(since, options.utc_offset_minutes);
         if (!filter.since)

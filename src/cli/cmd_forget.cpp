@@ -16,7 +16,8 @@ namespace {
 constexpr const char* usage =
     "Usage: sapa forget NUMBER [--db FILE] [--yes]\n"
     "\n"
-    "Erases the personal data of the contact NUMBER (any phone format, or a channel id):\n"
+    "Erases the personal data of the contact NUMBER (+62812..., 0812..., 62812..., or a\n"
+    "channel id; a bare 812... is refused as ambiguous):\n"
     "collected fields, message texts (kept as \"[dihapus]\"), registration details, and the\n"
     "number itself (replaced by an anonymous id). Counts stay. It cannot be undone.\n"
     "\n"
@@ -48,11 +49,18 @@ int run_forget(const arguments& args, streams io) {
             return 2;
         }
     }
-    auto address = storage::normalize_address(number);
-    if (address.empty()) {
-        io.err << "sapa forget: say whose data to erase\n\n" << usage;
+    // Erasing the wrong person cannot be undone: a number that could be read two ways
+    // ("812...": Indonesian without its 0, or another country without its "+") is refused.
+    auto strict = messaging::strict_contact_address(number);
+    if (!strict.e164) {
+        if (strict.problem.empty()) {
+            io.err << "sapa forget: say whose data to erase\n\n" << usage;
+        } else {
+            io.err << "sapa forget: " << number << ": " << strict.problem << "\n";
+        }
         return 2;
     }
+    const std::string address = std::move(*strict.e164);
     if (db.empty()) db = database_of_config(config_path, io.err);
     if (db.empty()) return 2;
     if (!std::filesystem::exists(db)) {
@@ -69,7 +77,7 @@ int run_forget(const arguments& args, streams io) {
                << "Type the number again to confirm: " << std::flush;
         std::string again;
         std::getline(io.in, again);
-        if (storage::normalize_address(again) != address) {
+        if (messaging::strict_contact_address(again).e164 != address) {
             io.out << "Not confirmed; nothing erased.\n";
             return 1;
         }

@@ -67,7 +67,7 @@ std::shared_ptr<const gateway::adapter> make_adapter(const config::channel_confi
             rest.account_sid = c.account_sid;
             rest.from = whatsapp ? c.number.substr(9) : c.number;
             if (!c.api_base_url.empty()) rest.api_base = c.api_base_url;
-            return gateway::make_twilio_adapter(*token, whatsapp, rest);
+            return gateway::make_twilio_adapter(*token, whatsapp, rest, c.number);
         }
         case config::gateway_type::whatsapp_cloud: {
             auto app_secret = need(c.app_secret_env);

@@ -650,7 +650,15 @@ class reader {
         if (v.contains("ask")) n.ask = read_ask(v["ask"], child(where, "ask"));
         if (v.contains("branch")) n.branches = read_branches(v["branch"], child(where, "branch"));
         if (auto next = optional_string(v, where, "next")) n.next = *next;
-        if (auto subflow = optional_string(v, where, "subflow")) n.subflow = *subflow;
+        if (auto subflow = optional_string(v, where, "subflow")) {
+            n.subflow = *subflow;
+            // `sapa chat` looks for a subflow's script next to the file, as ID.json: an id
+            // like "../x" would name a file outside the dialog folder.
+            if (!is_script_id(n.subflow))
+                error(child(where, "subflow"),
+                      "invalid script id " + in_quotes(n.subflow) +
+                          " (use only letters, digits, _ and -)");
+        }
         if (n.ask && !n.subflow.empty())
             error(where,
                   "a node cannot both ask a question and run a subflow (split it into two "

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sapa::gateway {
@@ -64,7 +65,10 @@ class adapter {
 
 // Twilio Programmable Messaging (SMS, or WhatsApp through Twilio when `is_whatsapp`).
 // Replies inline with TwiML. render_send() needs the REST settings; without an account sid
-// it returns an empty request.
+// it returns an empty request. `channel_number` is the channel's number as configured
+// ("+14155550100", "whatsapp:+14155238886" or a short code): an inbound message whose To is
+// another number (compared without "whatsapp:", normalised) fails with errc::wrong_recipient.
+// Empty: To is not checked (tests and tools only; the server always passes it).
 struct twilio_rest_settings {
     std::string account_sid;  // "AC..."
     std::string from;         // our number, E.164
@@ -72,7 +76,8 @@ struct twilio_rest_settings {
 };
 std::unique_ptr<adapter> make_twilio_adapter(std::string auth_token,
                                              bool is_whatsapp,
-                                             twilio_rest_settings rest = {});
+                                             twilio_rest_settings rest = {},
+                                             std::string_view channel_number = {});
 
 // Meta WhatsApp Cloud API. `graph_base_url` includes the version,
 // e.g. "https://graph.facebook.com/v25.0".

@@ -25,6 +25,12 @@ class category final : public boost::system::error_category {
                 return "required field missing";
             case errc::verification_failed:
                 return "verification failed";
+            case errc::wrong_recipient:
+                return "the message is for another number than this channel's (To); point that "
+                       "number's webhook at its own channel";
+            case errc::ambiguous_number:
+                return "the sender's number is ambiguous: send it with \"+\" and the country code "
+                       "(+6281234567890), or as 081234567890 or 6281234567890";
         }
         return "unknown gateway error";
     }

@@ -23,6 +23,12 @@ enum class errc {
     missing_field,
     // A subscription handshake with the wrong verify token or mode.
     verification_failed,
+    // Correctly signed, but the message is for another number than the channel's (Twilio's
+    // To): the provider account has another number pointing at this channel's webhook.
+    wrong_recipient,
+    // The sender's number could be read more than one way (a bare "8...": Indonesian without
+    // its 0, or a foreign number without its "+"): the bridge must send it unambiguously.
+    ambiguous_number,
 };
 
 const boost::system::error_category& gateway_category() noexcept;

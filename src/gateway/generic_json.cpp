@@ -75,13 +75,17 @@ class generic_json_adapter final : public adapter {
         if (msg.gateway_message_id.empty() || from.empty() || text == nullptr) {
             return errc::missing_field;
         }
-        auto phone = messaging::normalize_phone(from);
-        if (!phone || !text->is_string()) return errc::malformed_body;
-        msg.from = *phone;
-        msg.text = text->get<std::string>();
+        if (!text->is_string()) return errc::malformed_body;
+        // A bridge may be anywhere and send any format: "8..." is not guessed at.
+        auto phone = messaging::normalize_phone_strict(from);
+        if (!phone.e164) {
+            return messaging::normalize_phone(from) ? errc::ambiguous_number : errc::malformed_body;
+        }
+        msg.from = std::move(*phone.e164);
+        msg.text = detail::without_control_characters(text->get<std::string>());
         std::string to = text_member(doc, "to");
         msg.to = messaging::normalize_phone(to).value_or(to);
-        msg.contact_name = text_member(doc, "name");
+        msg.contact_name = detail::without_control_characters(text_member(doc, "name"));
         msg.channel_kind = member(doc, "channel") ? text_member(doc, "channel") : "sms";
         if (msg.channel_kind != "sms" && msg.channel_kind != "whatsapp") {
             return errc::malformed_body;

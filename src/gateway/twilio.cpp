@@ -136,11 +136,15 @@ bool signature_matches(const detail::hmac_sha1_key& key,
 
 class twilio_adapter final : public adapter {
   public:
-    twilio_adapter(std::string auth_token, bool is_whatsapp, twilio_rest_settings rest)
+    twilio_adapter(std::string auth_token,
+                   bool is_whatsapp,
+                   twilio_rest_settings rest,
+                   std::string_view channel_number)
         : auth_token_(std::move(auth_token)),
           signing_key_(auth_token_),
           is_whatsapp_(is_whatsapp),
-          rest_(std::move(rest)) {}
+          rest_(std::move(rest)),
+          number_(channel_number.empty() ? std::string() : as_recipient(channel_number)) {}
 
     const char* name() const noexcept override { return "twilio"; }
 
@@ -261,6 +265,14 @@ class twilio_adapter final : public adapter {
         return nullptr;
     }
 
+    // A To field or a configured number as compared: without "whatsapp:", E.164; short codes
+    // and anything else as they are.
+    static std::string as_recipient(std::string_view number) {
+        auto bare = strip_whatsapp(number);
+        auto e164 = messaging::normalize_phone(bare);
+        return e164 ? std::move(*e164) : std::string(bare);
+    }
+
     static form_params query_params(std::string_view url) {
         // Without a '?' there is no query to find (the usual webhook URL): skip parsing it.
         if (url.find('?') == std::string_view::npos) return {};
@@ -336,22 +348,25 @@ class twilio_adapter final : public adapter {
                                 "' skipped: sender is not a phone number");
             return out;
         }
-        std::string_view text = field("Body");
-        if (text.empty()) text = field("ButtonText");
+        std::string text = detail::without_control_characters(field("Body"));
+        if (text.empty()) text = detail::without_control_characters(field("ButtonText"));
         if (text.empty()) {
             out.notes.push_back("twilio: message " + std::string(sid) +
                                 " has no text (media only); skipped");
             return out;
         }
-        std::string_view to = strip_whatsapp(field("To"));
-        auto normalized_to = messaging::normalize_phone(to);
+        // Twilio posts each number's messages to the URL set on that number. A message for
+        // another number of the account (its webhook pointing here by mistake) is refused:
+        // answered from this channel, the reply would come from the wrong number, and the
+        // conversation would be kept under the wrong channel.
+        std::string to = as_recipient(field("To"));
+        if (!number_.empty() && to != number_) return errc::wrong_recipient;
         inbound_message msg;
         msg.gateway_message_id = sid;
         msg.from = std::move(*from);
-        // Short codes stay as they are.
-        msg.to = normalized_to ? std::move(*normalized_to) : std::string(to);
-        msg.text = text;
-        msg.contact_name = field("ProfileName");
+        msg.to = std::move(to);
+        msg.text = std::move(text);
+        msg.contact_name = detail::without_control_characters(field("ProfileName"));
         msg.channel_kind = is_whatsapp_ ? "whatsapp" : "sms";
         out.messages.push_back(std::move(msg));
         return out;
@@ -361,6 +376,7 @@ class twilio_adapter final : public adapter {
     detail::hmac_sha1_key signing_key_;  // auth_token_'s, for the webhook signatures
     bool is_whatsapp_;
     twilio_rest_settings rest_;
+    std::string number_;  // the channel's number as_recipient(); empty: To is not checked
 };
 
 }  // namespace
@@ -380,8 +396,10 @@ bool twilio_signature_matches(std::string_view auth_token,
 
 std::unique_ptr<adapter> make_twilio_adapter(std::string auth_token,
                                              bool is_whatsapp,
-                                             twilio_rest_settings rest) {
-    return std::make_unique<twilio_adapter>(std::move(auth_token), is_whatsapp, std::move(rest));
+                                             twilio_rest_settings rest,
+                                             std::string_view channel_number) {
+    return std::make_unique<twilio_adapter>(
+        std::move(auth_token), is_whatsapp, std::move(rest), channel_number);
 }
 
 }  // namespace sapa::gateway

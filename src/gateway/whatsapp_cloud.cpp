@@ -317,6 +317,7 @@ class whatsapp_cloud_adapter final : public adapter {
                 }
                 std::string why_not;
                 auto text = message_text(m, why_not);
+                if (text) *text = detail::without_control_characters(*text);
                 if (!text || text->empty()) {
                     if (why_not.empty()) why_not = "no text";
                     out.notes.push_back("whatsapp: message " + id + " skipped: " + why_not);
@@ -327,7 +328,7 @@ class whatsapp_cloud_adapter final : public adapter {
                 msg.from = *from;
                 msg.to = to;
                 msg.text = std::move(*text);
-                msg.contact_name = contact_name(value, wa_id);
+                msg.contact_name = detail::without_control_characters(contact_name(value, wa_id));
                 msg.channel_kind = "whatsapp";
                 out.messages.push_back(std::move(msg));
             }

@@ -28,10 +28,45 @@ void log(log_level level, std::string_view message) {
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
     std::string line = std::string(stamp) + " " + names[static_cast<int>(level)] + " ";
-    line.append(message);
+    line += escape_controls(message);
     line += "\n";
     // One write per line, so lines from several threads do not interleave.
     std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+std::string escape_controls(std::string_view text) {
+    auto is_control = [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7f;
+    };
+    std::string out;
+    out.reserve(text.size());
+    std::size_t run = 0;  // plain runs are copied whole: most messages have no control at all
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (!is_control(text[i])) continue;
+        out.append(text.substr(run, i - run));
+        run = i + 1;
+        switch (text[i]) {
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default: {
+                static constexpr char hex[] = "0123456789abcdef";
+                auto u = static_cast<unsigned char>(text[i]);
+                out += "\\x";
+                out += hex[u >> 4];
+                out += hex[u & 0xf];
+            }
+        }
+    }
+    out.append(text.substr(run));
+    return out;
 }
 
 }  // namespace sapa::server

@@ -23,6 +23,8 @@ http_response response_for(const boost::system::error_code& ec) {
             case errc::malformed_body:
             case errc::invalid_utf8:
             case errc::missing_field:
+            case errc::wrong_recipient:
+            case errc::ambiguous_number:
                 return plain_response(400, ec.message());
         }
     }

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 namespace {
@@ -66,4 +68,21 @@ TEST_CASE("sapa chat refuses a script with errors and a bad option") {
     CHECK(chat({example, "--lang", "fr"}, "").code == 2);
     auto missing = chat({SAPA_SOURCE_DIR "/dialogs/nope.json"}, "");
     CHECK(missing.code == 1);
+}
+
+TEST_CASE("sapa chat never opens a subflow id that is a path outside the dialog folder") {
+    sapa::testing::temp_dir dir;
+    const auto folder = dir.path() / "dialogs" / "lumajang";
+    std::filesystem::create_directories(folder);
+    // What "../../x" names from the script's folder. Had the simulator opened it, its
+    // syntax error would be reported under its file name.
+    std::ofstream(dir.path() / "x.json") << "not a script: private text";
+    const auto script = folder / "main.json";
+    std::ofstream(script) << R"({"id": "main", "version": 1, "languages": ["id"], "start": "s",
+        "nodes": {"s": {"subflow": "../../x", "next": "a"},
+                  "a": {"say": "Halo", "actions": [{"type": "end"}]}}})";
+    auto r = chat({script.string()}, "halo\n");
+    CHECK(r.code == 1);
+    CHECK(r.err.find("x.json") == std::string::npos);
+    CHECK(r.err.find("invalid script id \"../../x\"") != std::string::npos);
 }

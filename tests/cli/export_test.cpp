@@ -131,4 +131,31 @@ TEST_SUITE("storage") {
         CHECK(regs.out.find("3508011234567890") == std::string::npos);
         CHECK(sapa_cli({"forget", "--db", db}).code == 2);
     }
+
+    TEST_CASE("sapa forget and export --contact refuse a number that could be two people's") {
+        temp_dir dir;
+        auto db = make_database(dir);
+        // "81234567890": Indonesian without its 0, or a foreign number without its "+".
+        auto forget = sapa_cli({"forget", "81234567890", "--db", db, "--yes"});
+        CHECK(forget.code == 2);
+        CHECK(forget.err.find("ambiguous") != std::string::npos);
+        CHECK(forget.out.find("Erased") == std::string::npos);
+        auto kept = sapa_cli({"export", "contacts", "--db", db, "--plain"});
+        CHECK(kept.out.find("+6281234567890") != std::string::npos);
+
+        auto exported = sapa_cli({"export", "contacts", "--db", db, "--contact", "81234567890"});
+        CHECK(exported.code == 2);
+        CHECK(exported.err.find("--contact 81234567890: ") != std::string::npos);
+        CHECK(exported.err.find("ambiguous") != std::string::npos);
+        // The unambiguous forms work, the trunk 0 after +62 included.
+        auto one = sapa_cli(
+            {"export", "contacts", "--db", db, "--plain", "--contact", "+62 0812-3456-7890"});
+        CHECK(one.code == 0);
+        CHECK(one.out.find("+6281234567890") != std::string::npos);
+        CHECK(one.out.find("+6285700000001") == std::string::npos);
+
+        auto done = sapa_cli({"forget", "+62 0812 3456 7890", "--db", db, "--yes"});
+        CHECK(done.code == 0);
+        CHECK(done.out.find("Erased +62812****7890") != std::string::npos);
+    }
 }

@@ -355,3 +355,15 @@ TEST_CASE("issue 16 keys: answer_words, topics, question_fallback, list ignore, 
                   "(expected one of: type, save, field, hint, max_retries, on_fail, optional, "
                   "correction_of, options, show_options)"});
 }
+
+TEST_CASE("a subflow id that is a path is an error") {
+    // `sapa chat` looks for a subflow's script beside the file, as ID.json.
+    for (const std::string id : {"../../x", "sub/flow", "..\\\\x", ".hidden"}) {
+        auto nodes = R"("s": {"subflow": ")" + id + R"(", "next": "a"}, )" + end_node;
+        auto problems = load_lines(script_json(nodes, "s"));
+        REQUIRE_MESSAGE(problems.size() == 1, id);
+        CHECK(problems[0].starts_with("E /nodes/s/subflow: invalid script id \""));
+    }
+    auto plain = R"("s": {"subflow": "info_2", "next": "a"}, )" + end_node;
+    CHECK(load_lines(script_json(plain, "s")) == strings{});
+}

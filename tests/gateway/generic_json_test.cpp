@@ -206,4 +206,21 @@ TEST_SUITE("gateway") {
         REQUIRE(whatsapp.has_value());
         CHECK(whatsapp->messages.at(0).channel_kind == "whatsapp");
     }
+
+    TEST_CASE("generic json: a sender number that could be read two ways is refused") {
+        auto adapter = make_generic_json_adapter(secret);
+        auto from = [&](const std::string& number) {
+            return adapter->parse(
+                signed_request(R"({"id":"1","from":")" + number + R"(","text":"halo"})"));
+        };
+        // A bridge abroad sending China's 86... without "+" was read as Indonesian.
+        CHECK(from("8613800138000").error() == errc::ambiguous_number);
+        CHECK(from("81234567890").error() == errc::ambiguous_number);
+        CHECK(make_error_code(errc::ambiguous_number).message().find("+6281234567890") !=
+              std::string::npos);
+        CHECK(from("+8613800138000")->messages.at(0).from == "+8613800138000");
+        CHECK(from("6281234567890")->messages.at(0).from == "+6281234567890");
+        CHECK(from("+62 0812 3456 7890")->messages.at(0).from == "+6281234567890");
+        CHECK(from("not a phone").error() == errc::malformed_body);
+    }
 }

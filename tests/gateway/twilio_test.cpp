@@ -1,6 +1,7 @@
 #include "gateway/twilio.hpp"
 
 #include "gateway/adapter.hpp"
+#include "gateway/detail/text.hpp"
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -22,6 +23,10 @@ params call_params(const std::string& caller) {
 }
 
 const char* form_type = "application/x-www-form-urlencoded";
+
+std::string errc_message(errc e) {
+    return make_error_code(e).message();
+}
 
 // The messaging-shaped vector of gateways.md 1.2, as Twilio would post it.
 const std::string sms_url = "https://bot.example.id/twilio/sms?tenant=7";
@@ -432,5 +437,39 @@ TEST_SUITE("gateway") {
         CHECK(odd.result == send_outcome::failed);
         CHECK(odd.reason == "Twilio refused the message (HTTP 404)");
         CHECK(adapter->interpret_send(201, "{}").result == send_outcome::failed);
+    }
+
+    TEST_CASE("twilio: a message for another number than the channel's is refused") {
+        // Correctly signed with the account's token: the signature cannot tell the numbers of
+        // one account apart, so the adapter compares To with the channel's number.
+        auto inbound = [](const std::string& to) {
+            params p = {{"MessageSid", "SM00000000000000000000000000000002"},
+                        {"From", "+6281234567890"},
+                        {"To", to},
+                        {"Body", "halo"}};
+            return signed_post(sms_url, detail::encode_form(p), p);
+        };
+        auto sms = make_twilio_adapter("12345", false, {}, "+6281100000000");
+        CHECK(sms->parse(inbound("+6281100000000")).has_value());
+        // The same number in another form is the same number.
+        CHECK(sms->parse(inbound("081100000000")).has_value());
+        CHECK(sms->parse(inbound("+6281100000001")).error() == errc::wrong_recipient);
+        CHECK(sms->parse(inbound("")).error() == errc::wrong_recipient);
+        CHECK(errc_message(errc::wrong_recipient).find("another number") != std::string::npos);
+
+        auto wa = make_twilio_adapter("12345", true, {}, "whatsapp:+14155238886");
+        CHECK(wa->parse(inbound("whatsapp:+14155238886")).has_value());
+        CHECK(wa->parse(inbound("whatsapp:+14155238887")).error() == errc::wrong_recipient);
+
+        auto short_code = make_twilio_adapter("12345", false, {}, "384387");
+        CHECK(short_code->parse(inbound("384387")).has_value());
+        CHECK(short_code->parse(inbound("384388")).error() == errc::wrong_recipient);
+
+        // Status callbacks are about our replies: To is the resident there, not checked.
+        params status = {{"MessageSid", "SM00000000000000000000000000000003"},
+                         {"MessageStatus", "delivered"},
+                         {"From", "+6281100000000"},
+                         {"To", "+6281234567890"}};
+        CHECK(sms->parse(signed_post(sms_url, detail::encode_form(status), status)).has_value());
     }
 }

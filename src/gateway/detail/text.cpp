@@ -9,7 +9,9 @@
 #include <boost/url/parse_query.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include <algorithm>
 #include <cctype>
+#include <iterator>
 
 namespace sapa::gateway::detail {
 namespace {
@@ -45,6 +47,20 @@ bool valid_utf8(std::string_view text) noexcept {
         i += n;
     }
     return true;
+}
+
+std::string without_control_characters(std::string_view text) {
+    auto dropped = [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return (u < 0x20 && c != '\n' && c != '\t') || u == 0x7f;
+    };
+    // Texts almost never have one: then the copy is the whole work.
+    auto first = std::find_if(text.begin(), text.end(), dropped);
+    std::string out(text.begin(), first);
+    if (first == text.end()) return out;
+    out.reserve(text.size());
+    std::remove_copy_if(first, text.end(), std::back_inserter(out), dropped);
+    return out;
 }
 
 std::size_t utf8_length(std::string_view text) noexcept {

@@ -18,6 +18,11 @@ using form_params = std::vector<std::pair<std::string, std::string>>;
 // Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
 bool valid_utf8(std::string_view text) noexcept;
 
+// Inbound text and profile names as Sapa keeps them: without NUL and the other C0 control
+// characters but newline and tab, and without DEL. A resident's phone never means them, and
+// stored they would travel on into the database, exports and logs.
+std::string without_control_characters(std::string_view text);
+
 // Code points in valid UTF-8 text.
 std::size_t utf8_length(std::string_view text) noexcept;
 
