@@ -3,6 +3,8 @@
 
 #include "storage/sqlite/detail/sqlite_connection.hpp"
 
+#include <boost/system/system_error.hpp>
+
 #include <cerrno>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -87,6 +89,23 @@ std::unique_lock<std::mutex> checkpointer::hold_for_restart(connection& writer) 
         writer.db().getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     next_pass_at_ = frames_before_checkpoint;  // for the log that starts over
     return hold;
+}
+
+void checkpointer::erase_log() {
+    std::lock_guard pass(pass_);  // own_ is this thread's now
+    auto* db = own_.db().getHandle();
+    sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    int rc = SQLITE_BUSY;
+    for (int attempt = 0; attempt < 3 && rc == SQLITE_BUSY; ++attempt)
+        rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+        throw boost::system::system_error(
+            errc::write_failed,
+            std::string("the contact is erased, but the write-ahead log could not be emptied (") +
+                sqlite3_errstr(rc) +
+                "), so it may still hold the erased data: run the same forget again when the "
+                "database is quieter");
+    }
 }
 
 void checkpointer::run() {

@@ -6,10 +6,12 @@
 
 #include <SQLiteCpp/Transaction.h>
 
+#include <fcntl.h>
 #include <iterator>
 #include <mutex>
 #include <sqlite3.h>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace sapa::storage {
 namespace detail {
@@ -149,14 +151,28 @@ const std::string& without_memory_statistics(const std::string& path) {
     return path;
 }
 
+// The database holds residents' personal data: a new file is created readable and writable
+// by Sapa's user only (0600), before SQLite opens it. SQLite gives the -wal and -shm files it
+// creates the database file's permissions, so they follow. An existing file keeps its mode.
+const std::string& created_private(const std::string& path, bool read_only) {
+    if (read_only || path.empty() || path == ":memory:") return path;
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0) ::close(fd);  // otherwise it exists, or SQLite's open reports why not
+    return path;
+}
+
 }  // namespace
 
 connection::connection(const std::string& path, const sqlite_options& options, bool read_only)
-    : db_(without_memory_statistics(path),
+    : db_(created_private(without_memory_statistics(path), read_only),
           open_flags(read_only),
           static_cast<int>(options.busy_timeout.count())) {
     db_.exec("PRAGMA foreign_keys = ON");
     if (!read_only) {
+        // Deleted and overwritten content is zeroed, in the page and in the log frames written
+        // from it, instead of lingering in free space until reused: what `forget` erases
+        // must leave the files (see erase_log). Whatever the system's SQLite defaults to.
+        db_.exec("PRAGMA secure_delete = ON");
         // WAL: readers (exports) never block the writer; a commit appends to the log.
         db_.exec("PRAGMA journal_mode = WAL");
         db_.exec(options.synchronous == sqlite_options::sync::full ? "PRAGMA synchronous = FULL"

@@ -470,7 +470,11 @@ export_summary sqlite_store::export_rows(export_kind kind,
 
 forget_counts sqlite_store::forget(const std::string& address, unix_seconds now) {
     auto normalized = normalize_address(address);
-    return impl_->call([&](detail::connection& c) { return detail::forget(c, normalized, now); });
+    auto counts =
+        impl_->call([&](detail::connection& c) { return detail::forget(c, normalized, now); });
+    // The erased rows' old versions leave the write-ahead log too (checkpointer::erase_log).
+    if (impl_->checkpoints) impl_->checkpoints->erase_log();
+    return counts;
 }
 
 }  // namespace sapa::storage

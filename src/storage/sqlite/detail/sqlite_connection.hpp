@@ -148,6 +148,16 @@ class checkpointer {
     // commit.
     std::unique_lock<std::mutex> hold_for_restart(connection& writer);
 
+    // After a forget committed: copies the whole log into the database file and truncates
+    // the log to zero bytes, so the old versions of the erased rows leave it. (The pages the
+    // forget wrote have them zeroed already: secure_delete.) A passive pass first copies what
+    // it can while writers go on; the truncating pass then holds the write lock, this
+    // process's writer and any other process's, only for the frames committed meanwhile and
+    // its fsyncs, and waits (busy timeout, three times) for readers still on the old log.
+    // Throws boost::system::system_error(errc::write_failed) when the database stayed busy.
+    // Any thread but the writer's; a forget is rare, so it runs on the caller's thread.
+    void erase_log();
+
   private:
     static int on_commit(void* self, sqlite3* db, const char* name, int frames);
     void run();
