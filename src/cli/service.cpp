@@ -170,6 +170,7 @@ int serve(const config::service_config& config,
         .read_timeout = std::chrono::seconds(config.server.read_timeout_seconds),
         .idle_timeout = std::chrono::seconds(config.server.idle_timeout_seconds),
         .max_connections = config.server.max_connections,
+        .max_connections_per_client = config.server.max_connections_per_client,
     };
     auto access_log =
         [](const http_request& req, const http_response& res, std::chrono::microseconds latency) {

@@ -299,6 +299,7 @@ server_config read_server(const node& n) {
                      "read_timeout_seconds",
                      "idle_timeout_seconds",
                      "max_connections",
+                     "max_connections_per_client",
                      "public_base_url"});
     server_config s;
     if (auto v = r.find("listen_address")) {
@@ -318,6 +319,8 @@ server_config read_server(const node& n) {
     if (auto v = r.find("read_timeout_seconds")) s.read_timeout_seconds = read_whole(*v, 1, 300);
     if (auto v = r.find("idle_timeout_seconds")) s.idle_timeout_seconds = read_whole(*v, 1, 3600);
     if (auto v = r.find("max_connections")) s.max_connections = read_whole(*v, 1, 100000);
+    if (auto v = r.find("max_connections_per_client"))
+        s.max_connections_per_client = read_whole(*v, 0, 100000);
     if (auto v = r.find("public_base_url")) {
         if (!(v->value.is_string() && v->value.get<std::string>().empty()))
             s.public_base_url = read_base_url(*v, "https://sapa.example.id");

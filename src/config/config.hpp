@@ -36,12 +36,18 @@ struct server_config {
     std::size_t body_limit_bytes = 65536;
     // Largest accepted request header block. 1 KiB..64 KiB.
     std::size_t header_limit_bytes = 8192;
-    // Time allowed to receive one whole request, 1..300 s.
+    // Time allowed to receive one whole request, 1..300 s. A new connection must also send
+    // its first byte within it.
     int read_timeout_seconds = 10;
-    // A keep-alive connection with no request for this long is closed, 1..3600 s.
+    // A keep-alive connection with no new request for this long is closed, 1..3600 s.
     int idle_timeout_seconds = 60;
     // Connections open at once; more are refused until one closes. 1..100000.
     int max_connections = 1024;
+    // Connections open at once from one client address (an IPv6 client: its /64), so one
+    // client cannot take every connection and lock the others (gateways, health checks) out.
+    // 0..100000; 0 (the default): half of max_connections, rounded up. Above max_connections
+    // it is max_connections.
+    int max_connections_per_client = 0;
     // The public address gateways call, such as "https://sapa.example.id" (no trailing
     // slash; one given is removed). Twilio signs the URL it called, so behind a reverse
     // proxy the server rebuilds that URL from this base plus the request path. Empty: use

@@ -1,6 +1,7 @@
 #include "server/http_server.hpp"
 
 #include "common/ascii.hpp"
+#include "server/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -15,8 +16,8 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
-#include <iostream>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -105,6 +106,18 @@ struct connection : std::enable_shared_from_this<connection> {
     }
 };
 
+// Whose share of the connections a peer uses: its IPv4 address, or the /64 of its IPv6
+// address (what one subscriber is usually given, so a client cannot take more shares by
+// changing the low half).
+net::ip::address client_of(const net::ip::address& peer) {
+    if (!peer.is_v6()) return peer;
+    auto v6 = peer.to_v6();
+    if (v6.is_v4_mapped()) return net::ip::make_address_v4(net::ip::v4_mapped, v6);
+    auto bytes = v6.to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return net::ip::address_v6(bytes);
+}
+
 // Takes the parser's message, so the body is moved rather than copied.
 http_request to_request(http::request<http::string_body>&& req) {
     http_request out;
@@ -171,7 +184,7 @@ auto async_handle(request_handler& handler, http_request request, Token&& token)
             try {
                 handler.handle(std::move(req), respond);
             } catch (const std::exception& e) {
-                std::cerr << "error: request handler failed: " << e.what() << "\n";
+                log(log_level::error, std::string("request handler failed: ") + e.what());
                 respond(plain_response(500, "internal error"));
             } catch (...) {
                 respond(plain_response(500, "internal error"));
@@ -192,7 +205,22 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     std::atomic<bool> stopping{false};
     std::atomic<std::size_t> connections{0};
     std::mutex mutex;
-    std::set<std::shared_ptr<connection>> open;
+    std::set<std::shared_ptr<connection>> open;  // guarded by mutex
+    std::map<net::ip::address, int> per_client;  // open connections; guarded by mutex
+
+    // Counts a connection of `client`; false when the client already has its share.
+    bool admit(const net::ip::address& client) {
+        std::lock_guard lock(mutex);
+        auto [it, added] = per_client.emplace(client, 0);
+        if (it->second >= limits.client_share()) return false;  // (a share is at least 1)
+        ++it->second;
+        return true;
+    }
+
+    void release(const net::ip::address& client) {  // REQUIRES: mutex held
+        auto it = per_client.find(client);
+        if (it != per_client.end() && --it->second <= 0) per_client.erase(it);
+    }
 
     impl(net::io_context& io_,
          const std::string& address,
@@ -222,9 +250,14 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
                 co_await pause.async_wait(use_tuple);
                 continue;
             }
-            if (connections.load() >= static_cast<std::size_t>(limits.max_connections)) {
+            boost::system::error_code peer_error;
+            const auto peer = socket.remote_endpoint(peer_error);  // error: already gone
+            const auto client = peer_error ? net::ip::address() : client_of(peer.address());
+            if (peer_error ||
+                connections.load() >= static_cast<std::size_t>(limits.max_connections) ||
+                !admit(client)) {
                 boost::system::error_code ignored;
-                socket.close(ignored);  // over the limit: refuse rather than queue
+                socket.close(ignored);  // over a limit: refuse rather than queue
                 continue;
             }
             ++connections;
@@ -234,17 +267,19 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
                 std::lock_guard lock(mutex);
                 open.insert(conn);
             }
-            net::co_spawn(strand, session(conn), [self, conn](std::exception_ptr e) {
+            net::co_spawn(strand, session(conn), [self, conn, client](std::exception_ptr e) {
                 if (e) {
                     try {
                         std::rethrow_exception(e);
                     } catch (const std::exception& ex) {
-                        std::cerr << "error: connection ended: " << ex.what() << "\n";
+                        server::log(log_level::error,
+                                    std::string("connection ended: ") + ex.what());
                     }
                 }
                 conn->close();  // on the strand: co_spawn completes there
                 std::lock_guard lock(self->mutex);
                 self->open.erase(conn);
+                self->release(client);
                 --self->connections;
             });
         }
@@ -252,7 +287,9 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
 
     net::awaitable<void> session(std::shared_ptr<connection> conn) {
         auto& socket = conn->socket;
-        conn->deadline = clock_type::now() + limits.idle_timeout;
+        // The first request's first byte is due within the read timeout, not the idle one: a
+        // client that opens sockets and sends nothing holds them for seconds, not a minute.
+        conn->deadline = clock_type::now() + limits.read_timeout;
         conn->watch();
         beast::flat_buffer buffer;
         for (;;) {
@@ -322,6 +359,12 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         }
     }
 };
+
+int http_limits::client_share() const {
+    int share =
+        max_connections_per_client > 0 ? max_connections_per_client : (max_connections + 1) / 2;
+    return std::clamp(share, 1, std::max(max_connections, 1));
+}
 
 http_server::http_server(net::io_context& io,
                          const std::string& address,

@@ -18,9 +18,17 @@ namespace sapa::server {
 struct http_limits {
     std::size_t body_limit_bytes = 64 * 1024;
     std::size_t header_limit_bytes = 8 * 1024;
-    std::chrono::seconds read_timeout{10};  // from a request's first byte to its last
+    // From a request's first byte to its last; also from a connection's accept to its first
+    // byte, so sockets opened and left silent are cut early.
+    std::chrono::seconds read_timeout{10};
     std::chrono::seconds idle_timeout{60};  // keep-alive wait for the next request
     int max_connections = 1024;
+    // At most this many of them from one client address (IPv4 address, IPv6 /64): one client
+    // cannot lock the others out. 0: half of max_connections, rounded up.
+    int max_connections_per_client = 0;
+
+    // The per-client share in effect: at least 1, at most max_connections.
+    int client_share() const;
 };
 
 // One line per finished request (status, latency, channel, masked contact). The request has

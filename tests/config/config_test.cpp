@@ -74,6 +74,7 @@ TEST_SUITE("config") {
         CHECK(c.server.read_timeout_seconds == 10);
         CHECK(c.server.idle_timeout_seconds == 60);
         CHECK(c.server.max_connections == 1024);
+        CHECK(c.server.max_connections_per_client == 0);  // half of max_connections
         CHECK(c.server.public_base_url.empty());
         CHECK(c.admin.token_env == "SAPA_ADMIN_TOKEN");
         CHECK(c.storage.database_path == "../var/sapa.db");
@@ -125,7 +126,8 @@ TEST_SUITE("config") {
             "server": {"comment": ["even", "lists"], "listen_address": "::", "port": 9000,
                        "io_threads": 4, "body_limit_bytes": 1024, "header_limit_bytes": 4096,
                        "read_timeout_seconds": 5, "idle_timeout_seconds": 30,
-                       "max_connections": 10, "public_base_url": "https://sapa.example.id/"},
+                       "max_connections": 10, "max_connections_per_client": 4,
+                       "public_base_url": "https://sapa.example.id/"},
             "admin": {"token_env": "MY_ADMIN"},
             "storage": {"database_path": "data/s.db", "synchronous": "normal",
                         "busy_timeout_ms": 0, "batch_max_messages": 1, "batch_max_wait_ms": 0},
@@ -151,6 +153,7 @@ TEST_SUITE("config") {
         CHECK(c.server.read_timeout_seconds == 5);
         CHECK(c.server.idle_timeout_seconds == 30);
         CHECK(c.server.max_connections == 10);
+        CHECK(c.server.max_connections_per_client == 4);
         CHECK(c.server.public_base_url == "https://sapa.example.id");
         CHECK(c.admin.token_env == "MY_ADMIN");
         CHECK(c.storage.database_path == "/srv/sapa/config/data/s.db");
@@ -274,6 +277,8 @@ TEST_SUITE("config") {
               "/server/io_threads: must be a whole number between 1 and 64");
         CHECK(error_of(R"({"server": {"body_limit_bytes": 99999999999999999999}})") ==
               "/server/body_limit_bytes: must be a whole number between 1024 and 16777216");
+        CHECK(error_of(R"({"server": {"max_connections_per_client": -1}})") ==
+              "/server/max_connections_per_client: must be a whole number between 0 and 100000");
         CHECK(error_of(R"({"server": {"listen_address": "localhost"}})") ==
               "/server/listen_address: must be an IP address such as 127.0.0.1, 0.0.0.0 or ::, "
               "not a host name");

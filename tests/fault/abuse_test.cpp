@@ -18,9 +18,20 @@ server_limits small_limits() {
     l.read_timeout_seconds = 2;
     l.idle_timeout_seconds = 3;
     l.max_connections = 16;
+    // These tests hold many connections from one address on purpose; the per-client share
+    // (half by default) has tests of its own below.
+    l.max_connections_per_client = 16;
     l.body_limit_bytes = 4096;
     l.header_limit_bytes = 2048;
     return l;
+}
+
+// GET /healthz from the client address `from`; true when answered 200.
+bool healthy_from(const fault_sapa& sapa, const char* from) {
+    raw_connection c(sapa.port, from);
+    if (!c.connected()) return false;
+    c.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    return contains(c.receive(std::chrono::milliseconds(2000)), "200 OK");
 }
 
 bool healthy(const fault_sapa& sapa) {
@@ -104,7 +115,8 @@ TEST_SUITE("fault") {
         flood.clear();
         CHECK(eventually_healthy(sapa, std::chrono::seconds(1)));
 
-        // A flood that stays is cut by the idle timeout (3 s), and service resumes by itself.
+        // A flood that stays silent is cut by the read timeout (2 s: no first byte), and
+        // service resumes by itself.
         // (First let the server finish closing the first flood's connections.)
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
         for (int i = 0; i < 20; ++i)
@@ -226,5 +238,54 @@ TEST_SUITE("fault") {
         CHECK(healthy(sapa));
         CHECK(sapa.process->stop() == 0);
         CHECK(sapa.conversation_log().empty());
+    }
+
+    TEST_CASE("one client holding idle sockets cannot lock another client out") {
+        auto limits = small_limits();
+        limits.max_connections_per_client = 0;  // Sapa's default: half of 16
+        limits.read_timeout_seconds = 10;       // the idle sockets stay for the whole test
+        fault_sapa sapa(limits);
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the start-up probe
+        // 127.0.0.1 opens twice the connection limit and sends nothing.
+        std::vector<std::unique_ptr<raw_connection>> idle;
+        for (int i = 0; i < 32; ++i)
+            idle.push_back(std::make_unique<raw_connection>(sapa.port, "127.0.0.1"));
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        // Its share is taken: it gets no more...
+        CHECK(!healthy_from(sapa, "127.0.0.1"));
+        // ...and another client (a gateway, a health check) is still served, repeatedly.
+        for (int i = 0; i < 5; ++i)
+            CHECK(healthy_from(sapa, "127.0.0.2"));
+        // Of the 32, exactly the share (8) are held open by the server.
+        int held = 0;
+        for (auto& c : idle) {
+            bool closed = false;
+            c->receive(std::chrono::milliseconds(20), &closed);
+            if (!closed) ++held;
+        }
+        CHECK(held == 8);
+        idle.clear();
+        CHECK(eventually_healthy(sapa, std::chrono::seconds(2)));
+    }
+
+    TEST_CASE("a connection that never sends a byte is closed after the read timeout") {
+        auto limits = small_limits();
+        limits.read_timeout_seconds = 1;
+        limits.idle_timeout_seconds = 30;  // kept-alive connections may wait this long
+        fault_sapa sapa(limits);
+        raw_connection silent(sapa.port);
+        REQUIRE(silent.connected());
+        const auto opened = clock_type::now();
+        bool closed = false;
+        silent.receive(std::chrono::milliseconds(4000), &closed);
+        CHECK(closed);
+        CHECK(clock_type::now() - opened < std::chrono::milliseconds(3500));
+        // A kept-alive connection still gets the idle timeout after its first request.
+        raw_connection kept(sapa.port);
+        kept.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        bool kept_closed = false;
+        auto answer = kept.receive(std::chrono::milliseconds(3000), &kept_closed);
+        CHECK(contains(answer, "200 OK"));
+        CHECK(!kept_closed);
     }
 }

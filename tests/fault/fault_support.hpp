@@ -76,11 +76,19 @@ struct fault_sapa : running_sapa {
     }
 };
 
-// A plain TCP connection to 127.0.0.1, for clients that misbehave on purpose.
+// A plain TCP connection to 127.0.0.1, for clients that misbehave on purpose. `from` is the
+// client's own address: another loopback address (127.0.0.2) is another client to the server.
 class raw_connection {
   public:
-    explicit raw_connection(unsigned short port) {
+    explicit raw_connection(unsigned short port, const char* from = "127.0.0.1") {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in local{};
+        local.sin_family = AF_INET;
+        if (::inet_pton(AF_INET, from, &local.sin_addr) != 1 ||
+            ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+            close();
+            return;
+        }
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
         addr.sin_port = htons(port);

@@ -81,6 +81,8 @@ running_sapa::running_sapa(const sapa_options& options) {
                    {"max_connections", limits.max_connections},
                    {"body_limit_bytes", limits.body_limit_bytes},
                    {"header_limit_bytes", limits.header_limit_bytes}};
+    if (limits.max_connections_per_client > 0)
+        server["max_connections_per_client"] = limits.max_connections_per_client;
     auto rate = options.whatsapp_send_rate_per_second;
     json channels = json::array();
     for (auto c : options.channels) {

@@ -61,6 +61,7 @@ struct server_limits {
     int read_timeout_seconds = 10;
     int idle_timeout_seconds = 60;
     int max_connections = 1024;
+    int max_connections_per_client = 0;  // 0: not in the config (Sapa's default, half)
     std::size_t body_limit_bytes = 65536;
     std::size_t header_limit_bytes = 8192;
 };
