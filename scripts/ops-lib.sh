@@ -1,6 +1,8 @@
 # Shared by scripts/package-test.sh and scripts/container-test.sh: source it, do not run it.
 
-# The endpoint that says Sapa is ready to serve. Switch to /readyz here once it exists.
+# The endpoint that says Sapa is ready to serve. /readyz (issue 20) does not exist yet, so the
+# package and container tests wait for /healthz (liveness only): switch the default to /readyz
+# here when it lands.
 SAPA_READY_PATH=${SAPA_READY_PATH:-/healthz}
 
 # Root runs commands as they are; another user through sudo (as scripts/setup-debian.sh does).
@@ -29,6 +31,12 @@ port_is_free() {
   local status=0
   curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$1/" || status=$?
   [ "$status" -eq 7 ]
+}
+
+# pack_deb BUILD_DIR: packs that build tree (nothing compiled) into BUILD_DIR/package/sapa_*.deb.
+pack_deb() {
+  rm -rf "$1/package"
+  cpack --config "$1/CPackConfig.cmake" -G DEB -B "$1/package" >/dev/null
 }
 
 # timed NAME COMMAND...: runs COMMAND and says how long it took.

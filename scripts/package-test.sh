@@ -27,11 +27,7 @@ fi
 # dpkg-shlibdeps (dpkg-dev) and file: CPack computes the dependencies with them.
 scripts/setup-debian.sh dpkg-dev file curl openssl
 
-pack() {
-  rm -rf "$build_dir/package"
-  cpack --config "$build_dir/CPackConfig.cmake" -G DEB -B "$build_dir/package" >/dev/null
-}
-timed "cpack" pack
+timed "cpack" pack_deb "$build_dir"
 debs=("$build_dir"/package/sapa_*.deb)
 deb=${debs[0]}
 echo "package-test: $deb"
