@@ -3,7 +3,7 @@
 # named as arguments (scripts/fuzz.sh adds clang and libclang-rt-14-dev). Never install
 # libboost-dev or libboost-all-dev: they are Boost 1.74 and remove 1.81.
 set -euo pipefail
-packages=(g++ cmake make libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev
+packages=(g++ cmake make libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libcli11-dev
           libsqlitecpp-dev libsqlite3-dev doctest-dev libssl-dev "$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,7 @@
 // `sapa chat`: the simulator staff use to try a script before it goes live.
 
 #include "app/conversations.hpp"
+#include "cli/command_line.hpp"
 #include "cli/commands.hpp"
 #include "dialog/catalog.hpp"
 #include "dialog/loader.hpp"
@@ -10,6 +11,7 @@
 #include "storage/memory/memory_store.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -44,7 +46,11 @@ constexpr const char* usage =
     "  --db FILE        keep the conversation in this SQLite database (created if\n"
     "                   missing), so it continues where it stopped on the next run and\n"
     "                   its registrations and log can be exported; without it nothing\n"
-    "                   is kept after the simulator ends\n";
+    "                   is kept after the simulator ends\n"
+    "  --help           show this help\n"
+    "\n"
+    "Exit status: 0 the input ended or /quit, 1 the script has errors or the database\n"
+    "failed, 2 wrong usage.\n";
 
 // A subflow id that can name a file only beside the script: no folder, no "..", not
 // hidden. The loader refuses other ids too (they are not script ids); this keeps the
@@ -90,29 +96,17 @@ void print_reply(std::ostream& out, const messaging::outbound_message& reply) {
 }  // namespace
 
 int run_chat(const arguments& args, streams io) {
-    if (wants_help(args)) {
-        io.out << usage;
-        return 0;
-    }
+    CLI::App app{"", "sapa chat"};
     std::vector<std::string> files;
     std::string language;
     std::string from = "+6281200000000";
     std::string db_path;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const auto& a = args[i];
-        if ((a == "--lang" || a == "--from" || a == "--db") && i + 1 < args.size()) {
-            (a == "--lang" ? language : a == "--from" ? from : db_path) = args[++i];
-        } else if (a.starts_with("--")) {
-            io.err << "sapa chat: unknown option " << a << "\n\n" << usage;
-            return 2;
-        } else {
-            files.push_back(a);
-        }
-    }
-    if (files.empty()) {
-        io.err << "sapa chat: name a dialog script file\n\n" << usage;
-        return 2;
-    }
+    app.add_option("FILE", files);
+    app.add_option("--lang", language);
+    app.add_option("--from", from);
+    app.add_option("--db", db_path);
+    if (auto done = parse_command_line(app, args, io, usage)) return *done;
+    if (files.empty()) return usage_error(app, "name a dialog script file", io, usage);
     auto address = messaging::normalize_phone(from);
     if (!address) {
         io.err << "sapa chat: --from " << from << " is not a phone number\n";

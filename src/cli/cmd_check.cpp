@@ -1,6 +1,8 @@
+#include "cli/command_line.hpp"
 #include "cli/commands.hpp"
 #include "dialog/catalog.hpp"
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <ostream>
@@ -63,28 +65,15 @@ void print_lines(const dialog::catalog_load_result& result, bool strict, std::os
 }  // namespace
 
 int run_check(const arguments& args, streams io) {
-    if (wants_help(args)) {
-        io.out << usage;
-        return 0;
-    }
+    CLI::App app{"", "sapa check"};
     bool json = false, strict = false;
     std::vector<std::string> paths;
-    for (const auto& a : args) {
-        if (a == "--json") {
-            json = true;
-        } else if (a == "--strict") {
-            strict = true;
-        } else if (a.size() > 1 && a[0] == '-') {
-            io.err << "sapa check: unknown option \"" << a << "\"\n\n" << usage;
-            return 2;
-        } else {
-            paths.push_back(a);
-        }
-    }
-    if (paths.empty()) {
-        io.err << "sapa check: name at least one dialog file or folder\n\n" << usage;
-        return 2;
-    }
+    app.add_flag("--json", json);
+    app.add_flag("--strict", strict);
+    app.add_option("FILE_OR_FOLDER", paths);
+    if (auto done = parse_command_line(app, args, io, usage)) return *done;
+    if (paths.empty())
+        return usage_error(app, "name at least one dialog file or folder", io, usage);
 
     auto result = dialog::load_catalog(paths);
     if (json)

@@ -1,9 +1,12 @@
 // `sapa export`: registrations, conversations or contacts as CSV or JSON, streamed from the
 // store to stdout (or a file) in constant memory.
 
+#include "cli/command_line.hpp"
 #include "cli/commands.hpp"
 #include "messaging/address.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
+
+#include <CLI/CLI.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -24,95 +27,63 @@ constexpr const char* usage =
     "  --since DATE        only rows from DATE on: 2024-05-01 or \"2024-05-01 08:00\"\n"
     "  --course ID         only that course (conversations/contacts: its registrants)\n"
     "  --contact NUMBER    only that contact (0812..., +62 812-..., 62812...; not 812...)\n"
-    "  --utc-offset +HH:MM time zone of dates and --since (default: +07:00, WIB)\n"
+    "  --utc-offset OFFSET time zone of dates and --since: +HH:MM, +HHMM, +HH, -03:30\n"
+    "                      or Z (default: +07:00, WIB)\n"
     "  --plain             CSV for programs: no byte order mark, no ' before numbers\n"
     "  --separator ;       CSV separator for spreadsheets that expect ';'\n"
     "  --output FILE       write to FILE instead of standard output\n"
     "\n"
     "CSV opens in Excel, LibreOffice and Google Sheets: UTF-8 with a byte order mark, and\n"
     "text that a spreadsheet would turn into a number, date or formula (phone numbers, NIK)\n"
-    "starts with ' so it stays text.\n";
-
-// "+07:00", "-03:30", "+7", "0", "Z" -> minutes east of UTC.
-std::optional<int> parse_offset(const std::string& text) {
-    if (text == "Z" || text == "0") return 0;
-    if (text.size() < 2 || (text[0] != '+' && text[0] != '-')) return std::nullopt;
-    int sign = text[0] == '-' ? -1 : 1;
-    auto colon = text.find(':');
-    try {
-        std::size_t used = 0;
-        int hours = std::stoi(
-            text.substr(1, colon == std::string::npos ? std::string::npos : colon - 1), &used);
-        int minutes = colon == std::string::npos ? 0 : std::stoi(text.substr(colon + 1));
-        if (hours > 14 || minutes > 59 || minutes < 0) return std::nullopt;
-        return sign * (hours * 60 + minutes);
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
-}
+    "starts with ' so it stays text.\n"
+    "\n"
+    "Exit status: 0 written, 1 the database cannot be read or the output written,\n"
+    "2 wrong usage.\n";
 
 }  // namespace
 
 int run_export(const arguments& args, streams io) {
-    if (wants_help(args)) {
-        io.out << usage;
-        return 0;
-    }
-    auto fail = [&io](const std::string& message) {
-        io.err << "sapa export: " << message << "\n\n" << usage;
-        return 2;
-    };
-    if (args.empty()) return fail("say what to export");
-    auto kind = storage::export_kind_from_string(args[0]);
-    if (!kind) return fail("unknown kind \"" + args[0] + "\"");
-
-    std::string db, config_path = "config/sapa.json", format = "csv", output, since;
+    CLI::App app{"", "sapa export"};
+    // Empty: not given (options and filter keep their defaults).
+    std::string what, db, config_path = "config/sapa.json", format = "csv", output, since, course,
+                          contact, offset, separator;
+    bool plain = false;
+    app.add_option("KIND", what);
+    app.add_option("--db", db);
+    app.add_option("--config", config_path);
+    app.add_option("--format", format)->check([](const std::string& value) {
+        return value == "csv" || value == "json" ? "" : "wants csv or json, not \"" + value + "\"";
+    });
+    app.add_option("--since", since);
+    app.add_option("--course", course);
+    app.add_option("--contact", contact);
+    app.add_option("--output", output);
+    app.add_option("--utc-offset", offset)->check([](const std::string& value) {
+        return parse_utc_offset(value) ? ""
+                                       : "wants +HH:MM, +HHMM, +HH or Z, not \"" + value + "\"";
+    });
+    app.add_option("--separator", separator)->check([](const std::string& value) {
+        return value.size() == 1 && value != "\"" && value != "\r" && value != "\n"
+                   ? ""
+                   : std::string("wants one character such as ; or ,");
+    });
+    app.add_flag("--plain", plain);
+    if (auto done = parse_command_line(app, args, io, usage)) return *done;
+    if (what.empty()) return usage_error(app, "say what to export", io, usage);
+    auto kind = storage::export_kind_from_string(what);
+    if (!kind) return usage_error(app, "unknown kind \"" + what + "\"", io, usage);
     storage::export_filter filter;
     storage::writer_options options;
-    for (std::size_t i = 1; i < args.size(); ++i) {
-        const auto& a = args[i];
-        if (a == "--plain") {
-            options.for_spreadsheets = false;
-            continue;
-        }
-        if (i + 1 >= args.size()) return fail("unknown option or missing value: " + a);
-        const auto& value = args[++i];
-        if (a == "--db") {
-            db = value;
-        } else if (a == "--config") {
-            config_path = value;
-        } else if (a == "--format") {
-            format = value;
-        } else if (a == "--since") {
-            since = value;
-        } else if (a == "--course") {
-            filter.course = value;
-        } else if (a == "--contact") {
-            filter.contact = value;
-        } else if (a == "--output") {
-            output = value;
-        } else if (a == "--utc-offset") {
-            auto offset = parse_offset(value);
-            if (!offset) return fail("--utc-offset wants +HH:MM, not \"" + value + "\"");
-            options.utc_offset_minutes = *offset;
-        } else if (a == "--separator") {
-            if (value.size() != 1 || value == "\"" || value == "\r" || value == "\n") {
-                return fail("--separator wants one character such as ; or ,");
-            }
-            options.separator = value[0];
-        } else {
-            return fail("unknown option " + a);
-        }
-    }
-    if (format != "csv" && format != "json") return fail("--format is csv or json");
-    if (filter.contact) {
+    if (!course.empty()) filter.course = course;
+    if (!offset.empty()) options.utc_offset_minutes = *parse_utc_offset(offset);
+    if (!separator.empty()) options.separator = separator[0];
+    options.for_spreadsheets = !plain;
+    auto fail = [&](const std::string& message) { return usage_error(app, message, io, usage); };
+    if (!contact.empty()) {
         // Staff type numbers in any form; one that could be two people's is refused.
-        auto contact = messaging::strict_contact_address(*filter.contact);
-        if (!contact.e164) {
-            return fail("--contact " + *filter.contact + ": " +
-                        (contact.problem.empty() ? "empty" : contact.problem));
-        }
-        filter.contact = std::move(*contact.e164);
+        auto strict = messaging::strict_contact_address(contact);
+        if (!strict.e164) return fail("--contact " + contact + ": " + strict.problem);
+        filter.contact = std::move(*strict.e164);
     }
     if (!since.empty()) {
         filter.since = storage::parse_timestamp(since, options.utc_offset_minutes);

@@ -1,9 +1,12 @@
 // `sapa forget NUMBER`: the right to deletion. Erases a contact's personal data and message
 // texts; anonymous counts (messages, registrations per course) stay.
 
+#include "cli/command_line.hpp"
 #include "cli/commands.hpp"
 #include "messaging/address.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
+
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -24,40 +27,28 @@ constexpr const char* usage =
     "Options:\n"
     "  --db FILE      the Sapa database (default: the one in --config)\n"
     "  --config FILE  the config naming the database (default: config/sapa.json)\n"
-    "  --yes       do not ask for confirmation (needed when not run in a terminal)\n";
+    "  --yes          do not ask for confirmation (needed when not run in a terminal)\n"
+    "  --help         show this help\n"
+    "\n"
+    "Exit status: 0 erased (or no such contact), 1 not confirmed or failed, 2 wrong usage.\n";
 
 }  // namespace
 
 int run_forget(const arguments& args, streams io) {
-    if (wants_help(args)) {
-        io.out << usage;
-        return 0;
-    }
+    CLI::App app{"", "sapa forget"};
     std::string db, config_path = "config/sapa.json", number;
     bool confirmed = false;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--yes") {
-            confirmed = true;
-        } else if (args[i] == "--db" && i + 1 < args.size()) {
-            db = args[++i];
-        } else if (args[i] == "--config" && i + 1 < args.size()) {
-            config_path = args[++i];
-        } else if (number.empty() && !args[i].starts_with("--")) {
-            number = args[i];
-        } else {
-            io.err << "sapa forget: unexpected \"" << args[i] << "\"\n\n" << usage;
-            return 2;
-        }
-    }
+    app.add_option("NUMBER", number);
+    app.add_option("--db", db);
+    app.add_option("--config", config_path);
+    app.add_flag("--yes", confirmed);
+    if (auto done = parse_command_line(app, args, io, usage)) return *done;
     // Erasing the wrong person cannot be undone: a number that could be read two ways
     // ("812...": Indonesian without its 0, or another country without its "+") is refused.
     auto strict = messaging::strict_contact_address(number);
     if (!strict.e164) {
-        if (strict.problem.empty()) {
-            io.err << "sapa forget: say whose data to erase\n\n" << usage;
-        } else {
-            io.err << "sapa forget: " << number << ": " << strict.problem << "\n";
-        }
+        if (strict.problem.empty()) return usage_error(app, "say whose data to erase", io, usage);
+        io.err << "sapa forget: " << number << ": " << strict.problem << "\n";
         return 2;
     }
     const std::string address = std::move(*strict.e164);

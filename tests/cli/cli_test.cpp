@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace {
@@ -32,4 +33,31 @@ TEST_CASE("an unknown command is named and exits non-zero") {
     auto r = run_sapa({"chta"});
     CHECK(r.code == 2);
     CHECK(r.err.find("unknown command \"chta\"") != std::string::npos);
+}
+
+TEST_CASE("sapa --version prints the project version and exits 0") {
+    auto r = run_sapa({"--version"});
+    CHECK(r.code == 0);
+    CHECK(r.err == "");
+    CHECK(r.out == "sapa " + std::string(sapa::cli::version()) + "\n");
+    // CMake's project(VERSION) is MAJOR.MINOR.PATCH.
+    const std::string v(sapa::cli::version());
+    CHECK(std::count(v.begin(), v.end(), '.') == 2);
+    CHECK(v.find_first_not_of("0123456789.") == std::string::npos);
+    CHECK(run_sapa({"--help"}).out.find("sapa --version") != std::string::npos);
+}
+
+TEST_CASE("options of sapa itself come before the command and unknown ones are refused") {
+    auto bogus = run_sapa({"--verbose", "check"});
+    CHECK(bogus.code == 2);
+    CHECK(bogus.err.rfind("sapa: unknown option \"--verbose\"\n", 0) == 0);
+    auto none = run_sapa({});
+    CHECK(none.code == 2);
+    CHECK(none.err.find("Usage: sapa COMMAND") != std::string::npos);
+    // After the command, --help and --version belong to the command.
+    auto help = run_sapa({"serve", "--help"});
+    CHECK(help.code == 0);
+    CHECK(help.out.rfind("Usage: sapa serve", 0) == 0);
+    CHECK(run_sapa({"check", "--version"}).code == 2);
+    CHECK(run_sapa({"help"}).code == 0);
 }

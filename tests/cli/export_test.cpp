@@ -158,4 +158,50 @@ TEST_SUITE("storage") {
         CHECK(done.code == 0);
         CHECK(done.out.find("Erased +62812****7890") != std::string::npos);
     }
+
+    TEST_CASE("sapa export takes --opt=value and validates --utc-offset strictly") {
+        temp_dir dir;
+        auto db = make_database(dir);
+        auto spaced = sapa_cli(
+            {"export", "registrations", "--db", db, "--format", "json", "--utc-offset", "-0530"});
+        auto joined = sapa_cli(
+            {"export", "registrations", "--db=" + db, "--format=json", "--utc-offset=-0530"});
+        CHECK(spaced.code == 0);
+        CHECK(joined.code == 0);
+        CHECK(joined.out == spaced.out);
+        // 2024-05-01 00:00 UTC is 18:30 the day before at -05:30.
+        CHECK(joined.out.find("2024-04-30T18:30:00-05:30") != std::string::npos);
+        // The operand may come after the options.
+        CHECK(sapa_cli({"export", "--db", db, "--plain", "contacts"}).code == 0);
+
+        for (const char* offset : {"+7x", "+730", "07:00", "+07:0", "+15", "WIB", "+"}) {
+            CAPTURE(offset);
+            auto r = sapa_cli({"export", "contacts", "--db", db, "--utc-offset", offset});
+            CHECK(r.code == 2);
+            CHECK(r.err.rfind("sapa export: --utc-offset: wants +HH:MM", 0) == 0);
+            CHECK(r.out == "");
+        }
+        auto missing = sapa_cli({"export", "contacts", "--db"});
+        CHECK(missing.code == 2);
+        CHECK(missing.err.rfind("sapa export: --db needs a value\n", 0) == 0);
+        auto twice = sapa_cli({"export", "contacts", "--db", db, "--db=" + db});
+        CHECK(twice.code == 2);
+        CHECK(twice.err.rfind("sapa export: --db is given more than once\n", 0) == 0);
+        auto surplus = sapa_cli({"export", "contacts", "registrations", "--db", db});
+        CHECK(surplus.code == 2);
+        CHECK(surplus.err.rfind("sapa export: unexpected argument \"registrations\"\n", 0) == 0);
+        // --help wins over a bad value in the same line, as it always has.
+        auto help = sapa_cli({"export", "contacts", "--utc-offset", "WIB", "--help"});
+        CHECK(help.code == 0);
+        CHECK(help.out.rfind("Usage: sapa export", 0) == 0);
+    }
+
+    TEST_CASE("sapa forget takes --db=FILE") {
+        temp_dir dir;
+        auto db = make_database(dir);
+        auto done = sapa_cli({"forget", "--yes", "--db=" + db, "081234567890"});
+        CHECK(done.code == 0);
+        CHECK(done.out.find("Erased +62812****7890") != std::string::npos);
+        CHECK(sapa_cli({"forget", "081234567890", "085700000001", "--db", db, "--yes"}).code == 2);
+    }
 }
