@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh
+scripts/check-architecture.sh --self-test
+scripts/check-architecture.sh
 build_dir=build
 options=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
 if [ "${SAPA_SANITIZE:-0}" = 1 ]; then
