@@ -86,18 +86,19 @@ struct resident {
     std::vector<std::string> walks[2];
     int walk = 0;
     std::size_t step = 0;
-    engine::memory_registrar registrations;
+    engine::memory_ledger registrations;
 };
 
 // A course with its 16 seats taken by others.
-engine::memory_registrar full_course() {
-    engine::memory_registrar r;
+engine::memory_ledger full_course() {
+    engine::memory_ledger ledger;
+    engine::registrar r(ledger);
     for (int i = 0; i < 16; ++i) {
         char address[32];
         std::snprintf(address, sizeof address, "+6281999%06d", i);
         r.register_contact(address, "menjahit", "LMJ-JHT", 16, {}, 0);
     }
-    return r;
+    return ledger;
 }
 
 std::vector<resident> make_residents(long count) {
@@ -127,7 +128,7 @@ struct digest {
 };
 
 // The message a resident sends next; resets its registrar when a walk starts. Untimed.
-const std::string& next_message(resident& r, const engine::memory_registrar& template_registrar) {
+const std::string& next_message(resident& r, const engine::memory_ledger& template_registrar) {
     if (r.step == 0) r.registrations = template_registrar;
     return r.walks[r.walk][r.step];
 }
@@ -156,7 +157,7 @@ int main(int argc, char** argv) {
     }
     const dialog::catalog& scripts = *loaded.scripts;
     const std::string script_id = "lumajang";
-    const engine::memory_registrar template_registrar = full_course();
+    const engine::memory_ledger template_registrar = full_course();
     constexpr std::size_t messages_per_cycle = 15 + 12;
     engine::unix_seconds now = 1'780'000'000;
 
@@ -169,8 +170,8 @@ int main(int argc, char** argv) {
     for (std::size_t m = 0; m < messages_per_cycle; ++m, ++now) {
         for (auto& r : people) {
             const std::string& text = next_message(r, template_registrar);
-            auto t =
-                engine::handle_message(scripts, script_id, r.state, text, now, r.registrations);
+            engine::registrar registrar(r.registrations);
+            auto t = engine::handle_message(scripts, script_id, r.state, text, now, registrar);
             if (o.trace && &r == &people.front()) {
                 std::printf("> %s\n", text.c_str());
                 for (const auto& e : t.events)
@@ -209,8 +210,9 @@ int main(int argc, char** argv) {
                 const auto start = clock_type::now();
                 for (std::size_t i = 0; i < people.size(); ++i) {
                     auto& r = people[i];
+                    engine::registrar registrar(r.registrations);
                     r.state = engine::handle_message(
-                                  scripts, script_id, r.state, *texts[i], now, r.registrations)
+                                  scripts, script_id, r.state, *texts[i], now, registrar)
                                   .state;
                 }
                 seconds += std::chrono::duration<double>(clock_type::now() - start).count();

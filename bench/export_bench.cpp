@@ -7,11 +7,14 @@
 //   export_bench fill DB N [BATCH]     fill only; BATCH=1 measures one commit per message
 //   export_bench export DB KIND FORMAT [SINCE]   one export to /dev/null, prints peak RSS
 
+#include "app/conversations.hpp"
+#include "dialog/catalog.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -40,8 +43,13 @@ long peak_rss_kib() {
 
 // A stand-in for the engine: one reply, a session variable, and a registration with two
 // fields for each message (each contact sends 4 and registers for 4 of 50,000 courses).
-storage::turn_function turn(long long n, engine::unix_seconds now) {
-    return [n, now](const engine::contact_state& state, engine::registrar& registrar) {
+// The message number travels in the text ("DAFTAR n").
+engine::turn_result turn(const engine::contact_state& state,
+                         const messaging::inbound_message& m,
+                         engine::registrar& registrar) {
+    const long long n = std::atoll(m.text.c_str() + 7);
+    const auto now = m.received_at;
+    {
         engine::turn_result r;
         r.state = state;
         r.state.session.variables["last"] = std::to_string(n);
@@ -56,13 +64,18 @@ storage::turn_function turn(long long n, engine::unix_seconds now) {
         r.replies.push_back(
             {.text = "Terima kasih, kode Anda " + rec.code, .body = {}, .options = {}});
         return r;
-    };
+    }
 }
 
 int fill(const std::string& db, long long count, std::size_t batch) {
     storage::sqlite_options options;  // synchronous FULL
     options.max_batch = batch;
     auto store = storage::sqlite_store::open(db, options);
+    app::conversation_options use_case;
+    use_case.turn = turn;
+    app::conversations conversations(
+        *store, [] { return std::make_shared<const dialog::catalog>(); }, use_case);
+    const app::channel sms_channel{"sms", "-", storage::route::inline_reply};
     std::mutex mutex;
     std::condition_variable room;
     long long in_flight = 0, failed = 0;
@@ -77,19 +90,21 @@ int fill(const std::string& db, long long count, std::size_t batch) {
         char address[32];
         std::snprintf(address, sizeof address, "0812%08lld", n % (count / 4 + 1));
         engine::unix_seconds at = 1714521600 + n / 100;
-        store->submit({.channel = "sms",
-                       .gateway_message_id = "SM" + std::to_string(n),
-                       .contact_address = address,
-                       .text = "DAFTAR " + std::to_string(n),
-                       .received_at = at,
-                       .replies_by_api = false},
-                      turn(n, at),
-                      [&](storage::outcome_or_error r) {
-                          std::lock_guard lock(mutex);
-                          if (!r) ++failed;
-                          --in_flight;
-                          room.notify_one();
-                      });
+        conversations.receive({.channel = "sms",
+                               .gateway_message_id = "SM" + std::to_string(n),
+                               .from = address,
+                               .to = {},
+                               .text = "DAFTAR " + std::to_string(n),
+                               .contact_name = {},
+                               .channel_kind = "sms",
+                               .received_at = at},
+                              sms_channel,
+                              [&](app::inbound_result r) {
+                                  std::lock_guard lock(mutex);
+                                  if (!r) ++failed;
+                                  --in_flight;
+                                  room.notify_one();
+                              });
     }
     {
         std::unique_lock lock(mutex);

@@ -1,8 +1,8 @@
-// `sapa serve` with its store swapped for maps in memory that never touch a disk: the same
-// HTTP server, Twilio adapter (form decode, signature, TwiML), scripts and engine turn, on the
-// same io threads. What it serves is the ceiling for any store on this machine, so the load
-// benchmark can tell how much of Sapa's cost is storage and how much is everything else.
-// Not a store to run: nothing survives the process, and staff operations are refused.
+// `sapa serve` (cli::serve) with its store swapped for the in-memory store (src/storage/memory),
+// which never touches a disk: the same HTTP server, Twilio adapter (form decode, signature,
+// TwiML), use case, scripts, engine turn and registrar, on the same io threads. What it serves is
+// the ceiling for any store on this machine, so the load benchmark can tell how much of Sapa's cost
+// is storage and how much is everything else. Not a store to run: nothing survives the process.
 //
 // With --floor-db FILE it also writes each exchange durably in the least way SQLite allows
 // (bench/sqlite_floor): one row per message (its text, its replies, deduped by the gateway id)
@@ -12,9 +12,10 @@
 //
 //   in_memory_server serve --config FILE [--floor-db FILE]   (as `sapa serve`, for run.sh)
 
+#include "cli/service.hpp"
 #include "config/config.hpp"
 #include "floor_schema.hpp"
-#include "server/serve.hpp"
+#include "storage/memory/memory_store.hpp"
 #include "storage/store.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -44,79 +45,6 @@ namespace {
 
 using namespace sapa;
 
-// Codes and seats as the SQLite store counts them (per course: issued codes, taken seats),
-// but in maps.
-class map_registrar final : public engine::registrar {
-  public:
-    engine::registration_record register_contact(const std::string& contact,
-                                                 const std::string& course,
-                                                 const std::string& code_prefix,
-                                                 int capacity,
-                                                 const std::map<std::string, std::string>& fields,
-                                                 engine::unix_seconds) override {
-        std::lock_guard lock(mutex_);
-        auto& latest = latest_[{contact, course}];
-        if (active(latest)) return latest;
-        auto& counts = courses_[course];
-        char number[16];
-        std::snprintf(number, sizeof number, "%04d", ++counts.issued);
-        latest = {};
-        latest.code = code_prefix.empty() ? number : code_prefix + "-" + number;
-        latest.course = course;
-        latest.fields = fields;
-        if (capacity <= 0 || counts.taken < capacity) {
-            latest.status = engine::registration_status::registered;
-            latest.position = ++counts.taken;
-        } else {
-            latest.status = engine::registration_status::waitlisted;
-            latest.position = ++counts.waiting;
-        }
-        return latest;
-    }
-
-    engine::registration_record find(const std::string& contact,
-                                     const std::string& course) override {
-        std::lock_guard lock(mutex_);
-        auto it = latest_.find({contact, course});
-        if (it != latest_.end()) return it->second;
-        return nothing_for(course);
-    }
-
-    engine::registration_record cancel(const std::string& contact,
-                                       const std::string& course,
-                                       engine::unix_seconds) override {
-        std::lock_guard lock(mutex_);
-        auto it = latest_.find({contact, course});
-        if (it == latest_.end() || !active(it->second)) return nothing_for(course);
-        auto& counts = courses_[course];
-        if (it->second.status == engine::registration_status::registered)
-            --counts.taken;
-        else
-            --counts.waiting;
-        it->second.status = engine::registration_status::cancelled;
-        return it->second;
-    }
-
-  private:
-    static engine::registration_record nothing_for(const std::string& course) {
-        engine::registration_record none;
-        none.course = course;
-        return none;
-    }
-    static bool active(const engine::registration_record& r) {
-        return r.status == engine::registration_status::registered ||
-               r.status == engine::registration_status::waitlisted;
-    }
-    struct course_counts {
-        int issued = 0;
-        int taken = 0;
-        int waiting = 0;
-    };
-    std::mutex mutex_;
-    std::map<std::pair<std::string, std::string>, engine::registration_record> latest_;
-    std::unordered_map<std::string, course_counts> courses_;
-};
-
 // One exchange as the floor store keeps it.
 struct exchange {
     std::string contact;
@@ -125,7 +53,7 @@ struct exchange {
     std::string text;
     std::string replies;  // the reply texts, one per line
     std::string state;    // engine::contact_state as JSON
-    engine::unix_seconds at = 0;
+    messaging::unix_seconds at = 0;
     std::function<void()> answer;
 };
 
@@ -205,115 +133,132 @@ class floor_log {
     std::thread writer_;
 };
 
-class memory_store final : public storage::store {
+// Forwards every port to the real transaction and notes what the floor writes: the inbound
+// message, the reply texts and the contact's new state.
+class recording_transaction final : public storage::transaction {
   public:
-    memory_store(boost::asio::io_context& io, const std::string& floor_db) : io_(io) {
+    recording_transaction(storage::transaction& real, exchange& e) : real_(real), e_(e) {}
+
+    std::optional<storage::contact_record> find_contact(const std::string& address) override {
+        return real_.find_contact(address);
+    }
+    storage::contact_record add_contact(const std::string& address,
+                                        messaging::unix_seconds now) override {
+        return real_.add_contact(address, now);
+    }
+    void save_contact(const storage::contact_record& before,
+                      std::shared_ptr<const engine::contact_state> after,
+                      messaging::unix_seconds now) override {
+        e_.contact = after->address;
+        e_.state = nlohmann::json(*after).dump();
+        real_.save_contact(before, std::move(after), now);
+    }
+    std::int64_t find_repeat(const messaging::inbound_message& m,
+                             std::int64_t contact_id,
+                             messaging::unix_seconds window) override {
+        return real_.find_repeat(m, contact_id, window);
+    }
+    std::vector<storage::stored_reply> replies_to(std::int64_t inbound_id) override {
+        return real_.replies_to(inbound_id);
+    }
+    std::int64_t log_inbound(const messaging::inbound_message& m,
+                             std::int64_t contact_id,
+                             const std::vector<engine::event>& events) override {
+        e_.channel = m.channel;
+        e_.gateway_message_id = m.gateway_message_id;
+        e_.text = m.text;
+        e_.at = m.received_at;
+        return real_.log_inbound(m, contact_id, events);
+    }
+    std::int64_t log_outbound(const storage::outbound_record& r) override {
+        e_.replies += r.message.text + '\n';
+        return real_.log_outbound(r);
+    }
+    bool update_delivery(const std::string& channel,
+                         const std::string& provider_message_id,
+                         storage::delivery_status status,
+                         const std::string& raw_code,
+                         const std::string& reason,
+                         messaging::unix_seconds now) override {
+        return real_.update_delivery(channel, provider_message_id, status, raw_code, reason, now);
+    }
+    engine::registration_ledger& registrations() override { return real_.registrations(); }
+
+  private:
+    storage::transaction& real_;
+    exchange& e_;
+};
+
+// The real in-memory store (src/storage/memory: the same ports, registrar and contract as
+// SQLite's) with its answers sent back through the io_context, as SQLite's are; with a floor
+// database, each answer waits for the floor's durable write of the message first.
+class benchmark_store final : public storage::store {
+  public:
+    benchmark_store(boost::asio::io_context& io, const std::string& floor_db) : io_(io) {
         if (!floor_db.empty()) floor_ = std::make_unique<floor_log>(floor_db, io);
     }
 
-    void submit(storage::inbound_message message,
-                storage::turn_function turn,
-                storage::durable_callback on_durable) override {
-        storage::inbound_outcome outcome;
-        outcome.contact = storage::normalize_address(message.contact_address);
-        engine::contact_state state;
-        {
-            std::lock_guard lock(mutex_);
-            if (!message.gateway_message_id.empty() &&
-                !seen_.insert(message.channel + '\n' + message.gateway_message_id).second) {
-                outcome.duplicate = true;
-                return answer(std::move(on_durable), std::move(outcome));
-            }
-            auto it = contacts_.find(outcome.contact);
-            if (it != contacts_.end())
-                state = it->second;
-            else
-                state.address = outcome.contact;
+    void submit(storage::work_function work, storage::durable_callback on_durable) override {
+        if (!floor_) {
+            memory_.submit(
+                std::move(work),
+                [this, cb = std::move(on_durable)](boost::system::error_code ec) mutable {
+                    boost::asio::post(io_, [cb = std::move(cb), ec] { cb(ec); });
+                });
+            return;
         }
-        // As in the SQLite store, the turn runs on the submitting thread; one contact's
-        // messages arrive one at a time in the benchmark, so no lock is held over it.
-        engine::turn_result result;
-        try {
-            result = turn(state, registrar_);
-        } catch (const std::exception&) {
-            return answer(std::move(on_durable),
-                          storage::make_error_code(storage::errc::turn_failed));
-        }
+        // The memory store runs the unit and its callback on this thread, before submit returns.
         exchange e;
-        if (floor_) {
-            e.contact = outcome.contact;
-            e.channel = message.channel;
-            e.gateway_message_id = message.gateway_message_id;
-            e.text = message.text;
-            for (const auto& reply : result.replies)
-                e.replies += reply.text + '\n';
-            e.state = nlohmann::json(result.state).dump();
-            e.at = message.received_at;
-        }
-        {
-            std::lock_guard lock(mutex_);
-            contacts_[outcome.contact] = std::move(result.state);
-            for (auto& reply : result.replies)
-                outcome.replies.push_back({++last_message_id_, std::move(reply)});
-        }
-        if (!floor_) return answer(std::move(on_durable), std::move(outcome));
-        e.answer = [cb = std::move(on_durable), o = std::move(outcome)]() mutable {
-            cb(std::move(o));
-        };
+        boost::system::error_code outcome;
+        memory_.submit(
+            [&e, &work](storage::transaction& real) {
+                recording_transaction recording(real, e);
+                work(recording);
+            },
+            [&outcome](boost::system::error_code ec) { outcome = ec; });
+        e.answer = [cb = std::move(on_durable), outcome] { cb(outcome); };
+        // A failed unit and a duplicate wrote nothing: nothing for the floor to keep.
+        if (outcome || e.contact.empty()) return boost::asio::post(io_, std::move(e.answer));
         floor_->append(std::move(e));
     }
 
     std::optional<engine::contact_state> load_contact(const std::string& address) override {
-        std::lock_guard lock(mutex_);
-        auto it = contacts_.find(storage::normalize_address(address));
-        if (it == contacts_.end()) return std::nullopt;
-        return it->second;
+        return memory_.load_contact(address);
     }
-
-    // Twilio answers inline, so there is never an outbound job.
-    std::vector<storage::outbound_job> claim_outbound(const std::string&,
-                                                      engine::unix_seconds,
-                                                      int) override {
-        return {};
+    std::vector<storage::outbound_job> claim_outbound(const std::string& channel,
+                                                      messaging::unix_seconds now,
+                                                      int limit) override {
+        return memory_.claim_outbound(channel, now, limit);
     }
-    void complete_outbound(std::int64_t, const std::string&, engine::unix_seconds) override {}
-    void retry_outbound(std::int64_t, engine::unix_seconds, const std::string&) override {}
-    void fail_outbound(std::int64_t,
-                       const std::string&,
-                       const std::string&,
-                       engine::unix_seconds) override {}
-    bool update_delivery(const std::string&,
-                         const std::string&,
-                         storage::delivery_status,
-                         const std::string&,
-                         const std::string&,
-                         engine::unix_seconds) override {
-        return false;
+    void complete_outbound(std::int64_t id,
+                           const std::string& provider_id,
+                           messaging::unix_seconds now) override {
+        memory_.complete_outbound(id, provider_id, now);
     }
-    storage::export_summary export_rows(storage::export_kind,
-                                        const storage::export_filter&,
-                                        storage::row_sink&) override {
-        throw std::logic_error("the in-memory benchmark store has nothing to export");
+    void retry_outbound(std::int64_t id,
+                        messaging::unix_seconds next,
+                        const std::string& reason) override {
+        memory_.retry_outbound(id, next, reason);
     }
-    storage::forget_counts forget(const std::string&, engine::unix_seconds) override {
-        throw std::logic_error("the in-memory benchmark store keeps no personal data to forget");
+    void fail_outbound(std::int64_t id,
+                       const std::string& code,
+                       const std::string& reason,
+                       messaging::unix_seconds now) override {
+        memory_.fail_outbound(id, code, reason, now);
+    }
+    storage::export_summary export_rows(storage::export_kind kind,
+                                        const storage::export_filter& filter,
+                                        storage::row_sink& sink) override {
+        return memory_.export_rows(kind, filter, sink);
+    }
+    storage::forget_counts forget(const std::string& address,
+                                  messaging::unix_seconds now) override {
+        return memory_.forget(address, now);
     }
 
   private:
-    // Like the SQLite store, the answer reaches the webhook through the io_context, not
-    // inside submit().
-    void answer(storage::durable_callback on_durable, storage::outcome_or_error outcome) {
-        boost::asio::post(io_, [cb = std::move(on_durable), o = std::move(outcome)]() mutable {
-            cb(std::move(o));
-        });
-    }
-
     boost::asio::io_context& io_;
-    std::mutex mutex_;
-    std::unordered_map<std::string, engine::contact_state> contacts_;
-    std::unordered_set<std::string> seen_;
-    std::int64_t last_message_id_ = 0;
-    map_registrar registrar_;
+    storage::memory_store memory_;
     std::unique_ptr<floor_log> floor_;  // declared last: its writer's answers use the rest
 };
 
@@ -329,9 +274,9 @@ int main(int argc, char** argv) {
     const std::string floor_db = floor ? argv[5] : "";
     try {
         auto config = config::load_config(argv[3]);
-        return server::serve(
+        return cli::serve(
             config, {}, [&](const config::service_config&, boost::asio::io_context& io) {
-                return std::make_unique<memory_store>(io, floor_db);
+                return std::make_unique<benchmark_store>(io, floor_db);
             });
     } catch (const std::exception& e) {
         std::cerr << "in_memory_server: " << e.what() << "\n";

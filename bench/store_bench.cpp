@@ -1,5 +1,6 @@
 // The store's write path in-process, without HTTP: residents walk the Lumajang sign-up through
-// sqlite_store::submit with the real engine turn and SMS cost hook, as `sapa serve` runs them.
+// the use case (app::conversations) on the SQLite store, with the real engine turn and SMS cost
+// hook, as `sapa serve` runs them. Message ids are random, as Twilio's MessageSids are.
 // Measures what one writer thread can do, which bounds the server's throughput.
 //
 //   store_bench [--messages 200000] [--residents 1000] [--window 256] [--sync FULL|NORMAL]
@@ -9,6 +10,7 @@
 // messages stay in order); each round submits that many and waits for their callbacks.
 // Prints messages/s and the process's CPU time per message (the writer does nearly all of it).
 
+#include "app/conversations.hpp"
 #include "dialog/catalog.hpp"
 #include "engine/engine.hpp"
 #include "lumajang_walk.hpp"
@@ -21,6 +23,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <random>
 #include <string>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -29,6 +32,17 @@
 namespace {
 
 using namespace sapa;
+
+// "SM" and 32 hex digits, like a Twilio MessageSid.
+std::string random_message_sid(std::mt19937_64& random) {
+    char sid[35];
+    std::snprintf(sid,
+                  sizeof sid,
+                  "SM%016llx%016llx",
+                  static_cast<unsigned long long>(random()),
+                  static_cast<unsigned long long>(random()));
+    return sid;
+}
 
 struct options {
     long messages = 200000;
@@ -132,6 +146,9 @@ int main(int argc, char** argv) {
     const engine::unix_seconds now = 1'780'000'000;
     {
         auto store = storage::sqlite_store::open(db, so);
+        app::conversations conversations(*store, [scripts] { return scripts; });
+        const app::channel sms_channel{"sms", "lumajang", storage::route::inline_reply};
+        std::mt19937_64 ids(std::random_device{}());
         auto start = std::chrono::steady_clock::now();
         auto cpu_start = cpu_seconds();
         long sent = 0;
@@ -147,25 +164,19 @@ int main(int argc, char** argv) {
                     r.step = 0;
                     r.walk = 1 - r.walk;
                 }
-                storage::inbound_message m{.channel = "sms",
-                                           .gateway_message_id = "SM" + std::to_string(sent + k),
-                                           .contact_address = r.phone,
-                                           .text = text,
-                                           .received_at = now + sent / 1000,
-                                           .replies_by_api = false};
-                const auto at = m.received_at;
-                store->submit(
-                    std::move(m),
-                    [scripts, text, at](const engine::contact_state& state,
-                                        engine::registrar& registrations) {
-                        return engine::handle_message(
-                            *scripts, "lumajang", state, text, at, registrations);
-                    },
-                    [&](storage::outcome_or_error outcome) {
-                        std::lock_guard lock(mutex);
-                        if (!outcome || outcome->replies.empty()) ++failed;
-                        if (--left == 0) done.notify_one();
-                    });
+                messaging::inbound_message m{.channel = "sms",
+                                             .gateway_message_id = random_message_sid(ids),
+                                             .from = r.phone,
+                                             .to = "+6281100000000",
+                                             .text = text,
+                                             .contact_name = {},
+                                             .channel_kind = "sms",
+                                             .received_at = now + sent / 1000};
+                conversations.receive(std::move(m), sms_channel, [&](app::inbound_result outcome) {
+                    std::lock_guard lock(mutex);
+                    if (!outcome || outcome->replies.empty()) ++failed;
+                    if (--left == 0) done.notify_one();
+                });
             }
             std::unique_lock lock(mutex);
             done.wait(lock, [&] { return left == 0; });
