@@ -200,6 +200,11 @@ class store {
 // given (trimmed). Empty when nothing is left.
 std::string normalize_address(const std::string& address);
 
+// What an inbound message carried besides text, as stored with it and exported: a JSON array
+// of {"kind", "url" or "media_id", "content_type"} (empty members left out); empty text when
+// there are no attachments.
+std::string attachments_json(const std::vector<messaging::attachment>& attachments);
+
 // The text a forgotten message keeps.
 inline constexpr const char* erased_text = "[dihapus]";
 

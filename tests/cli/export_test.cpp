@@ -92,6 +92,26 @@ TEST_SUITE("storage") {
         CHECK(header.find("id,time,contact,direction") != std::string::npos);
     }
 
+    TEST_CASE("sapa export requests lists what residents asked staff for") {
+        temp_dir dir;
+        auto db = make_database(dir);
+        {
+            auto st = storage::sqlite_store::open(db, fast_options());
+            process(
+                *st,
+                sms("085700000001", "ada calo, tolong hubungi", 1714611600, "c"),
+                asking(
+                    engine::event_kind::handoff_requested, "ada calo, tolong hubungi", 1714611600));
+        }
+        auto r = sapa_cli({"export", "requests", "--db", db, "--plain"});
+        CHECK(r.code == 0);
+        CHECK(r.out ==
+              "id,time,contact,request,words,node,status\r\n"
+              "4,2024-05-02 08:00:00,+6285700000001,handoff,\"ada calo, tolong hubungi\","
+              "t/petugas,open\r\n");
+        CHECK(sapa_cli({"export", "--help"}).out.find("requests") != std::string::npos);
+    }
+
     TEST_CASE("sapa export explains what is wrong") {
         temp_dir dir;
         auto db = make_database(dir);

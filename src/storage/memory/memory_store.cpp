@@ -28,6 +28,7 @@ struct memory_store::data {
         std::string gateway_message_id;  // in: the gateway's; out: the provider's
         std::int64_t reply_to = 0;
         messaging::outbound_message content;  // in: only the text
+        std::string media;                    // in: attachments_json() of its attachments
         std::optional<message_cost> cost;
         std::string status;  // in: received
         std::string status_code;
@@ -189,6 +190,7 @@ class memory_transaction final : public transaction, private engine::registratio
         row.channel = m.channel;
         row.gateway_message_id = m.gateway_message_id;
         row.content.text = m.text;
+        row.media = attachments_json(m.attachments);
         row.status = "received";
         row.created_at = row.status_at = m.received_at;
         for (const auto& e : events) {
@@ -440,8 +442,9 @@ forget_counts memory_store::forget(const std::string& address, unix_seconds now)
     for (auto& m : data_->messages) {
         if (m.contact_id != c->id) continue;
         if (m.content.text != erased_text || !m.content.body.empty() ||
-            !m.content.options.empty()) {
+            !m.content.options.empty() || !m.media.empty()) {
             m.content = {erased_text, {}, {}};
+            m.media.clear();
             ++counts.messages;
         }
         m.match_detail.clear();
@@ -537,7 +540,28 @@ export_summary memory_store::export_rows(export_kind kind,
                                  text(m.status_reason),
                                  time(m.status_at),
                                  text(m.match_kind),
-                                 text(m.match_detail)},
+                                 text(m.match_detail),
+                                 text(m.media)},
+                                nullptr});
+            }
+            break;
+        case export_kind::requests:
+            columns = fixed_columns(kind);
+            for (std::size_t i = 0; i < d.events.size(); ++i) {
+                const auto& row = d.events[i];
+                const char* request = request_type_of(engine::to_string(row.e.kind));
+                if (!request) continue;
+                const auto& m = d.message(row.message_id);
+                if (filter.since && m.created_at < *filter.since) continue;
+                if (!contact_passes(row.contact_id)) continue;
+                const auto& c = d.contacts[static_cast<std::size_t>(row.contact_id - 1)];
+                rows.push_back({{static_cast<std::int64_t>(i + 1),
+                                 time(m.created_at),
+                                 c.state->address,
+                                 std::string(request),
+                                 row.e.detail.empty() ? m.content.text : row.e.detail,
+                                 row.e.node,
+                                 std::string(request_status_of(m.created_at, c.erased_at))},
                                 nullptr});
             }
             break;
