@@ -298,6 +298,9 @@ class memory_store final : public storage::store {
     storage::forget_counts forget(const std::string&, engine::unix_seconds) override {
         throw std::logic_error("the in-memory benchmark store keeps no personal data to forget");
     }
+    bool mark_request_done(std::int64_t, engine::unix_seconds) override {
+        return false;  // it records no events, so no requests
+    }
 
   private:
     // Like the SQLite store, the answer reaches the webhook through the io_context, not

@@ -27,6 +27,7 @@ constexpr command commands[] = {
      "export registrations, conversations, contacts or requests as CSV or JSON",
      run_export},
     {"forget", "erase a contact's personal data (right to deletion)", run_forget},
+    {"done", "mark residents' requests (export requests) as done", run_done},
 };
 
 std::string usage_text() {

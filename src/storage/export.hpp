@@ -46,15 +46,17 @@ struct export_column {
 // follow as one column each): one list, so the stores cannot drift apart.
 // requests: id (the event's), time, contact, request (request_type_of), words (what the
 // resident wrote: the handoff's text, else the message that asked), node (where it was
-// asked), status (request_status_of).
+// asked), status ("done" with a done_at, else "open"), done_at (request_done_at).
 const std::vector<export_column>& fixed_columns(export_kind kind);
 
 // The request an engine event is, "handoff" or "erase"; nullptr for other events.
 const char* request_type_of(std::string_view event_kind);
-// "done" once the contact's data was erased at or after the request (nothing is left to do or
-// nobody to answer), else "open". `erased_at` empty: never erased.
-const char* request_status_of(engine::unix_seconds requested_at,
-                              std::optional<engine::unix_seconds> erased_at);
+// When a request was done: when staff marked it done (store::mark_request_done), else when the
+// contact's data was erased at or after it (nothing is left to do or nobody to answer); empty
+// while it is open.
+std::optional<engine::unix_seconds> request_done_at(engine::unix_seconds requested_at,
+                                                    std::optional<engine::unix_seconds> marked,
+                                                    std::optional<engine::unix_seconds> erased_at);
 
 // One cell: null, an integer (integer and timestamp columns) or text.
 using export_value = std::variant<std::monostate, std::int64_t, std::string>;

@@ -77,9 +77,12 @@ const char* request_type_of(std::string_view event_kind) {
     return nullptr;
 }
 
-const char* request_status_of(engine::unix_seconds requested_at,
-                              std::optional<engine::unix_seconds> erased_at) {
-    return erased_at && *erased_at >= requested_at ? "done" : "open";
+std::optional<engine::unix_seconds> request_done_at(engine::unix_seconds requested_at,
+                                                    std::optional<engine::unix_seconds> marked,
+                                                    std::optional<engine::unix_seconds> erased_at) {
+    if (marked) return marked;
+    if (erased_at && *erased_at >= requested_at) return erased_at;
+    return std::nullopt;
 }
 
 const std::vector<export_column>& fixed_columns(export_kind kind) {
@@ -120,7 +123,8 @@ const std::vector<export_column>& fixed_columns(export_kind kind) {
                                                         {"request", t::text},
                                                         {"words", t::text},
                                                         {"node", t::text},
-                                                        {"status", t::text}};
+                                                        {"status", t::text},
+                                                        {"done_at", t::timestamp}};
     switch (kind) {
         case export_kind::registrations:
             return registrations;

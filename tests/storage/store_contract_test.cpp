@@ -685,12 +685,13 @@ TEST_SUITE("storage") {
             };
             auto [rows, text] = exported({});
             CHECK(rows == 3);
-            CHECK(text.find(R"("time":"1970-01-01T00:01:40Z","contact":"+6281900000001",)"
+            CHECK(text.find(R"({"id":2,"time":"1970-01-01T00:01:40Z","contact":"+6281900000001",)"
                             R"("request":"handoff","words":"ada calo di desa",)"
-                            R"("node":"t/petugas","status":"open"})") != std::string::npos);
+                            R"("node":"t/petugas","status":"open","done_at":null})") !=
+                  std::string::npos);
             // An erasure's words are the message that asked.
             CHECK(text.find(R"("request":"erase","words":"hapus data saya","node":"t/petugas",)"
-                            R"("status":"open"})") != std::string::npos);
+                            R"("status":"open","done_at":null})") != std::string::npos);
             CHECK(exported({.since = 250, .course = {}, .contact = {}}).first == 1);
             CHECK(exported({.since = {}, .course = {}, .contact = "+6281900000002"}).first == 1);
 
@@ -700,8 +701,21 @@ TEST_SUITE("storage") {
             CHECK(rows == 3);
             CHECK(text.find("hapus data saya") == std::string::npos);
             CHECK(text.find(R"("request":"erase","words":"[dihapus]","node":"t/petugas",)"
-                            R"("status":"done"})") != std::string::npos);
-            CHECK(text.find(R"("words":"kapan mulai?","node":"t/petugas","status":"open"})") !=
+                            R"("status":"done","done_at":"1970-01-01T00:06:40Z"})") !=
+                  std::string::npos);
+            CHECK(text.find(R"("words":"kapan mulai?","node":"t/petugas","status":"open",)") !=
+                  std::string::npos);
+
+            // Staff mark a handoff done; only requests can be marked, the first time stays.
+            CHECK(st->mark_request_done(2, 500));
+            CHECK(st->mark_request_done(2, 600));
+            CHECK_FALSE(st->mark_request_done(1, 500));  // an answer, not a request
+            CHECK_FALSE(st->mark_request_done(99, 500));
+            CHECK_FALSE(st->mark_request_done(0, 500));
+            std::tie(rows, text) = exported({});
+            CHECK(text.find(R"("words":"ada calo di desa","node":"t/petugas","status":"done",)"
+                            R"("done_at":"1970-01-01T00:08:20Z"})") != std::string::npos);
+            CHECK(text.find(R"("words":"kapan mulai?","node":"t/petugas","status":"open",)") !=
                   std::string::npos);
         }
     }

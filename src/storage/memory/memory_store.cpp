@@ -63,7 +63,8 @@ struct memory_store::data {
     std::vector<message_row> messages;  // id - 1 is the index
     std::map<std::pair<std::string, std::string>, std::int64_t> inbound_by_gateway_id;
     std::map<std::pair<std::string, std::string>, std::int64_t> outbound_by_provider_id;
-    std::vector<event_row> events;
+    std::vector<event_row> events;                       // id - 1 is the index
+    std::map<std::int64_t, unix_seconds> requests_done;  // by event id: when staff marked it
     engine::memory_ledger ledger;
     std::map<std::int64_t, job_row> jobs;  // by message id: oldest first
 
@@ -471,6 +472,16 @@ forget_counts memory_store::forget(const std::string& address, unix_seconds now)
     return counts;
 }
 
+bool memory_store::mark_request_done(std::int64_t request_id, unix_seconds now) {
+    std::lock_guard lock(data_->mutex);
+    const auto& events = data_->events;
+    if (request_id <= 0 || request_id > static_cast<std::int64_t>(events.size())) return false;
+    const auto& e = events[static_cast<std::size_t>(request_id - 1)].e;
+    if (!request_type_of(engine::to_string(e.kind))) return false;
+    data_->requests_done.emplace(request_id, now);  // marked again: the first time stays
+    return true;
+}
+
 export_summary memory_store::export_rows(export_kind kind,
                                          const export_filter& filter,
                                          row_sink& sink) {
@@ -555,13 +566,19 @@ export_summary memory_store::export_rows(export_kind kind,
                 if (filter.since && m.created_at < *filter.since) continue;
                 if (!contact_passes(row.contact_id)) continue;
                 const auto& c = d.contacts[static_cast<std::size_t>(row.contact_id - 1)];
+                const auto marked = d.requests_done.find(static_cast<std::int64_t>(i + 1));
+                const auto done_at = request_done_at(
+                    m.created_at,
+                    marked == d.requests_done.end() ? std::nullopt : std::optional(marked->second),
+                    c.erased_at);
                 rows.push_back({{static_cast<std::int64_t>(i + 1),
                                  time(m.created_at),
                                  c.state->address,
                                  std::string(request),
                                  row.e.detail.empty() ? m.content.text : row.e.detail,
                                  row.e.node,
-                                 std::string(request_status_of(m.created_at, c.erased_at))},
+                                 std::string(done_at ? "done" : "open"),
+                                 time(done_at)},
                                 nullptr});
             }
             break;

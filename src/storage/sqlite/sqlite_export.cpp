@@ -48,15 +48,19 @@ query_parts parts_for(export_kind kind) {
                 fixed_columns(kind),
             };
         case export_kind::requests:
-            // As storage::request_type_of and request_status_of. The words: a handoff's own
+            // As storage::request_type_of and request_done_at. The words: a handoff's own
             // text, else the message that asked (HAPUS); "[dihapus]" once forgotten.
             return {
                 "e.id, e.created_at, k.address, "
                 "CASE e.kind WHEN 'handoff_requested' THEN 'handoff' ELSE 'erase' END, "
                 "CASE WHEN e.detail IS NULL OR e.detail = '' THEN m.text ELSE e.detail END, "
-                "e.node, CASE WHEN k.erased_at >= e.created_at THEN 'done' ELSE 'open' END",
+                "e.node, "
+                "CASE WHEN d.done_at IS NOT NULL OR k.erased_at >= e.created_at THEN 'done' "
+                "ELSE 'open' END, "
+                "COALESCE(d.done_at, CASE WHEN k.erased_at >= e.created_at THEN k.erased_at END)",
                 "events e JOIN messages m ON m.id = e.message_id "
-                "JOIN contacts k ON k.id = e.contact_id",
+                "JOIN contacts k ON k.id = e.contact_id "
+                "LEFT JOIN requests_done d ON d.event_id = e.id",
                 nullptr,
                 "e.id",
                 "e.created_at",
@@ -121,6 +125,20 @@ std::vector<std::string> field_names(connection& c, const query_parts& p, const 
 }
 
 }  // namespace
+
+bool mark_request_done(connection& c, std::int64_t request_id, unix_seconds now) {
+    auto& find = c.prepared(
+        "SELECT 1 FROM events WHERE id = ?1 AND kind IN "
+        "('handoff_requested', 'erase_requested')");
+    find.bind(1, request_id);
+    if (!find.executeStep()) return false;
+    auto& mark =
+        c.prepared("INSERT OR IGNORE INTO requests_done (event_id, done_at) VALUES (?1, ?2)");
+    mark.bind(1, request_id);
+    mark.bind(2, now);
+    mark.exec();
+    return true;
+}
 
 export_summary export_rows(connection& c,
                            export_kind kind,
