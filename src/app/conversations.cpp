@@ -40,14 +40,10 @@ void handle_inbound(storage::transaction& tx,
     if (!contact) contact = tx.add_contact(address, m.received_at);
 
     engine::registrar registrar(tx.registrations());
-    auto turn = options.turn ? options.turn(*contact->state, m, registrar)
-                             : engine::handle_message(scripts,
-                                                      on.script,
-                                                      *contact->state,
-                                                      m.text,
-                                                      m.received_at,
-                                                      registrar,
-                                                      options.limits);
+    auto turn = options.turn
+                    ? options.turn(*contact->state, m, registrar)
+                    : engine::handle_message(
+                          scripts, on.script, *contact->state, m, registrar, options.limits);
     turn.state.address = address;  // the engine does not move a contact
 
     const auto inbound_id = tx.log_inbound(m, contact->id, turn.events);

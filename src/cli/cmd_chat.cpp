@@ -20,6 +20,7 @@
 #include <istream>
 #include <ostream>
 #include <set>
+#include <sstream>
 
 namespace sapa::cli {
 namespace {
@@ -36,6 +37,8 @@ constexpr const char* usage =
     "\n"
     "Lines starting with / are simulator commands, not messages:\n"
     "  /wait 2h     let time pass (s, m, h, d), e.g. to see a session expire\n"
+    "  /media image [caption]  send a photo (or audio, video, document, sticker,\n"
+    "               location...), with a caption if given\n"
     "  /state       print what Sapa remembers about this resident\n"
     "  /quit        leave (end of input also leaves)\n"
     "Lines starting with # are comments and are skipped.\n"
@@ -205,6 +208,16 @@ int run_chat(const arguments& args, streams io) {
         in.gateway_message_id = "chat-" + std::to_string(run_id) + "-" + std::to_string(++sent);
         in.from = *address;
         in.text = line;
+        if (line.starts_with("/media")) {
+            // "/media sticker" or "/media image ini KTP saya": what a photo or a voice note
+            // brings, a kind and no text (or the caption).
+            std::istringstream words(line.substr(6));
+            std::string kind, caption;
+            words >> kind;
+            std::getline(words >> std::ws, caption);
+            in.attachments.push_back({kind.empty() ? "image" : kind, {}, "chat-media", {}});
+            in.text = caption;
+        }
         in.channel_kind = "sms";
         in.received_at = now();
         try {

@@ -1,5 +1,5 @@
-// `sapa export`: registrations, conversations or contacts as CSV or JSON, streamed from the
-// store to stdout (or a file) in constant memory.
+// `sapa export`: registrations, conversations, contacts or residents' requests as CSV or JSON,
+// streamed from the store to stdout (or a file) in constant memory.
 
 #include "cli/command_line.hpp"
 #include "cli/commands.hpp"
@@ -16,9 +16,11 @@ namespace sapa::cli {
 namespace {
 
 constexpr const char* usage =
-    "Usage: sapa export registrations|conversations|contacts [OPTIONS]\n"
+    "Usage: sapa export registrations|conversations|contacts|requests [OPTIONS]\n"
     "\n"
     "Writes the rows to standard output (or --output FILE), streaming: any size works.\n"
+    "requests: what residents asked staff for (handoff: call or answer them, then sapa done\n"
+    "ID; erase: sapa forget NUMBER), with their words and status open or done.\n"
     "\n"
     "Options:\n"
     "  --db FILE           the Sapa database (default: the one in --config)\n"

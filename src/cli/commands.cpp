@@ -23,8 +23,11 @@ constexpr command commands[] = {
     {"check", "check dialog scripts before they go live", run_check},
     {"chat", "talk to a dialog script in the terminal (the simulator)", run_chat},
     {"serve", "run the webhook server for the configured channels", run_serve},
-    {"export", "export registrations, conversations or contacts as CSV or JSON", run_export},
+    {"export",
+     "export registrations, conversations, contacts or requests as CSV or JSON",
+     run_export},
     {"forget", "erase a contact's personal data (right to deletion)", run_forget},
+    {"done", "mark residents' requests (export requests) as done", run_done},
 };
 
 std::string usage_text() {

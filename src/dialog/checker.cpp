@@ -748,11 +748,19 @@ class checker {
                 }
                 if (!n.ask->hint.empty()) measure_reprompt(n, at, language);
             }
-            for (const auto& [name, t] : s_.messages)
-                measure_message(
-                    child("/messages", name),
-                    language,
-                    worst_case(in_language(t, language, s_.default_language()), language));
+            for (const auto& [name, t] : s_.messages) {
+                const auto message =
+                    worst_case(in_language(t, language, s_.default_language()), language);
+                measure_message(child("/messages", name), language, message);
+                // The answer to a photo or voice note is one SMS: the pending question's hint
+                // goes with it only when both fit the budget.
+                const auto parts = sms::measure(message).segments;
+                if (name == "media" && parts > 1)
+                    warning(child("/messages", name),
+                            "the " + in_quotes(language) + " message needs " +
+                                std::to_string(parts) +
+                                " SMS parts; the answer to a photo or voice note must fit one");
+            }
         }
     }
 

@@ -60,7 +60,7 @@ const std::vector<action_spec>& action_specs() {
 }
 
 const std::vector<std::string> built_in_message_names = {
-    "stopped", "help", "resume_offer", "invalid", "unanswered", "step_limit", "ended"};
+    "stopped", "help", "resume_offer", "invalid", "unanswered", "step_limit", "ended", "media"};
 
 std::string join(const std::vector<std::string>& items, const char* separator = ", ") {
     std::string out;

@@ -75,6 +75,8 @@ const char* to_string(event_kind k) {
             return "question_unanswered";
         case event_kind::returned_to_question:
             return "returned_to_question";
+        case event_kind::media_received:
+            return "media_received";
     }
     return "unknown";
 }
@@ -143,6 +145,14 @@ const std::map<std::string, std::map<std::string, std::string>> builtin_texts = 
     {"step_limit",
      {{"id", "Maaf, terjadi kesalahan. Ketik MENU untuk mulai lagi."},
       {"en", "Sorry, something went wrong. Type MENU to start again."}}},
+    // A photo, voice note, sticker... (one SMS: the pending question's hint may follow).
+    {"media",
+     {{"id",
+       "Maaf, kami hanya bisa membaca pesan teks, bukan foto, suara, video, stiker atau lokasi. "
+       "Silakan balas dengan tulisan."},
+      {"en",
+       "Sorry, we can only read text, not photos, voice notes, videos, stickers or locations. "
+       "Please reply in writing."}}},
 };
 
 // `words` normalised.
@@ -245,12 +255,14 @@ class turn {
          const dialog::script& channel_script,
          const contact_state& state,
          const std::string& inbound,
+         const std::vector<messaging::attachment>& attachments,
          unix_seconds now,
          registrar& registrations,
          const engine_limits& limits)
         : scripts_(scripts),
           channel_script_(channel_script),
           inbound_(inbound),
+          attachments_(attachments),
           normalized_(normalize_answer(inbound)),
           plain_(keyword_core(normalized_, channel_script.normalized_vocabulary, false)),
           core_(keyword_core(normalized_, channel_script.normalized_vocabulary, true)),
@@ -415,6 +427,9 @@ class turn {
                      const std::string& prefix,
                      bool question_only = false);
     bool fits(const std::string& text, int parts) const;
+    std::string question_text(const dialog::script& s,
+                              const dialog::node& n,
+                              const std::string& prefix) const;
     void ask_again(const dialog::script& s,
                    const dialog::node& n,
                    const std::string& lead,
@@ -439,6 +454,10 @@ class turn {
     bool return_to_paused();
     bool continue_after_break(const dialog::script& s, const dialog::node& n);
     bool handle_keyword(bool first_words);
+    void media_only();
+    unix_seconds session_timeout_seconds() const;
+    unix_seconds progress_kept_seconds() const;
+    void remind(const dialog::script& s, const dialog::node& n, const std::string& lead);
     bool is_stop() const;
     const dialog::node* current_node() const;
     bool waiting_for_any_text() const;
@@ -446,6 +465,7 @@ class turn {
     const dialog::catalog& scripts_;
     const dialog::script& channel_script_;
     const std::string& inbound_;
+    const std::vector<messaging::attachment>& attachments_;
     std::string normalized_;
     std::string plain_;  // normalized_ without courtesy words ("menu pak" -> "menu")
     std::string core_;   // plain_ without lead-in words ("mau daftar" -> "daftar")
@@ -709,6 +729,17 @@ void turn::send_prompt(const dialog::script& s,
     send(std::move(text), std::move(body), std::move(options));
 }
 
+// The question as asked again: its last message with `prefix` in front and the option lines
+// under it, as send_prompt(s, n, prefix, true) sends it.
+std::string turn::question_text(const dialog::script& s,
+                                const dialog::node& n,
+                                const std::string& prefix) const {
+    std::string text = prompt_texts(s, n, prefix, true).back();
+    for (const auto& o : shown_options(s, *n.ask))
+        text += (text.empty() ? "" : "\n") + o.key + ". " + o.label;
+    return text;
+}
+
 bool turn::fits(const std::string& text, int parts) const {
     return sms::measure(text).segments <= static_cast<std::size_t>(parts);
 }
@@ -727,12 +758,7 @@ void turn::ask_again(const dialog::script& s,
     const auto& a = *n.ask;
     const std::string hint = a.hint.empty() ? std::string() : render(a.hint, s);
     const int budget = top_script().segment_budget;
-    const auto question = [&](const std::string& prefix) {
-        std::string text = prompt_texts(s, n, prefix, true).back();
-        for (const auto& o : shown_options(s, a))
-            text += (text.empty() ? "" : "\n") + o.key + ". " + o.label;
-        return text;
-    };
+    const auto question = [&](const std::string& prefix) { return question_text(s, n, prefix); };
     if (lead.empty()) {
         if (hint.empty() || fits(question({}), question_parts))
             send_prompt(s, n, {}, true);
@@ -1127,10 +1153,75 @@ bool turn::continue_after_break(const dialog::script& s, const dialog::node& n) 
     return handle_keyword(true);
 }
 
+// The resident sent only media (a photo, a voice note, a sticker, a location...): they are
+// told Sapa reads text, with the hint of the question they are at, which stays pending as it
+// was. After a break the session is handled as for a text that is no answer: the offer to
+// continue (LANJUT) goes with the note, or, past progress_kept_hours, the answers are dropped.
+// With no session nothing starts: the next text does. It is the resident's latest message
+// (last_active: WhatsApp's 24-hour window counts from it).
+void turn::media_only() {
+    auto& sess = session();
+    const dialog::node* node = current_node();
+    const bool valid = sess.status != session_status::idle && node && node->ask &&
+                       sess.script_id == channel_script_.id;
+    const unix_seconds idle_for = now_ - sess.last_active;
+    sess.last_active = now_;
+    if (contact().opted_out) return;  // they asked for no messages; text opts them in again
+    const std::string lead = system_text("media");
+    if (valid && idle_for > progress_kept_seconds()) {
+        emit(event_kind::session_expired, "progress dropped");
+        sess = {};
+        sess.last_active = now_;
+        send(lead);
+    } else if (valid && (sess.status == session_status::resume_offer ||
+                         idle_for > session_timeout_seconds())) {
+        if (sess.status == session_status::waiting) emit(event_kind::session_expired);
+        sess.status = session_status::resume_offer;
+        const std::string offer = lead + "\n" + system_text("resume_offer");
+        send(fits(offer, top_script().segment_budget) ? offer : lead);
+    } else if (valid) {
+        remind(top_script(), *node, lead);
+    } else {
+        send(lead);
+    }
+}
+
+unix_seconds turn::session_timeout_seconds() const {
+    return static_cast<unix_seconds>(channel_script_.session_timeout_minutes) * 60;
+}
+
+// How long unfinished answers are kept: progress_kept_hours, at least the session timeout.
+unix_seconds turn::progress_kept_seconds() const {
+    return std::max(static_cast<unix_seconds>(channel_script_.progress_kept_hours) * 3600,
+                    session_timeout_seconds());
+}
+
+// `lead` with what the pending question expects, within the segment budget: the question's
+// short hint; when that does not fit (or there is none), the question itself (its last
+// message, with any option lines); else the lead alone.
+void turn::remind(const dialog::script& s, const dialog::node& n, const std::string& lead) {
+    const int budget = top_script().segment_budget;
+    const std::string hint = n.ask->hint.empty() ? std::string() : render(n.ask->hint, s);
+    if (!hint.empty() && fits(lead + "\n" + hint, budget)) {
+        send(lead + "\n" + hint);
+        return;
+    }
+    if (fits(question_text(s, n, lead), budget))
+        send_prompt(s, n, lead, true);
+    else
+        send(lead);
+}
+
 turn_result turn::run() {
     auto& sess = session();
     const bool was_waiting = sess.status != session_status::idle;
     const unix_seconds idle_for = now_ - sess.last_active;
+
+    if (!attachments_.empty()) emit(event_kind::media_received, messaging::describe(attachments_));
+    if (!attachments_.empty() && normalized_.empty()) {
+        media_only();
+        return std::move(result_);
+    }
 
     // STOP always works, whatever state the conversation is in.
     if (is_stop()) {
@@ -1155,17 +1246,14 @@ turn_result turn::run() {
     // A session under a script that has since changed shape starts again.
     const dialog::node* node = current_node();
     bool session_valid = was_waiting && node && sess.script_id == channel_script_.id && node->ask;
-    const auto minutes = static_cast<unix_seconds>(channel_script_.session_timeout_minutes);
-    const auto kept_for = std::max(
-        static_cast<unix_seconds>(channel_script_.progress_kept_hours) * 3600, minutes * 60);
-    if (session_valid && idle_for > kept_for) {
+    if (session_valid && idle_for > progress_kept_seconds()) {
         // Unfinished answers are not kept longer than the script says (personal data).
         emit(event_kind::session_expired, "progress dropped");
         sess = {};
         session_valid = false;
     }
-    const bool expired =
-        session_valid && sess.status == session_status::waiting && idle_for > minutes * 60;
+    const bool expired = session_valid && sess.status == session_status::waiting &&
+                         idle_for > session_timeout_seconds();
 
     if (session_valid && (expired || sess.status == session_status::resume_offer)) {
         const auto& top = top_script();
@@ -1197,8 +1285,27 @@ turn_result handle_message(const dialog::catalog& scripts,
                            unix_seconds now,
                            registrar& registrations,
                            const engine_limits& limits) {
+    static const std::vector<messaging::attachment> none;
     const dialog::script* channel_script = scripts.find(script_id);
-    turn t(scripts, *channel_script, state, inbound_text, now, registrations, limits);
+    turn t(scripts, *channel_script, state, inbound_text, none, now, registrations, limits);
+    return t.run();
+}
+
+turn_result handle_message(const dialog::catalog& scripts,
+                           const std::string& script_id,
+                           const contact_state& state,
+                           const messaging::inbound_message& m,
+                           registrar& registrations,
+                           const engine_limits& limits) {
+    const dialog::script* channel_script = scripts.find(script_id);
+    turn t(scripts,
+           *channel_script,
+           state,
+           m.text,
+           m.attachments,
+           m.received_at,
+           registrations,
+           limits);
     return t.run();
 }
 

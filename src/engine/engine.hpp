@@ -43,6 +43,7 @@ enum class event_kind {
     topic_answered,        // detail: the topic's id; the resident asked instead of answering
     question_unanswered,   // detail: the resident's question, which no topic answers
     returned_to_question,  // back at the question a keyword or help interrupted
+    media_received,        // detail: the kinds ("image", "audio, image"); Sapa reads text only
 };
 const char* to_string(event_kind k);
 
@@ -75,6 +76,19 @@ turn_result handle_message(const dialog::catalog& scripts,
                            const contact_state& state,
                            const std::string& inbound_text,
                            unix_seconds now,
+                           registrar& registrations,
+                           const engine_limits& limits = {});
+
+// The same for a whole message: its text at `m.received_at`. A message with attachments is
+// recorded as media_received. With text beside them (a caption) it is handled as that text.
+// Without text it is answered with the script's `media` message (Sapa reads text only) and
+// the pending question's hint when both fit the script's segment budget; the question stays
+// pending, no answer is taken (after a break: the offer to continue). A resident who stopped
+// gets nothing: only text opts them in.
+turn_result handle_message(const dialog::catalog& scripts,
+                           const std::string& script_id,
+                           const contact_state& state,
+                           const messaging::inbound_message& m,
                            registrar& registrations,
                            const engine_limits& limits = {});
 

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace sapa::gateway {
 namespace {
@@ -273,6 +274,53 @@ class twilio_adapter final : public adapter {
         return e164 ? std::move(*e164) : std::string(bare);
     }
 
+    // MMS and WhatsApp media (NumMedia, MediaUrlN, MediaContentTypeN), a shared location
+    // (Latitude, Longitude) and other WhatsApp messages without text (MessageType): what they
+    // are and where Twilio keeps them, never fetched. At most max_media, as Twilio sends.
+    static boost::system::result<std::vector<messaging::attachment>> attachments_of(
+        const form_params& params) {
+        auto field = [&](const std::string& key) {
+            const std::string* value = find(params, key);
+            return value ? std::string_view(*value) : std::string_view();
+        };
+        constexpr int max_media = 10;
+        int count = 0;
+        const auto num_media = field("NumMedia");
+        for (char c : num_media) {
+            if (c < '0' || c > '9' || count > max_media) break;
+            count = count * 10 + (c - '0');
+        }
+        count = std::min(count, max_media);
+        std::vector<messaging::attachment> out;
+        for (int i = 0; i < count; ++i) {
+            const auto n = std::to_string(i);
+            const auto url = field("MediaUrl" + n);
+            const auto type = field("MediaContentType" + n);
+            if (!detail::valid_utf8(url) || !detail::valid_utf8(type)) return errc::invalid_utf8;
+            if (url.empty() && type.empty()) continue;
+            messaging::attachment a;
+            a.kind = messaging::attachment_kind_of(type);
+            a.url = detail::without_control_characters(url);
+            a.content_type = detail::without_control_characters(type);
+            out.push_back(std::move(a));
+        }
+        const auto message_type = field("MessageType");
+        if (message_type == "sticker" && out.size() == 1) out.front().kind = "sticker";
+        if (!field("Latitude").empty() && !field("Longitude").empty()) {
+            out.push_back({"location", {}, {}, {}});
+        } else if (out.empty() && !message_type.empty() && message_type != "text" &&
+                   message_type != "button" && message_type != "interactive") {
+            // A kind Twilio names but sends no media for: kept by name when it is one of ours.
+            static const std::set<std::string_view> kinds = {
+                "image", "audio", "video", "document", "sticker", "contacts", "reaction"};
+            out.push_back({kinds.contains(message_type) ? std::string(message_type) : "unsupported",
+                           {},
+                           {},
+                           {}});
+        }
+        return out;
+    }
+
     static form_params query_params(std::string_view url) {
         // Without a '?' there is no query to find (the usual webhook URL): skip parsing it.
         if (url.find('?') == std::string_view::npos) return {};
@@ -350,9 +398,10 @@ class twilio_adapter final : public adapter {
         }
         std::string text = detail::without_control_characters(field("Body"));
         if (text.empty()) text = detail::without_control_characters(field("ButtonText"));
-        if (text.empty()) {
-            out.notes.push_back("twilio: message " + std::string(sid) +
-                                " has no text (media only); skipped");
+        auto attachments = attachments_of(params);
+        if (!attachments) return attachments.error();
+        if (text.empty() && attachments->empty()) {
+            out.notes.push_back("twilio: message " + std::string(sid) + " has no text; skipped");
             return out;
         }
         // Twilio posts each number's messages to the URL set on that number. A message for
@@ -368,6 +417,7 @@ class twilio_adapter final : public adapter {
         msg.text = std::move(text);
         msg.contact_name = detail::without_control_characters(field("ProfileName"));
         msg.channel_kind = is_whatsapp_ ? "whatsapp" : "sms";
+        msg.attachments = std::move(*attachments);
         out.messages.push_back(std::move(msg));
         return out;
     }

@@ -64,37 +64,69 @@ bool has_link(std::string_view text) {
            text.find("https://") != std::string_view::npos;
 }
 
-// The text the engine should see for a message, or nullopt with the reason it is skipped.
-std::optional<std::string> message_text(const json& m, std::string& why_not) {
+// What a message carries that is not text: media (with Meta's id, never downloaded), a
+// location, contacts, a reaction, or a type Sapa does not know ("unsupported").
+std::optional<messaging::attachment> attachment_of(const json& m, const std::string& type) {
+    static const std::set<std::string, std::less<>> media = {
+        "image", "audio", "voice", "video", "document", "sticker"};
+    static const std::set<std::string, std::less<>> others = {
+        "location", "contacts", "reaction", "unsupported"};
+    messaging::attachment a;
+    if (media.contains(type)) {
+        a.kind = type == "voice" ? "audio" : type;
+        if (const auto* object = member(m, type)) {
+            a.media_id = detail::without_control_characters(text_member(*object, "id"));
+            a.content_type = detail::without_control_characters(text_member(*object, "mime_type"));
+        }
+        return a;
+    }
+    // Meta's own notices (a number changed...) are not from the resident: nothing to answer.
+    if (type == "system" || type.empty()) return std::nullopt;
+    a.kind = others.contains(type) ? type : "unsupported";
+    return a;
+}
+
+// The text the engine should see for a message and what it carries besides; false with the
+// reason it is skipped.
+bool read_message(const json& m,
+                  std::string& text,
+                  std::vector<messaging::attachment>& attachments,
+                  std::string& why_not) {
     std::string type = text_member(m, "type");
     if (type == "text") {
-        if (const auto* text = member(m, "text")) return text_member(*text, "body");
-    } else if (type == "interactive") {
+        if (const auto* body = member(m, "text")) text = text_member(*body, "body");
+        return true;
+    }
+    if (type == "interactive") {
         const auto* interactive = member(m, "interactive");
         std::string kind = interactive ? text_member(*interactive, "type") : std::string();
         if (kind == "button_reply" || kind == "list_reply") {
             // The reply id is the option key we rendered, which is what the engine matches.
             if (const auto* reply = member(*interactive, kind)) {
                 std::string id = text_member(*reply, "id");
-                return id.empty() ? text_member(*reply, "title") : id;
+                text = id.empty() ? text_member(*reply, "title") : id;
             }
+            return true;
         }
-        type += "/" + kind;
-    } else if (type == "button") {  // quick reply on a template
+        why_not = "unsupported message type '" + type + "/" + kind + "'";
+        return false;
+    }
+    if (type == "button") {  // quick reply on a template
         if (const auto* button = member(m, "button")) {
             std::string payload = text_member(*button, "payload");
-            return payload.empty() ? text_member(*button, "text") : payload;
+            text = payload.empty() ? text_member(*button, "text") : payload;
         }
-    } else if (type == "image" || type == "video" || type == "document") {
-        if (const auto* media = member(m, type)) {
-            std::string caption = text_member(*media, "caption");
-            if (!caption.empty()) return caption;
-        }
-        why_not = type + " without a caption";
-        return std::nullopt;
+        return true;
     }
-    why_not = "unsupported message type '" + type + "'";
-    return std::nullopt;
+    auto attachment = attachment_of(m, type);
+    if (!attachment) {
+        why_not = "message type '" + type + "' is not from the resident";
+        return false;
+    }
+    // A caption is read as the message's text; the media is logged with it.
+    if (const auto* object = member(m, type)) text = text_member(*object, "caption");
+    attachments.push_back(std::move(*attachment));
+    return true;
 }
 
 std::string contact_name(const json& value, const std::string& wa_id) {
@@ -315,10 +347,11 @@ class whatsapp_cloud_adapter final : public adapter {
                                         " skipped: sender has no phone number");
                     continue;
                 }
-                std::string why_not;
-                auto text = message_text(m, why_not);
-                if (text) *text = detail::without_control_characters(*text);
-                if (!text || text->empty()) {
+                std::string why_not, text;
+                std::vector<messaging::attachment> attachments;
+                const bool read = read_message(m, text, attachments, why_not);
+                text = detail::without_control_characters(text);
+                if (!read || (text.empty() && attachments.empty())) {
                     if (why_not.empty()) why_not = "no text";
                     out.notes.push_back("whatsapp: message " + id + " skipped: " + why_not);
                     continue;
@@ -327,7 +360,8 @@ class whatsapp_cloud_adapter final : public adapter {
                 msg.gateway_message_id = id;
                 msg.from = *from;
                 msg.to = to;
-                msg.text = std::move(*text);
+                msg.text = std::move(text);
+                msg.attachments = std::move(attachments);
                 msg.contact_name = detail::without_control_characters(contact_name(value, wa_id));
                 msg.channel_kind = "whatsapp";
                 out.messages.push_back(std::move(msg));

@@ -1,5 +1,7 @@
 #include "messaging/message.hpp"
 
+#include "common/ascii.hpp"
+
 namespace sapa::messaging {
 
 const char* to_string(delivery_status s) {
@@ -27,6 +29,27 @@ std::optional<delivery_status> delivery_status_from_string(std::string_view s) {
         if (s == to_string(d)) return d;
     }
     return std::nullopt;
+}
+
+std::string attachment_kind_of(std::string_view content_type) {
+    std::string type;
+    for (char c : content_type.substr(0, content_type.find(';'))) {
+        if (c != ' ' && c != '\t') type += common::to_lower_ascii(c);
+    }
+    for (const char* kind : {"image", "audio", "video"}) {
+        if (type.starts_with(std::string(kind) + "/")) return kind;
+    }
+    if (type == "text/vcard" || type == "text/x-vcard") return "contacts";
+    return "document";
+}
+
+std::string describe(const std::vector<attachment>& attachments) {
+    std::string out;
+    for (const auto& a : attachments) {
+        if (!out.empty()) out += ", ";
+        out += a.kind;
+    }
+    return out;
 }
 
 bool moves_forward(delivery_status from, delivery_status to) {

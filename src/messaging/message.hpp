@@ -14,6 +14,26 @@ namespace sapa::messaging {
 // Seconds since the Unix epoch, UTC. Nothing below the shell reads a clock: callers pass `now`.
 using unix_seconds = std::int64_t;
 
+// Something a resident sent that is not text: a photo, a voice note, a sticker, a location...
+// Sapa reads text only. The attachment is logged with its type and the provider's reference
+// (never downloaded) and the resident is told to write instead.
+struct attachment {
+    // image | audio | video | document | sticker | location | contacts | reaction | unsupported
+    std::string kind;
+    std::string url;           // Twilio's MediaUrlN; empty for Meta (never fetched)
+    std::string media_id;      // Meta's media id; empty for Twilio
+    std::string content_type;  // "image/jpeg" when the provider says; may be empty
+
+    bool operator==(const attachment&) const = default;
+};
+
+// The attachment kind a MIME type names: image/*, audio/*, video/*; text/vcard and
+// text/x-vcard are contacts; anything else a document.
+std::string attachment_kind_of(std::string_view content_type);
+
+// "image" or "image, audio": the kinds of `attachments` in order, for logs and events.
+std::string describe(const std::vector<attachment>& attachments);
+
 // A message a resident sent.
 struct inbound_message {
     // The configured channel it came in on ("sms", "wa"): set by the server, not the gateway.
@@ -26,6 +46,10 @@ struct inbound_message {
     std::string contact_name;  // WhatsApp profile name; may be empty
     std::string channel_kind;  // "sms" or "whatsapp"
     unix_seconds received_at = 0;  // set by the server
+    // Media and other messages that are not text (MMS, WhatsApp photos, voice notes...). With
+    // an empty `text` the message is an attachment only; with text (a caption, a Body beside
+    // the media) it is handled as that text and the attachments are logged with it.
+    std::vector<attachment> attachments;
 };
 
 // A message Sapa sends.

@@ -14,14 +14,18 @@
 
 namespace sapa::storage {
 
-enum class export_kind { registrations, conversations, contacts };
+// requests: what residents asked staff for, from the engine's events: handoffs (a message for
+// staff, a question no topic answers, a report) and erasures (HAPUS); see fixed_columns().
+enum class export_kind { registrations, conversations, contacts, requests };
 const char* to_string(export_kind k);
 std::optional<export_kind> export_kind_from_string(std::string_view s);
 
 struct export_filter {
-    // Registrations and messages created at or after it; contacts last seen at or after it.
+    // Registrations, messages and requests created at or after it; contacts last seen at or
+    // after it.
     std::optional<engine::unix_seconds> since;
-    // Registrations for that course; messages and contacts of residents registered for it.
+    // Registrations for that course; messages, contacts and requests of residents registered
+    // for it.
     std::optional<std::string> course;
     // One contact (normalised like inbound addresses).
     std::optional<std::string> contact;
@@ -40,7 +44,19 @@ struct export_column {
 
 // The columns every store exports for `kind`, in order, before the collected fields (which
 // follow as one column each): one list, so the stores cannot drift apart.
+// requests: id (the event's), time, contact, request (request_type_of), words (what the
+// resident wrote: the handoff's text, else the message that asked), node (where it was
+// asked), status ("done" with a done_at, else "open"), done_at (request_done_at).
 const std::vector<export_column>& fixed_columns(export_kind kind);
+
+// The request an engine event is, "handoff" or "erase"; nullptr for other events.
+const char* request_type_of(std::string_view event_kind);
+// When a request was done: when staff marked it done (store::mark_request_done), else when the
+// contact's data was erased at or after it (nothing is left to do or nobody to answer); empty
+// while it is open.
+std::optional<engine::unix_seconds> request_done_at(engine::unix_seconds requested_at,
+                                                    std::optional<engine::unix_seconds> marked,
+                                                    std::optional<engine::unix_seconds> erased_at);
 
 // One cell: null, an integer (integer and timestamp columns) or text.
 using export_value = std::variant<std::monostate, std::int64_t, std::string>;

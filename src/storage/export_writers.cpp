@@ -1,3 +1,4 @@
+#include "engine/engine.hpp"
 #include "storage/export.hpp"
 
 #include <nlohmann/json.hpp>
@@ -64,8 +65,24 @@ const char* to_string(export_kind k) {
             return "conversations";
         case export_kind::contacts:
             return "contacts";
+        case export_kind::requests:
+            return "requests";
     }
     return "registrations";
+}
+
+const char* request_type_of(std::string_view event_kind) {
+    if (event_kind == engine::to_string(engine::event_kind::handoff_requested)) return "handoff";
+    if (event_kind == engine::to_string(engine::event_kind::erase_requested)) return "erase";
+    return nullptr;
+}
+
+std::optional<engine::unix_seconds> request_done_at(engine::unix_seconds requested_at,
+                                                    std::optional<engine::unix_seconds> marked,
+                                                    std::optional<engine::unix_seconds> erased_at) {
+    if (marked) return marked;
+    if (erased_at && *erased_at >= requested_at) return erased_at;
+    return std::nullopt;
 }
 
 const std::vector<export_column>& fixed_columns(export_kind kind) {
@@ -91,7 +108,8 @@ const std::vector<export_column>& fixed_columns(export_kind kind) {
                                                              {"status_reason", t::text},
                                                              {"status_at", t::timestamp},
                                                              {"match_kind", t::text},
-                                                             {"match_detail", t::text}};
+                                                             {"match_detail", t::text},
+                                                             {"media", t::text}};
     static const std::vector<export_column> contacts = {{"contact", t::text},
                                                         {"language", t::text},
                                                         {"first_seen", t::timestamp},
@@ -99,6 +117,14 @@ const std::vector<export_column>& fixed_columns(export_kind kind) {
                                                         {"opted_out_at", t::timestamp},
                                                         {"erased_at", t::timestamp},
                                                         {"messages", t::integer}};
+    static const std::vector<export_column> requests = {{"id", t::integer},
+                                                        {"time", t::timestamp},
+                                                        {"contact", t::text},
+                                                        {"request", t::text},
+                                                        {"words", t::text},
+                                                        {"node", t::text},
+                                                        {"status", t::text},
+                                                        {"done_at", t::timestamp}};
     switch (kind) {
         case export_kind::registrations:
             return registrations;
@@ -106,12 +132,17 @@ const std::vector<export_column>& fixed_columns(export_kind kind) {
             return conversations;
         case export_kind::contacts:
             break;
+        case export_kind::requests:
+            return requests;
     }
     return contacts;
 }
 
 std::optional<export_kind> export_kind_from_string(std::string_view s) {
-    for (auto k : {export_kind::registrations, export_kind::conversations, export_kind::contacts}) {
+    for (auto k : {export_kind::registrations,
+                   export_kind::conversations,
+                   export_kind::contacts,
+                   export_kind::requests}) {
         if (s == to_string(k)) return k;
     }
     return std::nullopt;

@@ -3,6 +3,7 @@
 #include "messaging/address.hpp"
 
 #include <boost/system/system_error.hpp>
+#include <nlohmann/json.hpp>
 
 #include <future>
 #include <memory>
@@ -40,6 +41,20 @@ std::string normalize_address(const std::string& address) {
     std::string trimmed = address.substr(first, last - first + 1);
     if (auto phone = messaging::normalize_phone(trimmed)) return *phone;
     return trimmed;
+}
+
+std::string attachments_json(const std::vector<messaging::attachment>& attachments) {
+    if (attachments.empty()) return {};
+    auto out = nlohmann::ordered_json::array();
+    for (const auto& a : attachments) {
+        nlohmann::ordered_json item = {{"kind", a.kind}};
+        if (!a.url.empty()) item["url"] = a.url;
+        if (!a.media_id.empty()) item["media_id"] = a.media_id;
+        if (!a.content_type.empty()) item["content_type"] = a.content_type;
+        out.push_back(std::move(item));
+    }
+    // Adapters pass valid UTF-8 only; anything else is replaced rather than thrown on.
+    return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 void store::run(work_function work) {

@@ -194,11 +194,21 @@ class store {
     // anonymous id ("anon-..."), so counts stay; replies not sent yet are failed. Returns what
     // was erased (all zero: unknown).
     virtual forget_counts forget(const std::string& address, unix_seconds now) = 0;
+
+    // Marks a resident's request (the id `export_rows(requests)` shows) done by staff at `now`:
+    // it is exported with status "done" from then on. Marking it again keeps the first time.
+    // False when no request has that id.
+    virtual bool mark_request_done(std::int64_t request_id, unix_seconds now) = 0;
 };
 
 // The stored form of an address: E.164 for phone numbers and WhatsApp ids, other ids as
 // given (trimmed). Empty when nothing is left.
 std::string normalize_address(const std::string& address);
+
+// What an inbound message carried besides text, as stored with it and exported: a JSON array
+// of {"kind", "url" or "media_id", "content_type"} (empty members left out); empty text when
+// there are no attachments.
+std::string attachments_json(const std::vector<messaging::attachment>& attachments);
 
 // The text a forgotten message keeps.
 inline constexpr const char* erased_text = "[dihapus]";

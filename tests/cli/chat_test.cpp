@@ -42,6 +42,17 @@ TEST_CASE("sapa chat replays piped lines and shows each reply's SMS cost") {
           "  [1 SMS, GSM-7, 24 septets]\n");
 }
 
+TEST_CASE("sapa chat /media sends a photo or a captioned one") {
+    auto r = chat({example}, "halo\n/media sticker\n/media image 1\n");
+    CHECK(r.code == 0);
+    CHECK(r.out.find("> /media sticker\n"
+                     "< Maaf, kami hanya bisa membaca pesan teks, bukan foto, suara, video, "
+                     "stiker atau lokasi. Silakan balas dengan tulisan.\n"
+                     "< Balas dengan angka 1-3.\n") != std::string::npos);
+    // The caption is the answer: menu option 1 asks for the name.
+    CHECK(r.out.find("> /media image 1\n< Siapa nama") != std::string::npos);
+}
+
 TEST_CASE("sapa chat /wait lets a session expire and LANJUT resumes it") {
     auto r = chat({example}, "halo\n1\n/wait 2h\nBudi\nlanjut\n");
     CHECK(r.out.find("(2h later)") != std::string::npos);

@@ -92,6 +92,40 @@ TEST_SUITE("storage") {
         CHECK(header.find("id,time,contact,direction") != std::string::npos);
     }
 
+    TEST_CASE("sapa export requests lists what residents asked staff for") {
+        temp_dir dir;
+        auto db = make_database(dir);
+        {
+            auto st = storage::sqlite_store::open(db, fast_options());
+            process(
+                *st,
+                sms("085700000001", "ada calo, tolong hubungi", 1714611600, "c"),
+                asking(
+                    engine::event_kind::handoff_requested, "ada calo, tolong hubungi", 1714611600));
+        }
+        auto r = sapa_cli({"export", "requests", "--db", db, "--plain"});
+        CHECK(r.code == 0);
+        CHECK(r.out ==
+              "id,time,contact,request,words,node,status,done_at\r\n"
+              "4,2024-05-02 08:00:00,+6285700000001,handoff,\"ada calo, tolong hubungi\","
+              "t/petugas,open,\r\n");
+        CHECK(sapa_cli({"export", "--help"}).out.find("requests") != std::string::npos);
+
+        // Called back: staff mark it done.
+        auto done = sapa_cli({"done", "4", "--db", db});
+        CHECK(done.code == 0);
+        CHECK(done.out == "Request 4 is done.\n");
+        r = sapa_cli({"export", "requests", "--db", db, "--plain"});
+        CHECK(r.out.find("t/petugas,done,20") != std::string::npos);
+        auto unknown = sapa_cli({"done", "4", "3", "--db", db});
+        CHECK(unknown.code == 1);
+        CHECK(unknown.err.find("there is no request 3") != std::string::npos);
+        CHECK(sapa_cli({"done", "--db", db}).code == 2);
+        CHECK(sapa_cli({"done", "x4", "--db", db}).err.find("not a request number") !=
+              std::string::npos);
+        CHECK(sapa_cli({"done", "-- -1", "--db", db}).code == 2);
+    }
+
     TEST_CASE("sapa export explains what is wrong") {
         temp_dir dir;
         auto db = make_database(dir);

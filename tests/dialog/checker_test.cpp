@@ -323,3 +323,15 @@ TEST_CASE("a re-prompt is measured as the engine sends it: hint and question, or
                                    std::string(180, 'h') + R"("}, "next": "a"})");
     CHECK(check_lines(together) == strings{});
 }
+
+TEST_CASE("the answer to a photo or voice note must fit one SMS") {
+    const std::string nodes = R"("a": {"say": "Halo", )" + std::string(ends) + "}";
+    auto json = id_script_json(
+        nodes, "a", R"(, "messages": {"media": {"id": ")" + std::string(170, 'm') + R"("}})");
+    CHECK(check_lines(json) ==
+          strings{"W /messages/media: the \"id\" message needs 2 SMS parts; the answer to a "
+                  "photo or voice note must fit one"});
+    auto short_text =
+        id_script_json(nodes, "a", R"(, "messages": {"media": {"id": "Balas dengan tulisan."}})");
+    CHECK(check_lines(short_text) == strings{});
+}

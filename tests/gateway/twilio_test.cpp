@@ -354,11 +354,11 @@ TEST_SUITE("gateway") {
         }
     }
 
-    TEST_CASE("twilio: media-only message and non-phone sender are skipped with a note") {
+    TEST_CASE("twilio: an empty message and a non-phone sender are skipped with a note") {
         auto adapter = make_twilio_adapter("12345", true);
-        params media = {{"Body", ""}, {"From", "whatsapp:+6281234567890"}, {"MessageSid", "MM1"}};
+        params empty = {{"Body", ""}, {"From", "whatsapp:+6281234567890"}, {"MessageSid", "MM1"}};
         auto r = adapter->parse(
-            signed_post(sms_url, "Body=&From=whatsapp%3A%2B6281234567890&MessageSid=MM1", media));
+            signed_post(sms_url, "Body=&From=whatsapp%3A%2B6281234567890&MessageSid=MM1", empty));
         REQUIRE(r.has_value());
         CHECK(r->messages.empty());
         CHECK(r->notes.size() == 1);
@@ -370,6 +370,103 @@ TEST_SUITE("gateway") {
         REQUIRE(r.has_value());
         CHECK(r->messages.empty());
         CHECK(r->notes.size() == 1);
+    }
+
+    TEST_CASE("twilio: MMS and WhatsApp media become attachments, never fetched") {
+        auto adapter = make_twilio_adapter("12345", false);
+        const params mms = {
+            {"Body", ""},
+            {"From", "+6281234567890"},
+            {"MessageSid", "MM1"},
+            {"NumMedia", "2"},
+            {"MediaUrl0", "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"},
+            {"MediaContentType0", "image/jpeg"},
+            {"MediaUrl1", "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME2"},
+            {"MediaContentType1", "audio/amr"}};
+        auto r = adapter->parse(signed_post(sms_url, sapa::gateway::detail::encode_form(mms), mms));
+        REQUIRE(r.has_value());
+        REQUIRE(r->messages.size() == 1);
+        const auto& m = r->messages[0];
+        CHECK(m.text.empty());
+        REQUIRE(m.attachments.size() == 2);
+        CHECK(m.attachments[0] ==
+              sapa::messaging::attachment{"image", mms[4].second, "", "image/jpeg"});
+        CHECK(m.attachments[1] ==
+              sapa::messaging::attachment{"audio", mms[6].second, "", "audio/amr"});
+
+        SUBCASE("a Body with the media is the text") {
+            params captioned = mms;
+            captioned[0].second = "ini KTP saya";
+            captioned[3].second = "1";
+            captioned.resize(6);
+            r = adapter->parse(
+                signed_post(sms_url, sapa::gateway::detail::encode_form(captioned), captioned));
+            REQUIRE(r.has_value());
+            REQUIRE(r->messages.size() == 1);
+            CHECK(r->messages[0].text == "ini KTP saya");
+            REQUIRE(r->messages[0].attachments.size() == 1);
+            CHECK(r->messages[0].attachments[0].kind == "image");
+        }
+        SUBCASE("kinds from the content type, a sticker, a location, a type without media") {
+            const auto kind_of = sapa::messaging::attachment_kind_of;
+            CHECK(kind_of("video/3gpp") == "video");
+            CHECK(kind_of("Image/PNG") == "image");
+            CHECK(kind_of("text/vcard") == "contacts");
+            CHECK(kind_of("application/pdf") == "document");
+            CHECK(kind_of("") == "document");
+            auto wa = make_twilio_adapter("12345", true);
+            params sticker = {{"Body", ""},
+                              {"From", "whatsapp:+6281234567890"},
+                              {"MessageSid", "MM2"},
+                              {"MessageType", "sticker"},
+                              {"NumMedia", "1"},
+                              {"MediaUrl0", "https://api.twilio.com/m/ME3"},
+                              {"MediaContentType0", "image/webp"}};
+            r = wa->parse(
+                signed_post(sms_url, sapa::gateway::detail::encode_form(sticker), sticker));
+            REQUIRE(r.has_value());
+            CHECK(r->messages.at(0).attachments.at(0).kind == "sticker");
+            params location = {{"Body", ""},
+                               {"From", "whatsapp:+6281234567890"},
+                               {"MessageSid", "MM3"},
+                               {"MessageType", "location"},
+                               {"Latitude", "-8.13"},
+                               {"Longitude", "113.22"},
+                               {"NumMedia", "0"}};
+            r = wa->parse(
+                signed_post(sms_url, sapa::gateway::detail::encode_form(location), location));
+            REQUIRE(r.has_value());
+            REQUIRE(r->messages.at(0).attachments.size() == 1);
+            CHECK(r->messages[0].attachments[0] ==
+                  sapa::messaging::attachment{"location", "", "", ""});
+            params other = {{"Body", ""},
+                            {"From", "whatsapp:+6281234567890"},
+                            {"MessageSid", "MM4"},
+                            {"MessageType", "poll"},
+                            {"NumMedia", "0"}};
+            r = wa->parse(signed_post(sms_url, sapa::gateway::detail::encode_form(other), other));
+            REQUIRE(r.has_value());
+            CHECK(r->messages.at(0).attachments.at(0).kind == "unsupported");
+        }
+        SUBCASE("NumMedia is bounded and a bad count reads none") {
+            params many = {{"Body", "x"},
+                           {"From", "+6281234567890"},
+                           {"MessageSid", "MM5"},
+                           {"NumMedia", "99999999999999999999"}};
+            for (int i = 0; i < 12; ++i) {
+                many.push_back({"MediaUrl" + std::to_string(i), "https://t/" + std::to_string(i)});
+                many.push_back({"MediaContentType" + std::to_string(i), "image/png"});
+            }
+            r = adapter->parse(
+                signed_post(sms_url, sapa::gateway::detail::encode_form(many), many));
+            REQUIRE(r.has_value());
+            CHECK(r->messages.at(0).attachments.size() == 10);
+            many[3].second = "-1";
+            r = adapter->parse(
+                signed_post(sms_url, sapa::gateway::detail::encode_form(many), many));
+            REQUIRE(r.has_value());
+            CHECK(r->messages.at(0).attachments.empty());
+        }
     }
 
     TEST_CASE("twilio: TwiML replies are escaped, several messages, empty Response") {

@@ -126,7 +126,7 @@ TEST_SUITE("gateway") {
         CHECK(quick.messages[0].text == "No-Button-Payload");
     }
 
-    TEST_CASE("whatsapp: unsupported types, captions and repeats") {
+    TEST_CASE("whatsapp: media and other types are kept as attachments, captions as text") {
         auto r = parse_ok(notification(
             R"("contacts":[{"profile":{"name":"Ani"},"wa_id":"6281200000001"},{"profile":{"name":"Budi"},"wa_id":"6281200000002"}],)"
             R"("messages":[)"
@@ -135,12 +135,74 @@ TEST_SUITE("gateway") {
             R"({"from":"6281200000002","id":"w2","timestamp":"1","type":"image","image":{"id":"m1","mime_type":"image/jpeg","caption":"foto KTP"}},)"
             R"({"from":"6281200000001","id":"w3","timestamp":"1","type":"reaction","reaction":{"message_id":"x","emoji":"x"}},)"
             R"({"id":"w4","timestamp":"1","type":"text","text":{"body":"no phone"}},)"
-            R"({"from":"6281200000001","id":"w5","timestamp":"1","type":"audio","audio":{"id":"a"}}])"));
-        REQUIRE(r.messages.size() == 1);
-        CHECK(r.messages[0].gateway_message_id == "w2");
-        CHECK(r.messages[0].text == "foto KTP");
-        CHECK(r.messages[0].contact_name == "Budi");
-        CHECK(r.notes.size() == 5);  // location, repeated w2, reaction, no sender, audio
+            R"({"from":"6281200000001","id":"w5","timestamp":"1","type":"audio","audio":{"id":"a","mime_type":"audio/ogg; codecs=opus"}},)"
+            R"({"from":"6281200000001","id":"w6","timestamp":"1","type":"system","system":{"body":"changed number"}}])"));
+        REQUIRE(r.messages.size() == 4);
+        CHECK(r.messages[0].gateway_message_id == "w1");
+        CHECK(r.messages[0].text.empty());
+        REQUIRE(r.messages[0].attachments.size() == 1);
+        CHECK(r.messages[0].attachments[0] == sapa::messaging::attachment{"location", "", "", ""});
+        CHECK(r.messages[1].gateway_message_id == "w2");
+        CHECK(r.messages[1].text == "foto KTP");
+        CHECK(r.messages[1].contact_name == "Budi");
+        REQUIRE(r.messages[1].attachments.size() == 1);
+        CHECK(r.messages[1].attachments[0] ==
+              sapa::messaging::attachment{"image", "", "m1", "image/jpeg"});
+        CHECK(r.messages[2].attachments.at(0).kind == "reaction");
+        CHECK(r.messages[3].attachments.at(0) ==
+              sapa::messaging::attachment{"audio", "", "a", "audio/ogg; codecs=opus"});
+        CHECK(r.notes.size() == 3);  // repeated w2, no sender, a system notice
+    }
+
+    TEST_CASE("whatsapp: each message type a resident can send is read") {
+        struct expectation {
+            std::string type, payload, kind, media_id, text;
+        };
+        const std::vector<expectation> cases = {
+            {"image", R"({"id":"i1","mime_type":"image/jpeg","sha256":"x"})", "image", "i1", ""},
+            {"audio", R"({"id":"a1","mime_type":"audio/ogg"})", "audio", "a1", ""},
+            {"voice", R"({"id":"v1","mime_type":"audio/ogg"})", "audio", "v1", ""},
+            {"video",
+             R"({"id":"d1","mime_type":"video/mp4","caption":"lihat"})",
+             "video",
+             "d1",
+             "lihat"},
+            {"document",
+             R"({"id":"f1","mime_type":"application/pdf","filename":"ktp.pdf"})",
+             "document",
+             "f1",
+             ""},
+            {"sticker",
+             R"({"id":"s1","mime_type":"image/webp","animated":false})",
+             "sticker",
+             "s1",
+             ""},
+            {"location",
+             R"({"latitude":-8.1,"longitude":113.2,"name":"Pasar"})",
+             "location",
+             "",
+             ""},
+            {"contacts",
+             R"([{"name":{"formatted_name":"Ani"},"phones":[{"phone":"+62812"}]}])",
+             "contacts",
+             "",
+             ""},
+            {"reaction", R"({"message_id":"wamid.X","emoji":"\ud83d\udc4d"})", "reaction", "", ""},
+            {"unsupported", R"({"title":"Unsupported"})", "unsupported", "", ""},
+            {"order", R"({"catalog_id":"1"})", "unsupported", "", ""},
+        };
+        for (const auto& c : cases) {
+            CAPTURE(c.type);
+            auto r = parse_ok(notification(R"("messages":[{"from":"6281200000001","id":"wamid.)" +
+                                           c.type + R"(","timestamp":"1","type":")" + c.type +
+                                           R"(",")" + c.type + R"(":)" + c.payload + "}]"));
+            REQUIRE(r.messages.size() == 1);
+            CHECK(r.messages[0].text == c.text);
+            REQUIRE(r.messages[0].attachments.size() == 1);
+            CHECK(r.messages[0].attachments[0].kind == c.kind);
+            CHECK(r.messages[0].attachments[0].media_id == c.media_id);
+            CHECK(r.messages[0].attachments[0].url.empty());
+        }
     }
 
     TEST_CASE("whatsapp: statuses") {

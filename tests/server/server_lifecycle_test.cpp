@@ -173,6 +173,7 @@ class gated_store final : public sapa::storage::store {
                                         sapa::messaging::unix_seconds) override {
         return {};
     }
+    bool mark_request_done(std::int64_t, sapa::messaging::unix_seconds) override { return false; }
 
   private:
     // Only statuses: anything else a unit of work asks for is a test failure.

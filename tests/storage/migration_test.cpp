@@ -45,6 +45,22 @@ TEST_SUITE("storage") {
         CHECK(pragma(path, "PRAGMA user_version") == sqlite_store::schema_version());
     }
 
+    TEST_CASE("residents' requests are found through their own index, not every event") {
+        temp_dir dir;
+        auto path = dir.file("requests.db");
+        sqlite_store::open(path).reset();
+        SQLite::Database db(path);
+        // The condition of the requests export (sqlite_export.cpp), as it is written there.
+        SQLite::Statement plan(db,
+                               "EXPLAIN QUERY PLAN SELECT e.id FROM events e "
+                               "WHERE e.kind IN ('handoff_requested', 'erase_requested') "
+                               "ORDER BY e.id");
+        std::string steps;
+        while (plan.executeStep())
+            steps += plan.getColumn(3).getString() + "\n";
+        CHECK(steps.find("events_requests") != std::string::npos);
+    }
+
     TEST_CASE("a version 1 database is upgraded in place and its data kept") {
         temp_dir dir;
         auto path = dir.file("v1.db");

@@ -660,6 +660,96 @@ TEST_SUITE("storage") {
         }
     }
 
+    TEST_CASE("requests export lists handoffs and erasures with words and status") {
+        temp_dir dir;
+        for (const auto& s : stores(dir)) {
+            CAPTURE(s.name);
+            auto st = s.open(fast_options());
+            process(*st,
+                    sms("081900000001", "ada calo di desa", 100, "r1"),
+                    asking(engine::event_kind::handoff_requested, "ada calo di desa", 100));
+            process(*st, sms("081900000002", "halo", 150, "r2"), echo("halo", 150));
+            process(*st,
+                    sms("081900000002", "hapus data saya", 200, "r3"),
+                    asking(engine::event_kind::erase_requested, "", 200));
+            process(*st,
+                    sms("081900000003", "kapan mulai?", 300, "r4"),
+                    asking(engine::event_kind::handoff_requested, "kapan mulai?", 300));
+
+            const auto exported = [&](const export_filter& f) {
+                std::ostringstream out;
+                json_writer w(
+                    out, {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+                auto rows = st->export_rows(export_kind::requests, f, w).rows;
+                return std::pair{rows, out.str()};
+            };
+            auto [rows, text] = exported({});
+            CHECK(rows == 3);
+            CHECK(text.find(R"({"id":2,"time":"1970-01-01T00:01:40Z","contact":"+6281900000001",)"
+                            R"("request":"handoff","words":"ada calo di desa",)"
+                            R"("node":"t/petugas","status":"open","done_at":null})") !=
+                  std::string::npos);
+            // An erasure's words are the message that asked.
+            CHECK(text.find(R"("request":"erase","words":"hapus data saya","node":"t/petugas",)"
+                            R"("status":"open","done_at":null})") != std::string::npos);
+            CHECK(exported({.since = 250, .course = {}, .contact = {}}).first == 1);
+            CHECK(exported({.since = {}, .course = {}, .contact = "+6281900000002"}).first == 1);
+
+            // Done once the contact is forgotten; the words are gone with the rest.
+            CHECK(st->forget("+6281900000002", 400).contacts == 1);
+            std::tie(rows, text) = exported({});
+            CHECK(rows == 3);
+            CHECK(text.find("hapus data saya") == std::string::npos);
+            CHECK(text.find(R"("request":"erase","words":"[dihapus]","node":"t/petugas",)"
+                            R"("status":"done","done_at":"1970-01-01T00:06:40Z"})") !=
+                  std::string::npos);
+            CHECK(text.find(R"("words":"kapan mulai?","node":"t/petugas","status":"open",)") !=
+                  std::string::npos);
+
+            // Staff mark a handoff done; only requests can be marked, the first time stays.
+            CHECK(st->mark_request_done(2, 500));
+            CHECK(st->mark_request_done(2, 600));
+            CHECK_FALSE(st->mark_request_done(1, 500));  // an answer, not a request
+            CHECK_FALSE(st->mark_request_done(99, 500));
+            CHECK_FALSE(st->mark_request_done(0, 500));
+            std::tie(rows, text) = exported({});
+            CHECK(text.find(R"("words":"ada calo di desa","node":"t/petugas","status":"done",)"
+                            R"("done_at":"1970-01-01T00:08:20Z"})") != std::string::npos);
+            CHECK(text.find(R"("words":"kapan mulai?","node":"t/petugas","status":"open",)") !=
+                  std::string::npos);
+        }
+    }
+
+    TEST_CASE("an inbound message's attachments are logged, exported and forgotten") {
+        temp_dir dir;
+        for (const auto& s : stores(dir)) {
+            CAPTURE(s.name);
+            auto st = s.open(fast_options());
+            auto photo = sms("081900000011", "", 100, "p1");
+            photo.message.attachments = {
+                {"image", "https://api.twilio.com/m/ME1", "", "image/jpeg"},
+                {"audio", "", "wamid-media-2", ""}};
+            process(*st, photo, echo("", 100));
+            std::ostringstream out;
+            json_writer w(out,
+                          {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+            CHECK(st->export_rows(export_kind::conversations, {}, w).rows == 2);
+            CHECK(out.str().find(
+                      R"("media":"[{\"kind\":\"image\",\"url\":\"https://api.twilio.com/m/ME1\",)"
+                      R"(\"content_type\":\"image/jpeg\"},{\"kind\":\"audio\",\"media_id\":)"
+                      R"(\"wamid-media-2\"}]"})") != std::string::npos);
+            // The reply has no media: its payload (buttons) is not shown there.
+            CHECK(out.str().find(R"("text":"echo: ",)") != std::string::npos);
+            CHECK(st->forget("081900000011", 200).messages == 2);
+            std::ostringstream after;
+            json_writer w2(after,
+                           {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+            st->export_rows(export_kind::conversations, {}, w2);
+            CHECK(after.str().find("ME1") == std::string::npos);
+            CHECK(after.str().find("wamid-media-2") == std::string::npos);
+        }
+    }
+
     TEST_CASE("a contact changed by another process is read again, not served from memory") {
         // The server keeps recent contacts in memory; `sapa forget` and `sapa chat --db` write
         // the same file from another process (here: a second store on the file).

@@ -54,6 +54,25 @@ inline turn_function echo(const std::string& text, unix_seconds now) {
     };
 }
 
+// A turn that asks staff for something, as the engine's handoff and forget actions do: an
+// accepted answer, then `kind` with `detail`, and the reply "ok".
+inline turn_function asking(engine::event_kind kind, std::string detail, unix_seconds now) {
+    return [kind, detail, now](const engine::contact_state& state, engine::registrar&) {
+        engine::turn_result r;
+        r.state = state;
+        r.state.session.last_active = now;
+        r.events.push_back({.kind = engine::event_kind::answer_accepted,
+                            .node = "t/pesan",
+                            .detail = "x",
+                            .matched = engine::match_kind::exact,
+                            .data = {}});
+        r.events.push_back(
+            {.kind = kind, .node = "t/petugas", .detail = detail, .matched = {}, .data = {}});
+        r.replies.push_back({.text = "ok", .body = {}, .options = {}});
+        return r;
+    };
+}
+
 // A message as a test sends it: the message, and whether its channel replies by API.
 struct test_message {
     messaging::inbound_message message;

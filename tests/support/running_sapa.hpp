@@ -46,6 +46,12 @@ struct collected_rows final : sapa::storage::row_sink {
     std::vector<std::map<std::string, std::string>> outbound() const;
 };
 
+// One column of a row of collected_rows, empty when the row has none (null).
+inline std::string column(const std::map<std::string, std::string>& row, const std::string& name) {
+    auto it = row.find(name);
+    return it == row.end() ? std::string() : it->second;
+}
+
 inline bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }

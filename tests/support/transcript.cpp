@@ -136,13 +136,20 @@ transcript_result run_transcript(const std::filesystem::path& file,
         auto& step = steps[i];
         if (step.contains("wait")) now += parse_duration(step["wait"]);
         if (step.contains("from")) contact = step["from"];
-        if (!step.contains("in")) continue;
+        if (!step.contains("in") && !step.contains("media")) continue;
 
         contacts.insert(contact);
         messaging::inbound_message m;
         m.gateway_message_id = "step-" + std::to_string(i);
         m.from = contact;
-        m.text = step["in"].get<std::string>();
+        m.text = step.value("in", "");
+        // "media": "image" (or a list of kinds): what a photo, voice note... brings.
+        if (step.contains("media")) {
+            const auto& media = step["media"];
+            for (const auto& kind : media.is_array() ? media : json::array({media}))
+                m.attachments.push_back(
+                    {kind.get<std::string>(), {}, "media-" + std::to_string(i), {}});
+        }
         m.received_at = now;
         auto turn = conversations.receive_now(std::move(m), channel);
         if (!turn.state) throw std::runtime_error("a transcript step was taken for a repeat");
@@ -177,9 +184,9 @@ transcript_result run_transcript(const std::filesystem::path& file,
             continue;
         }
         if (step.contains("out") && step["out"] != out)
-            fail(i, "replies to " + step["in"].dump(), step["out"], out);
+            fail(i, "replies to " + step.value("in", json()).dump(), step["out"], out);
         if (step.contains("events") && step["events"] != events)
-            fail(i, "events after " + step["in"].dump(), step["events"], events);
+            fail(i, "events after " + step.value("in", json()).dump(), step["events"], events);
         if (step.contains("saved")) {
             for (const auto& [group, expected] : step["saved"].items()) {
                 json actual = subset_of(saved.at(group), expected);

@@ -28,6 +28,7 @@ struct memory_store::data {
         std::string gateway_message_id;  // in: the gateway's; out: the provider's
         std::int64_t reply_to = 0;
         messaging::outbound_message content;  // in: only the text
+        std::string media;                    // in: attachments_json() of its attachments
         std::optional<message_cost> cost;
         std::string status;  // in: received
         std::string status_code;
@@ -62,7 +63,8 @@ struct memory_store::data {
     std::vector<message_row> messages;  // id - 1 is the index
     std::map<std::pair<std::string, std::string>, std::int64_t> inbound_by_gateway_id;
     std::map<std::pair<std::string, std::string>, std::int64_t> outbound_by_provider_id;
-    std::vector<event_row> events;
+    std::vector<event_row> events;                       // id - 1 is the index
+    std::map<std::int64_t, unix_seconds> requests_done;  // by event id: when staff marked it
     engine::memory_ledger ledger;
     std::map<std::int64_t, job_row> jobs;  // by message id: oldest first
 
@@ -189,6 +191,7 @@ class memory_transaction final : public transaction, private engine::registratio
         row.channel = m.channel;
         row.gateway_message_id = m.gateway_message_id;
         row.content.text = m.text;
+        row.media = attachments_json(m.attachments);
         row.status = "received";
         row.created_at = row.status_at = m.received_at;
         for (const auto& e : events) {
@@ -440,8 +443,9 @@ forget_counts memory_store::forget(const std::string& address, unix_seconds now)
     for (auto& m : data_->messages) {
         if (m.contact_id != c->id) continue;
         if (m.content.text != erased_text || !m.content.body.empty() ||
-            !m.content.options.empty()) {
+            !m.content.options.empty() || !m.media.empty()) {
             m.content = {erased_text, {}, {}};
+            m.media.clear();
             ++counts.messages;
         }
         m.match_detail.clear();
@@ -466,6 +470,16 @@ forget_counts memory_store::forget(const std::string& address, unix_seconds now)
         }
     }
     return counts;
+}
+
+bool memory_store::mark_request_done(std::int64_t request_id, unix_seconds now) {
+    std::lock_guard lock(data_->mutex);
+    const auto& events = data_->events;
+    if (request_id <= 0 || request_id > static_cast<std::int64_t>(events.size())) return false;
+    const auto& e = events[static_cast<std::size_t>(request_id - 1)].e;
+    if (!request_type_of(engine::to_string(e.kind))) return false;
+    data_->requests_done.emplace(request_id, now);  // marked again: the first time stays
+    return true;
 }
 
 export_summary memory_store::export_rows(export_kind kind,
@@ -537,7 +551,34 @@ export_summary memory_store::export_rows(export_kind kind,
                                  text(m.status_reason),
                                  time(m.status_at),
                                  text(m.match_kind),
-                                 text(m.match_detail)},
+                                 text(m.match_detail),
+                                 text(m.media)},
+                                nullptr});
+            }
+            break;
+        case export_kind::requests:
+            columns = fixed_columns(kind);
+            for (std::size_t i = 0; i < d.events.size(); ++i) {
+                const auto& row = d.events[i];
+                const char* request = request_type_of(engine::to_string(row.e.kind));
+                if (!request) continue;
+                const auto& m = d.message(row.message_id);
+                if (filter.since && m.created_at < *filter.since) continue;
+                if (!contact_passes(row.contact_id)) continue;
+                const auto& c = d.contacts[static_cast<std::size_t>(row.contact_id - 1)];
+                const auto marked = d.requests_done.find(static_cast<std::int64_t>(i + 1));
+                const auto done_at = request_done_at(
+                    m.created_at,
+                    marked == d.requests_done.end() ? std::nullopt : std::optional(marked->second),
+                    c.erased_at);
+                rows.push_back({{static_cast<std::int64_t>(i + 1),
+                                 time(m.created_at),
+                                 c.state->address,
+                                 std::string(request),
+                                 row.e.detail.empty() ? m.content.text : row.e.detail,
+                                 row.e.node,
+                                 std::string(done_at ? "done" : "open"),
+                                 time(done_at)},
                                 nullptr});
             }
             break;

@@ -19,6 +19,7 @@ struct query_parts {
     const char* since_column;
     const char* course_clause;  // takes the course as its one parameter
     std::vector<export_column> columns;
+    const char* condition = nullptr;  // rows of this kind, whatever the filter
 };
 
 query_parts parts_for(export_kind kind) {
@@ -37,13 +38,36 @@ query_parts parts_for(export_kind kind) {
             return {
                 "m.id, m.created_at, k.address, m.direction, m.channel, m.gateway_message_id, "
                 "m.reply_to, m.text, m.encoding, m.segments, m.status, m.status_code, "
-                "m.status_reason, m.status_at, m.match_kind, m.match_detail",
+                "m.status_reason, m.status_at, m.match_kind, m.match_detail, "
+                "CASE WHEN m.direction = 'in' THEN m.payload END",
                 "messages m JOIN contacts k ON k.id = m.contact_id",
                 nullptr,
                 "m.id",
                 "m.created_at",
                 "m.contact_id IN (SELECT contact_id FROM registrations WHERE course = ?)",
                 fixed_columns(kind),
+            };
+        case export_kind::requests:
+            // As storage::request_type_of and request_done_at. The words: a handoff's own
+            // text, else the message that asked (HAPUS); "[dihapus]" once forgotten.
+            return {
+                "e.id, e.created_at, k.address, "
+                "CASE e.kind WHEN 'handoff_requested' THEN 'handoff' ELSE 'erase' END, "
+                "CASE WHEN e.detail IS NULL OR e.detail = '' THEN m.text ELSE e.detail END, "
+                "e.node, "
+                "CASE WHEN d.done_at IS NOT NULL OR k.erased_at >= e.created_at THEN 'done' "
+                "ELSE 'open' END, "
+                "COALESCE(d.done_at, CASE WHEN k.erased_at >= e.created_at THEN k.erased_at END)",
+                "events e JOIN messages m ON m.id = e.message_id "
+                "JOIN contacts k ON k.id = e.contact_id "
+                "LEFT JOIN requests_done d ON d.event_id = e.id",
+                nullptr,
+                "e.id",
+                "e.created_at",
+                "e.contact_id IN (SELECT contact_id FROM registrations WHERE course = ?)",
+                fixed_columns(kind),
+                // Exactly the partial index's condition (migration 5), so it is used.
+                "e.kind IN ('handoff_requested', 'erase_requested')",
             };
         case export_kind::contacts:
             break;
@@ -79,6 +103,7 @@ where_clause where_for(const query_parts& p, const export_filter& f) {
         w.sql += w.sql.empty() ? " WHERE " : " AND ";
         w.sql += clause;
     };
+    if (p.condition) add(p.condition);
     if (f.since) add(std::string(p.since_column) + " >= ?");
     if (f.course) add(p.course_clause);
     if (f.contact) add("k.address = ?");
@@ -100,6 +125,20 @@ std::vector<std::string> field_names(connection& c, const query_parts& p, const 
 }
 
 }  // namespace
+
+bool mark_request_done(connection& c, std::int64_t request_id, unix_seconds now) {
+    auto& find = c.prepared(
+        "SELECT 1 FROM events WHERE id = ?1 AND kind IN "
+        "('handoff_requested', 'erase_requested')");
+    find.bind(1, request_id);
+    if (!find.executeStep()) return false;
+    auto& mark =
+        c.prepared("INSERT OR IGNORE INTO requests_done (event_id, done_at) VALUES (?1, ?2)");
+    mark.bind(1, request_id);
+    mark.bind(2, now);
+    mark.exec();
+    return true;
+}
 
 export_summary export_rows(connection& c,
                            export_kind kind,

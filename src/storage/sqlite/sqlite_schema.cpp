@@ -126,6 +126,17 @@ INSERT INTO course_counters (course, issued)
     SELECT course, count(*) FROM registrations GROUP BY course;
 DROP INDEX events_contact;
 )sql",
+    // v5: residents' requests to staff (`sapa export requests`: handoffs and erasures) found
+    // without reading every event (only those rare events are in the index), and the ones
+    // staff marked done (`sapa done`).
+    R"sql(
+CREATE INDEX events_requests ON events(id)
+    WHERE kind IN ('handoff_requested', 'erase_requested');
+CREATE TABLE requests_done (
+    event_id INTEGER PRIMARY KEY REFERENCES events(id),
+    done_at INTEGER NOT NULL
+);
+)sql",
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));

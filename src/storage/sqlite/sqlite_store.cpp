@@ -477,4 +477,9 @@ forget_counts sqlite_store::forget(const std::string& address, unix_seconds now)
     return counts;
 }
 
+bool sqlite_store::mark_request_done(std::int64_t request_id, unix_seconds now) {
+    return impl_->call(
+        [&](detail::connection& c) { return detail::mark_request_done(c, request_id, now); });
+}
+
 }  // namespace sapa::storage

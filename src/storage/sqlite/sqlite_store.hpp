@@ -84,6 +84,7 @@ class sqlite_store final : public store {
                                const export_filter& filter,
                                row_sink& sink) override;
     forget_counts forget(const std::string& address, unix_seconds now) override;
+    bool mark_request_done(std::int64_t request_id, unix_seconds now) override;
 
   private:
     struct impl;

@@ -352,8 +352,9 @@ std::int64_t sqlite_transaction::log_inbound(const messaging::inbound_message& m
     }
     auto& q = c_.prepared(
         "INSERT INTO messages (contact_id, direction, channel, gateway_message_id, text, "
-        "  encoding, segments, status, match_kind, match_detail, created_at, status_at) "
-        "VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, 'received', ?7, ?8, ?9, ?9)");
+        "  encoding, segments, status, match_kind, match_detail, created_at, status_at, "
+        "  payload) "
+        "VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, 'received', ?7, ?8, ?9, ?9, ?10)");
     q.bind(1, contact_id);
     q.bindNoCopy(2, m.channel);
     bind_optional(q, 3, m.gateway_message_id);
@@ -364,6 +365,8 @@ std::int64_t sqlite_transaction::log_inbound(const messaging::inbound_message& m
         q.bindNoCopy(8, matched->detail);
     }
     q.bind(9, m.received_at);
+    // Media the resident sent: what and where the provider keeps it (never downloaded).
+    if (!m.attachments.empty()) q.bind(10, attachments_json(m.attachments));
     q.exec();
     const auto id = c_.db().getLastInsertRowid();
     insert_events(c_, id, contact_id, events, m.received_at);

@@ -267,6 +267,7 @@ bool update_delivery(connection& c,
 void release_leases(connection& c);
 
 forget_counts forget(connection& c, const std::string& address, unix_seconds now);
+bool mark_request_done(connection& c, std::int64_t request_id, unix_seconds now);
 
 // --- Any connection, inside a read transaction ---
 
