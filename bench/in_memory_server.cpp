@@ -255,8 +255,8 @@ class benchmark_store final : public storage::store {
                                   messaging::unix_seconds now) override {
         return memory_.forget(address, now);
     }
-    bool mark_request_done(std::int64_t, engine::unix_seconds) override {
-        return false;  // it records no events, so no requests
+    bool mark_request_done(std::int64_t request_id, messaging::unix_seconds now) override {
+        return memory_.mark_request_done(request_id, now);
     }
 
   private:
