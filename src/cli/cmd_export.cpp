@@ -3,8 +3,8 @@
 
 #include "cli/command_line.hpp"
 #include "cli/commands.hpp"
+#include "cli/service.hpp"
 #include "messaging/address.hpp"
-#include "storage/sqlite/sqlite_store.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -90,15 +90,11 @@ int run_export(const arguments& args, streams io) {
         if (!filter.since)
             return fail("--since wants a date like 2024-05-01, not \"" + since + "\"");
     }
-    if (db.empty()) db = database_of_config(config_path, io.err);
-    if (db.empty()) return 2;
-    if (!std::filesystem::exists(db)) {
-        io.err << "sapa export: no database at " << db << " (give it with --db FILE)\n";
-        return 1;
-    }
+    auto opened = open_tool_store(db, config_path, false, io.err, "export");
+    if (!opened.store) return opened.exit_code;
+    auto& store = opened.store;
 
     try {
-        auto store = storage::sqlite_store::open(db);
         std::ofstream file;
         if (!output.empty()) {
             file.open(output, std::ios::binary);

@@ -10,6 +10,7 @@
 #include "server/router.hpp"
 #include "server/webhooks.hpp"
 #include "sms/gsm7.hpp"
+#include "storage/postgres/postgres_store.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -18,8 +19,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <ostream>
 #include <thread>
 
 namespace sapa::cli {
@@ -94,8 +97,43 @@ storage::message_cost measure_text(const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+bool is_postgres_url(const std::string& db) {
+    return db.starts_with("postgres://") || db.starts_with("postgresql://");
+}
+
+// The URL from the environment variable the config names; throws when it is not set. The
+// value is never printed: it may hold a password.
+std::string postgres_url(const config::storage_config& storage) {
+    const char* url = std::getenv(storage.url_env.c_str());
+    if (!url || !*url)
+        throw std::runtime_error("storage.type is \"postgres\" but the environment variable " +
+                                 storage.url_env + " (storage.url_env) is not set");
+    return url;
+}
+
+}  // namespace
+
 std::unique_ptr<storage::store> open_configured_store(const config::service_config& config,
                                                       boost::asio::io_context& io) {
+    // A committed group's webhook answers go to the io threads in one post: one wake-up per
+    // group instead of one per message. Once the io threads are done (no webhook is pending
+    // then), whatever is left runs where it is handed over.
+    auto run_callbacks = [&io](std::function<void()> callbacks) {
+        if (io.stopped()) return callbacks();
+        boost::asio::post(io, std::move(callbacks));
+    };
+    if (config.storage.type == config::store_type::postgres) {
+        storage::postgres_options options;
+        options.url = postgres_url(config.storage);
+        options.schema = config.storage.schema;
+        options.max_batch = static_cast<std::size_t>(config.storage.batch_max_messages);
+        options.max_batch_wait = std::chrono::milliseconds(config.storage.batch_max_wait_ms);
+        options.text_cost = measure_text;
+        options.run_callbacks = run_callbacks;
+        return storage::postgres_store::open(std::move(options));
+    }
     const auto& db_path = config.storage.database_path;
     if (db_path != ":memory:" && db_path.has_parent_path())
         std::filesystem::create_directories(db_path.parent_path());
@@ -108,14 +146,56 @@ std::unique_ptr<storage::store> open_configured_store(const config::service_conf
     options.max_batch_wait = std::chrono::milliseconds(config.storage.batch_max_wait_ms);
     options.release_leases_on_open = true;
     options.text_cost = measure_text;
-    // A committed group's webhook answers go to the io threads in one post: one wake-up per
-    // group instead of one per message. Once the io threads are done (no webhook is pending
-    // then), whatever is left runs where it is handed over.
-    options.run_callbacks = [&io](std::function<void()> callbacks) {
-        if (io.stopped()) return callbacks();
-        boost::asio::post(io, std::move(callbacks));
-    };
+    options.run_callbacks = run_callbacks;
     return storage::sqlite_store::open(db_path.string(), options);
+}
+
+tool_store open_tool_store(std::string db,
+                           const std::string& config_path,
+                           bool create,
+                           std::ostream& err,
+                           const std::string& command) {
+    tool_store out;
+    try {
+        storage::postgres_options postgres;
+        postgres.text_cost = measure_text;
+        if (db.empty()) {
+            config::service_config config;
+            try {
+                config = config::load_config(config_path);
+            } catch (const std::exception& e) {
+                err << e.what() << "\n";
+                out.exit_code = 2;
+                return out;
+            }
+            if (config.storage.type == config::store_type::postgres) {
+                postgres.url = postgres_url(config.storage);
+                postgres.schema = config.storage.schema;
+            } else {
+                db = config.storage.database_path.string();
+            }
+        } else if (is_postgres_url(db)) {
+            postgres.url = db;
+        }
+        if (!postgres.url.empty()) {
+            out.where = "the PostgreSQL database";
+            out.store = storage::postgres_store::open(std::move(postgres));
+            return out;
+        }
+        out.where = db;
+        if (!create && !std::filesystem::exists(db)) {
+            err << "sapa " << command << ": no database at " << db << " (give it with --db FILE)\n";
+            out.exit_code = 1;
+            return out;
+        }
+        storage::sqlite_options options;
+        options.text_cost = measure_text;
+        out.store = storage::sqlite_store::open(db, options);
+    } catch (const std::exception& e) {
+        err << "sapa " << command << ": " << e.what() << "\n";
+        out.exit_code = 1;
+    }
+    return out;
 }
 
 int serve(const config::service_config& config,

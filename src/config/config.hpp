@@ -66,8 +66,19 @@ struct admin_config {
 // (never corrupt the database) when the machine loses power.
 enum class sync_mode { full, normal };
 
-// The embedded SQLite database.
+// Which store keeps the data: SQLite (one machine) or PostgreSQL (several instances).
+enum class store_type { sqlite, postgres };
+
+// The store: the embedded SQLite database, or a PostgreSQL server.
 struct storage_config {
+    // "sqlite" (default) or "postgres".
+    store_type type = store_type::sqlite;
+    // PostgreSQL: the environment variable holding the connection URL (it may carry a
+    // password, so it never appears in the file).
+    std::string url_env = "SAPA_DATABASE_URL";
+    // PostgreSQL: the schema Sapa's tables live in (created if missing); empty: the
+    // connection's default (public).
+    std::string schema{};
     // Database file; relative to the config file's folder. ":memory:" keeps everything in
     // memory (tests, demos): nothing survives a restart.
     std::filesystem::path database_path = "../var/sapa.db";
