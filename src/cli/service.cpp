@@ -130,6 +130,7 @@ std::unique_ptr<storage::store> open_configured_store(const config::service_conf
         options.schema = config.storage.schema;
         options.max_batch = static_cast<std::size_t>(config.storage.batch_max_messages);
         options.max_batch_wait = std::chrono::milliseconds(config.storage.batch_max_wait_ms);
+        options.outbound_lease = config.storage.outbound_lease_seconds;
         options.text_cost = measure_text;
         options.run_callbacks = run_callbacks;
         return storage::postgres_store::open(std::move(options));
@@ -145,6 +146,7 @@ std::unique_ptr<storage::store> open_configured_store(const config::service_conf
     options.max_batch = static_cast<std::size_t>(config.storage.batch_max_messages);
     options.max_batch_wait = std::chrono::milliseconds(config.storage.batch_max_wait_ms);
     options.release_leases_on_open = true;
+    options.outbound_lease = config.storage.outbound_lease_seconds;
     options.text_cost = measure_text;
     options.run_callbacks = run_callbacks;
     return storage::sqlite_store::open(db_path.string(), options);

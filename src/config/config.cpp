@@ -354,7 +354,8 @@ storage_config read_storage(const node& n) {
                      "synchronous",
                      "busy_timeout_ms",
                      "batch_max_messages",
-                     "batch_max_wait_ms"});
+                     "batch_max_wait_ms",
+                     "outbound_lease_seconds"});
     storage_config s;
     if (auto v = r.find("type")) s.type = read_enum(*v, "store type", store_type_names, false);
     if (auto v = r.find("url_env")) s.url_env = read_env_name(*v);
@@ -376,6 +377,8 @@ storage_config read_storage(const node& n) {
     if (auto v = r.find("busy_timeout_ms")) s.busy_timeout_ms = read_whole(*v, 0, 600000);
     if (auto v = r.find("batch_max_messages")) s.batch_max_messages = read_whole(*v, 1, 10000);
     if (auto v = r.find("batch_max_wait_ms")) s.batch_max_wait_ms = read_whole(*v, 0, 1000);
+    if (auto v = r.find("outbound_lease_seconds"))
+        s.outbound_lease_seconds = read_whole(*v, 1, 3600);
     return s;
 }
 

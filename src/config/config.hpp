@@ -91,6 +91,9 @@ struct storage_config {
     // After a batch of fewer than 16 messages, how long the writer may wait for 16 to be
     // queued, 0..1000 ms (0: never wait). Under heavy load batches are big and nothing waits.
     int batch_max_wait_ms = 2;
+    // An outbound job a sender claimed and did not finish (its process was killed) is handed
+    // out again after this many seconds, 1..3600.
+    int outbound_lease_seconds = 60;
 };
 
 // Where the dialog scripts come from.
