@@ -3,8 +3,7 @@
 // come from a first pass over the same rows (only the distinct names are held).
 
 #include "storage/sqlite/detail/sqlite_connection.hpp"
-
-#include <nlohmann/json.hpp>
+#include "storage/stored_form.hpp"
 
 #include <map>
 
@@ -140,15 +139,10 @@ export_summary export_rows(connection& c,
         for (std::size_t i = fixed; i < values.size(); ++i)
             values[i] = std::monostate{};
         if (p.fields_column) {
-            auto fields = nlohmann::json::parse(
-                q.getColumn(static_cast<int>(fixed)).getText(), nullptr, false);
-            if (fields.is_object()) {
-                for (auto& [key, value] : fields.items()) {
-                    auto it = field_index.find(key);
-                    if (it == field_index.end()) continue;
-                    values[it->second] =
-                        value.is_string() ? value.get<std::string>() : value.dump();
-                }
+            for (auto& [key, value] :
+                 fields_from_json(q.getColumn(static_cast<int>(fixed)).getText())) {
+                if (auto it = field_index.find(key); it != field_index.end())
+                    values[it->second] = std::move(value);
             }
         }
         sink.row(values);
