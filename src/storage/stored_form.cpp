@@ -39,6 +39,26 @@ messaging::outbound_message reply_from_payload(std::string text, std::string_vie
     return out;
 }
 
+field_columns::field_columns(std::vector<export_column>& columns,
+                             const std::vector<std::string>& names)
+    : fixed_(columns.size()) {
+    for (const auto& name : names) {
+        auto column = name;
+        for (std::size_t i = 0; i < fixed_; ++i)
+            if (columns[i].name == column) column = "field_" + name;
+        index_[name] = columns.size();
+        columns.push_back({column, column_type::text});
+    }
+}
+
+void field_columns::fill(std::vector<export_value>& values, std::string_view fields_json) const {
+    for (std::size_t i = fixed_; i < values.size(); ++i)
+        values[i] = std::monostate{};
+    for (auto& [key, value] : fields_from_json(fields_json)) {
+        if (auto it = index_.find(key); it != index_.end()) values[it->second] = std::move(value);
+    }
+}
+
 const char* session_status_name(engine::session_status s) {
     switch (s) {
         case engine::session_status::waiting:

@@ -6,10 +6,12 @@
 
 #include "engine/state.hpp"
 #include "messaging/message.hpp"
+#include "storage/export.hpp"
 
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sapa::storage {
 
@@ -22,6 +24,22 @@ std::map<std::string, std::string> fields_from_json(std::string_view text);
 std::string reply_payload(const messaging::outbound_message& m);
 // The reply stored as `text` with `payload` (empty: none).
 messaging::outbound_message reply_from_payload(std::string text, std::string_view payload);
+
+// An export's collected fields as columns after the fixed ones (SQL stores: one JSON object
+// per row).
+class field_columns {
+  public:
+    // Appends one text column per name to `columns`, in the order given, as "field_NAME" when
+    // NAME is already a column.
+    field_columns(std::vector<export_column>& columns, const std::vector<std::string>& names);
+    // Sets the values past the fixed columns from one row's fields (`fields_json`); a field
+    // with no column, and a column with no field, stay null.
+    void fill(std::vector<export_value>& values, std::string_view fields_json) const;
+
+  private:
+    std::size_t fixed_;
+    std::map<std::string, std::size_t> index_;
+};
 
 // "idle", "waiting", "resume_offer".
 const char* session_status_name(engine::session_status s);

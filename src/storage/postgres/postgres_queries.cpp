@@ -3,8 +3,6 @@
 #include "storage/postgres/detail/pg_connection.hpp"
 #include "storage/stored_form.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -237,22 +235,17 @@ export_summary export_rows(connection& c,
 
     // One snapshot for both passes; a read-only transaction never holds up the writers.
     c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    std::map<std::string, std::size_t> field_index;
+    std::vector<std::string> names;
     if (p.fields_column) {
-        auto names = c.query(std::string("SELECT j.key FROM ") + p.from +
+        auto found = c.query(std::string("SELECT j.key FROM ") + p.from +
                                  " CROSS JOIN LATERAL jsonb_object_keys(" + p.fields_column +
                                  "::jsonb) AS j(key)" + w.sql + " GROUP BY j.key ORDER BY min(" +
                                  p.id_column + "), j.key",
                              w.params);
-        for (int i = 0; i < names.rows(); ++i) {
-            auto name = names.text(i, 0);
-            auto column = name;
-            for (std::size_t k = 0; k < fixed; ++k)
-                if (columns[k].name == column) column = "field_" + name;
-            field_index[name] = columns.size();
-            columns.push_back({column, column_type::text});
-        }
+        for (int i = 0; i < found.rows(); ++i)
+            names.push_back(found.text(i, 0));
     }
+    const field_columns fields(columns, names);
     sink.begin(columns);
     // A cursor: the server hands the rows over a batch at a time, so memory stays flat.
     c.query(std::string("DECLARE export_rows NO SCROLL CURSOR FOR SELECT ") + p.select + " FROM " +
@@ -274,15 +267,7 @@ export_summary export_rows(connection& c,
                     values[i] = batch.integer(row, col);
                 }
             }
-            for (std::size_t i = fixed; i < values.size(); ++i)
-                values[i] = std::monostate{};
-            if (p.fields_column) {
-                for (auto& [key, value] :
-                     fields_from_json(batch.view(row, static_cast<int>(fixed)))) {
-                    if (auto it = field_index.find(key); it != field_index.end())
-                        values[it->second] = std::move(value);
-                }
-            }
+            if (p.fields_column) fields.fill(values, batch.view(row, static_cast<int>(fixed)));
             sink.row(values);
             ++summary.rows;
         }

@@ -108,15 +108,7 @@ export_summary export_rows(connection& c,
     auto w = where_for(p, filter);
     const auto fixed = p.columns.size();
 
-    std::map<std::string, std::size_t> field_index;
-    for (auto& name : field_names(c, p, w)) {
-        auto column = name;
-        for (const auto& existing : p.columns) {
-            if (existing.name == column) column = "field_" + name;
-        }
-        field_index[name] = p.columns.size();
-        p.columns.push_back({column, column_type::text});
-    }
+    const field_columns fields(p.columns, field_names(c, p, w));
     sink.begin(p.columns);
 
     SQLite::Statement q(
@@ -136,15 +128,7 @@ export_summary export_rows(connection& c,
                 values[i] = column.getInt64();
             }
         }
-        for (std::size_t i = fixed; i < values.size(); ++i)
-            values[i] = std::monostate{};
-        if (p.fields_column) {
-            for (auto& [key, value] :
-                 fields_from_json(q.getColumn(static_cast<int>(fixed)).getText())) {
-                if (auto it = field_index.find(key); it != field_index.end())
-                    values[it->second] = std::move(value);
-            }
-        }
+        if (p.fields_column) fields.fill(values, q.getColumn(static_cast<int>(fixed)).getText());
         sink.row(values);
         ++summary.rows;
     }
