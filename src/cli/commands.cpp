@@ -25,6 +25,7 @@ constexpr command commands[] = {
     {"serve", "run the webhook server for the configured channels", run_serve},
     {"export", "export registrations, conversations or contacts as CSV or JSON", run_export},
     {"forget", "erase a contact's personal data (right to deletion)", run_forget},
+    {"migrate", "bring the database to this version's schema (--dry-run: only show)", run_migrate},
 };
 
 std::string usage_text() {

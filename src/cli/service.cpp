@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <thread>
 
@@ -152,6 +153,46 @@ std::unique_ptr<storage::store> open_configured_store(const config::service_conf
     return storage::sqlite_store::open(db_path.string(), options);
 }
 
+namespace {
+
+// Where a staff tool's data is: a PostgreSQL URL (and schema), or a SQLite file.
+struct located_store {
+    storage::postgres_options postgres;  // url empty: SQLite
+    std::string sqlite_path;
+};
+
+// nullopt when the config cannot be read (the reason is on `err`). Throws when the config
+// names PostgreSQL but its URL variable is not set.
+std::optional<located_store> locate_store(std::string db,
+                                          const std::string& config_path,
+                                          std::ostream& err) {
+    located_store out;
+    out.postgres.text_cost = measure_text;
+    if (db.empty()) {
+        config::service_config config;
+        try {
+            config = config::load_config(config_path);
+        } catch (const std::exception& e) {
+            err << e.what() << "\n";
+            return std::nullopt;
+        }
+        if (config.storage.type == config::store_type::postgres) {
+            out.postgres.url = postgres_url(config.storage);
+            out.postgres.schema = config.storage.schema;
+            return out;
+        }
+        db = config.storage.database_path.string();
+    }
+    if (is_postgres_url(db)) {
+        out.postgres.url = db;
+    } else {
+        out.sqlite_path = db;
+    }
+    return out;
+}
+
+}  // namespace
+
 tool_store open_tool_store(std::string db,
                            const std::string& config_path,
                            bool create,
@@ -159,45 +200,70 @@ tool_store open_tool_store(std::string db,
                            const std::string& command) {
     tool_store out;
     try {
-        storage::postgres_options postgres;
-        postgres.text_cost = measure_text;
-        if (db.empty()) {
-            config::service_config config;
-            try {
-                config = config::load_config(config_path);
-            } catch (const std::exception& e) {
-                err << e.what() << "\n";
-                out.exit_code = 2;
-                return out;
-            }
-            if (config.storage.type == config::store_type::postgres) {
-                postgres.url = postgres_url(config.storage);
-                postgres.schema = config.storage.schema;
-            } else {
-                db = config.storage.database_path.string();
-            }
-        } else if (is_postgres_url(db)) {
-            postgres.url = db;
-        }
-        if (!postgres.url.empty()) {
-            out.where = "the PostgreSQL database";
-            out.store = storage::postgres_store::open(std::move(postgres));
+        auto located = locate_store(std::move(db), config_path, err);
+        if (!located) {
+            out.exit_code = 2;
             return out;
         }
-        out.where = db;
-        if (!create && !std::filesystem::exists(db)) {
-            err << "sapa " << command << ": no database at " << db << " (give it with --db FILE)\n";
+        if (!located->postgres.url.empty()) {
+            out.where = "the PostgreSQL database";
+            out.store = storage::postgres_store::open(std::move(located->postgres));
+            return out;
+        }
+        out.where = located->sqlite_path;
+        if (!create && !std::filesystem::exists(out.where)) {
+            err << "sapa " << command << ": no database at " << out.where
+                << " (give it with --db FILE)\n";
             out.exit_code = 1;
             return out;
         }
         storage::sqlite_options options;
         options.text_cost = measure_text;
-        out.store = storage::sqlite_store::open(db, options);
+        out.store = storage::sqlite_store::open(out.where, options);
     } catch (const std::exception& e) {
         err << "sapa " << command << ": " << e.what() << "\n";
         out.exit_code = 1;
     }
     return out;
+}
+
+int migrate_tool_store(std::string db,
+                       const std::string& config_path,
+                       bool dry_run,
+                       std::ostream& out,
+                       std::ostream& err) {
+    try {
+        auto located = locate_store(std::move(db), config_path, err);
+        if (!located) return 2;
+        const bool postgres = !located->postgres.url.empty();
+        const auto where = postgres ? std::string("the PostgreSQL database") : located->sqlite_path;
+        if (dry_run) {
+            auto pending = postgres
+                               ? storage::postgres_store::pending_migrations(located->postgres)
+                               : storage::sqlite_store::pending_migrations(located->sqlite_path);
+            if (pending.empty()) {
+                out << where << " is up to date; nothing to do.\n";
+            } else {
+                out << "Would migrate " << where << ":\n";
+                for (const auto& line : pending)
+                    out << "  " << line << "\n";
+            }
+            return 0;
+        }
+        if (postgres) {
+            storage::postgres_store::open(std::move(located->postgres));
+        } else {
+            storage::sqlite_store::open(located->sqlite_path);
+        }
+        out << where << " is at schema version "
+            << (postgres ? storage::postgres_store::schema_version()
+                         : storage::sqlite_store::schema_version())
+            << ".\n";
+        return 0;
+    } catch (const std::exception& e) {
+        err << "sapa migrate: " << e.what() << "\n";
+        return 1;
+    }
 }
 
 int serve(const config::service_config& config,

@@ -45,6 +45,15 @@ tool_store open_tool_store(std::string db,
                            std::ostream& err,
                            const std::string& command);
 
+// `sapa migrate`: brings the store `db` or the config names (as open_tool_store) to this
+// build's schema, or with `dry_run` only prints the migrations it would apply. Returns the
+// exit code.
+int migrate_tool_store(std::string db,
+                       const std::string& config_path,
+                       bool dry_run,
+                       std::ostream& out,
+                       std::ostream& err);
+
 // Returns the process exit code. `on_listening(port)` is called once the server accepts
 // connections (tests use it with port 0). Throws what `open_store` throws.
 int serve(const config::service_config& config,
