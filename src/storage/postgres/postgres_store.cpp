@@ -206,6 +206,8 @@ struct postgres_store::impl {
                     errc::write_failed,
                     "PostgreSQL is unreachable; trying again with the next batch"));
             auto& c = *writer_connection;
+            // On the last attempt another transaction's interference fails only its unit.
+            const bool last = attempt >= transient_attempts;
             std::fill(errors.begin(), errors.end(), nullptr);
             try {
                 c.exec("BEGIN");
@@ -214,7 +216,7 @@ struct postgres_store::impl {
                     try {
                         j.run(c);
                     } catch (const pg::error& e) {
-                        if (e.connection_lost() || e.transient()) throw;
+                        if (e.connection_lost() || (e.transient() && !last)) throw;
                         isolate = true;
                         break;
                     } catch (...) {
@@ -224,13 +226,13 @@ struct postgres_store::impl {
                 }
                 if (isolate) {
                     c.exec("ROLLBACK");
-                    run_isolated(c, batch, errors);
+                    run_isolated(c, batch, errors, last);
                 }
                 c.exec("COMMIT");
                 return nullptr;
             } catch (const pg::error& e) {
                 rollback();
-                if (e.transient() && attempt < transient_attempts) continue;
+                if (e.transient() && !last) continue;
                 return std::current_exception();
             } catch (...) {
                 rollback();
@@ -242,14 +244,15 @@ struct postgres_store::impl {
     // Each job in its own savepoint: a failing one is undone alone, the others go on.
     static void run_isolated(pg::connection& c,
                              std::vector<job>& batch,
-                             std::vector<std::exception_ptr>& errors) {
+                             std::vector<std::exception_ptr>& errors,
+                             bool last) {
         c.exec("BEGIN");
         for (std::size_t i = 0; i < batch.size(); ++i) {
             c.exec("SAVEPOINT job");
             try {
                 batch[i].run(c);
             } catch (const pg::error& e) {
-                if (e.connection_lost() || e.transient()) throw;
+                if (e.connection_lost() || (e.transient() && !last)) throw;
                 errors[i] = std::current_exception();
                 c.exec("ROLLBACK TO SAVEPOINT job");
             } catch (...) {
