@@ -3,13 +3,13 @@
 #include "app/conversations.hpp"
 #include "cli/command_line.hpp"
 #include "cli/commands.hpp"
+#include "cli/service.hpp"
 #include "dialog/catalog.hpp"
 #include "dialog/loader.hpp"
 #include "engine/engine.hpp"
 #include "messaging/address.hpp"
 #include "sms/gsm7.hpp"
 #include "storage/memory/memory_store.hpp"
-#include "storage/sqlite/sqlite_store.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -46,10 +46,11 @@ constexpr const char* usage =
     "Options:\n"
     "  --lang LANG      start in this language (default: the script's first language)\n"
     "  --from NUMBER    the resident's phone number (default +6281200000000)\n"
-    "  --db FILE        keep the conversation in this SQLite database (created if\n"
+    "  --db FILE|URL    keep the conversation in this SQLite database (created if\n"
     "                   missing), so it continues where it stopped on the next run and\n"
     "                   its registrations and log can be exported; without it nothing\n"
-    "                   is kept after the simulator ends\n"
+    "                   is kept after the simulator ends; a postgresql:// URL keeps it\n"
+    "                   in that PostgreSQL database instead\n"
     "  --help           show this help\n"
     "\n"
     "Exit status: 0 the input ended or /quit, 1 the script has errors or the database\n"
@@ -136,21 +137,12 @@ int run_chat(const arguments& args, streams io) {
 
     // The same use case as `sapa serve`, on the database given or on a store in memory.
     std::unique_ptr<storage::store> store;
-    try {
-        if (db_path.empty()) {
-            store = std::make_unique<storage::memory_store>();
-        } else {
-            storage::sqlite_options options;
-            options.text_cost = [](const std::string& text) {
-                auto cost = sms::measure(text);
-                return storage::message_cost{cost.encoding == sms::encoding::gsm7 ? "gsm7" : "ucs2",
-                                             static_cast<int>(cost.segments)};
-            };
-            store = storage::sqlite_store::open(db_path, options);
-        }
-    } catch (const std::exception& e) {
-        io.err << "sapa chat: " << e.what() << "\n";
-        return 1;
+    if (db_path.empty()) {
+        store = std::make_unique<storage::memory_store>();
+    } else {
+        auto opened = open_tool_store(db_path, {}, true, io.err, "chat");
+        if (!opened.store) return opened.exit_code;
+        store = std::move(opened.store);
     }
     auto shared_scripts = loaded.scripts;
     app::conversations conversations(*store, [shared_scripts] { return shared_scripts; });

@@ -3,8 +3,8 @@
 
 #include "cli/command_line.hpp"
 #include "cli/commands.hpp"
+#include "cli/service.hpp"
 #include "messaging/address.hpp"
-#include "storage/sqlite/sqlite_store.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -23,7 +23,8 @@ constexpr const char* usage =
     "ID; erase: sapa forget NUMBER), with their words and status open or done.\n"
     "\n"
     "Options:\n"
-    "  --db FILE           the Sapa database (default: the one in --config)\n"
+    "  --db FILE|URL       the Sapa database: a SQLite file or a postgresql:// URL\n"
+    "                      (default: the one in --config)\n"
     "  --config FILE       the config naming the database (default: config/sapa.json)\n"
     "  --format csv|json   CSV for spreadsheets (default), or a JSON array\n"
     "  --since DATE        only rows from DATE on: 2024-05-01 or \"2024-05-01 08:00\"\n"
@@ -92,15 +93,11 @@ int run_export(const arguments& args, streams io) {
         if (!filter.since)
             return fail("--since wants a date like 2024-05-01, not \"" + since + "\"");
     }
-    if (db.empty()) db = database_of_config(config_path, io.err);
-    if (db.empty()) return 2;
-    if (!std::filesystem::exists(db)) {
-        io.err << "sapa export: no database at " << db << " (give it with --db FILE)\n";
-        return 1;
-    }
+    auto opened = open_tool_store(db, config_path, false, io.err, "export");
+    if (!opened.store) return opened.exit_code;
+    auto& store = opened.store;
 
     try {
-        auto store = storage::sqlite_store::open(db);
         std::ofstream file;
         if (!output.empty()) {
             file.open(output, std::ios::binary);

@@ -3,8 +3,8 @@
 
 #include "cli/command_line.hpp"
 #include "cli/commands.hpp"
+#include "cli/service.hpp"
 #include "messaging/address.hpp"
-#include "storage/sqlite/sqlite_store.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -25,7 +25,8 @@ constexpr const char* usage =
     "number itself (replaced by an anonymous id). Counts stay. It cannot be undone.\n"
     "\n"
     "Options:\n"
-    "  --db FILE      the Sapa database (default: the one in --config)\n"
+    "  --db FILE|URL  the Sapa database: a SQLite file or a postgresql:// URL\n"
+    "                 (default: the one in --config)\n"
     "  --config FILE  the config naming the database (default: config/sapa.json)\n"
     "  --yes          do not ask for confirmation (needed when not run in a terminal)\n"
     "  --help         show this help\n"
@@ -52,12 +53,9 @@ int run_forget(const arguments& args, streams io) {
         return 2;
     }
     const std::string address = std::move(*strict.e164);
-    if (db.empty()) db = database_of_config(config_path, io.err);
-    if (db.empty()) return 2;
-    if (!std::filesystem::exists(db)) {
-        io.err << "sapa forget: no database at " << db << " (give it with --db FILE)\n";
-        return 1;
-    }
+    auto opened = open_tool_store(db, config_path, false, io.err, "forget");
+    if (!opened.store) return opened.exit_code;
+    auto& store = opened.store;
     auto shown = address.starts_with("+") ? messaging::mask_phone(address) : address;
     if (!confirmed) {
         if (!io.in_is_terminal) {
@@ -74,13 +72,12 @@ int run_forget(const arguments& args, streams io) {
         }
     }
     try {
-        auto store = storage::sqlite_store::open(db);
         auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
         auto counts = store->forget(address, now);
         if (counts.contacts == 0) {
-            io.out << "No contact " << shown << " in " << db << "; nothing erased.\n";
+            io.out << "No contact " << shown << " in " << opened.where << "; nothing erased.\n";
             return 0;
         }
         io.out << "Erased " << shown << ": " << counts.messages << " message texts, "

@@ -28,6 +28,7 @@ constexpr command commands[] = {
      run_export},
     {"forget", "erase a contact's personal data (right to deletion)", run_forget},
     {"done", "mark residents' requests (export requests) as done", run_done},
+    {"migrate", "bring the database to this version's schema (--dry-run: only show)", run_migrate},
 };
 
 std::string usage_text() {

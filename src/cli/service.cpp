@@ -10,6 +10,7 @@
 #include "server/router.hpp"
 #include "server/webhooks.hpp"
 #include "sms/gsm7.hpp"
+#include "storage/postgres/postgres_store.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -18,8 +19,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <optional>
+#include <ostream>
 #include <thread>
 
 namespace sapa::cli {
@@ -94,8 +98,44 @@ storage::message_cost measure_text(const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+bool is_postgres_url(const std::string& db) {
+    return db.starts_with("postgres://") || db.starts_with("postgresql://");
+}
+
+// The URL from the environment variable the config names; throws when it is not set. The
+// value is never printed: it may hold a password.
+std::string postgres_url(const config::storage_config& storage) {
+    const char* url = std::getenv(storage.url_env.c_str());
+    if (!url || !*url)
+        throw std::runtime_error("storage.type is \"postgres\" but the environment variable " +
+                                 storage.url_env + " (storage.url_env) is not set");
+    return url;
+}
+
+}  // namespace
+
 std::unique_ptr<storage::store> open_configured_store(const config::service_config& config,
                                                       boost::asio::io_context& io) {
+    // A committed group's webhook answers go to the io threads in one post: one wake-up per
+    // group instead of one per message. Once the io threads are done (no webhook is pending
+    // then), whatever is left runs where it is handed over.
+    auto run_callbacks = [&io](std::function<void()> callbacks) {
+        if (io.stopped()) return callbacks();
+        boost::asio::post(io, std::move(callbacks));
+    };
+    if (config.storage.type == config::store_type::postgres) {
+        storage::postgres_options options;
+        options.url = postgres_url(config.storage);
+        options.schema = config.storage.schema;
+        options.max_batch = static_cast<std::size_t>(config.storage.batch_max_messages);
+        options.max_batch_wait = std::chrono::milliseconds(config.storage.batch_max_wait_ms);
+        options.outbound_lease = config.storage.outbound_lease_seconds;
+        options.text_cost = measure_text;
+        options.run_callbacks = run_callbacks;
+        return storage::postgres_store::open(std::move(options));
+    }
     const auto& db_path = config.storage.database_path;
     if (db_path != ":memory:" && db_path.has_parent_path())
         std::filesystem::create_directories(db_path.parent_path());
@@ -107,15 +147,123 @@ std::unique_ptr<storage::store> open_configured_store(const config::service_conf
     options.max_batch = static_cast<std::size_t>(config.storage.batch_max_messages);
     options.max_batch_wait = std::chrono::milliseconds(config.storage.batch_max_wait_ms);
     options.release_leases_on_open = true;
+    options.outbound_lease = config.storage.outbound_lease_seconds;
     options.text_cost = measure_text;
-    // A committed group's webhook answers go to the io threads in one post: one wake-up per
-    // group instead of one per message. Once the io threads are done (no webhook is pending
-    // then), whatever is left runs where it is handed over.
-    options.run_callbacks = [&io](std::function<void()> callbacks) {
-        if (io.stopped()) return callbacks();
-        boost::asio::post(io, std::move(callbacks));
-    };
+    options.run_callbacks = run_callbacks;
     return storage::sqlite_store::open(db_path.string(), options);
+}
+
+namespace {
+
+// Where a staff tool's data is: a PostgreSQL URL (and schema), or a SQLite file.
+struct located_store {
+    storage::postgres_options postgres;  // url empty: SQLite
+    std::string sqlite_path;
+};
+
+// nullopt when the config cannot be read (the reason is on `err`). Throws when the config
+// names PostgreSQL but its URL variable is not set.
+std::optional<located_store> locate_store(std::string db,
+                                          const std::string& config_path,
+                                          std::ostream& err) {
+    located_store out;
+    out.postgres.text_cost = measure_text;
+    if (db.empty()) {
+        config::service_config config;
+        try {
+            config = config::load_config(config_path);
+        } catch (const std::exception& e) {
+            err << e.what() << "\n";
+            return std::nullopt;
+        }
+        if (config.storage.type == config::store_type::postgres) {
+            out.postgres.url = postgres_url(config.storage);
+            out.postgres.schema = config.storage.schema;
+            return out;
+        }
+        db = config.storage.database_path.string();
+    }
+    if (is_postgres_url(db)) {
+        out.postgres.url = db;
+    } else {
+        out.sqlite_path = db;
+    }
+    return out;
+}
+
+}  // namespace
+
+tool_store open_tool_store(std::string db,
+                           const std::string& config_path,
+                           bool create,
+                           std::ostream& err,
+                           const std::string& command) {
+    tool_store out;
+    try {
+        auto located = locate_store(std::move(db), config_path, err);
+        if (!located) {
+            out.exit_code = 2;
+            return out;
+        }
+        if (!located->postgres.url.empty()) {
+            out.where = "the PostgreSQL database";
+            out.store = storage::postgres_store::open(std::move(located->postgres));
+            return out;
+        }
+        out.where = located->sqlite_path;
+        if (!create && !std::filesystem::exists(out.where)) {
+            err << "sapa " << command << ": no database at " << out.where
+                << " (give it with --db FILE)\n";
+            out.exit_code = 1;
+            return out;
+        }
+        storage::sqlite_options options;
+        options.text_cost = measure_text;
+        out.store = storage::sqlite_store::open(out.where, options);
+    } catch (const std::exception& e) {
+        err << "sapa " << command << ": " << e.what() << "\n";
+        out.exit_code = 1;
+    }
+    return out;
+}
+
+int migrate_tool_store(std::string db,
+                       const std::string& config_path,
+                       bool dry_run,
+                       std::ostream& out,
+                       std::ostream& err) {
+    try {
+        auto located = locate_store(std::move(db), config_path, err);
+        if (!located) return 2;
+        const bool postgres = !located->postgres.url.empty();
+        const auto where = postgres ? std::string("the PostgreSQL database") : located->sqlite_path;
+        if (dry_run) {
+            auto pending = postgres
+                               ? storage::postgres_store::pending_migrations(located->postgres)
+                               : storage::sqlite_store::pending_migrations(located->sqlite_path);
+            if (pending.empty()) {
+                out << where << " is up to date; nothing to do.\n";
+            } else {
+                out << "Would migrate " << where << ":\n";
+                for (const auto& line : pending)
+                    out << "  " << line << "\n";
+            }
+            return 0;
+        }
+        if (postgres) {
+            storage::postgres_store::open(std::move(located->postgres));
+        } else {
+            storage::sqlite_store::open(located->sqlite_path);
+        }
+        out << where << " is at schema version "
+            << (postgres ? storage::postgres_store::schema_version()
+                         : storage::sqlite_store::schema_version())
+            << ".\n";
+        return 0;
+    } catch (const std::exception& e) {
+        err << "sapa migrate: " << e.what() << "\n";
+        return 1;
+    }
 }
 
 int serve(const config::service_config& config,

@@ -7,7 +7,9 @@
 #include "storage/store.hpp"
 
 #include <functional>
+#include <iosfwd>
 #include <memory>
+#include <string>
 
 namespace boost::asio {
 class io_context;
@@ -21,9 +23,36 @@ using store_opener = std::function<std::unique_ptr<storage::store>(
     const config::service_config& config, boost::asio::io_context& io)>;
 
 // The default: the store config.storage names (SQLite at config.storage.database_path, with
-// its batching and durability settings).
+// its batching and durability settings; or PostgreSQL at the URL in the environment variable
+// config.storage.url_env).
 std::unique_ptr<storage::store> open_configured_store(const config::service_config& config,
                                                       boost::asio::io_context& io);
+
+// The store a staff tool (`sapa export`, `forget`, `chat --db`) works on, and where it is.
+struct tool_store {
+    std::unique_ptr<storage::store> store;
+    std::string where;  // for messages: the file, or "the PostgreSQL database"
+    int exit_code = 0;  // when there is no store: 1 (none there, or it failed), 2 (bad config)
+};
+
+// Opens `db`: a SQLite file, or a PostgreSQL URL (postgres:// or postgresql://). Empty: the
+// store the config at `config_path` names (PostgreSQL: the URL is in the environment variable
+// storage.url_env). A missing SQLite file is created only when `create`. On failure the
+// reason goes to `err` after "sapa COMMAND: ".
+tool_store open_tool_store(std::string db,
+                           const std::string& config_path,
+                           bool create,
+                           std::ostream& err,
+                           const std::string& command);
+
+// `sapa migrate`: brings the store `db` or the config names (as open_tool_store) to this
+// build's schema, or with `dry_run` only prints the migrations it would apply. Returns the
+// exit code.
+int migrate_tool_store(std::string db,
+                       const std::string& config_path,
+                       bool dry_run,
+                       std::ostream& out,
+                       std::ostream& err);
 
 // Returns the process exit code. `on_listening(port)` is called once the server accepts
 // connections (tests use it with port 0). Throws what `open_store` throws.

@@ -340,14 +340,34 @@ constexpr std::array<std::pair<std::string_view, sync_mode>, 2> sync_mode_names 
     {"NORMAL", sync_mode::normal},
 }};
 
+constexpr std::array<std::pair<std::string_view, store_type>, 2> store_type_names = {{
+    {"sqlite", store_type::sqlite},
+    {"postgres", store_type::postgres},
+}};
+
 storage_config read_storage(const node& n) {
     object_reader r(n,
-                    {"database_path",
+                    {"type",
+                     "url_env",
+                     "schema",
+                     "database_path",
                      "synchronous",
                      "busy_timeout_ms",
                      "batch_max_messages",
-                     "batch_max_wait_ms"});
+                     "batch_max_wait_ms",
+                     "outbound_lease_seconds"});
     storage_config s;
+    if (auto v = r.find("type")) s.type = read_enum(*v, "store type", store_type_names, false);
+    if (auto v = r.find("url_env")) s.url_env = read_env_name(*v);
+    if (auto v = r.find("schema")) {
+        s.schema = read_string(*v);
+        const bool plain = s.schema.size() <= 63 &&
+                           (s.schema.empty() || !(s.schema[0] >= '0' && s.schema[0] <= '9')) &&
+                           std::all_of(s.schema.begin(), s.schema.end(), [](char c) {
+                               return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                           });
+        if (!plain) fail(v->pointer, "must be a plain name (a-z, 0-9, _; at most 63)");
+    }
     if (auto v = r.find("database_path")) {
         s.database_path = read_string(*v);
         if (s.database_path.empty()) fail(v->pointer, "must not be empty");
@@ -357,6 +377,8 @@ storage_config read_storage(const node& n) {
     if (auto v = r.find("busy_timeout_ms")) s.busy_timeout_ms = read_whole(*v, 0, 600000);
     if (auto v = r.find("batch_max_messages")) s.batch_max_messages = read_whole(*v, 1, 10000);
     if (auto v = r.find("batch_max_wait_ms")) s.batch_max_wait_ms = read_whole(*v, 0, 1000);
+    if (auto v = r.find("outbound_lease_seconds"))
+        s.outbound_lease_seconds = read_whole(*v, 1, 3600);
     return s;
 }
 

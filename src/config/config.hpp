@@ -66,8 +66,19 @@ struct admin_config {
 // (never corrupt the database) when the machine loses power.
 enum class sync_mode { full, normal };
 
-// The embedded SQLite database.
+// Which store keeps the data: SQLite (one machine) or PostgreSQL (several instances).
+enum class store_type { sqlite, postgres };
+
+// The store: the embedded SQLite database, or a PostgreSQL server.
 struct storage_config {
+    // "sqlite" (default) or "postgres".
+    store_type type = store_type::sqlite;
+    // PostgreSQL: the environment variable holding the connection URL (it may carry a
+    // password, so it never appears in the file).
+    std::string url_env = "SAPA_DATABASE_URL";
+    // PostgreSQL: the schema Sapa's tables live in (created if missing); empty: the
+    // connection's default (public).
+    std::string schema{};
     // Database file; relative to the config file's folder. ":memory:" keeps everything in
     // memory (tests, demos): nothing survives a restart.
     std::filesystem::path database_path = "../var/sapa.db";
@@ -80,6 +91,9 @@ struct storage_config {
     // After a batch of fewer than 16 messages, how long the writer may wait for 16 to be
     // queued, 0..1000 ms (0: never wait). Under heavy load batches are big and nothing waits.
     int batch_max_wait_ms = 2;
+    // An outbound job a sender claimed and did not finish (its process was killed) is handed
+    // out again after this many seconds, 1..3600.
+    int outbound_lease_seconds = 60;
 };
 
 // Where the dialog scripts come from.

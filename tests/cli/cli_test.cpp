@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
+#include <unistd.h>
 
 namespace {
 
@@ -24,7 +26,7 @@ captured run_sapa(sapa::cli::arguments args, const std::string& input = "") {
 TEST_CASE("sapa --help lists every command") {
     auto r = run_sapa({"--help"});
     CHECK(r.code == 0);
-    for (const char* c : {"check", "chat", "serve", "export", "forget"}) {
+    for (const char* c : {"check", "chat", "serve", "export", "forget", "migrate"}) {
         CHECK(r.out.find(std::string("  ") + c) != std::string::npos);
     }
 }
@@ -60,4 +62,25 @@ TEST_CASE("options of sapa itself come before the command and unknown ones are r
     CHECK(help.out.rfind("Usage: sapa serve", 0) == 0);
     CHECK(run_sapa({"check", "--version"}).code == 2);
     CHECK(run_sapa({"help"}).code == 0);
+}
+
+TEST_CASE("sapa migrate --dry-run shows what it would do, and migrate does it") {
+    auto dir =
+        std::filesystem::temp_directory_path() / ("sapa-migrate-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const auto db = (dir / "sapa.db").string();
+    auto dry = run_sapa({"migrate", "--dry-run", "--db", db});
+    CHECK(dry.code == 0);
+    CHECK(dry.out.find("Would migrate " + db + ":\n  v1\n") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(db));  // a dry run changes nothing
+    auto done = run_sapa({"migrate", "--db", db});
+    CHECK(done.code == 0);
+    CHECK(done.out.find("is at schema version") != std::string::npos);
+    auto again = run_sapa({"migrate", "--dry-run", "--db", db});
+    CHECK(again.out.find("is up to date; nothing to do.") != std::string::npos);
+    auto wrong = run_sapa({"migrate", "--db", "postgresql://sapa@127.0.0.1:1/none"});
+    CHECK(wrong.code == 1);
+    CHECK(wrong.err.find("sapa migrate: cannot connect to PostgreSQL") != std::string::npos);
+    std::filesystem::remove_all(dir);
 }

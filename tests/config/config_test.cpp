@@ -110,6 +110,27 @@ TEST_SUITE("config") {
         CHECK(c.dialogs.paths == std::vector<fs::path>{"/srv/sapa/dialogs"});
     }
 
+    TEST_CASE("storage on PostgreSQL: type, the URL's variable, schema and lease") {
+        auto defaults = parse_config("{}", base);
+        CHECK(defaults.storage.type == store_type::sqlite);
+        CHECK(defaults.storage.url_env == "SAPA_DATABASE_URL");
+        CHECK(defaults.storage.outbound_lease_seconds == 60);
+        auto c = parse_config(
+            R"({"storage": {"type": "postgres", "url_env": "SAPA_PG_URL", "schema": "sapa_lmj",
+                            "outbound_lease_seconds": 5}})",
+            base);
+        CHECK(c.storage.type == store_type::postgres);
+        CHECK(c.storage.url_env == "SAPA_PG_URL");
+        CHECK(c.storage.schema == "sapa_lmj");
+        CHECK(c.storage.outbound_lease_seconds == 5);
+        CHECK(error_of(R"({"storage": {"type": "mysql"}})") ==
+              R"(/storage/type: unknown store type "mysql" (expected sqlite, postgres))");
+        CHECK(error_of(R"({"storage": {"schema": "Sapa; DROP"}})") ==
+              "/storage/schema: must be a plain name (a-z, 0-9, _; at most 63)");
+        CHECK(error_of(R"({"storage": {"outbound_lease_seconds": 0}})")
+                  .starts_with("/storage/outbound_lease_seconds: "));
+    }
+
     TEST_CASE("absolute paths and :memory: are kept") {
         auto c = parse_config(
             R"({"storage": {"database_path": ":memory:"},
@@ -243,8 +264,9 @@ TEST_SUITE("config") {
               "/database: unknown key (expected server, admin, storage, dialogs, channels, "
               "logging)");
         CHECK(error_of(R"({"storage": {"path": "x.db"}})") ==
-              "/storage/path: unknown key (expected database_path, synchronous, "
-              "busy_timeout_ms, batch_max_messages, batch_max_wait_ms)");
+              "/storage/path: unknown key (expected type, url_env, schema, database_path, "
+              "synchronous, busy_timeout_ms, batch_max_messages, batch_max_wait_ms, "
+              "outbound_lease_seconds)");
         CHECK(
             error_of(with_channels(R"({"name": "sms", "type": "twilio", "auth_tokn_env": "X"})")) ==
             R"(/channels/0/auth_tokn_env: unknown key (did you mean "auth_token_env"?))");

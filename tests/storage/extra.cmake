@@ -1,6 +1,7 @@
 # Storage tests: shared helpers, direct SQLite access for fixtures and integrity checks, and
 # the child program the crash test kills.
-target_sources(sapa_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/store_test_support.cpp)
+target_sources(sapa_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/store_test_support.cpp
+                                  ${CMAKE_CURRENT_LIST_DIR}/postgres_support.cpp)
 target_link_libraries(sapa_tests PRIVATE SQLiteCpp)
 
 add_executable(sapa_storage_crash_child

@@ -1,5 +1,7 @@
-// The store contract: what every store (SQLite now, PostgreSQL later) must do. Each case runs
-// against the stores listed in `stores` below.
+// The store contract: what every store must do. Each STORE_CONTRACT case runs as one test
+// case on memory and SQLite (the stores listed in `local_stores` below), and as a second one,
+// "postgres: NAME", on PostgreSQL when SAPA_TEST_POSTGRES_URL names a server (otherwise that
+// case reports itself skipped, and ctest counts it as not run).
 
 #include "storage/memory/memory_store.hpp"
 #include "storage/store.hpp"
@@ -21,29 +23,45 @@ using namespace sapa::storage::testing;
 
 namespace {
 
-// A store to test. `open` takes SQLite's options; other stores use what applies to them.
-struct store_under_test {
-    std::string name;
-    std::function<std::unique_ptr<store>(const sqlite_options&)> open;
-    bool sqlite = true;  // for the cases about SQLite's own machinery (batches, its threads)
-};
-
-std::vector<store_under_test> stores(const temp_dir& dir) {
+std::vector<store_under_test> local_stores(const temp_dir& dir) {
+    auto files = std::make_shared<int>(0);
+    auto file = [&dir, files] { return dir.file("contract" + std::to_string(*files) + ".db"); };
     return {
         {"memory",
          [](const sqlite_options& o) {
              return std::make_unique<memory_store>(
                  memory_options{.outbound_lease = o.outbound_lease, .text_cost = o.text_cost});
          },
+         nullptr,
+         false,
          false},
         {"sqlite :memory:",
-         [](const sqlite_options& o) { return sqlite_store::open(":memory:", o); }},
+         [](const sqlite_options& o) { return sqlite_store::open(":memory:", o); },
+         nullptr},
         {"sqlite file",
-         [path = dir.file("contract.db")](const sqlite_options& o) {
-             return sqlite_store::open(path, o);
-         }},
+         [file, files](const sqlite_options& o) {
+             ++*files;
+             return sqlite_store::open(file(), o);
+         },
+         [file](const sqlite_options& o) { return sqlite_store::open(file(), o); }},
     };
 }
+
+// One contract case as two test cases: on the local stores, and on PostgreSQL.
+#define STORE_CONTRACT_CASE(fn, title)                    \
+    static void fn(const store_under_test& s);            \
+    TEST_CASE(title) {                                    \
+        temp_dir dir;                                     \
+        for (const auto& s : local_stores(dir)) {         \
+            CAPTURE(s.name);                              \
+            fn(s);                                        \
+        }                                                 \
+    }                                                     \
+    TEST_CASE("postgres: " title) {                       \
+        if (auto s = postgres_store_under_test()) fn(*s); \
+    }                                                     \
+    static void fn(const store_under_test& s)
+#define STORE_CONTRACT(title) STORE_CONTRACT_CASE(DOCTEST_ANONYMOUS(store_contract_), title)
 
 // Waits for a number of callbacks.
 class latch {
@@ -99,149 +117,131 @@ std::vector<std::string> texts(const app::inbound_outcome& o) {
 }  // namespace
 
 TEST_SUITE("storage") {
-    TEST_CASE("a message with a gateway id is processed once, retries get the first replies") {
-        temp_dir dir;
-        for (const auto& s : stores(dir)) {
-            CAPTURE(s.name);
-            auto st = s.open(fast_options());
-            int calls = 0;
-            auto counting = [&calls](const engine::contact_state& c, engine::registrar& r) {
-                ++calls;
-                return echo_turn(c, r, "halo", 100);
-            };
-            auto first = process(*st, sms("0812-3456-7890", "halo", 100, "SM1"), counting);
-            auto second = process(*st, sms("+62 812 3456 7890", "halo", 101, "SM1"), counting);
-            auto third = process(*st, sms("6281234567890", "halo", 102, "SM1"), counting);
-            CHECK(calls == 1);
-            CHECK_FALSE(first.duplicate);
-            CHECK(second.duplicate);
-            CHECK(third.duplicate);
-            CHECK(first.contact == "+6281234567890");
-            REQUIRE(first.replies.size() == 1);
-            CHECK(texts(second) == texts(first));
-            CHECK(third.replies[0].message_id == first.replies[0].message_id);
-            CHECK(third.replies[0].message.body == "echo");
-            REQUIRE(third.replies[0].message.options.size() == 2);
-            CHECK(third.replies[0].message.options[1].label == "Tidak");
-            // The same id on another channel is another message.
-            auto other =
-                process(*st, sms("6281234567890", "halo", 103, "SM1", false, "wa"), counting);
-            CHECK_FALSE(other.duplicate);
-            CHECK(calls == 2);
-            auto contact = st->load_contact("081234567890");
-            REQUIRE(contact);
-            CHECK(contact->session.variables["turns"] == "2");
-        }
+    STORE_CONTRACT("a message with a gateway id is processed once, retries get the first replies") {
+        auto st = s.open(fast_options());
+        int calls = 0;
+        auto counting = [&calls](const engine::contact_state& c, engine::registrar& r) {
+            ++calls;
+            return echo_turn(c, r, "halo", 100);
+        };
+        auto first = process(*st, sms("0812-3456-7890", "halo", 100, "SM1"), counting);
+        auto second = process(*st, sms("+62 812 3456 7890", "halo", 101, "SM1"), counting);
+        auto third = process(*st, sms("6281234567890", "halo", 102, "SM1"), counting);
+        CHECK(calls == 1);
+        CHECK_FALSE(first.duplicate);
+        CHECK(second.duplicate);
+        CHECK(third.duplicate);
+        CHECK(first.contact == "+6281234567890");
+        REQUIRE(first.replies.size() == 1);
+        CHECK(texts(second) == texts(first));
+        CHECK(third.replies[0].message_id == first.replies[0].message_id);
+        CHECK(third.replies[0].message.body == "echo");
+        REQUIRE(third.replies[0].message.options.size() == 2);
+        CHECK(third.replies[0].message.options[1].label == "Tidak");
+        // The same id on another channel is another message.
+        auto other = process(*st, sms("6281234567890", "halo", 103, "SM1", false, "wa"), counting);
+        CHECK_FALSE(other.duplicate);
+        CHECK(calls == 2);
+        auto contact = st->load_contact("081234567890");
+        REQUIRE(contact);
+        CHECK(contact->session.variables["turns"] == "2");
     }
 
     // A retry while its contact is in the SQLite writer's cache must still change nothing and
     // get the first replies.
-    TEST_CASE("a retry submitted while its contact is cached is answered once, from the log") {
-        temp_dir dir;
-        for (const auto& s : stores(dir)) {
-            CAPTURE(s.name);
-            auto st = s.open(fast_options());
-            auto say = [&](const test_message& m, const std::string& reply) {
-                return submitted(*st, m, echo(reply, m.message.received_at));
+    STORE_CONTRACT("a retry submitted while its contact is cached is answered once, from the log") {
+        auto st = s.open(fast_options());
+        auto say = [&](const test_message& m, const std::string& reply) {
+            return submitted(*st, m, echo(reply, m.message.received_at));
+        };
+        auto first = say(sms("081234567890", "halo", 100, "SM9"), "pertama");
+        auto retry = say(sms("081234567890", "halo", 101, "SM9"), "kedua");
+        auto next = say(sms("081234567890", "lagi", 102, "SM10"), "ketiga");
+        auto late_retry = say(sms("081234567890", "halo", 103, "SM9"), "keempat");
+        CHECK_FALSE(first.duplicate);
+        CHECK(retry.duplicate);
+        CHECK_FALSE(next.duplicate);
+        CHECK(late_retry.duplicate);
+        CHECK(texts(first) == std::vector<std::string>{"echo: pertama"});
+        CHECK(texts(retry) == texts(first));
+        CHECK(texts(late_retry) == texts(first));
+        CHECK(texts(next) == std::vector<std::string>{"echo: ketiga"});
+        // Two turns happened, not four.
+        auto contact = st->load_contact("081234567890");
+        REQUIRE(contact);
+        CHECK(contact->session.variables["turns"] == "2");
+    }
+
+    STORE_CONTRACT(
+        "looking up and cancelling a registration: what the database says, each turn once") {
+        auto st = s.open(fast_options());
+        std::atomic<int> turns{0};
+        engine::unix_seconds at = 100;
+        auto say = [&](const std::string& from, const std::string& text) {
+            turns = 0;
+            const auto now = at++;
+            auto turn = [&, text, now](const engine::contact_state& state, engine::registrar& r) {
+                ++turns;
+                return echo_turn(state, r, text, now);
             };
-            auto first = say(sms("081234567890", "halo", 100, "SM9"), "pertama");
-            auto retry = say(sms("081234567890", "halo", 101, "SM9"), "kedua");
-            auto next = say(sms("081234567890", "lagi", 102, "SM10"), "ketiga");
-            auto late_retry = say(sms("081234567890", "halo", 103, "SM9"), "keempat");
-            CHECK_FALSE(first.duplicate);
-            CHECK(retry.duplicate);
-            CHECK_FALSE(next.duplicate);
-            CHECK(late_retry.duplicate);
-            CHECK(texts(first) == std::vector<std::string>{"echo: pertama"});
-            CHECK(texts(retry) == texts(first));
-            CHECK(texts(late_retry) == texts(first));
-            CHECK(texts(next) == std::vector<std::string>{"echo: ketiga"});
-            // Two turns happened, not four.
-            auto contact = st->load_contact("081234567890");
-            REQUIRE(contact);
-            CHECK(contact->session.variables["turns"] == "2");
-        }
+            return texts(submitted(*st, sms(from, text, now, "SM" + std::to_string(now)), turn));
+        };
+        using lines = std::vector<std::string>;
+        CHECK(say("081200000001", "DAFTAR K 1") == lines{"K-0001 registered"});
+        CHECK(say("081200000001", "STATUS K") == lines{"status K-0001 registered"});
+        CHECK(turns == 1);
+        CHECK(say("081200000001", "BATAL K") == lines{"batal K-0001"});
+        CHECK(turns == 1);
+        CHECK(say("081200000001", "STATUS K") == lines{"status K-0001 cancelled"});
+        CHECK(say("081200000001", "BATAL K") == lines{"batal "});
+        // The cancellation reached the database: the only seat is free again.
+        CHECK(say("081200000002", "DAFTAR K 1") == lines{"K-0002 registered"});
+        CHECK(say("081200000001", "DAFTAR K 1") == lines{"K-0003 waitlisted"});
+        CHECK(say("081200000001", "STATUS K") == lines{"status K-0003 waitlisted"});
+        CHECK(turns == 1);
+        CHECK(say("081200000002", "STATUS L") == lines{"status  none"});
+        CHECK(turns == 1);
+        CHECK(say("081200000002", "STATUS L") == lines{"status  none"});
+        CHECK(turns == 1);
     }
 
-    TEST_CASE("looking up and cancelling a registration: what the database says, each turn once") {
-        temp_dir dir;
-        for (const auto& s : stores(dir)) {
-            CAPTURE(s.name);
-            auto st = s.open(fast_options());
-            std::atomic<int> turns{0};
-            engine::unix_seconds at = 100;
-            auto say = [&](const std::string& from, const std::string& text) {
-                turns = 0;
-                const auto now = at++;
-                auto turn = [&, text, now](const engine::contact_state& state,
-                                           engine::registrar& r) {
-                    ++turns;
-                    return echo_turn(state, r, text, now);
-                };
-                return texts(
-                    submitted(*st, sms(from, text, now, "SM" + std::to_string(now)), turn));
-            };
-            using lines = std::vector<std::string>;
-            CHECK(say("081200000001", "DAFTAR K 1") == lines{"K-0001 registered"});
-            CHECK(say("081200000001", "STATUS K") == lines{"status K-0001 registered"});
-            CHECK(turns == 1);
-            CHECK(say("081200000001", "BATAL K") == lines{"batal K-0001"});
-            CHECK(turns == 1);
-            CHECK(say("081200000001", "STATUS K") == lines{"status K-0001 cancelled"});
-            CHECK(say("081200000001", "BATAL K") == lines{"batal "});
-            // The cancellation reached the database: the only seat is free again.
-            CHECK(say("081200000002", "DAFTAR K 1") == lines{"K-0002 registered"});
-            CHECK(say("081200000001", "DAFTAR K 1") == lines{"K-0003 waitlisted"});
-            CHECK(say("081200000001", "STATUS K") == lines{"status K-0003 waitlisted"});
-            CHECK(turns == 1);
-            CHECK(say("081200000002", "STATUS L") == lines{"status  none"});
-            CHECK(turns == 1);
-            CHECK(say("081200000002", "STATUS L") == lines{"status  none"});
-            CHECK(turns == 1);
-        }
+    STORE_CONTRACT(
+        "without ids, identical text within the window is a duplicate until Sapa sends") {
+        auto st = s.open(fast_options());  // window: 30 s
+        // Inline replies: a retry means the gateway never got them, so they do not clear.
+        auto a = process(*st, sms("081111111111", "YA", 1000), echo("YA", 1000));
+        auto b = process(*st, sms("081111111111", "YA", 1010), echo("YA", 1010));
+        CHECK_FALSE(a.duplicate);
+        CHECK(b.duplicate);
+        CHECK(texts(b) == texts(a));
+        // After the window it is a new answer.
+        auto c = process(*st, sms("081111111111", "YA", 1031), echo("YA", 1031));
+        CHECK_FALSE(c.duplicate);
+        // A different message and its reply (a send) clear the window.
+        process(*st, sms("081111111111", "TIDAK", 1032), echo("TIDAK", 1032));
+        auto d = process(*st, sms("081111111111", "YA", 1033), echo("YA", 1033));
+        CHECK_FALSE(d.duplicate);
+        // Another contact's identical text is not a duplicate.
+        auto e = process(*st, sms("082222222222", "YA", 1034), echo("YA", 1034));
+        CHECK_FALSE(e.duplicate);
+
+        // Replies by API: duplicate while the reply waits in the queue...
+        auto f = process(*st, sms("083333333333", "1", 2000, "", true), echo("1", 2000));
+        auto g = process(*st, sms("083333333333", "1", 2001, "", true), echo("1", 2001));
+        CHECK(g.duplicate);
+        // ...and a new answer once it was sent.
+        auto jobs = st->claim_outbound("sms", 2002, 10);
+        REQUIRE(jobs.size() == 1);
+        st->complete_outbound(jobs[0].id, "P1", 2002);
+        auto h = process(*st, sms("083333333333", "1", 2003, "", true), echo("1", 2003));
+        CHECK_FALSE(h.duplicate);
+        CHECK(st->load_contact("083333333333")->session.variables["turns"] == "2");
     }
 
-    TEST_CASE("without ids, identical text within the window is a duplicate until Sapa sends") {
-        temp_dir dir;
-        for (const auto& s : stores(dir)) {
-            CAPTURE(s.name);
-            auto st = s.open(fast_options());  // window: 30 s
-            // Inline replies: a retry means the gateway never got them, so they do not clear.
-            auto a = process(*st, sms("081111111111", "YA", 1000), echo("YA", 1000));
-            auto b = process(*st, sms("081111111111", "YA", 1010), echo("YA", 1010));
-            CHECK_FALSE(a.duplicate);
-            CHECK(b.duplicate);
-            CHECK(texts(b) == texts(a));
-            // After the window it is a new answer.
-            auto c = process(*st, sms("081111111111", "YA", 1031), echo("YA", 1031));
-            CHECK_FALSE(c.duplicate);
-            // A different message and its reply (a send) clear the window.
-            process(*st, sms("081111111111", "TIDAK", 1032), echo("TIDAK", 1032));
-            auto d = process(*st, sms("081111111111", "YA", 1033), echo("YA", 1033));
-            CHECK_FALSE(d.duplicate);
-            // Another contact's identical text is not a duplicate.
-            auto e = process(*st, sms("082222222222", "YA", 1034), echo("YA", 1034));
-            CHECK_FALSE(e.duplicate);
-
-            // Replies by API: duplicate while the reply waits in the queue...
-            auto f = process(*st, sms("083333333333", "1", 2000, "", true), echo("1", 2000));
-            auto g = process(*st, sms("083333333333", "1", 2001, "", true), echo("1", 2001));
-            CHECK(g.duplicate);
-            // ...and a new answer once it was sent.
-            auto jobs = st->claim_outbound("sms", 2002, 10);
-            REQUIRE(jobs.size() == 1);
-            st->complete_outbound(jobs[0].id, "P1", 2002);
-            auto h = process(*st, sms("083333333333", "1", 2003, "", true), echo("1", 2003));
-            CHECK_FALSE(h.duplicate);
-            CHECK(st->load_contact("083333333333")->session.variables["turns"] == "2");
-        }
-    }
-
-    TEST_CASE("messages are processed in arrival order, callbacks after commit, in order") {
+    STORE_CONTRACT("messages are processed in arrival order, callbacks after commit, in order") {
         // FULL too: then the callbacks wait for the log's fsync on the acknowledger thread.
-        for (auto sync : {sqlite_options::sync::normal, sqlite_options::sync::full})
-            for (temp_dir dir; const auto& s : stores(dir)) {
-                CAPTURE(s.name);
+        for (auto sync : {sqlite_options::sync::normal, sqlite_options::sync::full}) {
+            {
                 CAPTURE(sync == sqlite_options::sync::full);
                 auto options = fast_options();
                 options.synchronous = sync;
@@ -282,14 +282,13 @@ TEST_SUITE("storage") {
                 }
                 CHECK(st->load_contact("wa-user")->address == "wa-user");
             }
+        }
     }
 
-    TEST_CASE("a callback that calls the store back is refused instead of deadlocking") {
-        temp_dir dir;
+    STORE_CONTRACT("a callback that calls the store back is refused instead of deadlocking") {
+        if (!s.threaded) return;  // callbacks on the store's own threads
         for (auto sync : {sqlite_options::sync::normal, sqlite_options::sync::full}) {
-            for (const auto& s : stores(dir)) {
-                if (!s.sqlite) continue;  // SQLite's own threads and batches
-                CAPTURE(s.name);
+            {
                 auto options = fast_options();
                 options.synchronous = sync;
                 auto st = s.open(options);
@@ -315,12 +314,10 @@ TEST_SUITE("storage") {
         }
     }
 
-    TEST_CASE("with a callback runner, submit's callbacks go to it in groups, in order") {
-        temp_dir dir;
+    STORE_CONTRACT("with a callback runner, submit's callbacks go to it in groups, in order") {
+        if (!s.threaded) return;  // the store's own threads and batches
         for (auto sync : {sqlite_options::sync::normal, sqlite_options::sync::full}) {
-            for (const auto& s : stores(dir)) {
-                if (!s.sqlite) continue;  // SQLite's own threads and batches
-                CAPTURE(s.name);
+            {
                 CAPTURE(sync == sqlite_options::sync::full);
                 // The runner only keeps what it is given, as a busy io_context would for a while.
                 std::mutex mutex;
@@ -370,11 +367,9 @@ TEST_SUITE("storage") {
 
     // Moderate load: a lone message after a small batch waits (at most max_batch_wait) for
     // others to share its transaction. Heavy load: after a big batch nothing waits.
-    TEST_CASE("after a small batch the writer waits for more, after a big one it does not") {
-        temp_dir dir;
-        for (const auto& s : stores(dir)) {
-            if (!s.sqlite) continue;  // SQLite's own threads and batches
-            CAPTURE(s.name);
+    STORE_CONTRACT("after a small batch the writer waits for more, after a big one it does not") {
+        if (!s.threaded) return;  // the store's own threads and batches
+        {
             auto options = fast_options();
             options.max_batch_wait = std::chrono::milliseconds(300);
             auto st = s.open(options);
@@ -406,86 +401,78 @@ TEST_SUITE("storage") {
         }
     }
 
-    TEST_CASE("two residents racing for the last seat: one registered, one waitlisted") {
-        temp_dir dir;
-        for (const auto& s : stores(dir)) {
-            CAPTURE(s.name);
-            auto options = fast_options();
-            options.max_batch_wait = std::chrono::microseconds{2000};  // both in one batch
-            auto st = s.open(options);
-            process(*st, sms("081200000001", "DAFTAR JHT 2", 10, "a"), echo("DAFTAR JHT 2", 10));
-            latch both(2);
-            std::map<std::string, std::string> replies;
-            std::mutex mutex;
-            for (const auto* who : {"081200000002", "081200000003"}) {
-                submit(*st,
-                       sms(who, "DAFTAR JHT 2", 20, std::string("b") + who),
-                       echo("DAFTAR JHT 2", 20),
-                       [&, who](outcome_or_error r) {
-                           std::lock_guard lock(mutex);
-                           if (r && !r->replies.empty()) replies[who] = r->replies[0].message.text;
-                           both.count_down();
-                       });
-            }
-            both.wait();
-            CHECK(replies["081200000002"] == "JHT-0002 registered");
-            CHECK(replies["081200000003"] == "JHT-0003 waitlisted");
-            // Registering again returns the existing record.
-            auto again = process(
-                *st, sms("081200000003", "DAFTAR JHT 2", 30, "c"), echo("DAFTAR JHT 2", 30));
-            CHECK(again.replies.at(0).message.text == "JHT-0003 waitlisted");
-            // A cancelled seat is free again; codes keep counting.
-            auto cancel =
-                process(*st, sms("081200000001", "BATAL JHT", 40, "d"), echo("BATAL JHT", 40));
-            CHECK(cancel.replies.at(0).message.text == "batal JHT-0001");
-            auto late = process(
-                *st, sms("081200000004", "DAFTAR JHT 2", 50, "e"), echo("DAFTAR JHT 2", 50));
-            CHECK(late.replies.at(0).message.text == "JHT-0004 registered");
+    STORE_CONTRACT("two residents racing for the last seat: one registered, one waitlisted") {
+        auto options = fast_options();
+        options.max_batch_wait = std::chrono::microseconds{2000};  // both in one batch
+        auto st = s.open(options);
+        process(*st, sms("081200000001", "DAFTAR JHT 2", 10, "a"), echo("DAFTAR JHT 2", 10));
+        latch both(2);
+        std::map<std::string, std::string> replies;
+        std::mutex mutex;
+        for (const auto* who : {"081200000002", "081200000003"}) {
+            submit(*st,
+                   sms(who, "DAFTAR JHT 2", 20, std::string("b") + who),
+                   echo("DAFTAR JHT 2", 20),
+                   [&, who](outcome_or_error r) {
+                       std::lock_guard lock(mutex);
+                       if (r && !r->replies.empty()) replies[who] = r->replies[0].message.text;
+                       both.count_down();
+                   });
         }
+        both.wait();
+        CHECK(replies["081200000002"] == "JHT-0002 registered");
+        CHECK(replies["081200000003"] == "JHT-0003 waitlisted");
+        // Registering again returns the existing record.
+        auto again =
+            process(*st, sms("081200000003", "DAFTAR JHT 2", 30, "c"), echo("DAFTAR JHT 2", 30));
+        CHECK(again.replies.at(0).message.text == "JHT-0003 waitlisted");
+        // A cancelled seat is free again; codes keep counting.
+        auto cancel =
+            process(*st, sms("081200000001", "BATAL JHT", 40, "d"), echo("BATAL JHT", 40));
+        CHECK(cancel.replies.at(0).message.text == "batal JHT-0001");
+        auto late =
+            process(*st, sms("081200000004", "DAFTAR JHT 2", 50, "e"), echo("DAFTAR JHT 2", 50));
+        CHECK(late.replies.at(0).message.text == "JHT-0004 registered");
     }
 
-    TEST_CASE("an engine failure fails only its message, the batch's others are stored") {
-        temp_dir dir;
-        for (const auto& s : stores(dir)) {
-            CAPTURE(s.name);
-            auto options = fast_options();
-            options.max_batch_wait = std::chrono::microseconds{5000};
-            auto st = s.open(options);
-            latch three(3);
-            std::vector<outcome_or_error> results(3);
-            const char* words[] = {"satu", "GAGAL", "tiga"};
-            for (int i = 0; i < 3; ++i) {
-                submit(*st,
-                       sms("081300000001", words[i], 10 + i, "f" + std::to_string(i)),
-                       echo(words[i], 10 + i),
-                       [&, i](outcome_or_error r) {
-                           results[static_cast<std::size_t>(i)] = std::move(r);
-                           three.count_down();
-                       });
-            }
-            three.wait();
-            CHECK(results[0].has_value());
-            REQUIRE(results[1].has_error());
-            CHECK(results[1].error() == errc::work_failed);
-            CHECK(results[2].has_value());
-            CHECK(st->load_contact("081300000001")->session.variables["log"] == "satu,tiga");
-            // The failed message left nothing behind: a retry runs it again.
-            int calls = 0;
-            process(*st,
-                    sms("081300000001", "GAGAL", 20, "f1"),
-                    [&calls](const engine::contact_state& c, engine::registrar& r) {
-                        ++calls;
-                        return echo_turn(c, r, "lagi", 20);
-                    });
-            CHECK(calls == 1);
-            // A failed unit run by run() reports the unit's own words.
-            try {
-                st->run([](transaction&) { throw std::runtime_error("exploded on purpose"); });
-                FAIL("no exception");
-            } catch (const boost::system::system_error& e) {
-                CHECK(e.code() == errc::work_failed);
-                CHECK(std::string(e.what()).find("exploded on purpose") != std::string::npos);
-            }
+    STORE_CONTRACT("an engine failure fails only its message, the batch's others are stored") {
+        auto options = fast_options();
+        options.max_batch_wait = std::chrono::microseconds{5000};
+        auto st = s.open(options);
+        latch three(3);
+        std::vector<outcome_or_error> results(3);
+        const char* words[] = {"satu", "GAGAL", "tiga"};
+        for (int i = 0; i < 3; ++i) {
+            submit(*st,
+                   sms("081300000001", words[i], 10 + i, "f" + std::to_string(i)),
+                   echo(words[i], 10 + i),
+                   [&, i](outcome_or_error r) {
+                       results[static_cast<std::size_t>(i)] = std::move(r);
+                       three.count_down();
+                   });
+        }
+        three.wait();
+        CHECK(results[0].has_value());
+        REQUIRE(results[1].has_error());
+        CHECK(results[1].error() == errc::work_failed);
+        CHECK(results[2].has_value());
+        CHECK(st->load_contact("081300000001")->session.variables["log"] == "satu,tiga");
+        // The failed message left nothing behind: a retry runs it again.
+        int calls = 0;
+        process(*st,
+                sms("081300000001", "GAGAL", 20, "f1"),
+                [&calls](const engine::contact_state& c, engine::registrar& r) {
+                    ++calls;
+                    return echo_turn(c, r, "lagi", 20);
+                });
+        CHECK(calls == 1);
+        // A failed unit run by run() reports the unit's own words.
+        try {
+            st->run([](transaction&) { throw std::runtime_error("exploded on purpose"); });
+            FAIL("no exception");
+        } catch (const boost::system::system_error& e) {
+            CHECK(e.code() == errc::work_failed);
+            CHECK(std::string(e.what()).find("exploded on purpose") != std::string::npos);
         }
     }
 
@@ -501,50 +488,43 @@ TEST_SUITE("storage") {
                         boost::system::system_error);
     }
 
-    TEST_CASE("delivery status only moves forward, unknown provider ids are ignored") {
-        temp_dir dir;
-        for (const auto& s : stores(dir)) {
-            CAPTURE(s.name);
-            auto st = s.open(fast_options());
-            for (int i = 0; i < 3; ++i) {
-                process(
-                    *st, sms("08140000000" + std::to_string(i), "x", 10, "", true), echo("x", 10));
-            }
-            auto jobs = st->claim_outbound("sms", 11, 10);
-            REQUIRE(jobs.size() == 3);
-            for (const auto& j : jobs)
-                st->complete_outbound(j.id, "P" + std::to_string(j.id), 12);
-            auto p = [&](std::size_t i) { return "P" + std::to_string(jobs[i].id); };
-            using ds = delivery_status;
-            CHECK(update_delivery(*st, "sms", p(0), ds::delivered, "3", "", 13));
-            CHECK_FALSE(update_delivery(*st, "sms", p(0), ds::sent, "2", "", 14));
-            CHECK(update_delivery(*st, "sms", p(0), ds::read, "4", "", 15));
-            CHECK_FALSE(update_delivery(*st, "sms", p(0), ds::delivered, "3", "", 16));
-            CHECK_FALSE(update_delivery(*st, "sms", p(0), ds::failed, "30008", "x", 17));
-            CHECK(update_delivery(*st, "sms", p(1), ds::failed, "30003", "handset off", 13));
-            CHECK_FALSE(update_delivery(*st, "sms", p(1), ds::delivered, "", "", 14));
-            CHECK_FALSE(update_delivery(*st, "sms", "nope", ds::delivered, "", "", 14));
-            CHECK_FALSE(update_delivery(*st, "wa", p(2), ds::delivered, "", "", 14));
-
-            std::ostringstream out;
-            json_writer w(out,
-                          {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
-            st->export_rows(export_kind::conversations, {}, w);
-            auto text = out.str();
-            CHECK(text.find(R"("status":"read","status_code":"4")") != std::string::npos);
-            CHECK(text.find(
-                      R"("status":"failed","status_code":"30003","status_reason":"handset off")") !=
-                  std::string::npos);
+    STORE_CONTRACT("delivery status only moves forward, unknown provider ids are ignored") {
+        auto st = s.open(fast_options());
+        for (int i = 0; i < 3; ++i) {
+            process(*st, sms("08140000000" + std::to_string(i), "x", 10, "", true), echo("x", 10));
         }
+        auto jobs = st->claim_outbound("sms", 11, 10);
+        REQUIRE(jobs.size() == 3);
+        for (const auto& j : jobs)
+            st->complete_outbound(j.id, "P" + std::to_string(j.id), 12);
+        auto p = [&](std::size_t i) { return "P" + std::to_string(jobs[i].id); };
+        using ds = delivery_status;
+        CHECK(update_delivery(*st, "sms", p(0), ds::delivered, "3", "", 13));
+        CHECK_FALSE(update_delivery(*st, "sms", p(0), ds::sent, "2", "", 14));
+        CHECK(update_delivery(*st, "sms", p(0), ds::read, "4", "", 15));
+        CHECK_FALSE(update_delivery(*st, "sms", p(0), ds::delivered, "3", "", 16));
+        CHECK_FALSE(update_delivery(*st, "sms", p(0), ds::failed, "30008", "x", 17));
+        CHECK(update_delivery(*st, "sms", p(1), ds::failed, "30003", "handset off", 13));
+        CHECK_FALSE(update_delivery(*st, "sms", p(1), ds::delivered, "", "", 14));
+        CHECK_FALSE(update_delivery(*st, "sms", "nope", ds::delivered, "", "", 14));
+        CHECK_FALSE(update_delivery(*st, "wa", p(2), ds::delivered, "", "", 14));
+
+        std::ostringstream out;
+        json_writer w(out, {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+        st->export_rows(export_kind::conversations, {}, w);
+        auto text = out.str();
+        CHECK(text.find(R"("status":"read","status_code":"4")") != std::string::npos);
+        CHECK(
+            text.find(R"("status":"failed","status_code":"30003","status_reason":"handset off")") !=
+            std::string::npos);
     }
 
-    TEST_CASE("outbound jobs: leased once, one per contact in order, resumed after a crash") {
-        temp_dir dir;
-        auto path = dir.file("queue.db");
+    STORE_CONTRACT("outbound jobs: leased once, one per contact in order, resumed after a crash") {
+        if (!s.reopen) return;  // nothing to resume from
         auto options = fast_options();
         options.outbound_lease = 60;
         {
-            auto st = sqlite_store::open(path, options);
+            auto st = s.open(options);
             process(*st, sms("081500000001", "a", 100, "q1", true), echo("a", 100));
             process(*st, sms("081500000001", "b", 101, "q2", true), echo("b", 101));
             process(*st, sms("081500000002", "c", 102, "q3", true), echo("c", 102));
@@ -574,16 +554,16 @@ TEST_SUITE("storage") {
             // first[1] ("c") is still leased, until 170, when the process "crashes" here.
         }
         {
-            auto st = sqlite_store::open(path, options);
+            auto st = s.reopen(options);
             CHECK(st->claim_outbound("sms", 160, 10).empty());  // lease still running
             auto resumed = st->claim_outbound("sms", 171, 10);  // lease over
             REQUIRE(resumed.size() == 1);
             CHECK(resumed[0].message.text == "echo: c");
         }
-        {
+        if (s.releases_leases_on_open) {
             auto o = options;
             o.release_leases_on_open = true;  // the sending process restarts
-            auto st = sqlite_store::open(path, o);
+            auto st = s.reopen(o);
             auto resumed = st->claim_outbound("sms", 172, 10);
             REQUIRE(resumed.size() == 1);
             CHECK(resumed[0].message.text == "echo: c");
@@ -592,16 +572,15 @@ TEST_SUITE("storage") {
         }
     }
 
-    TEST_CASE("state survives a restart, opt-out time and fields are kept") {
-        temp_dir dir;
-        auto path = dir.file("restart.db");
+    STORE_CONTRACT("state survives a restart, opt-out time and fields are kept") {
+        if (!s.reopen) return;  // nothing survives
         {
-            auto st = sqlite_store::open(path, fast_options());
+            auto st = s.open(fast_options());
             process(*st, sms("081600000001", "satu", 10), echo("satu", 10));
             process(*st, sms("081600000001", "DAFTAR K 5", 11), echo("DAFTAR K 5", 11));
             process(*st, sms("081600000001", "STOP", 12), echo("STOP", 12));
         }
-        auto st = sqlite_store::open(path, fast_options());
+        auto st = s.reopen(fast_options());
         auto c = st->load_contact("+6281600000001");
         REQUIRE(c);
         CHECK(c->opted_out);
@@ -616,151 +595,133 @@ TEST_SUITE("storage") {
         CHECK(out.str().find(R"("opted_out_at":"1970-01-01T00:00:12Z")") != std::string::npos);
     }
 
-    TEST_CASE("forget erases personal data and keeps anonymous counts") {
-        temp_dir dir;
-        for (const auto& s : stores(dir)) {
-            CAPTURE(s.name);
-            auto st = s.open(fast_options());
-            process(
-                *st, sms("081700000001", "nama saya Siti", 10, "g1"), echo("nama saya Siti", 10));
-            process(*st, sms("081700000001", "DAFTAR K 5", 11, "g2"), echo("DAFTAR K 5", 11));
-            process(*st, sms("081700000002", "halo", 12, "g3"), echo("halo", 12));
+    STORE_CONTRACT("forget erases personal data and keeps anonymous counts") {
+        auto st = s.open(fast_options());
+        process(*st, sms("081700000001", "nama saya Siti", 10, "g1"), echo("nama saya Siti", 10));
+        process(*st, sms("081700000001", "DAFTAR K 5", 11, "g2"), echo("DAFTAR K 5", 11));
+        process(*st, sms("081700000002", "halo", 12, "g3"), echo("halo", 12));
 
-            auto counts = st->forget("0817-0000-0001", 20);
-            CHECK(counts.contacts == 1);
-            CHECK(counts.messages == 4);  // two in, two out
-            CHECK(counts.registrations == 1);
-            CHECK(counts.events == 2);
-            CHECK_FALSE(st->load_contact("081700000001"));
-            CHECK(st->forget("081700000001", 21).contacts == 0);  // already gone
+        auto counts = st->forget("0817-0000-0001", 20);
+        CHECK(counts.contacts == 1);
+        CHECK(counts.messages == 4);  // two in, two out
+        CHECK(counts.registrations == 1);
+        CHECK(counts.events == 2);
+        CHECK_FALSE(st->load_contact("081700000001"));
+        CHECK(st->forget("081700000001", 21).contacts == 0);  // already gone
 
+        std::ostringstream out;
+        json_writer w(out, {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+        st->export_rows(export_kind::conversations, {}, w);
+        auto text = out.str();
+        CHECK(text.find("Siti") == std::string::npos);
+        CHECK(text.find("+6281700000001") == std::string::npos);
+        CHECK(text.find("[dihapus]") != std::string::npos);
+        CHECK(text.find("echo: halo") != std::string::npos);  // the other contact stays
+
+        std::ostringstream regs;
+        json_writer r(regs, {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+        CHECK(st->export_rows(export_kind::registrations, {}, r).rows == 1);
+        CHECK(regs.str().find("3508011234567890") == std::string::npos);
+        CHECK(regs.str().find(R"("code":"K-0001","course":"K","status":"registered")") !=
+              std::string::npos);
+        CHECK(regs.str().find(R"("contact":"anon-)") != std::string::npos);
+
+        // A later message from the same number starts a new, empty contact.
+        auto fresh = process(*st, sms("081700000001", "halo", 30, "g4"), echo("halo", 30));
+        CHECK_FALSE(fresh.duplicate);
+        CHECK(st->load_contact("081700000001")->session.variables["turns"] == "1");
+    }
+
+    STORE_CONTRACT("requests export lists handoffs and erasures with words and status") {
+        auto st = s.open(fast_options());
+        process(*st,
+                sms("081900000001", "ada calo di desa", 100, "r1"),
+                asking(engine::event_kind::handoff_requested, "ada calo di desa", 100));
+        process(*st, sms("081900000002", "halo", 150, "r2"), echo("halo", 150));
+        process(*st,
+                sms("081900000002", "hapus data saya", 200, "r3"),
+                asking(engine::event_kind::erase_requested, "", 200));
+        process(*st,
+                sms("081900000003", "kapan mulai?", 300, "r4"),
+                asking(engine::event_kind::handoff_requested, "kapan mulai?", 300));
+
+        const auto exported = [&](const export_filter& f) {
             std::ostringstream out;
             json_writer w(out,
                           {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
-            st->export_rows(export_kind::conversations, {}, w);
-            auto text = out.str();
-            CHECK(text.find("Siti") == std::string::npos);
-            CHECK(text.find("+6281700000001") == std::string::npos);
-            CHECK(text.find("[dihapus]") != std::string::npos);
-            CHECK(text.find("echo: halo") != std::string::npos);  // the other contact stays
+            auto rows = st->export_rows(export_kind::requests, f, w).rows;
+            return std::pair{rows, out.str()};
+        };
+        auto [rows, text] = exported({});
+        CHECK(rows == 3);
+        CHECK(text.find(R"({"id":2,"time":"1970-01-01T00:01:40Z","contact":"+6281900000001",)"
+                        R"("request":"handoff","words":"ada calo di desa",)"
+                        R"("node":"t/petugas","status":"open","done_at":null})") !=
+              std::string::npos);
+        // An erasure's words are the message that asked.
+        CHECK(text.find(R"("request":"erase","words":"hapus data saya","node":"t/petugas",)"
+                        R"("status":"open","done_at":null})") != std::string::npos);
+        CHECK(exported({.since = 250, .course = {}, .contact = {}}).first == 1);
+        CHECK(exported({.since = {}, .course = {}, .contact = "+6281900000002"}).first == 1);
 
-            std::ostringstream regs;
-            json_writer r(regs,
-                          {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
-            CHECK(st->export_rows(export_kind::registrations, {}, r).rows == 1);
-            CHECK(regs.str().find("3508011234567890") == std::string::npos);
-            CHECK(regs.str().find(R"("code":"K-0001","course":"K","status":"registered")") !=
-                  std::string::npos);
-            CHECK(regs.str().find(R"("contact":"anon-)") != std::string::npos);
+        // Done once the contact is forgotten; the words are gone with the rest.
+        CHECK(st->forget("+6281900000002", 400).contacts == 1);
+        std::tie(rows, text) = exported({});
+        CHECK(rows == 3);
+        CHECK(text.find("hapus data saya") == std::string::npos);
+        CHECK(text.find(R"("request":"erase","words":"[dihapus]","node":"t/petugas",)"
+                        R"("status":"done","done_at":"1970-01-01T00:06:40Z"})") !=
+              std::string::npos);
+        CHECK(text.find(R"("words":"kapan mulai?","node":"t/petugas","status":"open",)") !=
+              std::string::npos);
 
-            // A later message from the same number starts a new, empty contact.
-            auto fresh = process(*st, sms("081700000001", "halo", 30, "g4"), echo("halo", 30));
-            CHECK_FALSE(fresh.duplicate);
-            CHECK(st->load_contact("081700000001")->session.variables["turns"] == "1");
-        }
+        // Staff mark a handoff done; only requests can be marked, the first time stays.
+        CHECK(st->mark_request_done(2, 500));
+        CHECK(st->mark_request_done(2, 600));
+        CHECK_FALSE(st->mark_request_done(1, 500));  // an answer, not a request
+        CHECK_FALSE(st->mark_request_done(99, 500));
+        CHECK_FALSE(st->mark_request_done(0, 500));
+        std::tie(rows, text) = exported({});
+        CHECK(text.find(R"("words":"ada calo di desa","node":"t/petugas","status":"done",)"
+                        R"("done_at":"1970-01-01T00:08:20Z"})") != std::string::npos);
+        CHECK(text.find(R"("words":"kapan mulai?","node":"t/petugas","status":"open",)") !=
+              std::string::npos);
     }
 
-    TEST_CASE("requests export lists handoffs and erasures with words and status") {
-        temp_dir dir;
-        for (const auto& s : stores(dir)) {
-            CAPTURE(s.name);
-            auto st = s.open(fast_options());
-            process(*st,
-                    sms("081900000001", "ada calo di desa", 100, "r1"),
-                    asking(engine::event_kind::handoff_requested, "ada calo di desa", 100));
-            process(*st, sms("081900000002", "halo", 150, "r2"), echo("halo", 150));
-            process(*st,
-                    sms("081900000002", "hapus data saya", 200, "r3"),
-                    asking(engine::event_kind::erase_requested, "", 200));
-            process(*st,
-                    sms("081900000003", "kapan mulai?", 300, "r4"),
-                    asking(engine::event_kind::handoff_requested, "kapan mulai?", 300));
-
-            const auto exported = [&](const export_filter& f) {
-                std::ostringstream out;
-                json_writer w(
-                    out, {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
-                auto rows = st->export_rows(export_kind::requests, f, w).rows;
-                return std::pair{rows, out.str()};
-            };
-            auto [rows, text] = exported({});
-            CHECK(rows == 3);
-            CHECK(text.find(R"({"id":2,"time":"1970-01-01T00:01:40Z","contact":"+6281900000001",)"
-                            R"("request":"handoff","words":"ada calo di desa",)"
-                            R"("node":"t/petugas","status":"open","done_at":null})") !=
-                  std::string::npos);
-            // An erasure's words are the message that asked.
-            CHECK(text.find(R"("request":"erase","words":"hapus data saya","node":"t/petugas",)"
-                            R"("status":"open","done_at":null})") != std::string::npos);
-            CHECK(exported({.since = 250, .course = {}, .contact = {}}).first == 1);
-            CHECK(exported({.since = {}, .course = {}, .contact = "+6281900000002"}).first == 1);
-
-            // Done once the contact is forgotten; the words are gone with the rest.
-            CHECK(st->forget("+6281900000002", 400).contacts == 1);
-            std::tie(rows, text) = exported({});
-            CHECK(rows == 3);
-            CHECK(text.find("hapus data saya") == std::string::npos);
-            CHECK(text.find(R"("request":"erase","words":"[dihapus]","node":"t/petugas",)"
-                            R"("status":"done","done_at":"1970-01-01T00:06:40Z"})") !=
-                  std::string::npos);
-            CHECK(text.find(R"("words":"kapan mulai?","node":"t/petugas","status":"open",)") !=
-                  std::string::npos);
-
-            // Staff mark a handoff done; only requests can be marked, the first time stays.
-            CHECK(st->mark_request_done(2, 500));
-            CHECK(st->mark_request_done(2, 600));
-            CHECK_FALSE(st->mark_request_done(1, 500));  // an answer, not a request
-            CHECK_FALSE(st->mark_request_done(99, 500));
-            CHECK_FALSE(st->mark_request_done(0, 500));
-            std::tie(rows, text) = exported({});
-            CHECK(text.find(R"("words":"ada calo di desa","node":"t/petugas","status":"done",)"
-                            R"("done_at":"1970-01-01T00:08:20Z"})") != std::string::npos);
-            CHECK(text.find(R"("words":"kapan mulai?","node":"t/petugas","status":"open",)") !=
-                  std::string::npos);
-        }
+    STORE_CONTRACT("an inbound message's attachments are logged, exported and forgotten") {
+        auto st = s.open(fast_options());
+        auto photo = sms("081900000011", "", 100, "p1");
+        photo.message.attachments = {{"image", "https://api.twilio.com/m/ME1", "", "image/jpeg"},
+                                     {"audio", "", "wamid-media-2", ""}};
+        process(*st, photo, echo("", 100));
+        std::ostringstream out;
+        json_writer w(out, {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+        CHECK(st->export_rows(export_kind::conversations, {}, w).rows == 2);
+        CHECK(out.str().find(
+                  R"("media":"[{\"kind\":\"image\",\"url\":\"https://api.twilio.com/m/ME1\",)"
+                  R"(\"content_type\":\"image/jpeg\"},{\"kind\":\"audio\",\"media_id\":)"
+                  R"(\"wamid-media-2\"}]"})") != std::string::npos);
+        // The reply has no media: its payload (buttons) is not shown there.
+        CHECK(out.str().find(R"("text":"echo: ",)") != std::string::npos);
+        CHECK(st->forget("081900000011", 200).messages == 2);
+        std::ostringstream after;
+        json_writer w2(after,
+                       {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+        st->export_rows(export_kind::conversations, {}, w2);
+        CHECK(after.str().find("ME1") == std::string::npos);
+        CHECK(after.str().find("wamid-media-2") == std::string::npos);
     }
 
-    TEST_CASE("an inbound message's attachments are logged, exported and forgotten") {
-        temp_dir dir;
-        for (const auto& s : stores(dir)) {
-            CAPTURE(s.name);
-            auto st = s.open(fast_options());
-            auto photo = sms("081900000011", "", 100, "p1");
-            photo.message.attachments = {
-                {"image", "https://api.twilio.com/m/ME1", "", "image/jpeg"},
-                {"audio", "", "wamid-media-2", ""}};
-            process(*st, photo, echo("", 100));
-            std::ostringstream out;
-            json_writer w(out,
-                          {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
-            CHECK(st->export_rows(export_kind::conversations, {}, w).rows == 2);
-            CHECK(out.str().find(
-                      R"("media":"[{\"kind\":\"image\",\"url\":\"https://api.twilio.com/m/ME1\",)"
-                      R"(\"content_type\":\"image/jpeg\"},{\"kind\":\"audio\",\"media_id\":)"
-                      R"(\"wamid-media-2\"}]"})") != std::string::npos);
-            // The reply has no media: its payload (buttons) is not shown there.
-            CHECK(out.str().find(R"("text":"echo: ",)") != std::string::npos);
-            CHECK(st->forget("081900000011", 200).messages == 2);
-            std::ostringstream after;
-            json_writer w2(after,
-                           {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
-            st->export_rows(export_kind::conversations, {}, w2);
-            CHECK(after.str().find("ME1") == std::string::npos);
-            CHECK(after.str().find("wamid-media-2") == std::string::npos);
-        }
-    }
-
-    TEST_CASE("a contact changed by another process is read again, not served from memory") {
+    STORE_CONTRACT("a contact changed by another process is read again, not served from memory") {
         // The server keeps recent contacts in memory; `sapa forget` and `sapa chat --db` write
-        // the same file from another process (here: a second store on the file).
-        temp_dir dir;
-        auto path = dir.file("two.db");
-        auto server = sqlite_store::open(path, fast_options());
+        // the same database from another process (here: a second store on it).
+        if (!s.reopen) return;  // one process only
+        auto server = s.open(fast_options());
         process(
             *server, sms("081700000009", "nama saya Siti", 10, "h1"), echo("nama saya Siti", 10));
         process(*server, sms("081700000009", "lagi", 11, "h2"), echo("lagi", 11));
         {
-            auto cli = sqlite_store::open(path, fast_options());
+            auto cli = s.reopen(fast_options());
             CHECK(cli->forget("081700000009", 20).contacts == 1);
         }
         process(*server, sms("081700000009", "halo", 30, "h3"), echo("halo", 30));
@@ -775,12 +736,12 @@ TEST_SUITE("storage") {
         CHECK(out.str().find("Siti") == std::string::npos);
     }
 
-    TEST_CASE("the text cost hook fills encoding and segments") {
+    STORE_CONTRACT("the text cost hook fills encoding and segments") {
         auto options = fast_options();
         options.text_cost = [](const std::string& text) {
             return message_cost{.encoding = "gsm7", .segments = static_cast<int>(text.size())};
         };
-        auto st = sqlite_store::open(":memory:", options);
+        auto st = s.open(options);
         process(*st, sms("081800000001", "abc", 10), echo("abc", 10));
         std::ostringstream out;
         json_writer w(out, {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
@@ -791,82 +752,69 @@ TEST_SUITE("storage") {
               std::string::npos);
     }
 
-    TEST_CASE(
+    STORE_CONTRACT(
         "waitlist places and seat numbers follow the order of joining, cancels move them up") {
-        temp_dir dir;
-        for (const auto& s : stores(dir)) {
-            CAPTURE(s.name);
-            auto st = s.open(fast_options());
-            unix_seconds at = 10;
-            auto record = [&](const std::string& who, const std::string& text) {
-                const auto now = at++;
-                engine::registration_record out;
-                process(*st,
-                        sms(who, text, now, "p" + std::to_string(now)),
-                        [&, text, now](const engine::contact_state& c, engine::registrar& r) {
-                            if (text == "DAFTAR")
-                                out = r.register_contact(c.address, "K", "K", 1, {}, now);
-                            else if (text == "BATAL")
-                                out = r.cancel(c.address, "K", now);
-                            else
-                                out = r.find(c.address, "K");
-                            return echo_turn(c, r, "x", now);
-                        });
-                return std::to_string(out.position) + " " + engine::to_string(out.status);
-            };
-            CHECK(record("081900000001", "DAFTAR") == "1 registered");
-            CHECK(record("081900000002", "DAFTAR") == "1 waitlisted");
-            CHECK(record("081900000003", "DAFTAR") == "2 waitlisted");
-            CHECK(record("081900000003", "DAFTAR") == "2 waitlisted");  // the same one again
-            CHECK(record("081900000002", "BATAL") == "0 cancelled");
-            CHECK(record("081900000003", "CEK") == "1 waitlisted");
-            CHECK(record("081900000001", "CEK") == "1 registered");
-        }
+        auto st = s.open(fast_options());
+        unix_seconds at = 10;
+        auto record = [&](const std::string& who, const std::string& text) {
+            const auto now = at++;
+            engine::registration_record out;
+            process(*st,
+                    sms(who, text, now, "p" + std::to_string(now)),
+                    [&, text, now](const engine::contact_state& c, engine::registrar& r) {
+                        if (text == "DAFTAR")
+                            out = r.register_contact(c.address, "K", "K", 1, {}, now);
+                        else if (text == "BATAL")
+                            out = r.cancel(c.address, "K", now);
+                        else
+                            out = r.find(c.address, "K");
+                        return echo_turn(c, r, "x", now);
+                    });
+            return std::to_string(out.position) + " " + engine::to_string(out.status);
+        };
+        CHECK(record("081900000001", "DAFTAR") == "1 registered");
+        CHECK(record("081900000002", "DAFTAR") == "1 waitlisted");
+        CHECK(record("081900000003", "DAFTAR") == "2 waitlisted");
+        CHECK(record("081900000003", "DAFTAR") == "2 waitlisted");  // the same one again
+        CHECK(record("081900000002", "BATAL") == "0 cancelled");
+        CHECK(record("081900000003", "CEK") == "1 waitlisted");
+        CHECK(record("081900000001", "CEK") == "1 registered");
     }
 
-    TEST_CASE("a retry of a message from a contact erased since gets no replies") {
-        temp_dir dir;
-        for (const auto& s : stores(dir)) {
-            CAPTURE(s.name);
-            auto st = s.open(fast_options());
-            auto first = process(*st, sms("081900000009", "halo", 10, "e1"), echo("halo", 10));
-            REQUIRE(first.replies.size() == 1);
-            st->forget("081900000009", 20);
-            auto retry = process(*st, sms("081900000009", "halo", 30, "e1"), echo("halo", 30));
-            CHECK(retry.duplicate);
-            CHECK(retry.replies.empty());  // never "[dihapus]" to the erased number
-        }
+    STORE_CONTRACT("a retry of a message from a contact erased since gets no replies") {
+        auto st = s.open(fast_options());
+        auto first = process(*st, sms("081900000009", "halo", 10, "e1"), echo("halo", 10));
+        REQUIRE(first.replies.size() == 1);
+        st->forget("081900000009", 20);
+        auto retry = process(*st, sms("081900000009", "halo", 30, "e1"), echo("halo", 30));
+        CHECK(retry.duplicate);
+        CHECK(retry.replies.empty());  // never "[dihapus]" to the erased number
     }
 
-    TEST_CASE("a unit that throws leaves nothing, whatever it wrote before") {
-        temp_dir dir;
-        for (const auto& s : stores(dir)) {
-            CAPTURE(s.name);
-            auto st = s.open(fast_options());
-            CHECK_THROWS_AS(st->run([](transaction& tx) {
-                auto c = tx.add_contact("+6281900000010", 10);
-                auto state = std::make_shared<engine::contact_state>(*c.state);
-                state->fields["nama"] = "Siti";
-                tx.save_contact(c, state, 10);
-                messaging::inbound_message m;
-                m.channel = "sms";
-                m.text = "halo";
-                m.received_at = 10;
-                tx.log_inbound(m, c.id, {});
-                engine::registrar r(tx.registrations());
-                r.register_contact("+6281900000010", "K", "K", 0, {}, 10);
-                throw std::runtime_error("after everything");
-            }),
-                            boost::system::system_error);
-            CHECK_FALSE(st->load_contact("+6281900000010"));
-            std::ostringstream out;
-            json_writer w(out,
-                          {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
-            CHECK(st->export_rows(export_kind::registrations, {}, w).rows == 0);
-            CHECK(st->export_rows(export_kind::conversations, {}, w).rows == 0);
-            // And the code numbers it took are free again.
-            auto next = process(*st, sms("081900000011", "DAFTAR K 0", 11), echo("DAFTAR K 0", 11));
-            CHECK(next.replies.at(0).message.text == "K-0001 registered");
-        }
+    STORE_CONTRACT("a unit that throws leaves nothing, whatever it wrote before") {
+        auto st = s.open(fast_options());
+        CHECK_THROWS_AS(st->run([](transaction& tx) {
+            auto c = tx.add_contact("+6281900000010", 10);
+            auto state = std::make_shared<engine::contact_state>(*c.state);
+            state->fields["nama"] = "Siti";
+            tx.save_contact(c, state, 10);
+            messaging::inbound_message m;
+            m.channel = "sms";
+            m.text = "halo";
+            m.received_at = 10;
+            tx.log_inbound(m, c.id, {});
+            engine::registrar r(tx.registrations());
+            r.register_contact("+6281900000010", "K", "K", 0, {}, 10);
+            throw std::runtime_error("after everything");
+        }),
+                        boost::system::system_error);
+        CHECK_FALSE(st->load_contact("+6281900000010"));
+        std::ostringstream out;
+        json_writer w(out, {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+        CHECK(st->export_rows(export_kind::registrations, {}, w).rows == 0);
+        CHECK(st->export_rows(export_kind::conversations, {}, w).rows == 0);
+        // And the code numbers it took are free again.
+        auto next = process(*st, sms("081900000011", "DAFTAR K 0", 11), echo("DAFTAR K 0", 11));
+        CHECK(next.replies.at(0).message.text == "K-0001 registered");
     }
 }

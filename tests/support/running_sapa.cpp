@@ -1,5 +1,7 @@
 #include "support/running_sapa.hpp"
 
+#include "storage/postgres/postgres_store.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -115,7 +117,16 @@ running_sapa::running_sapa(const sapa_options& options) {
     }
     json config = json::object();
     config["server"] = server;
-    config["storage"] = {{"database_path", db.string()}};
+    postgres_url = options.postgres_url;
+    postgres_schema = options.postgres_schema;
+    if (postgres_url.empty()) {
+        config["storage"] = {{"database_path", db.string()}};
+    } else {
+        config["storage"] = {{"type", "postgres"},
+                             {"url_env", "SAPA_TEST_DATABASE_URL"},
+                             {"schema", postgres_schema},
+                             {"outbound_lease_seconds", 3}};
+    }
     config["dialogs"] = {{"paths", json::array({std::string(SAPA_SOURCE_DIR) + "/dialogs"})}};
     config["channels"] = channels;
     std::ofstream(dir.path() / "sapa.json") << config.dump(2);
@@ -123,8 +134,9 @@ running_sapa::running_sapa(const sapa_options& options) {
 }
 
 void running_sapa::start() {
-    process =
-        std::make_unique<sapa_process>(dir.path() / "sapa.json", secrets_env(), port, log_file);
+    auto env = secrets_env();
+    if (!postgres_url.empty()) env["SAPA_TEST_DATABASE_URL"] = postgres_url;
+    process = std::make_unique<sapa_process>(dir.path() / "sapa.json", env, port, log_file);
 }
 
 std::string running_sapa::url(const std::string& target) const {
@@ -261,7 +273,15 @@ test_response running_sapa::generic(const json& body) const {
 }
 
 collected_rows running_sapa::conversation_rows(const sapa::storage::export_filter& filter) const {
-    auto store = sapa::storage::sqlite_store::open(db.string());
+    std::unique_ptr<sapa::storage::store> store;
+    if (postgres_url.empty()) {
+        store = sapa::storage::sqlite_store::open(db.string());
+    } else {
+        sapa::storage::postgres_options options;
+        options.url = postgres_url;
+        options.schema = postgres_schema;
+        store = sapa::storage::postgres_store::open(std::move(options));
+    }
     collected_rows rows;
     store->export_rows(sapa::storage::export_kind::conversations, filter, rows);
     return rows;

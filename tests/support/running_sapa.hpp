@@ -84,6 +84,10 @@ struct sapa_options {
     std::vector<channel> channels = {channel::sms, channel::wa, channel::wa_menu, channel::generic};
     server_limits limits;
     int whatsapp_send_rate_per_second = 50;
+    // Non-empty: the store is PostgreSQL at this URL (given to Sapa in the environment, as
+    // storage.url_env asks), its tables in `postgres_schema`, instead of SQLite in `db`.
+    std::string postgres_url;
+    std::string postgres_schema;
 };
 
 struct running_sapa {
@@ -93,6 +97,8 @@ struct running_sapa {
     std::filesystem::path db = dir.path() / "sapa.db";
     std::filesystem::path log_file = dir.path() / "sapa.log";
     std::unique_ptr<sapa_process> process;
+    std::string postgres_url;  // see sapa_options
+    std::string postgres_schema;
 
     // Writes the config and starts Sapa.
     explicit running_sapa(const sapa_options& options = {});

@@ -3,8 +3,7 @@
 // come from a first pass over the same rows (only the distinct names are held).
 
 #include "storage/sqlite/detail/sqlite_connection.hpp"
-
-#include <nlohmann/json.hpp>
+#include "storage/stored_form.hpp"
 
 #include <map>
 
@@ -148,15 +147,7 @@ export_summary export_rows(connection& c,
     auto w = where_for(p, filter);
     const auto fixed = p.columns.size();
 
-    std::map<std::string, std::size_t> field_index;
-    for (auto& name : field_names(c, p, w)) {
-        auto column = name;
-        for (const auto& existing : p.columns) {
-            if (existing.name == column) column = "field_" + name;
-        }
-        field_index[name] = p.columns.size();
-        p.columns.push_back({column, column_type::text});
-    }
+    const field_columns fields(p.columns, field_names(c, p, w));
     sink.begin(p.columns);
 
     SQLite::Statement q(
@@ -176,20 +167,7 @@ export_summary export_rows(connection& c,
                 values[i] = column.getInt64();
             }
         }
-        for (std::size_t i = fixed; i < values.size(); ++i)
-            values[i] = std::monostate{};
-        if (p.fields_column) {
-            auto fields = nlohmann::json::parse(
-                q.getColumn(static_cast<int>(fixed)).getText(), nullptr, false);
-            if (fields.is_object()) {
-                for (auto& [key, value] : fields.items()) {
-                    auto it = field_index.find(key);
-                    if (it == field_index.end()) continue;
-                    values[it->second] =
-                        value.is_string() ? value.get<std::string>() : value.dump();
-                }
-            }
-        }
+        if (p.fields_column) fields.fill(values, q.getColumn(static_cast<int>(fixed)).getText());
         sink.row(values);
         ++summary.rows;
     }

@@ -263,4 +263,23 @@ int sqlite_store::schema_version() {
     return detail::latest_version;
 }
 
+std::vector<std::string> sqlite_store::pending_migrations(const std::string& path) {
+    int version = 0;
+    if (path != ":memory:" && ::access(path.c_str(), F_OK) == 0) {
+        SQLite::Database db(path, SQLite::OPEN_READONLY);
+        version = detail::pragma_int(db, "PRAGMA user_version");
+        if (version > 0 &&
+            detail::pragma_int(db, "PRAGMA application_id") != detail::application_id)
+            throw std::runtime_error("database \"" + path + "\" is not a Sapa database");
+        if (version > detail::latest_version)
+            throw std::runtime_error("database schema version " + std::to_string(version) +
+                                     " is newer than this sapa (" +
+                                     std::to_string(detail::latest_version) + "); upgrade sapa");
+    }
+    std::vector<std::string> out;
+    for (int v = version; v < detail::latest_version; ++v)
+        out.push_back("v" + std::to_string(v + 1));
+    return out;
+}
+
 }  // namespace sapa::storage

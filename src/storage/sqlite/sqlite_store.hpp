@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace sapa::storage {
 
@@ -61,6 +62,9 @@ class sqlite_store final : public store {
 
     // The schema version this build creates and understands.
     static int schema_version();
+    // What open() would apply to the database at `path`: one line per migration ("v3"), all of
+    // them for a missing file, none when current. Reads only. Throws as open() would.
+    static std::vector<std::string> pending_migrations(const std::string& path);
 
     ~sqlite_store() override;
 

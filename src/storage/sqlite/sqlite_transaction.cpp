@@ -3,6 +3,7 @@
 // the registration ledger, each a few prepared statements.
 
 #include "storage/sqlite/detail/sqlite_connection.hpp"
+#include "storage/stored_form.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -14,31 +15,6 @@ namespace {
 
 using engine::registration_record;
 using engine::registration_status;
-
-const char* session_status_name(engine::session_status s) {
-    switch (s) {
-        case engine::session_status::waiting:
-            return "waiting";
-        case engine::session_status::resume_offer:
-            return "resume_offer";
-        case engine::session_status::idle:
-            break;
-    }
-    return "idle";
-}
-
-std::string to_json_text(const std::map<std::string, std::string>& m) {
-    return nlohmann::json(m).dump();
-}
-
-std::map<std::string, std::string> fields_from_json(const char* text) {
-    auto j = nlohmann::json::parse(text, nullptr, false);
-    std::map<std::string, std::string> out;
-    if (!j.is_object()) return out;
-    for (auto& [k, v] : j.items())
-        out[k] = v.is_string() ? v.get<std::string>() : v.dump();
-    return out;
-}
 
 // The text must outlive the statement's run: it is bound without a copy.
 void bind_optional(SQLite::Statement& s, int index, const std::string& text) {
@@ -131,7 +107,7 @@ void insert_events(connection& c,
             if (!e.detail.empty()) q.bindNoCopy(at + 5, e.detail);
             if (e.matched) q.bindNoCopy(at + 6, engine::to_string(*e.matched));
             if (!e.data.empty()) {
-                data[r] = to_json_text(e.data);
+                data[r] = fields_to_json(e.data);
                 q.bindNoCopy(at + 7, data[r]);
             }
             q.bind(at + 8, now);
@@ -150,28 +126,13 @@ const std::string& payload_of(connection& c, const messaging::outbound_message& 
         key += '\x1e';
         key += o.label;
     }
-    return c.payload_of(key, [&] {
-        nlohmann::json options_json = nlohmann::json::array();
-        for (const auto& o : m.options)
-            options_json.push_back({{"key", o.key}, {"label", o.label}});
-        return nlohmann::json{{"body", m.body}, {"options", options_json}}.dump();
-    });
+    return c.payload_of(key, [&] { return reply_payload(m); });
 }
 
 }  // namespace
 
 messaging::outbound_message read_reply(const SQLite::Column& text, const SQLite::Column& payload) {
-    messaging::outbound_message out;
-    out.text = text.getString();
-    if (payload.isNull()) return out;
-    auto j = nlohmann::json::parse(payload.getText(), nullptr, false);
-    if (!j.is_object()) return out;
-    out.body = j.value("body", "");
-    if (auto it = j.find("options"); it != j.end() && it->is_array()) {
-        for (const auto& o : *it)
-            out.options.push_back({o.value("key", ""), o.value("label", "")});
-    }
-    return out;
+    return reply_from_payload(text.getString(), payload.isNull() ? "" : payload.getText());
 }
 
 std::optional<engine::contact_state> load_contact(connection& c, const std::string& address) {
@@ -244,7 +205,7 @@ void sqlite_transaction::save_contact(const contact_record& before,
         "  opted_out_at = CASE WHEN ?4 = 0 THEN NULL ELSE coalesce(opted_out_at, ?5) END, "
         "  last_seen = max(last_seen, ?5) "
         "WHERE id = ?1");
-    const auto fields = to_json_text(after.fields);
+    const auto fields = fields_to_json(after.fields);
     q.bind(1, before.id);
     q.bindNoCopy(2, after.language);
     q.bindNoCopy(3, fields);
@@ -474,7 +435,7 @@ void sqlite_transaction::add(const engine::registration_entry& entry, unix_secon
     insert.bind(2, r.course);
     insert.bind(3, r.code);
     insert.bind(4, engine::to_string(r.status));
-    insert.bind(5, to_json_text(r.fields));
+    insert.bind(5, fields_to_json(r.fields));
     insert.bind(6, now);
     insert.bind(7, now);
     insert.exec();

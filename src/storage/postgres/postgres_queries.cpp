@@ -1,0 +1,314 @@
+// The outbound queue, delivery statuses, forget and exports on PostgreSQL.
+
+#include "storage/postgres/detail/pg_connection.hpp"
+#include "storage/stored_form.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+namespace sapa::storage::pg {
+namespace {
+
+// Moves message `id` to `to` if that is forward; records code, reason and time.
+bool set_status(connection& c,
+                std::int64_t id,
+                delivery_status to,
+                const std::string& raw_code,
+                const std::string& reason,
+                unix_seconds now) {
+    auto r =
+        c.prepared("SELECT status FROM messages WHERE id = $1 AND direction = 'out'", {number(id)});
+    if (r.rows() == 0) return false;
+    auto from = messaging::delivery_status_from_string(r.text(0, 0));
+    if (!from || !messaging::moves_forward(*from, to)) return false;
+    c.prepared(
+        "UPDATE messages SET status = $2, status_code = nullif($3, ''), "
+        "  status_reason = nullif($4, ''), status_at = $5 WHERE id = $1",
+        {number(id), text(to_string(to)), text(raw_code), text(reason), number(now)});
+    return true;
+}
+
+void remove_job(connection& c, std::int64_t id) {
+    c.prepared("DELETE FROM outbound_queue WHERE message_id = $1", {number(id)});
+}
+
+}  // namespace
+
+std::vector<outbound_job> claim_outbound(
+    connection& c, const std::string& channel, unix_seconds now, int limit, unix_seconds lease) {
+    // Due, and the oldest unfinished job of its contact on this channel. SKIP LOCKED: a job
+    // another instance is claiming right now is left to it.
+    auto r = c.prepared(
+        "WITH picked AS (SELECT q.message_id FROM outbound_queue q "
+        "  WHERE q.channel = $1 "
+        "    AND ((q.state = 'pending' AND q.next_attempt_at <= $2) "
+        "         OR (q.state = 'leased' AND q.lease_until <= $2)) "
+        "    AND NOT EXISTS (SELECT 1 FROM outbound_queue e WHERE e.contact_id = q.contact_id "
+        "      AND e.channel = q.channel AND e.message_id < q.message_id) "
+        "  ORDER BY q.message_id LIMIT $3 FOR UPDATE SKIP LOCKED) "
+        "UPDATE outbound_queue q SET state = 'leased', lease_until = $4 "
+        "FROM picked, messages m, contacts k "
+        "WHERE q.message_id = picked.message_id AND m.id = q.message_id AND k.id = q.contact_id "
+        "RETURNING q.message_id, k.address, m.text, m.payload, q.attempts",
+        {text(channel), number(now), number(limit), number(now + lease)});
+    std::vector<outbound_job> jobs;
+    for (int i = 0; i < r.rows(); ++i) {
+        outbound_job job;
+        job.id = r.integer(i, 0);
+        job.channel = channel;
+        job.contact = r.text(i, 1);
+        job.message = reply_from_payload(r.text(i, 2), r.view(i, 3));
+        job.attempts = static_cast<int>(r.integer(i, 4));
+        jobs.push_back(std::move(job));
+    }
+    std::sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    return jobs;
+}
+
+void complete_outbound(connection& c,
+                       std::int64_t id,
+                       const std::string& provider_message_id,
+                       unix_seconds now) {
+    set_status(c, id, delivery_status::sent, {}, {}, now);
+    c.prepared(
+        "UPDATE messages SET gateway_message_id = nullif($2, '') "
+        "WHERE id = $1 AND direction = 'out'",
+        {number(id), text(provider_message_id)});
+    remove_job(c, id);
+}
+
+void retry_outbound(connection& c,
+                    std::int64_t id,
+                    unix_seconds next_attempt_at,
+                    const std::string& reason) {
+    c.prepared(
+        "UPDATE outbound_queue SET state = 'pending', attempts = attempts + 1, "
+        "  next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE message_id = $1",
+        {number(id), number(next_attempt_at), text(reason)});
+}
+
+void fail_outbound(connection& c,
+                   std::int64_t id,
+                   const std::string& raw_code,
+                   const std::string& reason,
+                   unix_seconds now) {
+    set_status(c, id, delivery_status::failed, raw_code, reason, now);
+    remove_job(c, id);
+}
+
+bool update_delivery(connection& c,
+                     const std::string& channel,
+                     const std::string& provider_message_id,
+                     delivery_status status,
+                     const std::string& raw_code,
+                     const std::string& reason,
+                     unix_seconds now) {
+    auto r = c.prepared(
+        "SELECT id FROM messages "
+        "WHERE channel = $1 AND gateway_message_id = $2 AND direction = 'out'",
+        {text(channel), text(provider_message_id)});
+    if (r.rows() == 0) return false;
+    return set_status(c, r.integer(0, 0), status, raw_code, reason, now);
+}
+
+forget_counts forget(connection& c, const std::string& address, unix_seconds now) {
+    forget_counts counts;
+    lock(c, "contact:" + address);  // no message of the contact is being processed meanwhile
+    auto found = c.prepared("SELECT id FROM contacts WHERE address = $1", {text(address)});
+    if (found.rows() == 0) return counts;
+    const auto id = found.integer(0, 0);
+    counts.contacts = 1;
+    char anonymous[32];
+    std::snprintf(anonymous, sizeof anonymous, "anon-%06lld", static_cast<long long>(id));
+    const auto key = number(id);
+    c.prepared(
+        "UPDATE contacts SET address = $2, language = '', fields = '{}', erased_at = $3 "
+        "WHERE id = $1",
+        {key, text(anonymous), number(now)});
+    c.prepared("DELETE FROM sessions WHERE contact_id = $1", {key});
+    counts.messages =
+        c.prepared(
+             "UPDATE messages SET text = '[dihapus]', payload = NULL, match_detail = NULL "
+             "WHERE contact_id = $1 AND (text IS DISTINCT FROM '[dihapus]' OR payload IS NOT NULL)",
+             {key})
+            .affected();
+    counts.events = c.prepared(
+                         "UPDATE events SET detail = NULL, data = NULL "
+                         "WHERE message_id IN (SELECT id FROM messages WHERE contact_id = $1) "
+                         "  AND (detail IS NOT NULL OR data IS NOT NULL)",
+                         {key})
+                        .affected();
+    counts.registrations =
+        c.prepared(
+             "UPDATE registrations SET fields = '{}' WHERE contact_id = $1 AND fields <> '{}'",
+             {key})
+            .affected();
+    // Replies not sent yet would now carry "[dihapus]": they are not sent.
+    c.prepared(
+        "UPDATE messages SET status = 'failed', status_reason = 'contact erased', status_at = $2 "
+        "WHERE id IN (SELECT message_id FROM outbound_queue WHERE contact_id = $1)",
+        {key, number(now)});
+    c.prepared("DELETE FROM outbound_queue WHERE contact_id = $1", {key});
+    return counts;
+}
+
+bool mark_request_done(connection& c, std::int64_t request_id, unix_seconds now) {
+    auto found = c.prepared(
+        "SELECT 1 FROM events WHERE id = $1 AND kind IN ('handoff_requested', 'erase_requested')",
+        {number(request_id)});
+    if (found.rows() == 0) return false;
+    c.prepared(
+        "INSERT INTO requests_done (event_id, done_at) VALUES ($1, $2) "
+        "ON CONFLICT (event_id) DO NOTHING",
+        {number(request_id), number(now)});
+    return true;
+}
+
+// --- Exports ---
+
+namespace {
+
+struct query_parts {
+    const char* select;  // columns; the fields JSON (if any) last
+    const char* from;
+    const char* fields_column;  // or nullptr
+    const char* id_column;
+    const char* since_column;
+    const char* course_clause;        // with the placeholder "$course"
+    const char* condition = nullptr;  // always applied, or nullptr
+};
+
+query_parts parts_for(export_kind kind) {
+    switch (kind) {
+        case export_kind::registrations:
+            return {"r.code, r.course, r.status, k.address, r.created_at, r.updated_at, r.fields",
+                    "registrations r JOIN contacts k ON k.id = r.contact_id",
+                    "r.fields",
+                    "r.id",
+                    "r.created_at",
+                    "r.course = $course"};
+        case export_kind::conversations:
+            return {
+                "m.id, m.created_at, k.address, m.direction, m.channel, m.gateway_message_id, "
+                "m.reply_to, m.text, m.encoding, m.segments, m.status, m.status_code, "
+                "m.status_reason, m.status_at, m.match_kind, m.match_detail, "
+                "CASE WHEN m.direction = 'in' THEN m.payload END",
+                "messages m JOIN contacts k ON k.id = m.contact_id",
+                nullptr,
+                "m.id",
+                "m.created_at",
+                "m.contact_id IN (SELECT contact_id FROM registrations WHERE course = $course)"};
+        case export_kind::requests:
+            // As the SQLite store's: the words are a handoff's own text, else the message that
+            // asked (HAPUS); done when staff marked it or the contact was forgotten since.
+            return {
+                "e.id, e.created_at, k.address, "
+                "CASE e.kind WHEN 'handoff_requested' THEN 'handoff' ELSE 'erase' END, "
+                "CASE WHEN e.detail IS NULL OR e.detail = '' THEN m.text ELSE e.detail END, "
+                "e.node, "
+                "CASE WHEN d.done_at IS NOT NULL OR k.erased_at >= e.created_at THEN 'done' "
+                "ELSE 'open' END, "
+                "COALESCE(d.done_at, CASE WHEN k.erased_at >= e.created_at THEN k.erased_at END)",
+                "events e JOIN messages m ON m.id = e.message_id "
+                "JOIN contacts k ON k.id = e.contact_id "
+                "LEFT JOIN requests_done d ON d.event_id = e.id",
+                nullptr,
+                "e.id",
+                "e.created_at",
+                "e.contact_id IN (SELECT contact_id FROM registrations WHERE course = $course)",
+                "e.kind IN ('handoff_requested', 'erase_requested')"};
+        case export_kind::contacts:
+            break;
+    }
+    return {
+        "k.address, k.language, k.first_seen, k.last_seen, k.opted_out_at, k.erased_at, "
+        "(SELECT count(*) FROM messages m WHERE m.contact_id = k.id), k.fields",
+        "contacts k",
+        "k.fields",
+        "k.id",
+        "k.last_seen",
+        "k.id IN (SELECT contact_id FROM registrations WHERE course = $course)"};
+}
+
+// The WHERE clause for `filter` and its parameters, numbered $1...
+struct where_clause {
+    std::string sql;
+    std::vector<param> params;
+};
+
+where_clause where_for(const query_parts& p, const export_filter& f) {
+    where_clause w;
+    auto add = [&w](std::string clause, param value) {
+        w.params.push_back(std::move(value));
+        const auto placeholder = "$" + std::to_string(w.params.size());
+        if (auto at = clause.find("$course"); at != std::string::npos)
+            clause.replace(at, 7, placeholder);
+        else
+            clause += placeholder;
+        w.sql += w.sql.empty() ? " WHERE " : " AND ";
+        w.sql += clause;
+    };
+    if (p.condition) w.sql = std::string(" WHERE ") + p.condition;
+    if (f.since) add(std::string(p.since_column) + " >= ", number(*f.since));
+    if (f.course) add(p.course_clause, text(*f.course));
+    if (f.contact) add("k.address = ", text(normalize_address(*f.contact)));
+    return w;
+}
+
+}  // namespace
+
+export_summary export_rows(connection& c,
+                           export_kind kind,
+                           const export_filter& filter,
+                           row_sink& sink) {
+    auto p = parts_for(kind);
+    auto w = where_for(p, filter);
+    auto columns = fixed_columns(kind);
+    const auto fixed = columns.size();
+
+    // One snapshot for both passes; a read-only transaction never holds up the writers.
+    c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    std::vector<std::string> names;
+    if (p.fields_column) {
+        auto found = c.query(std::string("SELECT j.key FROM ") + p.from +
+                                 " CROSS JOIN LATERAL jsonb_object_keys(" + p.fields_column +
+                                 "::jsonb) AS j(key)" + w.sql + " GROUP BY j.key ORDER BY min(" +
+                                 p.id_column + "), j.key",
+                             w.params);
+        for (int i = 0; i < found.rows(); ++i)
+            names.push_back(found.text(i, 0));
+    }
+    const field_columns fields(columns, names);
+    sink.begin(columns);
+    // A cursor: the server hands the rows over a batch at a time, so memory stays flat.
+    c.query(std::string("DECLARE export_rows NO SCROLL CURSOR FOR SELECT ") + p.select + " FROM " +
+                p.from + w.sql + " ORDER BY " + p.id_column,
+            w.params);
+    std::vector<export_value> values(columns.size());
+    export_summary summary;
+    for (;;) {
+        auto batch = c.query("FETCH 1000 FROM export_rows");
+        if (batch.rows() == 0) break;
+        for (int row = 0; row < batch.rows(); ++row) {
+            for (std::size_t i = 0; i < fixed; ++i) {
+                const int col = static_cast<int>(i);
+                if (batch.null(row, col)) {
+                    values[i] = std::monostate{};
+                } else if (columns[i].type == column_type::text) {
+                    values[i] = batch.text(row, col);
+                } else {
+                    values[i] = batch.integer(row, col);
+                }
+            }
+            if (p.fields_column) fields.fill(values, batch.view(row, static_cast<int>(fixed)));
+            sink.row(values);
+            ++summary.rows;
+        }
+    }
+    c.exec("COMMIT");
+    sink.end();
+    return summary;
+}
+
+}  // namespace sapa::storage::pg

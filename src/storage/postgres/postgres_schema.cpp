@@ -1,0 +1,202 @@
+// The PostgreSQL schema and its migrations. As for SQLite, a released migration never
+// changes: a database at version N gets migrations N+1.. in one transaction. The version is
+// kept in sapa_schema_version; an advisory lock makes instances that start together migrate
+// one after the other.
+
+#include "storage/postgres/detail/pg_connection.hpp"
+
+#include <iterator>
+
+namespace sapa::storage {
+namespace pg {
+namespace {
+
+struct migration {
+    const char* summary;  // what `sapa migrate --dry-run` prints
+    const char* sql;
+};
+
+// Times are unix seconds (bigint) as in SQLite, so both stores export the same values.
+// Collected fields, event data and payloads are JSON text (storage/stored_form.hpp).
+constexpr migration migrations[] = {
+    {"v1: contacts, sessions, messages, events, registrations, course counters, outbound queue",
+     R"sql(
+CREATE TABLE contacts (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    address text NOT NULL UNIQUE,
+    language text NOT NULL DEFAULT '',
+    fields text NOT NULL DEFAULT '{}',
+    opted_out_at bigint,
+    first_seen bigint NOT NULL,
+    last_seen bigint NOT NULL,
+    erased_at bigint
+);
+CREATE TABLE sessions (
+    contact_id bigint PRIMARY KEY REFERENCES contacts(id),
+    script_id text NOT NULL,
+    script_version integer NOT NULL,
+    status text NOT NULL,
+    node text NOT NULL,
+    retries integer NOT NULL,
+    last_active bigint NOT NULL,
+    state text NOT NULL
+);
+CREATE TABLE messages (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    contact_id bigint NOT NULL REFERENCES contacts(id),
+    direction text NOT NULL CHECK (direction IN ('in', 'out')),
+    channel text NOT NULL,
+    gateway_message_id text,
+    reply_to bigint REFERENCES messages(id),
+    text text,
+    payload text,
+    encoding text,
+    segments integer,
+    status text NOT NULL,
+    status_code text,
+    status_reason text,
+    created_at bigint NOT NULL,
+    status_at bigint NOT NULL,
+    match_kind text,
+    match_detail text,
+    via text
+);
+CREATE UNIQUE INDEX messages_inbound_id ON messages(channel, gateway_message_id)
+    WHERE direction = 'in' AND gateway_message_id IS NOT NULL;
+CREATE INDEX messages_outbound_id ON messages(channel, gateway_message_id)
+    WHERE direction = 'out' AND gateway_message_id IS NOT NULL;
+CREATE INDEX messages_contact ON messages(contact_id, id);
+CREATE INDEX messages_reply_to ON messages(reply_to) WHERE reply_to IS NOT NULL;
+CREATE TABLE events (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    message_id bigint NOT NULL REFERENCES messages(id),
+    contact_id bigint NOT NULL REFERENCES contacts(id),
+    kind text NOT NULL,
+    node text NOT NULL,
+    detail text,
+    match_kind text,
+    data text,
+    created_at bigint NOT NULL
+);
+CREATE INDEX events_message ON events(message_id);
+CREATE TABLE registrations (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    contact_id bigint NOT NULL REFERENCES contacts(id),
+    course text NOT NULL,
+    code text NOT NULL,
+    status text NOT NULL CHECK (status IN ('registered', 'waitlisted', 'cancelled')),
+    fields text NOT NULL DEFAULT '{}',
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    UNIQUE (course, code)
+);
+CREATE INDEX registrations_course ON registrations(course, status);
+CREATE INDEX registrations_contact ON registrations(contact_id, course);
+CREATE TABLE course_counters (
+    course text PRIMARY KEY,
+    issued integer NOT NULL
+);
+CREATE TABLE outbound_queue (
+    message_id bigint PRIMARY KEY REFERENCES messages(id),
+    channel text NOT NULL,
+    contact_id bigint NOT NULL REFERENCES contacts(id),
+    state text NOT NULL CHECK (state IN ('pending', 'leased')),
+    attempts integer NOT NULL DEFAULT 0,
+    next_attempt_at bigint NOT NULL,
+    lease_until bigint,
+    last_error text
+);
+CREATE INDEX outbound_channel ON outbound_queue(channel, message_id);
+CREATE INDEX outbound_contact ON outbound_queue(contact_id, channel, message_id);
+)sql"},
+    {"v2: residents' requests to staff (handoffs, erasures) by their own index; requests_done",
+     R"sql(
+CREATE INDEX events_requests ON events(id)
+    WHERE kind IN ('handoff_requested', 'erase_requested');
+CREATE TABLE requests_done (
+    event_id bigint PRIMARY KEY REFERENCES events(id),
+    done_at bigint NOT NULL
+);
+)sql"},
+};
+
+constexpr int latest_version = static_cast<int>(std::size(migrations));
+
+// The version of the database, 0 when new; throws when it holds tables that are not Sapa's
+// or a schema newer than this build.
+int current_version(connection& c) {
+    auto versioned = c.query("SELECT to_regclass('sapa_schema_version') IS NOT NULL");
+    if (versioned.view(0, 0) != "t") {
+        auto tables = c.query(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() "
+            "AND tablename IN ('contacts', 'messages', 'registrations')");
+        if (tables.integer(0, 0) > 0)
+            throw error(
+                "the database has Sapa's table names but no Sapa schema version; "
+                "refusing to touch it",
+                "",
+                false);
+        return 0;
+    }
+    auto v = c.query("SELECT coalesce(max(version), 0) FROM sapa_schema_version");
+    const int version = static_cast<int>(v.integer(0, 0));
+    if (version > latest_version)
+        throw error("database schema version " + std::to_string(version) +
+                        " is newer than this sapa (" + std::to_string(latest_version) +
+                        "); upgrade sapa",
+                    "",
+                    false);
+    return version;
+}
+
+void create_schema(connection& c, const std::string& schema) {
+    if (schema.empty()) return;
+    auto quoted = c.query("SELECT quote_ident($1)", {text(schema)});
+    c.exec("CREATE SCHEMA IF NOT EXISTS " + quoted.text(0, 0));
+}
+
+}  // namespace
+
+void migrate(connection& c, const std::string& schema) {
+    c.exec("BEGIN");
+    try {
+        c.exec("SELECT pg_advisory_xact_lock(hashtextextended('sapa:migrate', 0))");
+        create_schema(c, schema);
+        const int version = current_version(c);
+        if (version < latest_version) {
+            c.exec(
+                "CREATE TABLE IF NOT EXISTS sapa_schema_version (version integer PRIMARY KEY, "
+                "applied_at timestamptz NOT NULL DEFAULT now())");
+            for (int v = version; v < latest_version; ++v) {
+                c.exec(migrations[v].sql);
+                c.query("INSERT INTO sapa_schema_version (version) VALUES ($1)", {number(v + 1)});
+            }
+        }
+        c.exec("COMMIT");
+    } catch (...) {
+        if (c.usable()) c.exec("ROLLBACK");
+        throw;
+    }
+}
+
+std::vector<std::string> pending_migrations(connection& c) {
+    std::vector<std::string> out;
+    c.exec("BEGIN READ ONLY");
+    try {
+        for (int v = current_version(c); v < latest_version; ++v)
+            out.emplace_back(migrations[v].summary);
+        c.exec("COMMIT");
+    } catch (...) {
+        if (c.usable()) c.exec("ROLLBACK");
+        throw;
+    }
+    return out;
+}
+
+}  // namespace pg
+
+int postgres_store::schema_version() {
+    return pg::latest_version;
+}
+
+}  // namespace sapa::storage

@@ -1,0 +1,74 @@
+#include "storage/stored_form.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace sapa::storage {
+
+std::string fields_to_json(const std::map<std::string, std::string>& fields) {
+    return nlohmann::json(fields).dump();
+}
+
+std::map<std::string, std::string> fields_from_json(std::string_view text) {
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    std::map<std::string, std::string> out;
+    if (!j.is_object()) return out;
+    for (auto& [k, v] : j.items())
+        out[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    return out;
+}
+
+std::string reply_payload(const messaging::outbound_message& m) {
+    if (m.body.empty() && m.options.empty()) return {};
+    nlohmann::json options = nlohmann::json::array();
+    for (const auto& o : m.options)
+        options.push_back({{"key", o.key}, {"label", o.label}});
+    return nlohmann::json{{"body", m.body}, {"options", options}}.dump();
+}
+
+messaging::outbound_message reply_from_payload(std::string text, std::string_view payload) {
+    messaging::outbound_message out;
+    out.text = std::move(text);
+    if (payload.empty()) return out;
+    auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (!j.is_object()) return out;
+    out.body = j.value("body", "");
+    if (auto it = j.find("options"); it != j.end() && it->is_array()) {
+        for (const auto& o : *it)
+            out.options.push_back({o.value("key", ""), o.value("label", "")});
+    }
+    return out;
+}
+
+field_columns::field_columns(std::vector<export_column>& columns,
+                             const std::vector<std::string>& names)
+    : fixed_(columns.size()) {
+    for (const auto& name : names) {
+        auto column = name;
+        for (std::size_t i = 0; i < fixed_; ++i)
+            if (columns[i].name == column) column = "field_" + name;
+        index_[name] = columns.size();
+        columns.push_back({column, column_type::text});
+    }
+}
+
+void field_columns::fill(std::vector<export_value>& values, std::string_view fields_json) const {
+    for (std::size_t i = fixed_; i < values.size(); ++i)
+        values[i] = std::monostate{};
+    for (auto& [key, value] : fields_from_json(fields_json)) {
+        if (auto it = index_.find(key); it != index_.end()) values[it->second] = std::move(value);
+    }
+}
+
+const char* session_status_name(engine::session_status s) {
+    switch (s) {
+        case engine::session_status::waiting:
+            return "waiting";
+        case engine::session_status::resume_offer:
+            return "resume_offer";
+        case engine::session_status::idle:
+            break;
+    }
+    return "idle";
+}
+
+}  // namespace sapa::storage
