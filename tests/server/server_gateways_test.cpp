@@ -11,12 +11,6 @@ using namespace sapa::testing;
 
 namespace {
 
-using row = std::map<std::string, std::string>;
-
-std::string column(const row& r, const std::string& name) {
-    auto it = r.find(name);
-    return it == r.end() ? std::string() : it->second;
-}
 
 // Waits until every reply to `contact` went out through the fake Graph API (status sent and
 // the wamid recorded), and returns the outbound rows.

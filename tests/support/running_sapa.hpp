@@ -46,6 +46,14 @@ struct collected_rows final : sapa::storage::row_sink {
     std::vector<std::map<std::string, std::string>> outbound() const;
 };
 
+using row = std::map<std::string, std::string>;
+
+// A column of an exported row, or "" when the row has none.
+inline std::string column(const row& r, const std::string& name) {
+    auto it = r.find(name);
+    return it == r.end() ? std::string() : it->second;
+}
+
 inline bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
@@ -78,6 +86,7 @@ struct sapa_options {
     std::vector<channel> channels = {channel::sms, channel::wa, channel::wa_menu, channel::generic};
     server_limits limits;
     int whatsapp_send_rate_per_second = 50;
+    std::string log_format;  // logging.format; empty: not in the config (text)
 };
 
 struct running_sapa {

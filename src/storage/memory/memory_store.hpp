@@ -40,6 +40,7 @@ class memory_store final : public store {
                                const export_filter& filter,
                                row_sink& sink) override;
     forget_counts forget(const std::string& address, unix_seconds now) override;
+    std::vector<queue_backlog> outbound_backlog() override;
 
     struct data;  // the tables (memory_store.cpp)
 

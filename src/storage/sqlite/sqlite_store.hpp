@@ -49,6 +49,8 @@ struct sqlite_options {
     // thread never waits for its own thread; they return once every submit() before them was
     // handed over.
     std::function<void(std::function<void()>)> run_callbacks;
+    // Told about each durable group commit (latency, units); empty: nobody is.
+    commit_observer on_commit;
 };
 
 class sqlite_store final : public store {
@@ -84,6 +86,7 @@ class sqlite_store final : public store {
                                const export_filter& filter,
                                row_sink& sink) override;
     forget_counts forget(const std::string& address, unix_seconds now) override;
+    std::vector<queue_backlog> outbound_backlog() override;
 
   private:
     struct impl;
