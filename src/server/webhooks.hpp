@@ -12,7 +12,9 @@
 //
 // Meta posts every number of an app to one callback URL: each value of a Meta webhook goes
 // to the channel configured with its metadata.phone_number_id, whichever channel's URL it
-// arrived on, once the signature verifies with that channel's app secret. A message for a
+// arrived on, once the signature verifies with that channel's app secret (a webhook whose
+// signature fails with the URL's channel is read by another Meta channel whose secret it
+// checks with: numbers of two apps may share a URL). A message for a
 // number no channel has is logged (number masked), counted (sapa_webhook_unrouted_total) and
 // not acknowledged: the webhook is answered 500, so Meta delivers it again, and the messages
 // routed beside it are found stored on redelivery.

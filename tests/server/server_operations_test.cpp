@@ -12,7 +12,6 @@ using namespace sapa::testing;
 
 namespace {
 
-
 // The value of the first sample line of /metrics that starts with `series` ("name{...}"),
 // or -1 when there is none.
 double metric(const std::string& scrape, const std::string& series) {
@@ -99,6 +98,61 @@ TEST_SUITE("server") {
         CHECK(channel_of_inbound(menu_wa) == "wa-menu");
         CHECK(channel_of_inbound(lumajang_wa) == "wa");
         CHECK(channel_of_inbound(menu_wa2) == "wa-menu");
+    }
+
+    TEST_CASE(
+        "Meta numbers of two apps: each routed by its id and checked with its own app secret") {
+        temp_dir dir;
+        const auto port = free_port();
+        fake_gateway graph;
+        auto cloud = [&](const std::string& name, const std::string& id, const std::string& env) {
+            return json{{"name", name},
+                        {"type", "whatsapp_cloud"},
+                        {"script", "lumajang"},
+                        {"phone_number_id", id},
+                        {"app_secret_env", env},
+                        {"verify_token_env", "SAPA_TEST_META_VERIFY"},
+                        {"access_token_env", "SAPA_TEST_META_ACCESS"},
+                        {"api_base_url", graph.base_url()},
+                        {"send_rate_per_second", 50}};
+        };
+        json config = {{"server", {{"listen_address", "127.0.0.1"}, {"port", port}}},
+                       {"storage", {{"database_path", (dir.path() / "sapa.db").string()}}},
+                       {"dialogs", {{"paths", {std::string(SAPA_SOURCE_DIR) + "/dialogs"}}}},
+                       {"channels",
+                        {cloud("wa", "1111111111", "SAPA_TEST_META_SECRET"),
+                         cloud("wa2", "2222222222", "SAPA_TEST_SECOND_APP_SECRET")}}};
+        std::ofstream(dir.path() / "sapa.json") << config.dump(2);
+        auto env = secrets_env();
+        env["SAPA_TEST_SECOND_APP_SECRET"] = "second-app-secret";
+        sapa_process sapa(dir.path() / "sapa.json", env, port, dir.path() / "sapa.log");
+
+        auto signed_with = [](const std::string& secret, test_request r) {
+            for (auto& [k, v] : r.headers)
+                if (k == "X-Hub-Signature-256") v = sha256_signature(secret, r.body);
+            return r;
+        };
+        // The second app's number, signed with the second app's secret, on the first URL.
+        auto second = meta_values(
+            "wa",
+            {{"2222222222", running_sapa::text_message("6281234500271", "halo", "wamid.APP2")}});
+        CHECK(http_call(port, signed_with("second-app-secret", second)).status == 200);
+        // The first app's number signed with the second app's secret is not the first app's.
+        auto forged = meta_values(
+            "wa",
+            {{"1111111111", running_sapa::text_message("6281234500272", "halo", "wamid.APP1")}});
+        CHECK(http_call(port, signed_with("second-app-secret", forged)).status == 500);
+        CHECK(http_call(port, signed_with("a-guess", second)).status == 403);
+        REQUIRE(sapa.stop() == 0);
+
+        auto store = sapa::storage::sqlite_store::open((dir.path() / "sapa.db").string());
+        collected_rows rows;
+        store->export_rows(sapa::storage::export_kind::conversations, {}, rows);
+        std::vector<std::string> stored;
+        for (const auto& r : rows.rows)
+            if (column(r, "direction") == "in")
+                stored.push_back(column(r, "channel") + " " + column(r, "gateway_message_id"));
+        CHECK(stored == std::vector<std::string>{"wa2 wamid.APP2"});
     }
 
     TEST_CASE(
