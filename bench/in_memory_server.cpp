@@ -12,9 +12,9 @@
 //
 //   in_memory_server serve --config FILE [--floor-db FILE]   (as `sapa serve`, for run.sh)
 
+#include "cli/service.hpp"
 #include "config/config.hpp"
 #include "floor_schema.hpp"
-#include "server/serve.hpp"
 #include "storage/store.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -271,6 +271,7 @@ class memory_store final : public storage::store {
     }
 
     // Twilio answers inline, so there is never an outbound job.
+    std::vector<storage::queue_backlog> outbound_backlog() override { return {}; }
     std::vector<storage::outbound_job> claim_outbound(const std::string&,
                                                       engine::unix_seconds,
                                                       int) override {
@@ -329,10 +330,12 @@ int main(int argc, char** argv) {
     const std::string floor_db = floor ? argv[5] : "";
     try {
         auto config = config::load_config(argv[3]);
-        return server::serve(
-            config, {}, [&](const config::service_config&, boost::asio::io_context& io) {
-                return std::make_unique<memory_store>(io, floor_db);
-            });
+        return cli::serve(
+            config,
+            {},
+            [&](const config::service_config&,
+                boost::asio::io_context& io,
+                storage::commit_observer) { return std::make_unique<memory_store>(io, floor_db); });
     } catch (const std::exception& e) {
         std::cerr << "in_memory_server: " << e.what() << "\n";
         return 1;
