@@ -255,6 +255,9 @@ class benchmark_store final : public storage::store {
                                   messaging::unix_seconds now) override {
         return memory_.forget(address, now);
     }
+    std::vector<storage::queue_backlog> outbound_backlog() override {
+        return memory_.outbound_backlog();
+    }
     bool mark_request_done(std::int64_t request_id, messaging::unix_seconds now) override {
         return memory_.mark_request_done(request_id, now);
     }
@@ -278,7 +281,9 @@ int main(int argc, char** argv) {
     try {
         auto config = config::load_config(argv[3]);
         return cli::serve(
-            config, {}, [&](const config::service_config&, boost::asio::io_context& io) {
+            config,
+            {},
+            [&](const config::service_config&, boost::asio::io_context& io, auto /*on_commit*/) {
                 return std::make_unique<benchmark_store>(io, floor_db);
             });
     } catch (const std::exception& e) {

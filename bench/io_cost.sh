@@ -37,7 +37,7 @@ export TWILIO_AUTH_TOKEN=bench-twilio-token
 cat >"$WORK/sapa.json" <<JSON
 {
   "server": {"listen_address": "127.0.0.1", "port": $PORT, "io_threads": 2,
-             "max_connections": 4096},
+             "max_connections": 4096, "public_base_url": "http://127.0.0.1:$PORT"},
   "storage": {"database_path": "$WORK/sapa.db", "synchronous": "NORMAL"},
   "dialogs": {"paths": ["$(pwd)/dialogs"]},
   "channels": [{"name": "sms", "type": "twilio", "script": "lumajang",

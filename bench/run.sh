@@ -48,7 +48,7 @@ config() {
     cat >"$1" <<JSON
 {
   "server": {"listen_address": "127.0.0.1", "port": $PORT, "io_threads": 2,
-             "max_connections": 4096},
+             "max_connections": 4096, "public_base_url": "http://127.0.0.1:$PORT"},
   "storage": {"database_path": "$2", "synchronous": "$3"$batching},
   "dialogs": {"paths": ["$(pwd)/dialogs"]},
   "channels": [{"name": "sms", "type": "twilio", "script": "lumajang",

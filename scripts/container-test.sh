@@ -91,7 +91,7 @@ start=$SECONDS
 # logs "unable to get systemd connection to ... healthchecks" (level=error) for each; they
 # change nothing.
 "${podman[@]}" run -d "${runtime[@]}" --name "$container" -p "127.0.0.1:$host_port:8080" \
-  --health-interval disable -e TWILIO_AUTH_TOKEN="$token" "$image" >/dev/null
+  --health-interval disable $(printf -- '-e %s ' $(channel_secrets "$token")) "$image" >/dev/null
 # The pid of conmon, which watches the container: wait_ready gives up as soon as it ends.
 conmon_pid=$("${podman[@]}" inspect -f '{{.State.ConmonPid}}' "$container")
 if ! wait_ready "http://127.0.0.1:$host_port$SAPA_READY_PATH" 30 "$conmon_pid"; then
@@ -109,6 +109,7 @@ echo "container-test: sapa runs as uid $uid"
 "${podman[@]}" healthcheck run "$container" \
   || { echo "container-test: the image's HEALTHCHECK fails" >&2; exit 1; }
 reply=$(SAPA_URL="http://127.0.0.1:$host_port/webhooks/sms" TWILIO_AUTH_TOKEN="$token" \
+  SAPA_SIGNED_URL="$(public_base_url docker/sapa.json)/webhooks/sms" \
   scripts/twilio-webhook.sh +6281234567890 "halo")
 if [[ "$reply" != *"<Message>"* ]]; then
   echo "container-test: the sms channel did not answer with a message: $reply" >&2

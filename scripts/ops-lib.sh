@@ -1,9 +1,22 @@
 # Shared by scripts/package-test.sh and scripts/container-test.sh: source it, do not run it.
 
-# The endpoint that says Sapa is ready to serve. /readyz (issue 20) does not exist yet, so the
-# package and container tests wait for /healthz (liveness only): switch the default to /readyz
-# here when it lands.
-SAPA_READY_PATH=${SAPA_READY_PATH:-/healthz}
+# The endpoint that says Sapa is ready to serve: /readyz answers 200 once the database takes
+# a write and every configured channel is on (/healthz is liveness only).
+SAPA_READY_PATH=${SAPA_READY_PATH:-/readyz}
+
+# The secrets of every channel of the shipped configs (config/, docker/ and packaging/
+# sapa.json), as NAME=value words for env(1): with all of them set, every channel is on and
+# /readyz can answer 200. The Twilio token is the one the tests sign with.
+channel_secrets() {
+  echo "TWILIO_AUTH_TOKEN=$1" WHATSAPP_APP_SECRET=test-app-secret \
+    WHATSAPP_VERIFY_TOKEN=test-verify-token WHATSAPP_ACCESS_TOKEN=test-access-token \
+    SAPA_GENERIC_SECRET=test-generic-secret
+}
+
+# public_base_url CONFIG_FILE: server.public_base_url of that config (the URL Twilio signs).
+public_base_url() {
+  sed -n 's/^ *"public_base_url": *"\([^"]*\)",*$/\1/p' "$1"
+}
 
 # Root runs commands as they are; another user through sudo (as scripts/setup-debian.sh does).
 sudo_cmd=""

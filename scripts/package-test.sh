@@ -5,7 +5,7 @@
 #   2. installs it with apt-get (which also pulls the runtime libraries);
 #   3. checks sapa.service with systemd-analyze (verify, and the offline security score);
 #   4. starts ExecStart of the unit as the unit would (no systemd runs here): an unprivileged
-#      user, the unit's state folder /var/lib/sapa, umask 0077, a secret from the environment;
+#      user, the unit's state folder /var/lib/sapa, umask 0077, secrets from the environment;
 #      waits for SAPA_READY_PATH, sends one signed Twilio message, stops it with SIGTERM and
 #      expects exit 0 and the database in the state folder, readable by that user only;
 #   5. purges the package.
@@ -94,7 +94,8 @@ fi
 # would make up the user, here it is $run_as. The secret comes as from EnvironmentFile=.
 $sudo_cmd install -d -m 0700 -o "$run_as" -g "$run_group" "$state_dir"
 start=$SECONDS
-$sudo_cmd env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TWILIO_AUTH_TOKEN="$token" \
+# shellcheck disable=SC2046 # channel_secrets is NAME=value words without spaces
+$sudo_cmd env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin $(channel_secrets "$token") \
   setpriv --reuid="$run_as" --regid="$run_group" --clear-groups --no-new-privs \
   --bounding-set=-all --inh-caps=-all \
   sh -c 'umask 0077 && cd "$1" && shift && exec "$@"' sh "$state_dir" "${exec_start[@]}" \
@@ -107,6 +108,7 @@ fi
 echo "== ready at $SAPA_READY_PATH: $((SECONDS - start)) s"
 
 reply=$(SAPA_URL="http://127.0.0.1:$port/webhooks/sms" TWILIO_AUTH_TOKEN="$token" \
+  SAPA_SIGNED_URL="$(public_base_url /etc/sapa/sapa.json)/webhooks/sms" \
   scripts/twilio-webhook.sh +6281234567890 "halo")
 if [[ "$reply" != *"<Message>"* ]]; then
   echo "package-test: the sms channel did not answer with a message: $reply" >&2

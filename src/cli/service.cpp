@@ -6,6 +6,7 @@
 #include "messaging/address.hpp"
 #include "server/http_server.hpp"
 #include "server/log.hpp"
+#include "server/metrics.hpp"
 #include "server/outbound_sender.hpp"
 #include "server/router.hpp"
 #include "server/webhooks.hpp"
@@ -16,6 +17,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -53,13 +56,18 @@ std::shared_ptr<const dialog::catalog> load_scripts(const config::service_config
     return std::make_shared<const dialog::catalog>(std::move(scripts));
 }
 
-// The adapter of a channel, or null (with a warning) when a secret it needs is not set.
-std::shared_ptr<const gateway::adapter> make_adapter(const config::channel_config& c) {
+// The adapter of a channel, or null (with a warning, and the reason added to `problems`)
+// when a secret it needs is not set.
+std::shared_ptr<const gateway::adapter> make_adapter(const config::channel_config& c,
+                                                     std::vector<std::string>& problems) {
     auto need = [&](const std::string& env) -> std::optional<std::string> {
         auto value = config::secret(env);
-        if (!value)
-            log(log_level::warn,
-                "channel \"" + c.name + "\" is off: environment variable " + env + " is not set");
+        if (!value) {
+            auto problem =
+                "channel \"" + c.name + "\" is off: environment variable " + env + " is not set";
+            log(log_level::warn, problem);
+            problems.push_back(std::move(problem));
+        }
         return value;
     };
     switch (c.type) {
@@ -90,6 +98,58 @@ std::shared_ptr<const gateway::adapter> make_adapter(const config::channel_confi
     return nullptr;
 }
 
+// GET /readyz: 200 "ready" when the database answers a write (an empty unit of work commits
+// within 5 s), the scripts are loaded (serve stops before this otherwise) and every
+// configured channel is on; else 503 with the reasons, one per line.
+void add_readiness_route(router& routes,
+                         boost::asio::io_context& io,
+                         storage::store& store,
+                         const std::vector<std::string>& problems) {
+    routes.add("GET",
+               "/readyz",
+               [&io, &store, &problems](http_request, const route_params&, responder respond) {
+                   struct probe {
+                       std::atomic<bool> answered{false};
+                       responder respond;
+                       std::vector<std::string> problems;
+                       boost::asio::steady_timer timer;
+                       probe(boost::asio::io_context& io, responder r, std::vector<std::string> p)
+                           : respond(std::move(r)),
+                             problems(std::move(p)),
+                             timer(boost::asio::make_strand(io)) {}
+                       void answer(std::string database_problem) {
+                           if (answered.exchange(true)) return;
+                           // The timer is used on its strand only (answers come from any thread).
+                           boost::asio::post(timer.get_executor(), [this] { timer.cancel(); });
+                           if (!database_problem.empty())
+                               problems.insert(problems.begin(), std::move(database_problem));
+                           http_response r;
+                           if (problems.empty()) {
+                               r.body = "ready\n";
+                           } else {
+                               r.status = 503;
+                               r.body = "not ready:\n";
+                               for (const auto& p : problems)
+                                   r.body += p + "\n";
+                           }
+                           respond(std::move(r));
+                       }
+                   };
+                   auto p = std::make_shared<probe>(io, std::move(respond), problems);
+                   boost::asio::post(p->timer.get_executor(), [p] {
+                       p->timer.expires_after(std::chrono::seconds(5));
+                       p->timer.async_wait([p](const boost::system::error_code& ec) {
+                           if (!ec) p->answer("the database did not answer a write within 5 s");
+                       });
+                   });
+                   store.submit([](storage::transaction&) {},
+                                [p](boost::system::error_code ec) {
+                                    p->answer(ec ? "the database cannot write: " + ec.message()
+                                                 : std::string());
+                                });
+               });
+}
+
 storage::message_cost measure_text(const std::string& text) {
     auto cost = sms::measure(text);
     return {cost.encoding == sms::encoding::gsm7 ? "gsm7" : "ucs2",
@@ -117,7 +177,8 @@ std::string postgres_url(const config::storage_config& storage) {
 }  // namespace
 
 std::unique_ptr<storage::store> open_configured_store(const config::service_config& config,
-                                                      boost::asio::io_context& io) {
+                                                      boost::asio::io_context& io,
+                                                      storage::commit_observer on_commit) {
     // A committed group's webhook answers go to the io threads in one post: one wake-up per
     // group instead of one per message. Once the io threads are done (no webhook is pending
     // then), whatever is left runs where it is handed over.
@@ -149,6 +210,7 @@ std::unique_ptr<storage::store> open_configured_store(const config::service_conf
     options.release_leases_on_open = true;
     options.outbound_lease = config.storage.outbound_lease_seconds;
     options.text_cost = measure_text;
+    options.on_commit = std::move(on_commit);
     options.run_callbacks = run_callbacks;
     return storage::sqlite_store::open(db_path.string(), options);
 }
@@ -270,6 +332,7 @@ int serve(const config::service_config& config,
           const std::function<void(unsigned short port)>& on_listening,
           const store_opener& open_store) {
     set_log_level(static_cast<log_level>(config.logging.level));
+    set_log_format(static_cast<log_format>(config.logging.format));
 
     auto scripts = load_scripts(config);
     if (!scripts) {
@@ -278,6 +341,7 @@ int serve(const config::service_config& config,
     }
     std::vector<channel_binding> channels;
     std::vector<sender_channel> senders;
+    std::vector<std::string> problems;  // what keeps /readyz at 503
     for (const auto& c : config.channels) {
         if (!scripts->find(c.script)) {
             log(log_level::error,
@@ -285,7 +349,7 @@ int serve(const config::service_config& config,
                     "\", which is not among the loaded dialogs");
             return 1;
         }
-        auto adapter = make_adapter(c);
+        auto adapter = make_adapter(c, problems);
         if (!adapter) continue;
         const bool by_api = !adapter->replies_inline();
         if (by_api) senders.push_back({c.name, adapter, c.send_rate_per_second, c.interactive});
@@ -293,14 +357,38 @@ int serve(const config::service_config& config,
             {{c.name, c.script, by_api ? storage::route::api : storage::route::inline_reply},
              std::move(adapter)});
     }
-    if (channels.empty()) log(log_level::warn, "no channel is on: only /healthz will answer");
+    if (channels.empty()) {
+        log(log_level::warn, "no channel is on: only /healthz will answer");
+        problems.emplace_back("no channel is on");
+    }
 
+    metrics_registry metrics;
+    declare_server_metrics(metrics);
     boost::asio::io_context io(config.server.io_threads);
-    auto store = open_store(config, io);
+    auto store = open_store(config, io, [&metrics](const storage::commit_report& r) {
+        metrics.observe("sapa_store_commit_duration_seconds", {}, 1e-6 * r.latency.count());
+        metrics.observe("sapa_store_commit_batch_size", {}, static_cast<double>(r.units));
+    });
+    metrics.on_scrape([&store](metrics_registry& m) {
+        // The queue of every channel that has one; channels with none drop out.
+        m.clear("sapa_outbound_queue_depth");
+        m.clear("sapa_outbound_queue_oldest_age_seconds");
+        const auto now = wall_clock();
+        for (const auto& b : store->outbound_backlog()) {
+            m.set(
+                "sapa_outbound_queue_depth", {{"channel", b.channel}}, static_cast<double>(b.jobs));
+            m.set("sapa_outbound_queue_oldest_age_seconds",
+                  {{"channel", b.channel}},
+                  static_cast<double>(
+                      std::max<messaging::unix_seconds>(0, now - b.oldest_created_at)));
+        }
+    });
 
     app::conversations conversations(*store, [scripts] { return scripts; });
-    webhooks gateways(channels, conversations, wall_clock, config.server.public_base_url);
-    outbound_sender sender(io, *store, senders, wall_clock);
+    webhooks gateways(channels, conversations, wall_clock, config.server.public_base_url, &metrics);
+    sender_options send_options;
+    send_options.metrics = &metrics;
+    outbound_sender sender(io, *store, senders, wall_clock, send_options);
     conversations.on_queued = [&sender](const std::string& channel) { sender.wake(channel); };
 
     router routes;
@@ -308,6 +396,18 @@ int serve(const config::service_config& config,
         http_response r;
         r.content_type = "application/json";
         r.body = "{\"status\":\"ok\"}\n";
+        respond(std::move(r));
+    });
+    add_readiness_route(routes, io, *store, problems);
+    routes.add("GET", "/metrics", [&metrics](http_request, const route_params&, responder respond) {
+        http_response r;
+        r.content_type = metrics_registry::content_type;
+        try {
+            r.body = metrics.render();
+        } catch (const std::exception& e) {
+            log(log_level::error, std::string("cannot render /metrics: ") + e.what());
+            r = plain_response(503, "metrics unavailable");
+        }
         respond(std::move(r));
     });
     gateways.add_routes(routes);
@@ -320,15 +420,23 @@ int serve(const config::service_config& config,
         .max_connections = config.server.max_connections,
         .max_connections_per_client = config.server.max_connections_per_client,
     };
-    auto access_log =
-        [](const http_request& req, const http_response& res, std::chrono::microseconds latency) {
-            if (!log_enabled(log_level::info)) return;
-            std::string line = req.method + " " + req.path + " " + std::to_string(res.status) +
-                               " " + std::to_string(latency.count()) + "us";
-            if (!res.log_channel.empty()) line += " channel=" + res.log_channel;
-            if (!res.log_contact.empty()) line += " contact=" + res.log_contact;
-            log(log_level::info, line);
-        };
+    auto access_log = [&metrics](const http_request& req,
+                                 const http_response& res,
+                                 std::chrono::microseconds latency) {
+        const auto route = res.route.empty() ? std::string("unmatched") : res.route;
+        metrics.add("sapa_http_requests_total",
+                    {{"route", route}, {"status", std::to_string(res.status)}});
+        if (route.starts_with("/webhooks/") && !res.log_channel.empty())
+            metrics.observe("sapa_webhook_duration_seconds",
+                            {{"channel", res.log_channel}},
+                            1e-6 * static_cast<double>(latency.count()));
+        if (!log_enabled(log_level::info)) return;
+        std::string line = req.method + " " + req.path + " " + std::to_string(res.status) + " " +
+                           std::to_string(latency.count()) + "us";
+        if (!res.log_channel.empty()) line += " channel=" + res.log_channel;
+        if (!res.log_contact.empty()) line += " contact=" + res.log_contact;
+        log(log_level::info, line, req.request_id);
+    };
     http_server server(
         io, config.server.listen_address, config.server.port, limits, routes, access_log);
     server.start();

@@ -18,15 +18,19 @@ class io_context;
 namespace sapa::cli {
 
 // Opens the store that `serve` runs on. A store whose callbacks come from threads of its own
-// hands them to `io`, so that webhook answers are written on the io threads.
-using store_opener = std::function<std::unique_ptr<storage::store>(
-    const config::service_config& config, boost::asio::io_context& io)>;
+// hands them to `io`, so that webhook answers are written on the io threads; a store that
+// commits in groups tells `on_commit` about each (for /metrics).
+using store_opener =
+    std::function<std::unique_ptr<storage::store>(const config::service_config& config,
+                                                  boost::asio::io_context& io,
+                                                  storage::commit_observer on_commit)>;
 
 // The default: the store config.storage names (SQLite at config.storage.database_path, with
 // its batching and durability settings; or PostgreSQL at the URL in the environment variable
 // config.storage.url_env).
 std::unique_ptr<storage::store> open_configured_store(const config::service_config& config,
-                                                      boost::asio::io_context& io);
+                                                      boost::asio::io_context& io,
+                                                      storage::commit_observer on_commit = {});
 
 // The store a staff tool (`sapa export`, `forget`, `chat --db`) works on, and where it is.
 struct tool_store {

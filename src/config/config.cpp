@@ -3,6 +3,7 @@
 #include "common/suggest.hpp"
 #include "common/text_position.hpp"
 
+#include <boost/url/parse.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -270,17 +271,32 @@ bool is_all_digits(std::string_view s) {
     });
 }
 
-// "https://host[:port][/path]" without query or fragment; a trailing slash is dropped.
+// An http(s) base address, checked with Boost.URL: scheme http or https, a host, a numeric
+// port in 1..65535 when one is given, no user info, query or fragment. Trailing slashes of
+// the path are removed.
 std::string read_base_url(const node& n, std::string_view example) {
     auto url = read_string(n);
-    auto scheme_end = url.find("://");
-    auto scheme = scheme_end == std::string::npos ? "" : lowercase(url.substr(0, scheme_end));
-    bool ok = (scheme == "https" || scheme == "http") && url.size() > scheme_end + 3 &&
-              url.find_first_of("?# ") == std::string::npos;
+    auto parsed = boost::urls::parse_absolute_uri(url);
+    bool ok = parsed.has_value();
+    if (ok) {
+        const auto& u = *parsed;
+        auto scheme = u.scheme_id();
+        ok = (scheme == boost::urls::scheme::http || scheme == boost::urls::scheme::https) &&
+             u.has_authority() && !u.encoded_host().empty() && !u.has_userinfo() && !u.has_query();
+        if (ok && u.has_port()) {
+            auto port = u.port();
+            ok = port.size() <= 5 && is_all_digits(port);
+            if (ok) {
+                auto number = std::stoul(std::string(port));
+                ok = number >= 1 && number <= 65535;
+            }
+        }
+    }
     if (!ok)
         fail(n.pointer,
              "must be an address such as " + std::string(example) +
-                 " (http:// or https://, no query or fragment)");
+                 " (http:// or https://, a host, a port from 1 to 65535 if any; no user, "
+                 "query or fragment)");
     while (url.back() == '/')
         url.pop_back();
     return url;
@@ -586,10 +602,16 @@ constexpr std::array<std::pair<std::string_view, log_level>, 4> log_level_names 
     {"error", log_level::error},
 }};
 
+constexpr std::array<std::pair<std::string_view, log_format>, 2> log_format_names = {{
+    {"text", log_format::text},
+    {"json", log_format::json},
+}};
+
 logging_config read_logging(const node& n) {
-    object_reader r(n, {"level"});
+    object_reader r(n, {"level", "format"});
     logging_config l;
     if (auto v = r.find("level")) l.level = read_enum(*v, "log level", log_level_names, true);
+    if (auto v = r.find("format")) l.format = read_enum(*v, "log format", log_format_names, true);
     return l;
 }
 
@@ -612,6 +634,18 @@ service_config parse_config(std::string_view json_text,
     if (auto v = root.find("dialogs")) config.dialogs = read_dialogs(*v);
     if (auto v = root.find("channels")) config.channels = read_channels(*v);
     if (auto v = root.find("logging")) config.logging = read_logging(*v);
+
+    // Twilio signs the public URL it called. Rebuilding it from the Host header would let the
+    // caller choose what is verified: a Twilio channel needs the address set.
+    for (std::size_t i = 0; i < config.channels.size(); ++i) {
+        if (config.channels[i].type == gateway_type::twilio &&
+            config.server.public_base_url.empty())
+            fail("/server/public_base_url",
+                 "must be set when a Twilio channel is configured (/channels/" + std::to_string(i) +
+                     " \"" + config.channels[i].name +
+                     "\"): the public https:// address Twilio calls, such as "
+                     "https://sapa.example.id, whose URLs Twilio signs");
+    }
 
     auto base = base_directory.empty() ? std::filesystem::current_path()
                                        : std::filesystem::absolute(base_directory);

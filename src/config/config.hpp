@@ -50,8 +50,10 @@ struct server_config {
     int max_connections_per_client = 0;
     // The public address gateways call, such as "https://sapa.example.id" (no trailing
     // slash; one given is removed). Twilio signs the URL it called, so behind a reverse
-    // proxy the server rebuilds that URL from this base plus the request path. Empty: use
-    // the request's Host header.
+    // proxy the server rebuilds that URL from this base plus the request path. Checked with
+    // Boost.URL: http or https, a host, a port from 1 to 65535 if any, no user, query or
+    // fragment. Required when a Twilio channel is configured (the Host header is never
+    // used for it); may stay empty otherwise.
     std::string public_base_url{};
 };
 
@@ -154,9 +156,14 @@ struct channel_config {
 // Keep this order: `sapa serve` converts it to the server log level by value.
 enum class log_level { debug, info, warn, error };
 
+// Keep this order: `sapa serve` converts it to the server log format by value.
+enum class log_format { text, json };
+
 struct logging_config {
     // "debug", "info", "warn" or "error".
     log_level level = log_level::info;
+    // "text" (one line per event) or "json" (one JSON object per line).
+    log_format format = log_format::text;
 };
 
 struct service_config {

@@ -33,6 +33,10 @@ class adapter {
     // statuses the adapter does not understand are skipped with a note, not refused.
     virtual boost::system::result<parsed_webhook> parse(const webhook_request& req) const = 0;
 
+    // The provider account this adapter answers for, as webhooks name it (Meta's
+    // phone_number_id); empty when the provider's webhooks name none.
+    virtual std::string account_id() const { return {}; }
+
     // True when replies travel in the HTTP answer to the inbound webhook (acknowledge()),
     // false when they must be sent through render_send().
     virtual bool replies_inline() const noexcept = 0;

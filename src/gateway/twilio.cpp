@@ -151,12 +151,9 @@ class twilio_adapter final : public adapter {
 
     boost::system::result<parsed_webhook> parse(const webhook_request& req) const override {
         auto signature = req.header("x-twilio-signature");
-        std::string rebuilt_url;
+        // The signed URL is the configured public address, never rebuilt from the Host header
+        // (which the caller chooses): without one nothing can be verified.
         std::string_view url = req.url;
-        if (url.empty()) {
-            rebuilt_url = public_url(req);
-            url = rebuilt_url;
-        }
         if (!signature || signature->empty() || url.empty()) return errc::missing_signature;
 
         // Only the URL is signed for GET webhooks and for JSON bodies (whose hash rides in
@@ -328,22 +325,6 @@ class twilio_adapter final : public adapter {
         if (!parsed || !parsed->has_query()) return {};
         auto decoded = detail::decode_form(parsed->encoded_query());
         return decoded ? std::move(*decoded) : form_params{};
-    }
-
-    static std::string public_url(const webhook_request& req) {
-        if (!req.url.empty()) return req.url;
-        auto host = req.header("host");
-        if (!host || host->empty()) return {};
-        std::string url;
-        url.reserve(8 + host->size() + req.path.size() + 1 + req.query.size());
-        url += "https://";
-        url += *host;
-        url += req.path;
-        if (!req.query.empty()) {
-            url += '?';
-            url += req.query;
-        }
-        return url;
     }
 
     boost::system::result<parsed_webhook> translate(const form_params& params) const {

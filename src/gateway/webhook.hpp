@@ -18,7 +18,7 @@ struct webhook_request {
     std::string method;  // "POST", "GET"
     // The full public URL the provider called, scheme://host[:port]/path?query, exactly as
     // configured at the provider (Twilio signs it). Behind a proxy this is the public URL, not
-    // the local one. When empty, Twilio's check rebuilds it as https:// + Host + path + query.
+    // the local one. Empty: Twilio's signature cannot be checked (never rebuilt from Host).
     std::string url;
     std::string path;   // "/twilio/sms"
     std::string query;  // raw query string without '?', still percent-encoded
@@ -33,9 +33,20 @@ struct webhook_request {
 using messaging::inbound_message;
 using messaging::status_update;
 
+// Messages and statuses a webhook carries for another account of the same provider app
+// (Meta posts every number of an app to one callback URL): `account_id` is that number's
+// phone_number_id. The server hands them to the channel configured with that id.
+struct account_values {
+    std::string account_id;
+    std::vector<inbound_message> messages;
+    std::vector<status_update> statuses;
+};
+
 struct parsed_webhook {
     std::vector<inbound_message> messages;
     std::vector<status_update> statuses;
+    // Values for other accounts than the adapter's own, one entry per account, in order.
+    std::vector<account_values> other_accounts;
     // Items the adapter skipped (unsupported message type, repeated id...), one line each,
     // for the log. Skipping is not an error: the provider still gets its 200.
     std::vector<std::string> notes;

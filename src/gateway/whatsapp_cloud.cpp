@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -157,6 +158,8 @@ class whatsapp_cloud_adapter final : public adapter {
     }
 
     const char* name() const noexcept override { return "whatsapp_cloud"; }
+
+    std::string account_id() const override { return phone_number_id_; }
 
     boost::system::result<parsed_webhook> parse(const webhook_request& req) const override {
         if (auto ec = detail::check_sha256_signature(
@@ -322,16 +325,42 @@ class whatsapp_cloud_adapter final : public adapter {
         std::string to;
         if (const auto* metadata = member(value, "metadata")) {
             // Meta posts every number of an app to the same callback URL: a value for another
-            // number belongs to another channel, and answering it would reply from this one.
+            // number belongs to another channel (answering it would reply from this one), so
+            // it is read aside for the server to route by its phone_number_id.
             std::string number_id = text_member(*metadata, "phone_number_id");
             if (!number_id.empty() && !phone_number_id_.empty() && number_id != phone_number_id_) {
-                out.notes.push_back("whatsapp: value for phone number id " + number_id +
-                                    " skipped: this channel is " + phone_number_id_);
+                parsed_webhook theirs;
+                if (auto ec = read_items(value, to_number(*metadata), seen, theirs)) return ec;
+                auto it = std::find_if(
+                    out.other_accounts.begin(),
+                    out.other_accounts.end(),
+                    [&](const account_values& a) { return a.account_id == number_id; });
+                if (it == out.other_accounts.end())
+                    it = out.other_accounts.insert(out.other_accounts.end(), {number_id, {}, {}});
+                std::move(theirs.messages.begin(),
+                          theirs.messages.end(),
+                          std::back_inserter(it->messages));
+                std::move(theirs.statuses.begin(),
+                          theirs.statuses.end(),
+                          std::back_inserter(it->statuses));
+                std::move(theirs.notes.begin(), theirs.notes.end(), std::back_inserter(out.notes));
                 return {};
             }
-            std::string display = text_member(*metadata, "display_phone_number");
-            to = wa_to_e164(display).value_or(display);
+            to = to_number(*metadata);
         }
+        return read_items(value, to, seen, out);
+    }
+
+    static std::string to_number(const json& metadata) {
+        std::string display = text_member(metadata, "display_phone_number");
+        return wa_to_e164(display).value_or(display);
+    }
+
+    // The messages, statuses and errors of one value, whose number is `to`.
+    boost::system::error_code read_items(const json& value,
+                                         const std::string& to,
+                                         std::set<std::string>& seen,
+                                         parsed_webhook& out) const {
         if (const auto* messages = array_member(value, "messages")) {
             for (const auto& m : *messages) {
                 std::string id = text_member(m, "id");

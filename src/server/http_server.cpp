@@ -19,6 +19,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <random>
 #include <set>
 
 namespace sapa::server {
@@ -34,6 +35,26 @@ const std::string& http_request::header(const std::string& lowercase_name) const
     for (const auto& [name, value] : headers)
         if (name == lowercase_name) return value;
     return none;
+}
+
+bool request_id_acceptable(std::string_view id) {
+    if (id.empty() || id.size() > 128) return false;
+    return std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '.' || c == '_' || c == ':' || c == '-';
+    });
+}
+
+std::string new_request_id() {
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    static constexpr char hex[] = "0123456789abcdef";
+    auto bits = random();
+    std::string id(16, '0');
+    for (auto& c : id) {
+        c = hex[bits & 0xf];
+        bits >>= 4;
+    }
+    return id;
 }
 
 http_response plain_response(int status, std::string text) {
@@ -145,6 +166,7 @@ http_request to_request(http::request<http::string_body>&& req) {
 http_request request_line_of(const http_request& req) {
     http_request out;
     out.method = req.method;
+    out.request_id = req.request_id;
     out.target = req.target;
     out.path = req.path;
     out.query = req.query;
@@ -328,16 +350,20 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
             } else {
                 keep_alive = parser.get().keep_alive();
                 auto request = to_request(parser.release());
-                if (log) logged = request_line_of(request);
+                const auto& given = request.header("x-request-id");
+                request.request_id = request_id_acceptable(given) ? given : new_request_id();
+                logged = request_line_of(request);
                 response = co_await async_handle(handler, std::move(request), net::use_awaitable);
             }
             keep_alive = keep_alive && !stopping;
+            if (logged.request_id.empty()) logged.request_id = new_request_id();
 
             http::response<http::string_body> out{static_cast<http::status>(response.status), 11};
             out.set(http::field::server, "sapa");
             out.set(http::field::content_type, response.content_type);
             for (const auto& [name, value] : response.headers)
                 out.set(name, value);
+            out.set("X-Request-Id", logged.request_id);
             out.body() = std::move(response.body);
             out.keep_alive(keep_alive);
             out.prepare_payload();

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct http_request {
     std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
     std::string body;
     std::string host;  // the Host header
+    // This request's id, for the log lines about it: the client's X-Request-Id when it is
+    // sane (request_id_acceptable), else a new one. The server echoes it in the response.
+    std::string request_id;
 
     // The first header of that name (lower case), or "".
     const std::string& header(const std::string& lowercase_name) const;
@@ -31,6 +35,9 @@ struct http_response {
     // Filled in by the handler for the access log: the channel and a masked contact.
     std::string log_channel;
     std::string log_contact;
+    // Filled in by the router: the route pattern that answered ("/webhooks/{channel}"),
+    // empty when none did. For metrics, whose labels must stay few.
+    std::string route;
 };
 
 // Answers one request. `respond` must be called exactly once, from any thread.
@@ -44,5 +51,10 @@ class request_handler {
 
 // A response whose body is one short line, for errors.
 http_response plain_response(int status, std::string text);
+
+// An incoming X-Request-Id worth keeping: 1 to 128 characters of A-Z a-z 0-9 . _ : -
+bool request_id_acceptable(std::string_view id);
+// A new request id: 16 random hexadecimal digits.
+std::string new_request_id();
 
 }  // namespace sapa::server

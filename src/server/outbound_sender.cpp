@@ -40,6 +40,13 @@ std::chrono::seconds backoff(int attempts,
     return std::chrono::seconds(pick(random));
 }
 
+// A failure's reason as a metric label: the provider's code, the HTTP status, or why there
+// was no answer. Few values, unlike the words stored with the message.
+std::string reason_label(int http_status, const std::string& raw_code) {
+    if (!raw_code.empty()) return "code_" + raw_code;
+    if (http_status <= 0) return "no_answer";
+    return "http_" + std::to_string(http_status);
+}
 }  // namespace
 
 struct outbound_sender::impl : std::enable_shared_from_this<impl> {
@@ -86,6 +93,16 @@ struct outbound_sender::impl : std::enable_shared_from_this<impl> {
             net::use_awaitable);
     }
 
+    void count(const char* name, const channel_state& ch, const std::string& reason) {
+        if (!options.metrics) return;
+        metric_labels labels = {{"channel", ch.config.name}};
+        if (reason.empty())
+            labels.emplace_back("via", "api");
+        else
+            labels.emplace_back("reason", reason);
+        options.metrics->add(name, labels);
+    }
+
     std::chrono::seconds retry_delay(int attempts) {
         std::lock_guard lock(random_mutex);
         return backoff(attempts + 1, options.first_retry, options.max_retry, random);
@@ -106,6 +123,7 @@ struct outbound_sender::impl : std::enable_shared_from_this<impl> {
                                         "WhatsApp only allows approved templates now",
                                         now);
                 });
+                count("sapa_outbound_failures_total", ch, "window");
                 co_return;
             }
         }
@@ -115,6 +133,7 @@ struct outbound_sender::impl : std::enable_shared_from_this<impl> {
                 store.fail_outbound(
                     job.id, "config", "the channel has no send API configured", now);
             });
+            count("sapa_outbound_failures_total", ch, "config");
             co_return;
         }
         auto answer = co_await fetch(request, options.request_timeout, tls);
@@ -124,12 +143,16 @@ struct outbound_sender::impl : std::enable_shared_from_this<impl> {
             case gateway::send_outcome::sent:
                 co_await on_store_thread(
                     [&] { store.complete_outbound(job.id, outcome.provider_message_id, done); });
+                count("sapa_messages_sent_total", ch, {});
                 break;
             case gateway::send_outcome::retry: {
                 auto delay = retry_delay(job.attempts);
                 std::string reason = outcome.reason.empty() ? answer.error : outcome.reason;
                 co_await on_store_thread(
                     [&] { store.retry_outbound(job.id, done + delay.count(), reason); });
+                count("sapa_outbound_retries_total",
+                      ch,
+                      reason_label(answer.status, outcome.raw_code));
                 log(log_level::warn,
                     "channel=" + ch.config.name + " send to " + messaging::mask_phone(job.contact) +
                         " will be retried in " + std::to_string(delay.count()) + "s: " + reason);
@@ -138,6 +161,9 @@ struct outbound_sender::impl : std::enable_shared_from_this<impl> {
             case gateway::send_outcome::failed:
                 co_await on_store_thread(
                     [&] { store.fail_outbound(job.id, outcome.raw_code, outcome.reason, done); });
+                count("sapa_outbound_failures_total",
+                      ch,
+                      reason_label(answer.status, outcome.raw_code));
                 log(log_level::warn,
                     "channel=" + ch.config.name + " send to " + messaging::mask_phone(job.contact) +
                         " failed: " + outcome.reason);

@@ -7,6 +7,7 @@
 
 #include "gateway/adapter.hpp"
 #include "messaging/message.hpp"
+#include "server/metrics.hpp"
 #include "storage/store.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -31,6 +32,9 @@ struct sender_options {
     std::chrono::seconds first_retry{2};  // doubles per attempt, with jitter
     std::chrono::seconds max_retry{600};
     bool verify_certificates = true;  // HTTPS; never turn off outside tests
+    // Counts sends, retries and failures (sapa_messages_sent_total,
+    // sapa_outbound_retries_total, sapa_outbound_failures_total) when given.
+    metrics_registry* metrics = nullptr;
 };
 
 class outbound_sender {

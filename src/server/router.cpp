@@ -40,6 +40,13 @@ bool matches(const std::vector<std::string>& pattern,
 
 }  // namespace
 
+std::string router::pattern_of(const route& r) {
+    std::string pattern;
+    for (const auto& s : r.segments)
+        pattern += "/" + s;
+    return pattern;
+}
+
 router& router::add(std::string method, const std::string& pattern, route_handler handler) {
     routes_.push_back({std::move(method), split_path(pattern), std::move(handler)});
     return *this;
@@ -47,18 +54,28 @@ router& router::add(std::string method, const std::string& pattern, route_handle
 
 void router::handle(http_request request, responder respond) {
     const auto path = split_path(request.path);
-    std::string allowed;
+    std::string allowed, first_pattern;
     for (const auto& r : routes_) {
         route_params params;
         if (!matches(r.segments, path, params)) continue;
-        if (r.method == request.method || (r.method == "GET" && request.method == "HEAD"))
-            return r.handler(std::move(request), params, std::move(respond));
+        if (first_pattern.empty()) first_pattern = pattern_of(r);
+        if (r.method == request.method || (r.method == "GET" && request.method == "HEAD")) {
+            auto pattern = pattern_of(r);
+            return r.handler(std::move(request),
+                             params,
+                             [respond = std::move(respond),
+                              pattern = std::move(pattern)](http_response response) {
+                                 response.route = pattern;
+                                 respond(std::move(response));
+                             });
+        }
         if (allowed.find(r.method) == std::string::npos)
             allowed += (allowed.empty() ? "" : ", ") + r.method;
     }
     if (allowed.empty()) return respond(plain_response(404, "not found"));
     auto r = plain_response(405, "method not allowed");
     r.headers.emplace_back("Allow", allowed);
+    r.route = first_pattern;
     respond(std::move(r));
 }
 

@@ -29,6 +29,7 @@ class router final : public request_handler {
         std::vector<std::string> segments;  // "{name}" matches any one non-empty segment
         route_handler handler;
     };
+    static std::string pattern_of(const route& r);
     std::vector<route> routes_;
 };
 

@@ -19,6 +19,7 @@
 #include "storage/error.hpp"
 #include "storage/export.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -130,6 +131,23 @@ struct outbound_job {
     int attempts = 0;  // failed attempts so far
 };
 
+// The outbound queue of one channel, for monitoring: jobs not finished yet (pending or
+// leased) and when the oldest of them was created (0 with no job).
+struct queue_backlog {
+    std::string channel;
+    std::int64_t jobs = 0;
+    unix_seconds oldest_created_at = 0;
+};
+
+// One group commit, as a store reports it for monitoring: how long from the start of its
+// transaction until it was durable, and how many units of work it held. Stores call the
+// observer on a thread of theirs; it must be quick and must not call the store.
+struct commit_report {
+    std::chrono::microseconds latency{0};
+    std::size_t units = 0;
+};
+using commit_observer = std::function<void(const commit_report&)>;
+
 struct forget_counts {
     int contacts = 0;       // 1 when the contact existed
     int messages = 0;       // message texts erased
@@ -180,6 +198,9 @@ class store {
                                const std::string& raw_code,
                                const std::string& reason,
                                unix_seconds now) = 0;
+
+    // The unfinished jobs per channel that has any, by channel name.
+    virtual std::vector<queue_backlog> outbound_backlog() = 0;
 
     // --- Staff tools ---
 

@@ -153,7 +153,10 @@ TEST_CASE("sapa serve takes --config=FILE and refuses a --log-level it does not 
 TEST_CASE("sapa serve --log-level overrides the config's logging.level") {
     sapa::testing::temp_dir dir;
     const auto port = sapa::testing::free_port();
-    nlohmann::json config = {{"server", {{"listen_address", "127.0.0.1"}, {"port", port}}},
+    nlohmann::json config = {{"server",
+                              {{"listen_address", "127.0.0.1"},
+                               {"port", port},
+                               {"public_base_url", "https://sapa.example.id"}}},
                              {"storage", {{"database_path", (dir.path() / "sapa.db").string()}}},
                              {"dialogs", {{"paths", {SAPA_SOURCE_DIR "/dialogs"}}}},
                              // Its secret is unset: a warning says the channel is off.

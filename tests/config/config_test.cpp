@@ -43,8 +43,10 @@ const std::string env_name_problem =
     "value looks like a secret, so it is not shown: put the secret in the environment and its "
     "variable's name here";
 
+// Channels, with the public address a Twilio channel needs.
 std::string with_channels(const std::string& list) {
-    return R"({"channels": [)" + list + "]}";
+    return R"({"server": {"public_base_url": "https://sapa.example.id"}, "channels": [)" + list +
+           "]}";
 }
 
 // A temporary file removed at the end of the test.
@@ -64,6 +66,49 @@ struct temp_file {
 }  // namespace
 
 TEST_SUITE("config") {
+    TEST_CASE("public_base_url is checked as a URL and required with a Twilio channel") {
+        auto base_url_error = [](const std::string& url) {
+            return error_of(R"({"server": {"public_base_url": ")" + url + R"("}})");
+        };
+        for (const char* bad : {"https://host:abc",
+                                "https://host:0",
+                                "https://host:65536",
+                                "https://host:",
+                                "https://user:pw@host",
+                                "https://host/?x=1",
+                                "https://host/#top",
+                                "ftp://host",
+                                "https://",
+                                "https:host",
+                                "https://ho st"}) {
+            CAPTURE(bad);
+            CHECK(base_url_error(bad).starts_with("/server/public_base_url: must be an address"));
+        }
+        for (const char* good : {"https://sapa.example.id",
+                                 "http://127.0.0.1:8080",
+                                 "https://[::1]:443/",
+                                 "https://sapa.example.id/bot"}) {
+            CAPTURE(good);
+            CHECK(base_url_error(good) == "no error");
+        }
+        // The Host header must never be what Twilio's signature is checked against.
+        CHECK(error_of(R"({"channels": [)" + twilio_channel + "]}") ==
+              "/server/public_base_url: must be set when a Twilio channel is configured "
+              "(/channels/0 \"sms\"): the public https:// address Twilio calls, such as "
+              "https://sapa.example.id, whose URLs Twilio signs");
+        CHECK(error_of(R"({"channels": [)" + cloud_channel + "]}") == "no error");
+    }
+
+    TEST_CASE("logging.format is text by default, or json") {
+        CHECK(service_config{}.logging.format == log_format::text);
+        CHECK(parse_config(R"({"logging": {"format": "json"}})", base).logging.format ==
+              log_format::json);
+        CHECK(parse_config(R"({"logging": {"format": "TEXT"}})", base).logging.format ==
+              log_format::text);
+        CHECK(
+            error_of(R"({"logging": {"format": "xml"}})").starts_with("/logging/format: unknown"));
+    }
+
     TEST_CASE("a default service_config has the documented defaults") {
         service_config c;
         CHECK(c.server.listen_address == "127.0.0.1");
@@ -306,9 +351,11 @@ TEST_SUITE("config") {
               "not a host name");
         CHECK(error_of(R"({"server": {"listen_address": 127}})") ==
               "/server/listen_address: must be a string");
-        CHECK(error_of(R"({"server": {"public_base_url": "sapa.example.id"}})") ==
-              "/server/public_base_url: must be an address such as https://sapa.example.id "
-              "(http:// or https://, no query or fragment)");
+        const std::string bad_base_url =
+            "/server/public_base_url: must be an address such as https://sapa.example.id "
+            "(http:// or https://, a host, a port from 1 to 65535 if any; no user, query or "
+            "fragment)";
+        CHECK(error_of(R"({"server": {"public_base_url": "sapa.example.id"}})") == bad_base_url);
         CHECK(error_of(R"({"admin": {"token_env": "s3cr3t-t0ken!"}})") == env_name_problem);
         CHECK(error_of(R"({"storage": {"synchronous": "OFF"}})") ==
               R"(/storage/synchronous: unknown synchronous mode "OFF" (expected FULL, NORMAL))");
@@ -410,7 +457,8 @@ TEST_SUITE("config") {
                     "verify_token_env": "V", "access_token_env": "T",
                     "api_base_url": "graph.facebook.com"})")) ==
               "/channels/0/api_base_url: must be an address such as "
-              "https://graph.facebook.com/v25.0 (http:// or https://, no query or fragment)");
+              "https://graph.facebook.com/v25.0 (http:// or https://, a host, a port from 1 to "
+              "65535 if any; no user, query or fragment)");
         CHECK(error_of(with_channels(R"({"name": "g", "type": "generic_json", "script": "l",
                     "secret_env": "G", "api_base_url": "bridge.example.id/send"})")) ==
               "/channels/0/api_base_url: must be empty or the URL outbound messages are sent to, "
@@ -516,7 +564,8 @@ TEST_SUITE("config") {
     }
 
     TEST_CASE("missing_secrets lists each unset secret of each channel") {
-        auto c = parse_config(R"({"channels": [
+        auto c = parse_config(R"({"server": {"public_base_url": "https://sapa.example.id"},
+            "channels": [
             {"name": "sms", "type": "twilio", "script": "s", "number": "+14155550100",
              "auth_token_env": "SAPA_TEST_TWILIO"},
             {"name": "wa", "type": "whatsapp_cloud", "script": "s", "phone_number_id": "1",

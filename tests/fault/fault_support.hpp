@@ -32,7 +32,7 @@ struct logged_message {
 // Graph API queue to keep pace with the load the fault tests put on it.
 struct fault_sapa : running_sapa {
     explicit fault_sapa(server_limits limits = {})
-        : running_sapa({{channel::sms, channel::wa}, limits, 200, {}, {}}) {}
+        : running_sapa({{channel::sms, channel::wa}, limits, 200, {}, {}, {}}) {}
 
     // The whole conversation log (call after the server stopped or was killed).
     std::vector<logged_message> conversation_log() const {

@@ -147,16 +147,18 @@ TEST_SUITE("gateway") {
         CHECK(r->statuses.empty());
     }
 
-    TEST_CASE("twilio: URL rebuilt from Host when the server passes none") {
+    TEST_CASE("twilio: without the public URL nothing verifies, whatever the Host header says") {
+        // The Host header is the caller's to choose: the signed URL must never be rebuilt
+        // from it (issue 20). The same request verifies once the server passes the URL.
         auto adapter = make_twilio_adapter("12345", false);
         auto req = post(
             "", sms_body, {{"content-type", form_type}, {"x-twilio-signature", sms_signature}});
         req.headers.emplace_back("host", "bot.example.id");
         req.path = "/twilio/sms";
         req.query = "tenant=7";
-        CHECK(adapter->parse(req).has_value());
-        req.headers.pop_back();
         CHECK(adapter->parse(req).error() == errc::missing_signature);
+        req.url = "https://bot.example.id/twilio/sms?tenant=7";
+        CHECK(adapter->parse(req).has_value());
     }
 
     TEST_CASE("twilio: GET webhooks sign the URL alone and carry the fields in the query") {

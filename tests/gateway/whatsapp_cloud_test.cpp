@@ -426,17 +426,24 @@ TEST_SUITE("gateway") {
     }
 }
 
-TEST_CASE("whatsapp: messages for another phone number id of the same app are skipped") {
+TEST_CASE("whatsapp: messages for another phone number id of the same app are read aside") {
     // Meta posts all of an app's numbers to one callback URL; this channel is 1234567890.
+    // A value for another number is not this channel's: it comes back under that number's id
+    // for the server to route, never among this channel's messages.
     std::string body = notification(
         R"("messages":[{"from":"6281234567890","id":"wamid.MINE","timestamp":"1718000000","type":"text","text":{"body":"Halo"}}])");
     std::string other = body;
     other.replace(other.find("1234567890"), 10, "9999999999");
     auto mine = parse_ok(body);
     CHECK(mine.messages.size() == 1);
+    CHECK(mine.other_accounts.empty());
     auto theirs = parse_ok(other);
     CHECK(theirs.messages.empty());
-    REQUIRE(theirs.notes.size() == 1);
-    CHECK(theirs.notes[0] ==
-          "whatsapp: value for phone number id 9999999999 skipped: this channel is 1234567890");
+    CHECK(theirs.statuses.empty());
+    REQUIRE(theirs.other_accounts.size() == 1);
+    CHECK(theirs.other_accounts[0].account_id == "9999999999");
+    REQUIRE(theirs.other_accounts[0].messages.size() == 1);
+    CHECK(theirs.other_accounts[0].messages[0].gateway_message_id == "wamid.MINE");
+    CHECK(theirs.other_accounts[0].messages[0].from == "+6281234567890");
+    CHECK(theirs.other_accounts[0].messages[0].text == "Halo");
 }

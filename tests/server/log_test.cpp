@@ -60,4 +60,21 @@ TEST_SUITE("log") {
               std::string::npos);
         CHECK(written.find("forged\\r\\n\n") != std::string::npos);
     }
+
+    TEST_CASE("log lines: text and JSON, millisecond UTC times, the request id") {
+        // 2026-11-27T20:40:00.123Z
+        const long long at = 1'795'812'000'123LL;
+        CHECK(format_log_line(log_format::text, log_level::info, at, "GET /healthz 200", "abc") ==
+              "2026-11-27T20:40:00.123Z info GET /healthz 200 request_id=abc\n");
+        CHECK(format_log_line(log_format::text, log_level::warn, at + 5, "no request", "") ==
+              "2026-11-27T20:40:00.128Z warn no request\n");
+        CHECK(format_log_line(log_format::json, log_level::error, at, "say \"hi\"\nnext", "r-1") ==
+              R"({"time":"2026-11-27T20:40:00.123Z","level":"error","message":"say \"hi\"\nnext",)"
+              R"("request_id":"r-1"})"
+              "\n");
+        // No request: no request_id key. Invalid UTF-8 is replaced, never a broken line.
+        CHECK(format_log_line(log_format::json, log_level::debug, at, "bad \xff byte", "") ==
+              "{\"time\":\"2026-11-27T20:40:00.123Z\",\"level\":\"debug\",\"message\":\"bad "
+              "\xef\xbf\xbd byte\"}\n");
+    }
 }

@@ -62,7 +62,10 @@ int run_serve_to_exit(const std::filesystem::path& config,
 }
 
 json minimal_config(const temp_dir& dir, const std::filesystem::path& dialogs) {
-    return {{"server", {{"listen_address", "127.0.0.1"}, {"port", free_port()}}},
+    return {{"server",
+             {{"listen_address", "127.0.0.1"},
+              {"port", free_port()},
+              {"public_base_url", "https://sapa.example.id"}}},
             {"storage", {{"database_path", (dir.path() / "sapa.db").string()}}},
             {"dialogs", {{"paths", {dialogs.string()}}}},
             {"channels",
@@ -151,6 +154,7 @@ class gated_store final : public sapa::storage::store {
     std::optional<sapa::engine::contact_state> load_contact(const std::string&) override {
         return std::nullopt;
     }
+    std::vector<sapa::storage::queue_backlog> outbound_backlog() override { return {}; }
     std::vector<sapa::storage::outbound_job> claim_outbound(const std::string&,
                                                             sapa::messaging::unix_seconds,
                                                             int) override {

@@ -572,6 +572,54 @@ TEST_SUITE("storage") {
         }
     }
 
+    STORE_CONTRACT("the outbound backlog counts unfinished jobs per channel and the oldest one") {
+        auto st = s.open(fast_options());
+        CHECK(st->outbound_backlog().empty());
+        process(*st, sms("081500000011", "a", 100, "b1", true), echo("a", 100));
+        process(*st, sms("081500000012", "b", 101, "b2", true), echo("b", 101));
+        process(*st, sms("081500000013", "c", 105, "b3", true, "wa"), echo("c", 105));
+        // Inline replies are never in the queue.
+        process(*st, sms("081500000014", "d", 90, "b4", false), echo("d", 90));
+        auto backlog = st->outbound_backlog();
+        REQUIRE(backlog.size() == 2);
+        CHECK(backlog[0].channel == "sms");
+        CHECK(backlog[0].jobs == 2);
+        CHECK(backlog[0].oldest_created_at == 100);
+        CHECK(backlog[1].channel == "wa");
+        CHECK(backlog[1].jobs == 1);
+        CHECK(backlog[1].oldest_created_at == 105);
+        // Leased jobs are still unfinished; finished ones are gone.
+        auto jobs = st->claim_outbound("sms", 110, 10);
+        REQUIRE(jobs.size() == 2);
+        CHECK(st->outbound_backlog()[0].jobs == 2);
+        st->complete_outbound(jobs[0].id, "P1", 111);
+        st->fail_outbound(jobs[1].id, "131026", "not on WhatsApp", 111);
+        backlog = st->outbound_backlog();
+        REQUIRE(backlog.size() == 1);
+        CHECK(backlog[0].channel == "wa");
+    }
+
+    TEST_CASE("the SQLite store reports each durable group commit to its observer") {
+        std::mutex mutex;
+        std::vector<commit_report> reports;
+        auto options = fast_options();
+        options.on_commit = [&](const commit_report& r) {
+            std::lock_guard lock(mutex);
+            reports.push_back(r);
+        };
+        auto st = sqlite_store::open(":memory:", options);
+        for (int i = 0; i < 3; ++i)
+            process(*st, sms("08150000002" + std::to_string(i), "x", 10), echo("x", 10));
+        st.reset();  // every callback has run
+        std::size_t units = 0;
+        for (const auto& r : reports) {
+            CHECK(r.units >= 1);
+            CHECK(r.latency.count() >= 0);
+            units += r.units;
+        }
+        CHECK(units >= 3);
+    }
+
     STORE_CONTRACT("state survives a restart, opt-out time and fields are kept") {
         if (!s.reopen) return;  // nothing survives
         {

@@ -82,7 +82,8 @@ running_sapa::running_sapa(const sapa_options& options) {
                    {"idle_timeout_seconds", limits.idle_timeout_seconds},
                    {"max_connections", limits.max_connections},
                    {"body_limit_bytes", limits.body_limit_bytes},
-                   {"header_limit_bytes", limits.header_limit_bytes}};
+                   {"header_limit_bytes", limits.header_limit_bytes},
+                   {"public_base_url", "http://127.0.0.1:" + std::to_string(port)}};
     if (limits.max_connections_per_client > 0)
         server["max_connections_per_client"] = limits.max_connections_per_client;
     auto rate = options.whatsapp_send_rate_per_second;
@@ -129,6 +130,7 @@ running_sapa::running_sapa(const sapa_options& options) {
     }
     config["dialogs"] = {{"paths", json::array({std::string(SAPA_SOURCE_DIR) + "/dialogs"})}};
     config["channels"] = channels;
+    if (!options.log_format.empty()) config["logging"] = {{"format", options.log_format}};
     std::ofstream(dir.path() / "sapa.json") << config.dump(2);
     start();
 }

@@ -46,10 +46,12 @@ struct collected_rows final : sapa::storage::row_sink {
     std::vector<std::map<std::string, std::string>> outbound() const;
 };
 
-// One column of a row of collected_rows, empty when the row has none (null).
-inline std::string column(const std::map<std::string, std::string>& row, const std::string& name) {
-    auto it = row.find(name);
-    return it == row.end() ? std::string() : it->second;
+using row = std::map<std::string, std::string>;
+
+// A column of an exported row, or "" when the row has none.
+inline std::string column(const row& r, const std::string& name) {
+    auto it = r.find(name);
+    return it == r.end() ? std::string() : it->second;
 }
 
 inline bool contains(const std::string& haystack, const std::string& needle) {
@@ -88,6 +90,7 @@ struct sapa_options {
     // storage.url_env asks), its tables in `postgres_schema`, instead of SQLite in `db`.
     std::string postgres_url;
     std::string postgres_schema;
+    std::string log_format;  // logging.format; empty: not in the config (text)
 };
 
 struct running_sapa {

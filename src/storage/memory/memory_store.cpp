@@ -371,6 +371,21 @@ std::optional<engine::contact_state> memory_store::load_contact(const std::strin
     return *c->state;
 }
 
+std::vector<queue_backlog> memory_store::outbound_backlog() {
+    std::lock_guard lock(data_->mutex);
+    std::map<std::string, queue_backlog> by_channel;
+    for (const auto& [id, job] : data_->jobs) {
+        auto& b = by_channel[job.channel];
+        b.channel = job.channel;
+        const auto created = data_->message(id).created_at;
+        if (b.jobs++ == 0 || created < b.oldest_created_at) b.oldest_created_at = created;
+    }
+    std::vector<queue_backlog> out;
+    for (auto& [name, b] : by_channel)
+        out.push_back(std::move(b));
+    return out;
+}
+
 std::vector<outbound_job> memory_store::claim_outbound(const std::string& channel,
                                                        unix_seconds now,
                                                        int limit) {

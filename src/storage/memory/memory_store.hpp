@@ -41,6 +41,7 @@ class memory_store final : public store {
                                row_sink& sink) override;
     forget_counts forget(const std::string& address, unix_seconds now) override;
     bool mark_request_done(std::int64_t request_id, unix_seconds now) override;
+    std::vector<queue_backlog> outbound_backlog() override;
 
     struct data;  // the tables (memory_store.cpp)
 

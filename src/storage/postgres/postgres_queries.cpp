@@ -153,6 +153,17 @@ forget_counts forget(connection& c, const std::string& address, unix_seconds now
     return counts;
 }
 
+std::vector<queue_backlog> outbound_backlog(connection& c) {
+    auto r = c.prepared(
+        "SELECT q.channel, count(*), min(m.created_at) FROM outbound_queue q "
+        "JOIN messages m ON m.id = q.message_id GROUP BY q.channel ORDER BY q.channel",
+        {});
+    std::vector<queue_backlog> out;
+    for (int i = 0; i < r.rows(); ++i)
+        out.push_back({r.text(i, 0), r.integer(i, 1), r.integer(i, 2)});
+    return out;
+}
+
 bool mark_request_done(connection& c, std::int64_t request_id, unix_seconds now) {
     auto found = c.prepared(
         "SELECT 1 FROM events WHERE id = $1 AND kind IN ('handoff_requested', 'erase_requested')",

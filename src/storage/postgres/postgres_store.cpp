@@ -375,6 +375,10 @@ forget_counts postgres_store::forget(const std::string& address, unix_seconds no
     return impl_->call([&](pg::connection& c) { return pg::forget(c, normalized, now); });
 }
 
+std::vector<queue_backlog> postgres_store::outbound_backlog() {
+    return impl_->call([](pg::connection& c) { return pg::outbound_backlog(c); });
+}
+
 bool postgres_store::mark_request_done(std::int64_t request_id, unix_seconds now) {
     return impl_->call(
         [&](pg::connection& c) { return pg::mark_request_done(c, request_id, now); });

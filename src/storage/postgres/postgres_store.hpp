@@ -72,6 +72,7 @@ class postgres_store final : public store {
                                row_sink& sink) override;
     forget_counts forget(const std::string& address, unix_seconds now) override;
     bool mark_request_done(std::int64_t request_id, unix_seconds now) override;
+    std::vector<queue_backlog> outbound_backlog() override;
 
   private:
     struct impl;

@@ -41,6 +41,18 @@ void remove_job(connection& c, std::int64_t id) {
 
 }  // namespace
 
+std::vector<queue_backlog> outbound_backlog(connection& c) {
+    auto& q = c.prepared(
+        "SELECT q.channel, COUNT(*), MIN(m.created_at) "
+        "FROM outbound_queue q JOIN messages m ON m.id = q.message_id "
+        "GROUP BY q.channel ORDER BY q.channel");
+    std::vector<queue_backlog> out;
+    while (q.executeStep())
+        out.push_back(
+            {q.getColumn(0).getString(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64()});
+    return out;
+}
+
 std::vector<outbound_job> claim_outbound(connection& c,
                                          const std::string& channel,
                                          engine::unix_seconds now,

@@ -44,8 +44,9 @@ struct pending_callback {
 // A batch the writer is done with, waiting for the log's fsync and its callbacks.
 struct finished_batch {
     std::vector<job> jobs;
-    std::vector<std::exception_ptr> errors;  // per job
-    std::exception_ptr batch_error;          // the transaction failed: every job did
+    std::vector<std::exception_ptr> errors;           // per job
+    std::exception_ptr batch_error;                   // the transaction failed: every job did
+    std::chrono::steady_clock::time_point started{};  // when its transaction began
 };
 
 boost::system::error_code error_for(std::exception_ptr error, bool batch_failed) {
@@ -173,7 +174,9 @@ struct sqlite_store::impl {
             // Past a bound, the log starts over with this batch (see checkpointer).
             std::unique_lock<std::mutex> restart;
             if (checkpoints) restart = checkpoints->hold_for_restart(c);
+            const auto started = std::chrono::steady_clock::now();
             auto done = run_batch(c, std::move(batch));
+            done.started = started;
             if (restart.owns_lock()) restart.unlock();
             {
                 std::lock_guard lock(finished_mutex);
@@ -215,6 +218,16 @@ struct sqlite_store::impl {
                     });
                 });
             };
+            if (options.on_commit) {
+                const auto now = std::chrono::steady_clock::now();
+                for (const auto& batch : ready) {
+                    if (sync_error || batch.batch_error) continue;
+                    commit_report report{
+                        std::chrono::duration_cast<std::chrono::microseconds>(now - batch.started),
+                        batch.jobs.size()};
+                    run_guarded([&] { options.on_commit(report); });
+                }
+            }
             for (auto& batch : ready) {
                 auto failure = sync_error ? sync_error : batch.batch_error;
                 for (std::size_t i = 0; i < batch.jobs.size(); ++i) {
@@ -466,6 +479,10 @@ export_summary sqlite_store::export_rows(export_kind kind,
     auto summary = detail::export_rows(reader, kind, filter, sink);
     reader.db().exec("COMMIT");
     return summary;
+}
+
+std::vector<queue_backlog> sqlite_store::outbound_backlog() {
+    return impl_->call([](detail::connection& c) { return detail::outbound_backlog(c); });
 }
 
 forget_counts sqlite_store::forget(const std::string& address, unix_seconds now) {

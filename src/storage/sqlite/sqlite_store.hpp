@@ -50,6 +50,8 @@ struct sqlite_options {
     // thread never waits for its own thread; they return once every submit() before them was
     // handed over.
     std::function<void(std::function<void()>)> run_callbacks;
+    // Told about each durable group commit (latency, units); empty: nobody is.
+    commit_observer on_commit;
 };
 
 class sqlite_store final : public store {
@@ -89,6 +91,7 @@ class sqlite_store final : public store {
                                row_sink& sink) override;
     forget_counts forget(const std::string& address, unix_seconds now) override;
     bool mark_request_done(std::int64_t request_id, unix_seconds now) override;
+    std::vector<queue_backlog> outbound_backlog() override;
 
   private:
     struct impl;

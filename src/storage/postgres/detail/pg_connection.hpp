@@ -180,6 +180,8 @@ bool update_delivery(connection& c,
 forget_counts forget(connection& c, const std::string& address, unix_seconds now);
 // Staff marked request (event) `request_id` done; false when it is no request.
 bool mark_request_done(connection& c, std::int64_t request_id, unix_seconds now);
+// Unfinished outbound jobs per channel (all instances'), for /metrics.
+std::vector<queue_backlog> outbound_backlog(connection& c);
 // Streams the rows through a cursor, on a connection of its own in one read-only snapshot.
 export_summary export_rows(connection& c,
                            export_kind kind,

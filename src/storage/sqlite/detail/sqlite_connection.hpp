@@ -242,6 +242,7 @@ std::optional<engine::contact_state> load_contact(connection& c, const std::stri
 // An outbound message from its logged text and payload columns.
 messaging::outbound_message read_reply(const SQLite::Column& text, const SQLite::Column& payload);
 
+std::vector<queue_backlog> outbound_backlog(connection& c);
 std::vector<outbound_job> claim_outbound(
     connection& c, const std::string& channel, unix_seconds now, int limit, unix_seconds lease);
 void complete_outbound(connection& c,
