@@ -50,7 +50,8 @@ std::shared_ptr<const dialog::catalog> load_scripts(const config::service_config
 }
 
 // The adapter of a channel, or null (with a warning) when a secret it needs is not set.
-std::shared_ptr<const gateway::adapter> make_adapter(const config::channel_config& c) {
+std::shared_ptr<const gateway::adapter> make_adapter(const config::channel_config& c,
+                                                     const std::string& public_base_url) {
     auto need = [&](const std::string& env) -> std::optional<std::string> {
         auto value = config::secret(env);
         if (!value)
@@ -66,6 +67,9 @@ std::shared_ptr<const gateway::adapter> make_adapter(const config::channel_confi
             gateway::twilio_rest_settings rest;
             rest.account_sid = c.account_sid;
             rest.from = whatsapp ? c.number.substr(9) : c.number;
+            rest.messaging_service_sid = c.messaging_service_sid;
+            if (!public_base_url.empty())
+                rest.status_callback = public_base_url + "/webhooks/" + c.name + "/status";
             if (!c.api_base_url.empty()) rest.api_base = c.api_base_url;
             return gateway::make_twilio_adapter(*token, whatsapp, rest, c.number);
         }
@@ -137,10 +141,13 @@ int serve(const config::service_config& config,
                     "\", which is not among the loaded dialogs");
             return 1;
         }
-        auto adapter = make_adapter(c);
+        auto adapter = make_adapter(c, config.server.public_base_url);
         if (!adapter) continue;
         const bool by_api = !adapter->replies_inline();
-        if (by_api) senders.push_back({c.name, adapter, c.send_rate_per_second, c.interactive});
+        // Every channel has a sender: what Sapa says first (a seat freed, a broadcast) goes
+        // through the queue even where replies travel inline (Twilio's Messages API). A channel
+        // with no send API fails such messages with the reason instead of keeping them.
+        senders.push_back({c.name, adapter, c.send_rate_per_second, c.interactive});
         channels.push_back(
             {{c.name, c.script, by_api ? storage::route::api : storage::route::inline_reply},
              std::move(adapter)});
@@ -150,7 +157,20 @@ int serve(const config::service_config& config,
     boost::asio::io_context io(config.server.io_threads);
     auto store = open_store(config, io);
 
-    app::conversations conversations(*store, [scripts] { return scripts; });
+    app::conversation_options conversation_options;
+    for (const auto& c : channels)
+        conversation_options.channels.push_back(c.channel);
+    app::conversations conversations(
+        *store, [scripts] { return scripts; }, conversation_options);
+    conversations.on_promoted = [](const app::promotion_notice& p) {
+        const auto& r = p.promoted.record;
+        log(log_level::info,
+            "waitlist: " + r.code + " of course " + r.course + " (" +
+                messaging::mask_phone(p.promoted.contact) + ") moved up to seat " +
+                std::to_string(r.position) +
+                (p.channel.empty() ? "; not told (opted out or no channel to reach it)"
+                                   : "; told on channel " + p.channel));
+    };
     webhooks gateways(channels, conversations, wall_clock, config.server.public_base_url);
     outbound_sender sender(io, *store, senders, wall_clock);
     conversations.on_queued = [&sender](const std::string& channel) { sender.wake(channel); };

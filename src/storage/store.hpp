@@ -94,6 +94,9 @@ class transaction {
     // The replies logged for inbound message `inbound_id`, in order; none when its contact
     // has been erased since (their texts are gone and must never be sent).
     virtual std::vector<stored_reply> replies_to(std::int64_t inbound_id) = 0;
+    // The channel of the contact's latest inbound message: where Sapa reaches the contact
+    // when it speaks first. Empty when the contact never wrote.
+    virtual std::string last_channel(std::int64_t contact_id) = 0;
     // Logs an inbound message with why its answer matched and the turn's events; returns its
     // id. REQUIRES: find_repeat() found no earlier message in this transaction.
     virtual std::int64_t log_inbound(const messaging::inbound_message& m,

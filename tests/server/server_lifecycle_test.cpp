@@ -204,6 +204,9 @@ class gated_store final : public sapa::storage::store {
                                  const std::vector<sapa::engine::event>&) override {
             throw std::logic_error("not in this test");
         }
+        std::string last_channel(std::int64_t) override {
+            throw std::logic_error("not in this test");
+        }
         std::int64_t log_outbound(const sapa::storage::outbound_record&) override {
             throw std::logic_error("not in this test");
         }

@@ -180,6 +180,12 @@ class memory_transaction final : public transaction, private engine::registratio
         return out;
     }
 
+    std::string last_channel(std::int64_t contact_id) override {
+        for (auto it = d_.messages.rbegin(); it != d_.messages.rend(); ++it)
+            if (it->inbound && it->contact_id == contact_id) return it->channel;
+        return {};
+    }
+
     std::int64_t log_inbound(const messaging::inbound_message& m,
                              std::int64_t contact_id,
                              const std::vector<engine::event>& events) override {
@@ -281,6 +287,10 @@ class memory_transaction final : public transaction, private engine::registratio
     }
     std::optional<engine::registration_entry> first_waitlisted(const std::string& course) override {
         return d_.ledger.first_waitlisted(course);
+    }
+    std::optional<engine::registration_entry> find_code(const std::string& course,
+                                                        const std::string& code) override {
+        return d_.ledger.find_code(course, code);
     }
 
     data& d_;

@@ -410,6 +410,15 @@ bool sqlite_transaction::update_delivery(const std::string& channel,
     return detail::update_delivery(c_, channel, provider_message_id, status, raw_code, reason, now);
 }
 
+std::string sqlite_transaction::last_channel(std::int64_t contact_id) {
+    // On the (contact_id, id) index: newest first, stops at the first inbound row.
+    auto& q = c_.prepared(
+        "SELECT channel FROM messages WHERE contact_id = ? AND direction = 'in' "
+        "ORDER BY id DESC LIMIT 1");
+    q.bind(1, contact_id);
+    return q.executeStep() ? q.getColumn(0).getString() : std::string();
+}
+
 // --- The registration ledger ---
 
 std::optional<registration_record> sqlite_transaction::latest(const std::string& contact,
@@ -503,6 +512,23 @@ std::optional<engine::registration_entry> sqlite_transaction::first_waitlisted(
     e.record.code = q.getColumn(1).getString();
     e.record.course = course;
     e.record.status = registration_status::waitlisted;
+    e.record.fields = fields_from_json(q.getColumn(2).getText());
+    return e;
+}
+
+std::optional<engine::registration_entry> sqlite_transaction::find_code(const std::string& course,
+                                                                        const std::string& code) {
+    auto& q = c_.prepared(
+        "SELECT k.address, r.status, r.fields FROM registrations r "
+        "JOIN contacts k ON k.id = r.contact_id WHERE r.course = ? AND r.code = ?");
+    q.bind(1, course);
+    q.bind(2, code);
+    if (!q.executeStep()) return std::nullopt;
+    engine::registration_entry e;
+    e.contact = q.getColumn(0).getString();
+    e.record.code = code;
+    e.record.course = course;
+    e.record.status = engine::registration_status_from_string(q.getColumn(1).getString());
     e.record.fields = fields_from_json(q.getColumn(2).getText());
     return e;
 }

@@ -1,0 +1,106 @@
+// End to end over loopback: Sapa speaks first through Twilio's Messages API (a fake) while
+// replies stay inline, and a cancelled seat promotes the waitlist and tells the promoted
+// resident.
+
+#include "gateway/detail/crypto.hpp"
+#include "gateway/detail/text.hpp"
+#include "support/course_script.hpp"
+#include "support/running_sapa.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace sapa::testing;
+
+namespace {
+
+sapa_options twilio_api_options() {
+    sapa_options o;
+    o.channels = {channel::sms};
+    o.sms_script = "k";
+    o.twilio_send_api = true;
+    o.extra_dialogs = {{"k.json", course_script}};
+    return o;
+}
+
+std::map<std::string, std::string> form_of(const std::string& body) {
+    std::map<std::string, std::string> out;
+    auto decoded = sapa::gateway::detail::decode_form(body);
+    REQUIRE(decoded.has_value());
+    for (const auto& [k, v] : *decoded)
+        out[k] = v;
+    return out;
+}
+
+std::string column(const std::map<std::string, std::string>& r, const std::string& name) {
+    auto it = r.find(name);
+    return it == r.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+TEST_SUITE("server") {
+    TEST_CASE("a cancel promotes the waitlist and the promoted resident is told by Twilio's API") {
+        running_sapa sapa(twilio_api_options());
+        const std::string ani = "+6281234500201", budi = "+6281234500202", citra = "+6281234500203";
+        auto reply = [&](const std::string& from, const std::string& text, const std::string& sid) {
+            auto r = sapa.twilio(from, text, sid);
+            REQUIRE(r.status == 200);
+            return r.body;
+        };
+        CHECK(contains(reply(ani, "DAFTAR", "SMin1"), "Terdaftar K-0001"));
+        CHECK(contains(reply(budi, "DAFTAR", "SMin2"), "Daftar tunggu nomor 1"));
+        CHECK(contains(reply(citra, "DAFTAR", "SMin3"), "Daftar tunggu nomor 2"));
+        // Replies to residents stay inline: nothing went to the Messages API.
+        CHECK(sapa.twilio_api.requests().empty());
+
+        CHECK(contains(reply(ani, "BATAL", "SMin4"), "Batal K-0001"));
+        REQUIRE(sapa.twilio_api.wait_for_successes(1, std::chrono::seconds(5)));
+        auto sent = sapa.twilio_api.requests();
+        REQUIRE(sent.size() == 1);
+        CHECK(sent[0].method == "POST");
+        CHECK(sent[0].target == "/2010-04-01/Accounts/" + twilio_account_sid + "/Messages.json");
+        CHECK(sent[0].authorization ==
+              "Basic " + sapa::gateway::detail::base64(twilio_account_sid + ":" + twilio_token));
+        auto form = form_of(sent[0].body);
+        CHECK(form["To"] == budi);
+        CHECK(form["From"] == "+6281100000000");
+        CHECK(form["StatusCallback"] == sapa.url("/webhooks/sms/status"));
+        CHECK(contains(form["Body"], "Pendaftaran K-0002 sekarang terdaftar (kursi nomor 1)"));
+
+        // Twilio's status callbacks match the message by its SID and move it forward only.
+        std::string sid;
+        REQUIRE(wait_until([&] {
+            for (const auto& r : sapa.conversation_of(budi).outbound())
+                if (contains(column(r, "text"), "Kabar baik"))
+                    sid = column(r, "gateway_message_id");
+            return !sid.empty();
+        }));
+        CHECK(sid == "SMfake1");
+        auto status = [&](const std::string& s) {
+            return sapa
+                .twilio_form("/webhooks/sms/status",
+                             {{"MessageSid", sid},
+                              {"MessageStatus", s},
+                              {"AccountSid", twilio_account_sid},
+                              {"From", "+6281100000000"},
+                              {"To", budi}})
+                .status;
+        };
+        CHECK(status("delivered") == 200);
+        CHECK(status("sent") == 200);
+        auto promoted_row = [&] {
+            for (const auto& r : sapa.conversation_of(budi).outbound())
+                if (column(r, "gateway_message_id") == sid) return r;
+            return std::map<std::string, std::string>{};
+        };
+        CHECK(column(promoted_row(), "status") == "delivered");
+
+        // Budi's answer continues as usual; Citra moved up to first on the waitlist.
+        CHECK(contains(reply(citra, "DAFTAR", "SMin5"), "Daftar tunggu nomor 1"));
+        REQUIRE(sapa.process->stop() == 0);
+        auto log = sapa.log_text();
+        CHECK(contains(log, "waitlist: K-0002 of course K"));
+        CHECK(contains(log, "moved up to seat 1; told on channel sms"));
+        CHECK(!contains(log, budi));  // numbers are masked
+    }
+}
