@@ -25,6 +25,7 @@ constexpr command commands[] = {
     {"serve", "run the webhook server for the configured channels", run_serve},
     {"export", "export registrations, conversations or contacts as CSV or JSON", run_export},
     {"forget", "erase a contact's personal data (right to deletion)", run_forget},
+    {"registration", "cancel a course registration (the waitlist moves up)", run_registration},
 };
 
 std::string usage_text() {
@@ -32,7 +33,7 @@ std::string usage_text() {
     out << "Sapa: SMS and WhatsApp outreach chatbot.\n\n"
            "Usage: sapa COMMAND [OPTIONS]\n       sapa --version\n\nCommands:\n";
     for (const auto& c : commands)
-        out << "  " << c.name << std::string(9 - std::string(c.name).size(), ' ') << c.summary
+        out << "  " << c.name << std::string(14 - std::string(c.name).size(), ' ') << c.summary
             << "\n";
     out << "\nRun `sapa COMMAND --help` for a command's options.\n";
     return out.str();

@@ -32,7 +32,10 @@ messaging::unix_seconds wall_clock() {
     return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
-std::shared_ptr<const dialog::catalog> load_scripts(const config::service_config& config) {
+}  // namespace
+
+std::shared_ptr<const dialog::catalog> load_configured_scripts(
+    const config::service_config& config) {
     std::vector<std::string> paths;
     for (const auto& p : config.dialogs.paths)
         paths.push_back(p.string());
@@ -48,6 +51,8 @@ std::shared_ptr<const dialog::catalog> load_scripts(const config::service_config
     }
     return std::make_shared<const dialog::catalog>(std::move(scripts));
 }
+
+namespace {
 
 // The adapter of a channel, or null (with a warning) when a secret it needs is not set.
 std::shared_ptr<const gateway::adapter> make_adapter(const config::channel_config& c,
@@ -122,12 +127,30 @@ std::unique_ptr<storage::store> open_configured_store(const config::service_conf
     return storage::sqlite_store::open(db_path.string(), options);
 }
 
+std::vector<app::channel> configured_channels(const config::service_config& config) {
+    std::vector<app::channel> out;
+    for (const auto& c : config.channels)
+        out.push_back({c.name,
+                       c.script,
+                       c.type == config::gateway_type::whatsapp_cloud
+                           ? storage::route::api
+                           : storage::route::inline_reply});
+    return out;
+}
+
+std::unique_ptr<storage::store> open_tool_store(const config::service_config& config) {
+    storage::sqlite_options options;
+    options.busy_timeout = std::chrono::milliseconds(config.storage.busy_timeout_ms);
+    options.text_cost = measure_text;
+    return storage::sqlite_store::open(config.storage.database_path.string(), options);
+}
+
 int serve(const config::service_config& config,
           const std::function<void(unsigned short port)>& on_listening,
           const store_opener& open_store) {
     set_log_level(static_cast<log_level>(config.logging.level));
 
-    auto scripts = load_scripts(config);
+    auto scripts = load_configured_scripts(config);
     if (!scripts) {
         log(log_level::error, "the dialog scripts have errors; run `sapa check` on them");
         return 1;

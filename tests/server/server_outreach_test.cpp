@@ -2,12 +2,15 @@
 // replies stay inline, and a cancelled seat promotes the waitlist and tells the promoted
 // resident.
 
+#include "cli/commands.hpp"
 #include "gateway/detail/crypto.hpp"
 #include "gateway/detail/text.hpp"
 #include "support/course_script.hpp"
 #include "support/running_sapa.hpp"
 
 #include <doctest/doctest.h>
+
+#include <sstream>
 
 using namespace sapa::testing;
 
@@ -95,8 +98,33 @@ TEST_SUITE("server") {
         };
         CHECK(column(promoted_row(), "status") == "delivered");
 
-        // Budi's answer continues as usual; Citra moved up to first on the waitlist.
+        // Citra moved up to first on the waitlist.
         CHECK(contains(reply(citra, "DAFTAR", "SMin5"), "Daftar tunggu nomor 1"));
+
+        // Staff cancel Budi's seat from the command line, while the server runs: Citra moves
+        // up and the server sends her the news.
+        std::istringstream in;
+        std::ostringstream out, err;
+        const auto config = (sapa.dir.path() / "sapa.json").string();
+        CHECK(sapa::cli::run(
+                  {"registration", "cancel", "K-0002", "--course", "K", "--config", config},
+                  {in, out, err}) == 0);
+        CHECK(err.str().empty());
+        CHECK(contains(out.str(), "Cancelled K-0002 of course K"));
+        CHECK(contains(out.str(), "K-0003"));
+        CHECK(contains(out.str(), "moved up to seat 1; told on channel sms"));
+        CHECK(!contains(out.str(), citra));
+        REQUIRE(sapa.twilio_api.wait_for_successes(2, std::chrono::seconds(5)));
+        auto second = form_of(sapa.twilio_api.requests().at(1).body);
+        CHECK(second["To"] == citra);
+        CHECK(contains(second["Body"], "K-0003 sekarang terdaftar (kursi nomor 1)"));
+        CHECK(contains(reply(citra, "DAFTAR", "SMin6"), "Terdaftar K-0003"));
+        // Unknown codes and courses are refused, naming them; nothing changes.
+        std::ostringstream out2, err2;
+        CHECK(sapa::cli::run(
+                  {"registration", "cancel", "K-0099", "--course", "K", "--config", config},
+                  {in, out2, err2}) == 1);
+        CHECK(contains(err2.str(), "no registration K-0099 for course \"K\""));
         REQUIRE(sapa.process->stop() == 0);
         auto log = sapa.log_text();
         CHECK(contains(log, "waitlist: K-0002 of course K"));
