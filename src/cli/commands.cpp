@@ -25,6 +25,7 @@ constexpr command commands[] = {
     {"serve", "run the webhook server for the configured channels", run_serve},
     {"export", "export registrations, conversations or contacts as CSV or JSON", run_export},
     {"forget", "erase a contact's personal data (right to deletion)", run_forget},
+    {"contacts", "import contacts from CSV, count the contacts of a segment", run_contacts},
     {"registration", "cancel a course registration (the waitlist moves up)", run_registration},
 };
 

@@ -227,6 +227,12 @@ class gated_store final : public sapa::storage::store {
             return true;
         }
         sapa::engine::registration_ledger& registrations() override { return ledger_; }
+        void add_to_group(std::int64_t, const std::string&) override {
+            throw std::logic_error("not in this test");
+        }
+        std::vector<std::string> select_contacts(const sapa::storage::segment&) override {
+            throw std::logic_error("not in this test");
+        }
 
       private:
         gated_store& owner_;

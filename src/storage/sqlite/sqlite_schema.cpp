@@ -126,6 +126,14 @@ INSERT INTO course_counters (course, issued)
     SELECT course, count(*) FROM registrations GROUP BY course;
 DROP INDEX events_contact;
 )sql",
+    // v5 (outreach): contact groups, for segments.
+    R"sql(
+CREATE TABLE contact_groups (
+    group_name TEXT NOT NULL,
+    contact_id INTEGER NOT NULL REFERENCES contacts(id),
+    PRIMARY KEY (group_name, contact_id)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));

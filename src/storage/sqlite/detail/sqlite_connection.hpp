@@ -210,6 +210,8 @@ class sqlite_transaction final : public transaction, private engine::registratio
                          const std::string& reason,
                          unix_seconds now) override;
     engine::registration_ledger& registrations() override { return *this; }
+    void add_to_group(std::int64_t contact_id, const std::string& group) override;
+    std::vector<std::string> select_contacts(const segment& s) override;
 
     void finish();
 
