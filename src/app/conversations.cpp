@@ -244,6 +244,54 @@ started conversations::start_now(const std::string& address,
     return std::move(*r);
 }
 
+broadcast_outcome conversations::broadcast(const storage::segment& who,
+                                           const channel& on,
+                                           const opening& what,
+                                           unix_seconds now,
+                                           bool dry_run) {
+    auto scripts = scripts_ ? scripts_() : nullptr;
+    const auto* script = scripts ? scripts->find(on.script) : nullptr;
+    if (!script) throw std::logic_error("app::conversations has no script " + on.script);
+    if (!what.node.empty() && !script->find_node(what.node))
+        throw boost::system::system_error(errc::unknown_node);
+    broadcast_outcome out;
+    store_.run([&](storage::transaction& tx) {
+        out = {};
+        std::map<std::string, std::size_t> index;
+        auto count = [&](const std::string& text) {
+            auto [it, added] = index.emplace(text, out.texts.size());
+            if (added) out.texts.emplace_back(text, 0);
+            ++out.texts[it->second].second;
+        };
+        for (const auto& address : tx.select_contacts(who)) {
+            auto contact = tx.find_contact(address);
+            if (!contact || contact->state->opted_out) continue;
+            ++out.recipients;
+            if (dry_run) {
+                for (const auto& t : what.texts)
+                    count(t);
+                if (what.node.empty()) continue;
+                engine::memory_ledger scratch;  // a dry run registers nobody
+                engine::registrar registrar(scratch);
+                auto turn = engine::start_at(*scripts,
+                                             on.script,
+                                             *contact->state,
+                                             what.node,
+                                             what.variables,
+                                             now,
+                                             registrar);
+                for (const auto& m : turn.replies)
+                    count(m.text);
+                continue;
+            }
+            for (const auto& m : write_opening(tx, *contact, *scripts, on, what, options_, now))
+                count(m.message.text);
+        }
+    });
+    if (!dry_run && out.recipients > 0 && on_queued) on_queued(on.name);
+    return out;
+}
+
 cancel_outcome conversations::cancel_registration(const std::string& course,
                                                   const std::string& code,
                                                   unix_seconds now) {

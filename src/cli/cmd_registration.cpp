@@ -11,7 +11,6 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
-#include <filesystem>
 #include <ostream>
 
 namespace sapa::cli {
@@ -58,22 +57,8 @@ int run_registration(const arguments& args, streams io) {
     if (course.empty()) return usage_error(app, "--course is required", io, usage);
 
     try {
-        auto config = config::load_config(config_path);
-        if (!std::filesystem::exists(config.storage.database_path)) {
-            io.err << "sapa registration: no database at " << config.storage.database_path.string()
-                   << "\n";
-            return 1;
-        }
-        auto scripts = load_configured_scripts(config);
-        if (!scripts) {
-            io.err << "sapa registration: the dialog scripts have errors; run `sapa check`\n";
-            return 1;
-        }
-        auto store = open_tool_store(config);
-        app::conversation_options options;
-        options.channels = configured_channels(config);
-        app::conversations conversations(
-            *store, [scripts] { return scripts; }, options);
+        auto session = open_tool_session(config::load_config(config_path));
+        auto& conversations = *session.conversations;
         const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();

@@ -26,6 +26,7 @@ constexpr command commands[] = {
     {"export", "export registrations, conversations or contacts as CSV or JSON", run_export},
     {"forget", "erase a contact's personal data (right to deletion)", run_forget},
     {"contacts", "import contacts from CSV, count the contacts of a segment", run_contacts},
+    {"broadcast", "write first to every contact of a segment (text or dialog node)", run_broadcast},
     {"registration", "cancel a course registration (the waitlist moves up)", run_registration},
 };
 

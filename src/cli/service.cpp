@@ -145,6 +145,21 @@ std::unique_ptr<storage::store> open_tool_store(const config::service_config& co
     return storage::sqlite_store::open(config.storage.database_path.string(), options);
 }
 
+tool_session open_tool_session(const config::service_config& config) {
+    if (!std::filesystem::exists(config.storage.database_path))
+        throw std::runtime_error("no database at " + config.storage.database_path.string());
+    tool_session s;
+    s.scripts = load_configured_scripts(config);
+    if (!s.scripts) throw std::runtime_error("the dialog scripts have errors; run `sapa check`");
+    s.channels = configured_channels(config);
+    s.store = open_tool_store(config);
+    app::conversation_options options;
+    options.channels = s.channels;
+    s.conversations = std::make_unique<app::conversations>(
+        *s.store, [scripts = s.scripts] { return scripts; }, options);
+    return s;
+}
+
 int serve(const config::service_config& config,
           const std::function<void(unsigned short port)>& on_listening,
           const store_opener& open_store) {

@@ -38,6 +38,17 @@ std::vector<app::channel> configured_channels(const config::service_config& conf
 // The configured SQLite store for a staff tool in its own process, with SMS costs measured.
 std::unique_ptr<storage::store> open_tool_store(const config::service_config& config);
 
+// The use cases for a staff tool that makes Sapa write first, in its own process, on the
+// configured database (which must exist), scripts and channels. Throws std::runtime_error
+// with the reason ("no database at ...", scripts with errors).
+struct tool_session {
+    std::shared_ptr<const dialog::catalog> scripts;
+    std::vector<app::channel> channels;
+    std::unique_ptr<storage::store> store;
+    std::unique_ptr<app::conversations> conversations;
+};
+tool_session open_tool_session(const config::service_config& config);
+
 // Returns the process exit code. `on_listening(port)` is called once the server accepts
 // connections (tests use it with port 0). Throws what `open_store` throws.
 int serve(const config::service_config& config,

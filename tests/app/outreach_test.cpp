@@ -239,4 +239,34 @@ TEST_SUITE("app") {
             CHECK(f.store->load_contact(citra)->opted_out);
         }
     }
+
+    TEST_CASE("a broadcast queues every recipient of a segment at once, a dry run nothing") {
+        for (const auto& s : stores()) {
+            CAPTURE(s.name);
+            outreach_fixture f(s);
+            f.say("081200000001", "DAFTAR", sms);
+            f.say("081200000002", "INGGRIS", wa);
+            f.say("081200000002", "DAFTAR", wa);
+            f.say("081200000003", "DAFTAR", sms);
+            f.say("081200000003", "STOP", sms);
+            (void)f.queued("wa");
+            storage::segment course_k;
+            course_k.course = "K";
+            auto plan = f.conversations->broadcast(course_k, wa, {{}, "hadir", {}}, ++f.now, true);
+            CHECK(plan.recipients == 2);  // Citra opted out
+            using counts = std::vector<std::pair<std::string, int>>;
+            CHECK(plan.texts == counts{{"Kelas besok. 1 hadir / 2 batal", 1},
+                                       {"Class tomorrow. 1 attend / 2 cancel", 1}});
+            CHECK(f.queued("wa").empty());
+            auto done = f.conversations->broadcast(course_k, wa, {{}, "hadir", {}}, ++f.now, false);
+            CHECK(done.recipients == 2);
+            CHECK(f.queued("wa") ==
+                  std::vector<std::string>{ani + ": Kelas besok. 1 hadir / 2 batal",
+                                           budi + ": Class tomorrow. 1 attend / 2 cancel"});
+            CHECK(f.first_reply("081200000002", "1", wa) == "Thank you, see you tomorrow.");
+            CHECK_THROWS_AS(
+                f.conversations->broadcast(course_k, wa, {{}, "nope", {}}, ++f.now, false),
+                boost::system::system_error);
+        }
+    }
 }

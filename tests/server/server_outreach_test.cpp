@@ -10,7 +10,10 @@
 
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <set>
 #include <sstream>
+#include <thread>
 
 using namespace sapa::testing;
 
@@ -130,5 +133,120 @@ TEST_SUITE("server") {
         CHECK(contains(log, "waitlist: K-0002 of course K"));
         CHECK(contains(log, "moved up to seat 1; told on channel sms"));
         CHECK(!contains(log, budi));  // numbers are masked
+    }
+}
+
+TEST_SUITE("server") {
+    TEST_CASE("a broadcast starts a dialog node for a segment and the replies continue it") {
+        running_sapa sapa(twilio_api_options());
+        const auto config = (sapa.dir.path() / "sapa.json").string();
+        const auto csv = (sapa.dir.path() / "kontak.csv").string();
+        std::ofstream(csv) << "number,name,consent_source,group\n"
+                              "081234500301,Ani,form,kelas-a\n"
+                              "081234500302,Budi,form,kelas-a\n"
+                              "081234500303,Citra,form,kelas-a\n"
+                              "081234500304,Dodi,form,kelas-b\n";
+        struct result {
+            int code;
+            std::string out, err;
+        };
+        auto sapa_cli = [&](sapa::cli::arguments args) {
+            args.push_back("--config");
+            args.push_back(config);
+            std::istringstream in;
+            std::ostringstream out, err;
+            int code = sapa::cli::run(args, {in, out, err});
+            return result{code, out.str(), err.str()};
+        };
+        REQUIRE(sapa_cli({"contacts", "import", csv}).code == 0);
+        // Citra replied STOP: never in a broadcast.
+        REQUIRE(sapa.twilio("+6281234500303", "STOP", "SMb1").status == 200);
+
+        auto plan = sapa_cli({"broadcast",
+                              "create",
+                              "--node",
+                              "hadir",
+                              "--segment",
+                              "group=kelas-a",
+                              "--channel",
+                              "sms",
+                              "--dry-run"});
+        CHECK(plan.code == 0);
+        CHECK(plan.out == "2 recipients, 2 messages, 2 SMS segments (dry run: nothing sent)\n");
+        // Bad requests: a clear error, nothing sent.
+        auto refused = [&](sapa::cli::arguments args, const std::string& words) {
+            auto r = sapa_cli(args);
+            CHECK(r.code != 0);
+            CHECK_MESSAGE(contains(r.err, words), r.err);
+        };
+        refused(
+            {"broadcast", "create", "--text", "x", "--segment", "group=kelas-a", "--channel", "wa"},
+            "no channel \"wa\"");
+        refused({"broadcast",
+                 "create",
+                 "--node",
+                 "tidak_ada",
+                 "--segment",
+                 "group=kelas-a",
+                 "--channel",
+                 "sms"},
+                "no node \"tidak_ada\"");
+        refused({"broadcast",
+                 "create",
+                 "--text",
+                 "x",
+                 "--segment",
+                 "kota=Lumajang",
+                 "--channel",
+                 "sms"},
+                "unknown segment key \"kota\"");
+        refused({"broadcast",
+                 "create",
+                 "--text",
+                 "x",
+                 "--segment",
+                 "group=kelas-a",
+                 "--channel",
+                 "sms",
+                 "--at",
+                 "2020-01-01T08:00"},
+                "is in the past");
+        refused({"broadcast",
+                 "create",
+                 "--node",
+                 "hadir",
+                 "--segment",
+                 "group=kelas-a",
+                 "--channel",
+                 "sms",
+                 "--budget",
+                 "1"},
+                "2 SMS segments is over the budget of 1; nothing sent");
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a poll of the sender
+        CHECK(sapa.twilio_api.requests().empty());
+
+        auto sent = sapa_cli({"broadcast",
+                              "create",
+                              "--node",
+                              "hadir",
+                              "--segment",
+                              "group=kelas-a",
+                              "--channel",
+                              "sms"});
+        CHECK(sent.code == 0);
+        CHECK(contains(sent.out, "queued for 2 recipients on channel sms"));
+        REQUIRE(sapa.twilio_api.wait_for_successes(2, std::chrono::seconds(5)));
+        std::set<std::string> to;
+        for (const auto& r : sapa.twilio_api.requests()) {
+            auto form = form_of(r.body);
+            to.insert(form["To"]);
+            CHECK(form["Body"] == "Kelas besok. 1 hadir / 2 batal");
+        }
+        CHECK(to == std::set<std::string>{"+6281234500301", "+6281234500302"});
+        // The answer continues the dialog the broadcast started.
+        auto answer = sapa.twilio("+6281234500301", "1", "SMb2");
+        CHECK(contains(answer.body, "Terima kasih, sampai besok."));
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        CHECK(sapa.twilio_api.requests().size() == 2);  // each once
     }
 }
