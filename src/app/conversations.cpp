@@ -15,10 +15,85 @@ class category final : public boost::system::error_category {
         switch (static_cast<errc>(code)) {
             case errc::invalid_address:
                 return "the sender's address is empty or unusable";
+            case errc::unknown_node:
+                return "the dialog node is not in the channel's script";
+            case errc::opted_out:
+                return "the contact opted out; Sapa does not write first to it";
         }
         return "unknown error";
     }
 };
+
+const channel* find_channel(const conversation_options& options, const std::string& name) {
+    for (const auto& c : options.channels)
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+// Tells each contact the registrar moved up from a waitlist, on the channel it last wrote on,
+// in its language; inside the unit of work that freed the seat.
+std::vector<promotion_notice> tell_promoted(storage::transaction& tx,
+                                            const engine::registrar& registrar,
+                                            const dialog::catalog& scripts,
+                                            const conversation_options& options,
+                                            unix_seconds now) {
+    std::vector<promotion_notice> out;
+    for (const auto& p : registrar.promotions()) {
+        promotion_notice notice{p, {}, 0};
+        auto contact = tx.find_contact(p.contact);
+        const channel* on = contact ? find_channel(options, tx.last_channel(contact->id)) : nullptr;
+        if (on && !contact->state->opted_out && scripts.find(on->script)) {
+            const auto& r = p.record;
+            auto text = engine::named_text(scripts,
+                                           on->script,
+                                           *contact->state,
+                                           "waitlist_promoted",
+                                           {{"registration.code", r.code},
+                                            {"registration.course", r.course},
+                                            {"registration.position", std::to_string(r.position)}});
+            notice.channel = on->name;
+            notice.message_id = tx.log_outbound(
+                {on->name, contact->id, 0, {text, text, {}}, storage::route::api, now});
+        }
+        out.push_back(std::move(notice));
+    }
+    return out;
+}
+
+// Sapa's first messages to `contact` on `on`, inside the store's transaction.
+std::vector<storage::stored_reply> write_opening(storage::transaction& tx,
+                                                 const storage::contact_record& contact,
+                                                 const dialog::catalog& scripts,
+                                                 const channel& on,
+                                                 const opening& what,
+                                                 const conversation_options& options,
+                                                 unix_seconds now) {
+    std::vector<messaging::outbound_message> messages;
+    for (const auto& t : what.texts)
+        messages.push_back({t, t, {}});
+    if (!what.node.empty()) {
+        engine::registrar registrar(tx.registrations());
+        auto turn = engine::start_at(scripts,
+                                     on.script,
+                                     *contact.state,
+                                     what.node,
+                                     what.variables,
+                                     now,
+                                     registrar,
+                                     options.limits);
+        turn.state.address = contact.state->address;
+        for (auto& m : turn.replies)
+            messages.push_back(std::move(m));
+        tx.save_contact(
+            contact, std::make_shared<const engine::contact_state>(std::move(turn.state)), now);
+    }
+    std::vector<storage::stored_reply> out;
+    for (auto& m : messages) {
+        const auto id = tx.log_outbound({on.name, contact.id, 0, m, storage::route::api, now});
+        out.push_back({id, std::move(m)});
+    }
+    return out;
+}
 
 // One inbound message inside the store's transaction. Safe to run again from the start (a
 // store may rerun a batch after another unit failed): it only reads its captures.
@@ -29,6 +104,7 @@ void handle_inbound(storage::transaction& tx,
                     const channel& on,
                     const conversation_options& options,
                     inbound_outcome& out) {
+    // A registration this message cancels frees its seat for the first of the waitlist.
     out = {};
     out.contact = address;
     auto contact = tx.find_contact(address);
@@ -39,7 +115,7 @@ void handle_inbound(storage::transaction& tx,
     }
     if (!contact) contact = tx.add_contact(address, m.received_at);
 
-    engine::registrar registrar(tx.registrations());
+    engine::registrar registrar(tx.registrations(), true);
     auto turn = options.turn
                     ? options.turn(*contact->state, m, registrar)
                     : engine::handle_message(
@@ -56,6 +132,7 @@ void handle_inbound(storage::transaction& tx,
     out.events = std::move(turn.events);
     out.state = std::make_shared<const engine::contact_state>(std::move(turn.state));
     tx.save_contact(*contact, out.state, m.received_at);
+    out.promotions = tell_promoted(tx, registrar, scripts, options, m.received_at);
 }
 
 }  // namespace
@@ -91,6 +168,7 @@ void conversations::receive(messaging::inbound_message m,
                       if (ec) return done(ec);
                       if (route == storage::route::api && !outcome->replies.empty() && on_queued)
                           on_queued(channel);
+                      announce(outcome->promotions);
                       done(std::move(*outcome));
                   });
 }
@@ -103,6 +181,130 @@ inbound_outcome conversations::receive_now(messaging::inbound_message m, const c
     auto r = answer.get();
     if (!r) throw boost::system::system_error(r.error());
     return std::move(*r);
+}
+
+void conversations::announce(const std::vector<promotion_notice>& promotions) {
+    for (const auto& p : promotions) {
+        if (!p.channel.empty() && on_queued) on_queued(p.channel);
+        if (on_promoted) on_promoted(p);
+    }
+}
+
+void conversations::start(const std::string& address,
+                          const channel& on,
+                          opening what,
+                          unix_seconds now,
+                          std::function<void(started_result)> done) {
+    auto normalized = storage::normalize_address(address);
+    if (normalized.empty()) return done(boost::system::error_code(errc::invalid_address));
+    auto scripts = scripts_ ? scripts_() : nullptr;
+    const auto* script = scripts ? scripts->find(on.script) : nullptr;
+    if (!script) throw std::logic_error("app::conversations has no script " + on.script);
+    if (!what.node.empty() && !script->find_node(what.node))
+        return done(boost::system::error_code(errc::unknown_node));
+    auto outcome = std::make_shared<started>();
+    auto refused = std::make_shared<bool>(false);
+    auto work = [this, scripts, normalized, on, what = std::move(what), now, outcome, refused](
+                    storage::transaction& tx) {
+        *outcome = {normalized, {}};
+        *refused = false;
+        auto contact = tx.find_contact(normalized);
+        if (!contact) contact = tx.add_contact(normalized, now);
+        if (contact->state->opted_out) {
+            *refused = true;
+            return;
+        }
+        outcome->messages = write_opening(tx, *contact, *scripts, on, what, options_, now);
+    };
+    store_.submit(std::move(work),
+                  [this, outcome, refused, done = std::move(done), channel = on.name](
+                      boost::system::error_code ec) {
+                      if (ec) return done(ec);
+                      if (*refused) return done(boost::system::error_code(errc::opted_out));
+                      if (!outcome->messages.empty() && on_queued) on_queued(channel);
+                      done(std::move(*outcome));
+                  });
+}
+
+started conversations::start_now(const std::string& address,
+                                 const channel& on,
+                                 opening what,
+                                 unix_seconds now) {
+    auto answered = std::make_shared<std::promise<started_result>>();
+    auto answer = answered->get_future();
+    start(address, on, std::move(what), now, [answered](started_result r) {
+        answered->set_value(std::move(r));
+    });
+    auto r = answer.get();
+    if (!r) throw boost::system::system_error(r.error());
+    return std::move(*r);
+}
+
+broadcast_outcome conversations::broadcast(const storage::segment& who,
+                                           const channel& on,
+                                           const opening& what,
+                                           unix_seconds now,
+                                           bool dry_run) {
+    auto scripts = scripts_ ? scripts_() : nullptr;
+    const auto* script = scripts ? scripts->find(on.script) : nullptr;
+    if (!script) throw std::logic_error("app::conversations has no script " + on.script);
+    if (!what.node.empty() && !script->find_node(what.node))
+        throw boost::system::system_error(errc::unknown_node);
+    broadcast_outcome out;
+    store_.run([&](storage::transaction& tx) {
+        out = {};
+        std::map<std::string, std::size_t> index;
+        auto count = [&](const std::string& text) {
+            auto [it, added] = index.emplace(text, out.texts.size());
+            if (added) out.texts.emplace_back(text, 0);
+            ++out.texts[it->second].second;
+        };
+        for (const auto& address : tx.select_contacts(who)) {
+            auto contact = tx.find_contact(address);
+            if (!contact || contact->state->opted_out) continue;
+            ++out.recipients;
+            if (dry_run) {
+                for (const auto& t : what.texts)
+                    count(t);
+                if (what.node.empty()) continue;
+                engine::memory_ledger scratch;  // a dry run registers nobody
+                engine::registrar registrar(scratch);
+                auto turn = engine::start_at(*scripts,
+                                             on.script,
+                                             *contact->state,
+                                             what.node,
+                                             what.variables,
+                                             now,
+                                             registrar);
+                for (const auto& m : turn.replies)
+                    count(m.text);
+                continue;
+            }
+            for (const auto& m : write_opening(tx, *contact, *scripts, on, what, options_, now))
+                count(m.message.text);
+        }
+    });
+    if (!dry_run && out.recipients > 0 && on_queued) on_queued(on.name);
+    return out;
+}
+
+cancel_outcome conversations::cancel_registration(const std::string& course,
+                                                  const std::string& code,
+                                                  unix_seconds now) {
+    cancel_outcome out;
+    auto scripts = scripts_ ? scripts_() : nullptr;
+    static const dialog::catalog none{{}};
+    store_.run([&](storage::transaction& tx) {
+        out = {};
+        engine::registrar registrar(tx.registrations(), true);
+        auto cancelled = registrar.cancel_code(course, code, now);
+        if (!cancelled) return;
+        out.found = true;
+        out.cancelled = std::move(*cancelled);
+        out.promotions = tell_promoted(tx, registrar, scripts ? *scripts : none, options_, now);
+    });
+    announce(out.promotions);
+    return out;
 }
 
 void conversations::record_statuses(const std::string& channel,

@@ -6,6 +6,13 @@
 //              the replies, reported once durable.
 //   record_statuses(): what a provider says happened to messages Sapa sent.
 //   set_language(): a contact's language, set by staff (the simulator's --lang).
+//   start():   Sapa speaks first: messages for a contact on a channel, through the outbound
+//              queue, optionally moving the contact's session to a dialog node.
+//   cancel_registration(): staff cancel a registration by its code.
+//
+// When a registered contact cancels (in the dialog or by staff), the first of the course's
+// waitlist takes the seat in the same unit of work and is told so (the script's
+// "waitlist_promoted" text, in that contact's language) on the channel it last wrote on.
 //
 // Each is one unit of work of the store (storage/store.hpp): the turn runs exactly once,
 // inside the store's transaction, with a registrar bound to it, so seats are counted with the
@@ -20,6 +27,7 @@
 #include <boost/system/result.hpp>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,11 +55,50 @@ using turn_function = std::function<engine::turn_result(const engine::contact_st
                                                         engine::registrar& registrar)>;
 
 struct conversation_options {
+    // The configured channels: where a contact Sapa writes to first is reached (the channel of
+    // its latest message). A contact whose channel is not among them is not told.
+    std::vector<channel> channels;
     // Without a gateway message id, identical text from the same contact within this many
     // seconds is a repeat, unless Sapa wrote to the contact since.
     unix_seconds duplicate_window = 30;
     engine::engine_limits limits;
     turn_function turn;  // empty: the engine
+};
+
+// A contact moved from a course's waitlist to a seat, and how it was told.
+struct promotion_notice {
+    engine::promotion
+        promoted;         // contact (normalised address) and the registration, now registered
+    std::string channel;  // where the message went; empty: the contact was not told
+    std::int64_t message_id = 0;
+};
+
+// What Sapa says first (start()): `texts` as they are, then, with a `node`, the node's own
+// texts and question, the session moved there (with `variables` set) so the resident's answer
+// continues the dialog.
+struct opening {
+    std::vector<std::string> texts;
+    std::string node;
+    std::map<std::string, std::string> variables;
+};
+
+struct started {
+    std::string contact;  // the normalised address
+    std::vector<storage::stored_reply> messages;
+};
+using started_result = boost::system::result<started>;
+
+// What a broadcast wrote (or, on a dry run, would write).
+struct broadcast_outcome {
+    int recipients = 0;
+    // Each distinct text and how many recipients get it (for the SMS cost), in first order.
+    std::vector<std::pair<std::string, int>> texts;
+};
+
+struct cancel_outcome {
+    bool found = false;                    // false: no registration with that code
+    engine::registration_entry cancelled;  // found: its status now (already cancelled: unchanged)
+    std::vector<promotion_notice> promotions;
 };
 
 struct inbound_outcome {
@@ -64,6 +111,8 @@ struct inbound_outcome {
     // simulator and transcripts.
     std::vector<engine::event> events;
     std::shared_ptr<const engine::contact_state> state;
+    // Contacts moved up from a waitlist because this message cancelled a seat.
+    std::vector<promotion_notice> promotions;
 };
 using inbound_result = boost::system::result<inbound_outcome>;
 using inbound_callback = std::function<void(inbound_result)>;
@@ -92,11 +141,48 @@ class conversations {
     // Sets a contact's language (a new contact is added); returns once durable.
     void set_language(const std::string& address, const std::string& language, unix_seconds now);
 
+    // Sapa speaks first to `address` on `on` (the contact is added if new): the messages of
+    // `what` go through the outbound queue, and with a node the session moves there, in one
+    // unit of work. `done` once durable. Errors: errc::invalid_address, errc::unknown_node
+    // (nothing written), the store's.
+    void start(const std::string& address,
+               const channel& on,
+               opening what,
+               unix_seconds now,
+               std::function<void(started_result)> done);
+    // start() and wait. Throws boost::system::system_error.
+    started start_now(const std::string& address,
+                      const channel& on,
+                      opening what,
+                      unix_seconds now);
+
+    // Sapa speaks first to every contact of `who` on `on` (as start() does for one), in one
+    // unit of work: every recipient's messages are queued, or none. With `dry_run` nothing is
+    // written; the outcome says what would be. Errors (system_error): errc::unknown_node, the
+    // store's.
+    broadcast_outcome broadcast(const storage::segment& who,
+                                const channel& on,
+                                const opening& what,
+                                unix_seconds now,
+                                bool dry_run);
+
+    // Staff cancel registration `code` of `course`; a freed seat goes to the first of the
+    // waitlist, who is told. Returns once durable; throws boost::system::system_error.
+    cancel_outcome cancel_registration(const std::string& course,
+                                       const std::string& code,
+                                       unix_seconds now);
+
     // Called after a unit of work queued messages for a channel that sends by API, so the
     // sender can look at once. Set before the first call; any thread.
     std::function<void(const std::string& channel)> on_queued;
+    // Called once per contact moved up from a waitlist, after it is durable (for the log).
+    // Set before the first call; runs on a thread of the store's.
+    std::function<void(const promotion_notice&)> on_promoted;
 
   private:
+    // Tells the channels and the log about what a durable unit queued and promoted.
+    void announce(const std::vector<promotion_notice>& promotions);
+
     storage::store& store_;
     script_source scripts_;
     conversation_options options_;

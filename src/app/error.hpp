@@ -11,6 +11,10 @@ namespace sapa::app {
 enum class errc {
     // The sender's address is empty or unusable. Caused by the remote party: do not retry.
     invalid_address = 1,
+    // A dialog node to start at is not in the channel's script. Nothing was written.
+    unknown_node,
+    // The contact opted out: Sapa does not write first to it. Nothing was written.
+    opted_out,
 };
 
 const boost::system::error_category& error_category() noexcept;

@@ -29,6 +29,9 @@ constexpr command commands[] = {
     {"forget", "erase a contact's personal data (right to deletion)", run_forget},
     {"done", "mark residents' requests (export requests) as done", run_done},
     {"migrate", "bring the database to this version's schema (--dry-run: only show)", run_migrate},
+    {"contacts", "import contacts from CSV, count the contacts of a segment", run_contacts},
+    {"broadcast", "write first to every contact of a segment (text or dialog node)", run_broadcast},
+    {"registration", "cancel a course registration (the waitlist moves up)", run_registration},
 };
 
 std::string usage_text() {
@@ -36,7 +39,7 @@ std::string usage_text() {
     out << "Sapa: SMS and WhatsApp outreach chatbot.\n\n"
            "Usage: sapa COMMAND [OPTIONS]\n       sapa --version\n\nCommands:\n";
     for (const auto& c : commands)
-        out << "  " << c.name << std::string(9 - std::string(c.name).size(), ' ') << c.summary
+        out << "  " << c.name << std::string(14 - std::string(c.name).size(), ' ') << c.summary
             << "\n";
     out << "\nRun `sapa COMMAND --help` for a command's options.\n";
     return out.str();

@@ -39,7 +39,10 @@ messaging::unix_seconds wall_clock() {
     return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
-std::shared_ptr<const dialog::catalog> load_scripts(const config::service_config& config) {
+}  // namespace
+
+std::shared_ptr<const dialog::catalog> load_configured_scripts(
+    const config::service_config& config) {
     std::vector<std::string> paths;
     for (const auto& p : config.dialogs.paths)
         paths.push_back(p.string());
@@ -56,9 +59,12 @@ std::shared_ptr<const dialog::catalog> load_scripts(const config::service_config
     return std::make_shared<const dialog::catalog>(std::move(scripts));
 }
 
+namespace {
+
 // The adapter of a channel, or null (with a warning, and the reason added to `problems`)
 // when a secret it needs is not set.
 std::shared_ptr<const gateway::adapter> make_adapter(const config::channel_config& c,
+                                                     const std::string& public_base_url,
                                                      std::vector<std::string>& problems) {
     auto need = [&](const std::string& env) -> std::optional<std::string> {
         auto value = config::secret(env);
@@ -78,6 +84,9 @@ std::shared_ptr<const gateway::adapter> make_adapter(const config::channel_confi
             gateway::twilio_rest_settings rest;
             rest.account_sid = c.account_sid;
             rest.from = whatsapp ? c.number.substr(9) : c.number;
+            rest.messaging_service_sid = c.messaging_service_sid;
+            if (!public_base_url.empty())
+                rest.status_callback = public_base_url + "/webhooks/" + c.name + "/status";
             if (!c.api_base_url.empty()) rest.api_base = c.api_base_url;
             return gateway::make_twilio_adapter(*token, whatsapp, rest, c.number);
         }
@@ -328,13 +337,54 @@ int migrate_tool_store(std::string db,
     }
 }
 
+std::vector<app::channel> configured_channels(const config::service_config& config) {
+    std::vector<app::channel> out;
+    for (const auto& c : config.channels)
+        out.push_back({c.name,
+                       c.script,
+                       c.type == config::gateway_type::whatsapp_cloud
+                           ? storage::route::api
+                           : storage::route::inline_reply});
+    return out;
+}
+
+std::unique_ptr<storage::store> open_tool_store(const config::service_config& config) {
+    if (config.storage.type == config::store_type::postgres) {
+        storage::postgres_options options;
+        options.url = postgres_url(config.storage);
+        options.schema = config.storage.schema;
+        options.text_cost = measure_text;
+        return storage::postgres_store::open(std::move(options));
+    }
+    storage::sqlite_options options;
+    options.busy_timeout = std::chrono::milliseconds(config.storage.busy_timeout_ms);
+    options.text_cost = measure_text;
+    return storage::sqlite_store::open(config.storage.database_path.string(), options);
+}
+
+tool_session open_tool_session(const config::service_config& config) {
+    if (config.storage.type == config::store_type::sqlite &&
+        !std::filesystem::exists(config.storage.database_path))
+        throw std::runtime_error("no database at " + config.storage.database_path.string());
+    tool_session s;
+    s.scripts = load_configured_scripts(config);
+    if (!s.scripts) throw std::runtime_error("the dialog scripts have errors; run `sapa check`");
+    s.channels = configured_channels(config);
+    s.store = open_tool_store(config);
+    app::conversation_options options;
+    options.channels = s.channels;
+    s.conversations = std::make_unique<app::conversations>(
+        *s.store, [scripts = s.scripts] { return scripts; }, options);
+    return s;
+}
+
 int serve(const config::service_config& config,
           const std::function<void(unsigned short port)>& on_listening,
           const store_opener& open_store) {
     set_log_level(static_cast<log_level>(config.logging.level));
     set_log_format(static_cast<log_format>(config.logging.format));
 
-    auto scripts = load_scripts(config);
+    auto scripts = load_configured_scripts(config);
     if (!scripts) {
         log(log_level::error, "the dialog scripts have errors; run `sapa check` on them");
         return 1;
@@ -349,10 +399,13 @@ int serve(const config::service_config& config,
                     "\", which is not among the loaded dialogs");
             return 1;
         }
-        auto adapter = make_adapter(c, problems);
+        auto adapter = make_adapter(c, config.server.public_base_url, problems);
         if (!adapter) continue;
         const bool by_api = !adapter->replies_inline();
-        if (by_api) senders.push_back({c.name, adapter, c.send_rate_per_second, c.interactive});
+        // Every channel has a sender: what Sapa says first (a seat freed, a broadcast) goes
+        // through the queue even where replies travel inline (Twilio's Messages API). A channel
+        // with no send API fails such messages with the reason instead of keeping them.
+        senders.push_back({c.name, adapter, c.send_rate_per_second, c.interactive});
         channels.push_back(
             {{c.name, c.script, by_api ? storage::route::api : storage::route::inline_reply},
              std::move(adapter)});
@@ -384,7 +437,20 @@ int serve(const config::service_config& config,
         }
     });
 
-    app::conversations conversations(*store, [scripts] { return scripts; });
+    app::conversation_options conversation_options;
+    for (const auto& c : channels)
+        conversation_options.channels.push_back(c.channel);
+    app::conversations conversations(
+        *store, [scripts] { return scripts; }, conversation_options);
+    conversations.on_promoted = [](const app::promotion_notice& p) {
+        const auto& r = p.promoted.record;
+        log(log_level::info,
+            "waitlist: " + r.code + " of course " + r.course + " (" +
+                messaging::mask_phone(p.promoted.contact) + ") moved up to seat " +
+                std::to_string(r.position) +
+                (p.channel.empty() ? "; not told (opted out or no channel to reach it)"
+                                   : "; told on channel " + p.channel));
+    };
     webhooks gateways(channels, conversations, wall_clock, config.server.public_base_url, &metrics);
     sender_options send_options;
     send_options.metrics = &metrics;

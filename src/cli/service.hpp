@@ -3,7 +3,9 @@
 // scripts, opens the store, builds the channels' adapters, the use cases, the routes, the
 // HTTP server and the outbound sender, and runs until SIGINT or SIGTERM.
 
+#include "app/conversations.hpp"
 #include "config/config.hpp"
+#include "dialog/catalog.hpp"
 #include "storage/store.hpp"
 
 #include <functional>
@@ -57,6 +59,28 @@ int migrate_tool_store(std::string db,
                        bool dry_run,
                        std::ostream& out,
                        std::ostream& err);
+
+// The dialog scripts the config names (errors logged), or null when they have errors.
+std::shared_ptr<const dialog::catalog> load_configured_scripts(
+    const config::service_config& config);
+
+// The configured channels as the use cases know them (no adapters, no secrets needed): for the
+// staff tools that make Sapa write first (`sapa registration cancel`, broadcasts).
+std::vector<app::channel> configured_channels(const config::service_config& config);
+
+// The configured SQLite store for a staff tool in its own process, with SMS costs measured.
+std::unique_ptr<storage::store> open_tool_store(const config::service_config& config);
+
+// The use cases for a staff tool that makes Sapa write first, in its own process, on the
+// configured database (which must exist), scripts and channels. Throws std::runtime_error
+// with the reason ("no database at ...", scripts with errors).
+struct tool_session {
+    std::shared_ptr<const dialog::catalog> scripts;
+    std::vector<app::channel> channels;
+    std::unique_ptr<storage::store> store;
+    std::unique_ptr<app::conversations> conversations;
+};
+tool_session open_tool_session(const config::service_config& config);
 
 // Returns the process exit code. `on_listening(port)` is called once the server accepts
 // connections (tests use it with port 0). Throws what `open_store` throws.

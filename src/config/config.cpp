@@ -427,7 +427,7 @@ constexpr std::array<std::pair<std::string_view, gateway_type>, 3> gateway_names
 std::vector<std::string_view> type_keys(gateway_type type) {
     switch (type) {
         case gateway_type::twilio:
-            return {"account_sid", "auth_token_env", "api_base_url"};
+            return {"account_sid", "messaging_service_sid", "auth_token_env", "api_base_url"};
         case gateway_type::whatsapp_cloud:
             return {"phone_number_id",
                     "app_secret_env",
@@ -465,8 +465,10 @@ bool is_twilio_number(std::string_view s) {
            is_all_digits(s.substr(1));
 }
 
-bool is_account_sid(std::string_view s) {
-    return s.size() == 34 && s.starts_with("AC") && std::all_of(s.begin() + 2, s.end(), [](char c) {
+// "AC" (an account) or "MG" (a messaging service) and 32 hexadecimal digits.
+bool is_twilio_sid(std::string_view s, std::string_view prefix) {
+    return s.size() == 34 && s.starts_with(prefix) &&
+           std::all_of(s.begin() + 2, s.end(), [](char c) {
                return std::isxdigit(static_cast<unsigned char>(c));
            });
 }
@@ -528,8 +530,17 @@ channel_config read_channel(const node& n) {
             c.auth_token_env = env("auth_token_env", "the Twilio auth token");
             if (auto v = r.find("account_sid")) {
                 c.account_sid = read_string(*v);
-                if (!is_account_sid(c.account_sid))
+                if (!is_twilio_sid(c.account_sid, "AC"))
                     fail(v->pointer, "must be \"AC\" followed by 32 hexadecimal digits");
+            }
+            if (auto v = r.find("messaging_service_sid")) {
+                c.messaging_service_sid = read_string(*v);
+                if (!is_twilio_sid(c.messaging_service_sid, "MG"))
+                    fail(v->pointer, "must be \"MG\" followed by 32 hexadecimal digits");
+                if (c.account_sid.empty())
+                    fail(v->pointer,
+                         "needs account_sid: sending through a Messaging Service uses the REST "
+                         "API");
             }
             break;
         case gateway_type::whatsapp_cloud: {

@@ -132,6 +132,9 @@ struct channel_config {
     // twilio only, optional: the Account SID ("AC..."), not a secret. Needed to send
     // through Twilio's REST API rather than as the reply to the webhook.
     std::string account_sid{};
+    // twilio only, optional: a Messaging Service SID ("MG..."). Messages sent by API then go
+    // out "From" the service (its sender pool) instead of `number`. Needs account_sid.
+    std::string messaging_service_sid{};
 
     // Names of the environment variables holding the secrets.
     std::string auth_token_env{};    // twilio, required: Twilio auth token (signature check)

@@ -59,8 +59,15 @@ const std::vector<action_spec>& action_specs() {
     return specs;
 }
 
-const std::vector<std::string> built_in_message_names = {
-    "stopped", "help", "resume_offer", "invalid", "unanswered", "step_limit", "ended", "media"};
+const std::vector<std::string> built_in_message_names = {"stopped",
+                                                         "help",
+                                                         "resume_offer",
+                                                         "invalid",
+                                                         "unanswered",
+                                                         "step_limit",
+                                                         "ended",
+                                                         "media",
+                                                         "waitlist_promoted"};
 
 std::string join(const std::vector<std::string>& items, const char* separator = ", ") {
     std::string out;

@@ -153,6 +153,14 @@ const std::map<std::string, std::map<std::string, std::string>> builtin_texts = 
       {"en",
        "Sorry, we can only read text, not photos, voice notes, videos, stickers or locations. "
        "Please reply in writing."}}},
+    // Sent first by Sapa to a resident moved up from the waitlist (app::conversations).
+    {"waitlist_promoted",
+     {{"id",
+       "Kabar baik: ada tempat kosong. Pendaftaran {{registration.code}} sekarang terdaftar "
+       "(kursi nomor {{registration.position}}). Cek: ketik STATUS."},
+      {"en",
+       "Good news: a seat is free. Sign-up {{registration.code}} is now registered (seat "
+       "{{registration.position}}). Check: type STATUS."}}},
 };
 
 // `words` normalised.
@@ -273,6 +281,12 @@ class turn {
     }
 
     turn_result run();
+    // Sapa speaks first: the session starts over at `node_id` of the channel's script.
+    turn_result start_at(const std::string& node_id,
+                         const std::map<std::string, std::string>& variables);
+    // The script's text `name` (its `messages`, else the built-in one) with `variables`.
+    std::string named_text(const std::string& name,
+                           const std::map<std::string, std::string>& variables);
 
   private:
     contact_state& contact() { return result_.state; }
@@ -314,8 +328,11 @@ class turn {
         const auto& s = top_script();
         if (auto it = s.messages.find(name); it != s.messages.end()) return render(it->second, s);
         const auto& builtin = builtin_texts.at(name);
-        if (auto it = builtin.find(language_of(s)); it != builtin.end()) return it->second;
-        return builtin.at("id");
+        auto it = builtin.find(language_of(s));
+        const auto& chosen = it != builtin.end() ? it->second : builtin.at("id");
+        if (chosen.find("{{") == std::string::npos) return chosen;
+        return dialog::render_template(chosen,
+                                       [&](const std::string& v) { return lookup(v, s, true); });
     }
 
     std::optional<std::string> setting_value(const std::string& name,
@@ -1276,7 +1293,57 @@ turn_result turn::run() {
     return std::move(result_);
 }
 
+turn_result turn::start_at(const std::string& node_id,
+                           const std::map<std::string, std::string>& variables) {
+    auto& s = session();
+    s = {};
+    s.script_id = channel_script_.id;
+    s.script_version = channel_script_.version;
+    for (const auto& [name, value] : variables)
+        s.variables[name] = value;
+    emit(event_kind::session_started, "started by Sapa at " + node_id);
+    restart_at(node_id);
+    session().last_active = now_;
+    return std::move(result_);
+}
+
+std::string turn::named_text(const std::string& name,
+                             const std::map<std::string, std::string>& variables) {
+    for (const auto& [key, value] : variables)
+        session().variables[key] = value;
+    return system_text(name);
+}
+
 }  // namespace
+
+turn_result start_at(const dialog::catalog& scripts,
+                     const std::string& script_id,
+                     const contact_state& state,
+                     const std::string& node_id,
+                     const std::map<std::string, std::string>& variables,
+                     unix_seconds now,
+                     registrar& registrations,
+                     const engine_limits& limits) {
+    const dialog::script* channel_script = scripts.find(script_id);
+    static const std::string no_input;
+    static const std::vector<messaging::attachment> no_media;
+    turn t(scripts, *channel_script, state, no_input, no_media, now, registrations, limits);
+    return t.start_at(node_id, variables);
+}
+
+std::string named_text(const dialog::catalog& scripts,
+                       const std::string& script_id,
+                       const contact_state& state,
+                       const std::string& name,
+                       const std::map<std::string, std::string>& variables) {
+    const dialog::script* channel_script = scripts.find(script_id);
+    static const std::string no_input;
+    static const std::vector<messaging::attachment> no_media;
+    memory_ledger unused;
+    registrar none(unused);
+    turn t(scripts, *channel_script, state, no_input, no_media, 0, none, {});
+    return t.named_text(name, variables);
+}
 
 turn_result handle_message(const dialog::catalog& scripts,
                            const std::string& script_id,

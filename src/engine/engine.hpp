@@ -91,5 +91,27 @@ turn_result handle_message(const dialog::catalog& scripts,
                            const messaging::inbound_message& m,
                            registrar& registrations,
                            const engine_limits& limits = {});
+// Sapa speaks first: the contact's session starts over at `node_id` of `script_id`, with
+// `variables` set; the node's texts and question are the messages to send, and the resident's
+// answer continues the dialog there. REQUIRES: scripts.find(script_id) != nullptr; a node the
+// script lacks ends the session at once.
+turn_result start_at(const dialog::catalog& scripts,
+                     const std::string& script_id,
+                     const contact_state& state,
+                     const std::string& node_id,
+                     const std::map<std::string, std::string>& variables,
+                     unix_seconds now,
+                     registrar& registrations,
+                     const engine_limits& limits = {});
+
+// The text `name` of `script_id` (the script's `messages`, else the built-in text) in the
+// contact's language, with `variables` filled in ("waitlist_promoted" with
+// registration.code and registration.position). REQUIRES: the script exists and `name` is a
+// built-in message name.
+std::string named_text(const dialog::catalog& scripts,
+                       const std::string& script_id,
+                       const contact_state& state,
+                       const std::string& name,
+                       const std::map<std::string, std::string>& variables);
 
 }  // namespace sapa::engine

@@ -83,18 +83,31 @@ registration_record registrar::cancel(const std::string& contact,
                                       unix_seconds now) {
     auto r = ledger_.latest(contact, course);
     if (!r || !is_active(r->status)) return none_for(course);
-    const bool freed_seat = r->status == registration_status::registered;
-    ledger_.set_status(course, r->code, registration_status::cancelled, now);
-    r->status = registration_status::cancelled;
-    r->position = 0;
-    if (freed_seat && promote_) {
-        if (auto next = ledger_.first_waitlisted(course)) {
-            ledger_.set_status(course, next->record.code, registration_status::registered, now);
-            next->record.status = registration_status::registered;
-            promotions_.push_back({next->contact, with_position(std::move(next->record))});
-        }
-    }
+    cancel_active(*r, now);
     return *r;
+}
+
+std::optional<registration_entry> registrar::cancel_code(const std::string& course,
+                                                         const std::string& code,
+                                                         unix_seconds now) {
+    auto e = ledger_.find_code(course, code);
+    if (e && is_active(e->record.status)) cancel_active(e->record, now);
+    return e;
+}
+
+void registrar::cancel_active(registration_record& r, unix_seconds now) {
+    const bool freed_seat = r.status == registration_status::registered;
+    ledger_.set_status(r.course, r.code, registration_status::cancelled, now);
+    r.status = registration_status::cancelled;
+    r.position = 0;
+    if (!freed_seat || !promote_) return;
+    // The first of the waitlist takes the seat; everyone behind moves up one place, since a
+    // waitlist position is counted, not stored.
+    if (auto next = ledger_.first_waitlisted(r.course)) {
+        ledger_.set_status(r.course, next->record.code, registration_status::registered, now);
+        next->record.status = registration_status::registered;
+        promotions_.push_back({next->contact, with_position(std::move(next->record))});
+    }
 }
 
 // --- memory_ledger ---
@@ -149,6 +162,14 @@ std::optional<registration_entry> memory_ledger::first_waitlisted(const std::str
         if (row.entry.record.course == course &&
             row.entry.record.status == registration_status::waitlisted)
             return row.entry;
+    }
+    return std::nullopt;
+}
+
+std::optional<registration_entry> memory_ledger::find_code(const std::string& course,
+                                                           const std::string& code) {
+    for (const auto& row : rows_) {
+        if (row.entry.record.course == course && row.entry.record.code == code) return row.entry;
     }
     return std::nullopt;
 }

@@ -62,6 +62,9 @@ class registration_ledger {
                             unix_seconds now) = 0;
     // The course's waitlisted registration that was added first, if any.
     virtual std::optional<registration_entry> first_waitlisted(const std::string& course) = 0;
+    // The course's registration with `code`, whatever its status (position 0), if any.
+    virtual std::optional<registration_entry> find_code(const std::string& course,
+                                                        const std::string& code) = 0;
 };
 
 // A contact moved from the waitlist to a seat because a registered one cancelled.
@@ -99,6 +102,12 @@ class registrar {
     registration_record cancel(const std::string& contact,
                                const std::string& course,
                                unix_seconds now);
+    // Staff cancel the registration `code` of `course`, as cancel() does for its contact.
+    // Returns the entry (status cancelled), or nullopt when the code is unknown; an entry
+    // already cancelled comes back unchanged.
+    std::optional<registration_entry> cancel_code(const std::string& course,
+                                                  const std::string& code,
+                                                  unix_seconds now);
 
     // The contacts moved up from a waitlist by this registrar's cancellations, in order: the
     // caller tells them.
@@ -106,6 +115,9 @@ class registrar {
 
   private:
     registration_record with_position(registration_record r);
+    // Cancels `r` (active) and, when it held a seat and promotion is on, moves the first of
+    // the waitlist up.
+    void cancel_active(registration_record& r, unix_seconds now);
 
     registration_ledger& ledger_;
     bool promote_;
@@ -134,6 +146,8 @@ class memory_ledger final : public registration_ledger {
                     registration_status status,
                     unix_seconds now) override;
     std::optional<registration_entry> first_waitlisted(const std::string& course) override;
+    std::optional<registration_entry> find_code(const std::string& course,
+                                                const std::string& code) override;
 
     // In the order added. Changing them directly is the owner's business (the in-memory store
     // undoes a failed unit of work and erases forgotten contacts this way).

@@ -74,8 +74,13 @@ class adapter {
 // another number (compared without "whatsapp:", normalised) fails with errc::wrong_recipient.
 // Empty: To is not checked (tests and tools only; the server always passes it).
 struct twilio_rest_settings {
-    std::string account_sid;  // "AC..."
-    std::string from;         // our number, E.164
+    std::string account_sid{};  // "AC..."
+    std::string from{};         // our number, E.164
+    // "MG...": sent as MessagingServiceSid instead of From (the service picks the sender).
+    std::string messaging_service_sid{};
+    // Where Twilio posts the message's statuses ("https://host/webhooks/sms/status"); empty:
+    // none asked for.
+    std::string status_callback{};
     std::string api_base = "https://api.twilio.com";
 };
 std::unique_ptr<adapter> make_twilio_adapter(std::string auth_token,

@@ -219,11 +219,15 @@ class twilio_adapter final : public adapter {
             {"Content-Type", "application/x-www-form-urlencoded"},
             {"Accept", "application/json"},
         };
-        out.body = detail::encode_form({
-            {"To", prefix + to},
-            {"From", prefix + rest_.from},
-            {"Body", detail::utf8_truncate(message.text, max_body_chars)},
-        });
+        form_params form{{"To", prefix + to}};
+        if (rest_.messaging_service_sid.empty())
+            form.emplace_back("From", prefix + rest_.from);
+        else
+            form.emplace_back("MessagingServiceSid", rest_.messaging_service_sid);
+        form.emplace_back("Body", detail::utf8_truncate(message.text, max_body_chars));
+        if (!rest_.status_callback.empty())
+            form.emplace_back("StatusCallback", rest_.status_callback);
+        out.body = detail::encode_form(form);
         return out;
     }
 

@@ -66,6 +66,19 @@ struct message_cost {
 };
 using text_cost_function = std::function<message_cost(const std::string& text)>;
 
+// Which contacts an outreach reaches. Every set criterion must hold; contacts who opted out
+// or were erased are never in a segment.
+struct segment {
+    std::string group;      // in this group (contacts import --group, or the file's column)
+    std::string kecamatan;  // the contact field "kecamatan", compared without case
+    std::string language;   // the contact's language ("id", "en")
+    std::string course;     // has a registration for this course (its latest one)...
+    std::optional<engine::registration_status> status;  // ...with this status
+    unix_seconds last_seen_since = 0;  // last contact (a message, or an import) at or after this
+
+    bool operator==(const segment&) const = default;
+};
+
 // The ports one unit of work sees. Addresses are normalised by the caller
 // (normalize_address below). Everything written through one transaction object becomes
 // visible and durable together, or not at all.
@@ -95,6 +108,9 @@ class transaction {
     // The replies logged for inbound message `inbound_id`, in order; none when its contact
     // has been erased since (their texts are gone and must never be sent).
     virtual std::vector<stored_reply> replies_to(std::int64_t inbound_id) = 0;
+    // The channel of the contact's latest inbound message: where Sapa reaches the contact
+    // when it speaks first. Empty when the contact never wrote.
+    virtual std::string last_channel(std::int64_t contact_id) = 0;
     // Logs an inbound message with why its answer matched and the turn's events; returns its
     // id. REQUIRES: find_repeat() found no earlier message in this transaction.
     virtual std::int64_t log_inbound(const messaging::inbound_message& m,
@@ -115,6 +131,12 @@ class transaction {
 
     // --- Registrations ---
     virtual engine::registration_ledger& registrations() = 0;
+
+    // --- Outreach ---
+    // Puts the contact in `group` (nothing changes when it is in it already).
+    virtual void add_to_group(std::int64_t contact_id, const std::string& group) = 0;
+    // The addresses of the contacts in `s`, oldest contact first.
+    virtual std::vector<std::string> select_contacts(const segment& s) = 0;
 };
 
 // A unit of work; it may throw, and then fails alone (errc::work_failed).

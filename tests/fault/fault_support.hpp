@@ -31,8 +31,15 @@ struct logged_message {
 // A Sapa with channels "sms" and "wa" only, whose WhatsApp send rate is high enough for the
 // Graph API queue to keep pace with the load the fault tests put on it.
 struct fault_sapa : running_sapa {
-    explicit fault_sapa(server_limits limits = {})
-        : running_sapa({{channel::sms, channel::wa}, limits, 200, {}, {}, {}}) {}
+    explicit fault_sapa(server_limits limits = {}) : running_sapa(options(limits)) {}
+
+    static sapa_options options(server_limits limits) {
+        sapa_options o;
+        o.channels = {channel::sms, channel::wa};
+        o.limits = limits;
+        o.whatsapp_send_rate_per_second = 200;
+        return o;
+    }
 
     // The whole conversation log (call after the server stopped or was killed).
     std::vector<logged_message> conversation_log() const {

@@ -501,7 +501,8 @@ TEST_SUITE("gateway") {
         auto none = make_twilio_adapter("12345", false);
         CHECK(none->render_send("+6281234567890", text_message("Halo"), false).method.empty());
 
-        auto sms = make_twilio_adapter("tok", false, {"AC123", "+14155550100"});
+        auto sms =
+            make_twilio_adapter("tok", false, {.account_sid = "AC123", .from = "+14155550100"});
         auto req = sms->render_send("+6281234567890", text_message("Halo dunia & 1+1"), true);
         CHECK(req.method == "POST");
         CHECK(req.url == "https://api.twilio.com/2010-04-01/Accounts/AC123/Messages.json");
@@ -510,9 +511,22 @@ TEST_SUITE("gateway") {
         CHECK(req.headers[0] ==
               std::pair<std::string, std::string>{"Authorization", "Basic QUMxMjM6dG9r"});
 
-        auto wa = make_twilio_adapter("tok", true, {"AC123", "+14155550100"});
+        auto wa =
+            make_twilio_adapter("tok", true, {.account_sid = "AC123", .from = "+14155550100"});
         CHECK(wa->render_send("+6281234567890", text_message("Hi"), false).body ==
               "To=whatsapp%3A%2B6281234567890&From=whatsapp%3A%2B14155550100&Body=Hi");
+
+        // A Messaging Service sends instead of the number; statuses are asked for by URL.
+        auto service =
+            make_twilio_adapter("tok",
+                                false,
+                                {.account_sid = "AC123",
+                                 .from = "+14155550100",
+                                 .messaging_service_sid = "MG456",
+                                 .status_callback = "https://s.example/webhooks/sms/status"});
+        CHECK(service->render_send("+6281234567890", text_message("Hi"), false).body ==
+              "To=%2B6281234567890&MessagingServiceSid=MG456&Body=Hi&StatusCallback=https%3A%2F%2F"
+              "s.example%2Fwebhooks%2Fsms%2Fstatus");
     }
 
     TEST_CASE("twilio: send outcomes") {

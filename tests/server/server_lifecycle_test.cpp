@@ -209,6 +209,9 @@ class gated_store final : public sapa::storage::store {
                                  const std::vector<sapa::engine::event>&) override {
             throw std::logic_error("not in this test");
         }
+        std::string last_channel(std::int64_t) override {
+            throw std::logic_error("not in this test");
+        }
         std::int64_t log_outbound(const sapa::storage::outbound_record&) override {
             throw std::logic_error("not in this test");
         }
@@ -229,6 +232,12 @@ class gated_store final : public sapa::storage::store {
             return true;
         }
         sapa::engine::registration_ledger& registrations() override { return ledger_; }
+        void add_to_group(std::int64_t, const std::string&) override {
+            throw std::logic_error("not in this test");
+        }
+        std::vector<std::string> select_contacts(const sapa::storage::segment&) override {
+            throw std::logic_error("not in this test");
+        }
 
       private:
         gated_store& owner_;

@@ -426,13 +426,16 @@ TEST_SUITE("storage") {
         auto again =
             process(*st, sms("081200000003", "DAFTAR JHT 2", 30, "c"), echo("DAFTAR JHT 2", 30));
         CHECK(again.replies.at(0).message.text == "JHT-0003 waitlisted");
-        // A cancelled seat is free again; codes keep counting.
+        // A cancelled seat goes to the first of the waitlist; codes keep counting.
         auto cancel =
             process(*st, sms("081200000001", "BATAL JHT", 40, "d"), echo("BATAL JHT", 40));
         CHECK(cancel.replies.at(0).message.text == "batal JHT-0001");
+        REQUIRE(cancel.promotions.size() == 1);
+        CHECK(cancel.promotions[0].promoted.contact == "+6281200000003");
+        CHECK(cancel.promotions[0].promoted.record.code == "JHT-0003");
         auto late =
             process(*st, sms("081200000004", "DAFTAR JHT 2", 50, "e"), echo("DAFTAR JHT 2", 50));
-        CHECK(late.replies.at(0).message.text == "JHT-0004 registered");
+        CHECK(late.replies.at(0).message.text == "JHT-0004 waitlisted");
     }
 
     STORE_CONTRACT("an engine failure fails only its message, the batch's others are stored") {

@@ -74,6 +74,7 @@ json whatsapp_channel(const std::string& name,
 }  // namespace
 
 running_sapa::running_sapa(const sapa_options& options) {
+    twilio_api.set_default_body(R"({"sid":"SMfake{n}","status":"queued"})");
     const auto& limits = options.limits;
     json server = {{"listen_address", "127.0.0.1"},
                    {"port", port},
@@ -90,13 +91,21 @@ running_sapa::running_sapa(const sapa_options& options) {
     json channels = json::array();
     for (auto c : options.channels) {
         switch (c) {
-            case channel::sms:
-                channels.push_back({{"name", "sms"},
-                                    {"type", "twilio"},
-                                    {"script", "lumajang"},
-                                    {"number", "+6281100000000"},
-                                    {"auth_token_env", "SAPA_TEST_TWILIO_TOKEN"}});
+            case channel::sms: {
+                json sms = {{"name", "sms"},
+                            {"type", "twilio"},
+                            {"script", options.sms_script},
+                            {"number", "+6281100000000"},
+                            {"auth_token_env", "SAPA_TEST_TWILIO_TOKEN"}};
+                if (options.twilio_send_api) {
+                    sms["account_sid"] = twilio_account_sid;
+                    sms["api_base_url"] = twilio_api.base_url();
+                    sms["send_rate_per_second"] = options.twilio_send_rate_per_second;
+                    server["public_base_url"] = url("");
+                }
+                channels.push_back(sms);
                 break;
+            }
             case channel::wa:
                 channels.push_back(
                     whatsapp_channel("wa", "lumajang", phone_number_id, graph.base_url(), rate));
@@ -128,7 +137,15 @@ running_sapa::running_sapa(const sapa_options& options) {
                              {"schema", postgres_schema},
                              {"outbound_lease_seconds", 3}};
     }
-    config["dialogs"] = {{"paths", json::array({std::string(SAPA_SOURCE_DIR) + "/dialogs"})}};
+    json dialog_paths = json::array({std::string(SAPA_SOURCE_DIR) + "/dialogs"});
+    if (!options.extra_dialogs.empty()) {
+        auto extra = dir.path() / "dialogs";
+        std::filesystem::create_directories(extra);
+        for (const auto& [name, text] : options.extra_dialogs)
+            std::ofstream(extra / name) << text;
+        dialog_paths.push_back(extra.string());
+    }
+    config["dialogs"] = {{"paths", dialog_paths}};
     config["channels"] = channels;
     if (!options.log_format.empty()) config["logging"] = {{"format", options.log_format}};
     std::ofstream(dir.path() / "sapa.json") << config.dump(2);

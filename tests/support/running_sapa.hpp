@@ -91,11 +91,21 @@ struct sapa_options {
     std::string postgres_url;
     std::string postgres_schema;
     std::string log_format;  // logging.format; empty: not in the config (text)
+    // Channel "sms": the script it runs, and whether it also sends through the (fake) Twilio
+    // Messages API (account sid twilio_account_sid, statuses to /webhooks/sms/status).
+    std::string sms_script = "lumajang";
+    bool twilio_send_api = false;
+    double twilio_send_rate_per_second = 50;
+    // More dialog scripts: file name -> JSON, written to a folder of the test's own.
+    std::map<std::string, std::string> extra_dialogs;
 };
+
+inline const std::string twilio_account_sid = "AC0123456789abcdef0123456789abcdef";
 
 struct running_sapa {
     temp_dir dir;
     fake_gateway graph;
+    fake_gateway twilio_api;  // answers as Twilio's Messages API: {"sid": "SMfake<n>"}
     unsigned short port = free_port();
     std::filesystem::path db = dir.path() / "sapa.db";
     std::filesystem::path log_file = dir.path() / "sapa.log";

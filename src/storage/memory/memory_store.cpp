@@ -3,6 +3,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -67,6 +68,7 @@ struct memory_store::data {
     std::map<std::int64_t, unix_seconds> requests_done;  // by event id: when staff marked it
     engine::memory_ledger ledger;
     std::map<std::int64_t, job_row> jobs;  // by message id: oldest first
+    std::set<std::pair<std::string, std::int64_t>> groups;  // (group, contact id)
 
     contact_row* contact(const std::string& address) {
         auto it = contact_by_address.find(address);
@@ -182,6 +184,12 @@ class memory_transaction final : public transaction, private engine::registratio
         return out;
     }
 
+    std::string last_channel(std::int64_t contact_id) override {
+        for (auto it = d_.messages.rbegin(); it != d_.messages.rend(); ++it)
+            if (it->inbound && it->contact_id == contact_id) return it->channel;
+        return {};
+    }
+
     std::int64_t log_inbound(const messaging::inbound_message& m,
                              std::int64_t contact_id,
                              const std::vector<engine::event>& events) override {
@@ -246,6 +254,38 @@ class memory_transaction final : public transaction, private engine::registratio
 
     engine::registration_ledger& registrations() override { return *this; }
 
+    void add_to_group(std::int64_t contact_id, const std::string& group) override {
+        if (d_.groups.insert({group, contact_id}).second)
+            undo_.push_back([this, key = std::make_pair(group, contact_id)] {
+                d_.groups.erase(key);
+            });
+    }
+
+    std::vector<std::string> select_contacts(const segment& s) override {
+        auto lower = [](std::string text) {
+            for (auto& c : text)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            return text;
+        };
+        std::vector<std::string> out;
+        for (const auto& c : d_.contacts) {
+            const auto& state = *c.state;
+            if (c.opted_out_at || c.erased_at || c.last_seen < s.last_seen_since) continue;
+            if (!s.group.empty() && !d_.groups.count({s.group, c.id})) continue;
+            if (!s.kecamatan.empty()) {
+                auto it = state.fields.find("kecamatan");
+                if (it == state.fields.end() || lower(it->second) != lower(s.kecamatan)) continue;
+            }
+            if (!s.language.empty() && state.language != s.language) continue;
+            if (!s.course.empty()) {
+                auto r = d_.ledger.latest(state.address, s.course);
+                if (!r || (s.status && r->status != *s.status)) continue;
+            }
+            out.push_back(state.address);
+        }
+        return out;
+    }
+
   private:
     std::int64_t append(data::message_row row) {
         row.id = static_cast<std::int64_t>(d_.messages.size()) + 1;
@@ -284,6 +324,10 @@ class memory_transaction final : public transaction, private engine::registratio
     }
     std::optional<engine::registration_entry> first_waitlisted(const std::string& course) override {
         return d_.ledger.first_waitlisted(course);
+    }
+    std::optional<engine::registration_entry> find_code(const std::string& course,
+                                                        const std::string& code) override {
+        return d_.ledger.find_code(course, code);
     }
 
     data& d_;

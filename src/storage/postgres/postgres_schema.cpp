@@ -118,6 +118,14 @@ CREATE TABLE requests_done (
     done_at bigint NOT NULL
 );
 )sql"},
+    {"v3: contact groups, for outreach segments",
+     R"sql(
+CREATE TABLE contact_groups (
+    group_name text NOT NULL,
+    contact_id bigint NOT NULL REFERENCES contacts(id),
+    PRIMARY KEY (group_name, contact_id)
+);
+)sql"},
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));

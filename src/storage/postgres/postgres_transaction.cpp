@@ -307,6 +307,64 @@ void unit::set_status(const std::string& course,
         {text(course), text(code), text(engine::to_string(status)), number(now)});
 }
 
+std::string unit::last_channel(std::int64_t contact_id) {
+    auto r = c_.prepared(
+        "SELECT channel FROM messages WHERE contact_id = $1 AND direction = 'in' "
+        "ORDER BY id DESC LIMIT 1",
+        {number(contact_id)});
+    return r.rows() == 0 ? std::string() : r.text(0, 0);
+}
+
+void unit::add_to_group(std::int64_t contact_id, const std::string& group) {
+    c_.prepared(
+        "INSERT INTO contact_groups (group_name, contact_id) VALUES ($1, $2) "
+        "ON CONFLICT DO NOTHING",
+        {text(group), number(contact_id)});
+}
+
+std::vector<std::string> unit::select_contacts(const segment& s) {
+    // As the SQLite store's: unset criteria are empty strings and match everything.
+    auto r = c_.prepared(
+        "SELECT c.address FROM contacts c "
+        "WHERE c.opted_out_at IS NULL AND c.erased_at IS NULL AND c.last_seen >= $6 "
+        "AND ($1 = '' OR EXISTS (SELECT 1 FROM contact_groups g "
+        "    WHERE g.group_name = $1 AND g.contact_id = c.id)) "
+        "AND ($2 = '' OR lower(c.fields::jsonb ->> 'kecamatan') = lower($2)) "
+        "AND ($3 = '' OR c.language = $3) "
+        "AND ($4 = '' OR EXISTS (SELECT 1 FROM registrations r "
+        "    WHERE r.contact_id = c.id AND r.course = $4 AND ($5 = '' OR r.status = $5) "
+        "    AND r.id = (SELECT max(id) FROM registrations l "
+        "        WHERE l.contact_id = c.id AND l.course = $4))) "
+        "ORDER BY c.id",
+        {text(s.group),
+         text(s.kecamatan),
+         text(s.language),
+         text(s.course),
+         text(s.status ? std::string(engine::to_string(*s.status)) : std::string()),
+         number(s.last_seen_since)});
+    std::vector<std::string> out;
+    for (int i = 0; i < r.rows(); ++i)
+        out.push_back(r.text(i, 0));
+    return out;
+}
+
+std::optional<engine::registration_entry> unit::find_code(const std::string& course,
+                                                          const std::string& code) {
+    lock_course(course);
+    auto r = c_.prepared(
+        "SELECT k.address, r.status, r.fields FROM registrations r "
+        "JOIN contacts k ON k.id = r.contact_id WHERE r.course = $1 AND r.code = $2",
+        {text(course), text(code)});
+    if (r.rows() == 0) return std::nullopt;
+    engine::registration_entry e;
+    e.contact = r.text(0, 0);
+    e.record.code = code;
+    e.record.course = course;
+    e.record.status = engine::registration_status_from_string(std::string(r.view(0, 1)));
+    e.record.fields = fields_from_json(r.view(0, 2));
+    return e;
+}
+
 std::optional<engine::registration_entry> unit::first_waitlisted(const std::string& course) {
     lock_course(course);
     auto r = c_.prepared(

@@ -137,6 +137,14 @@ CREATE TABLE requests_done (
     done_at INTEGER NOT NULL
 );
 )sql",
+    // v6: contact groups, for segments.
+    R"sql(
+CREATE TABLE contact_groups (
+    group_name TEXT NOT NULL,
+    contact_id INTEGER NOT NULL REFERENCES contacts(id),
+    PRIMARY KEY (group_name, contact_id)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));

@@ -374,6 +374,49 @@ bool sqlite_transaction::update_delivery(const std::string& channel,
     return detail::update_delivery(c_, channel, provider_message_id, status, raw_code, reason, now);
 }
 
+std::string sqlite_transaction::last_channel(std::int64_t contact_id) {
+    // On the (contact_id, id) index: newest first, stops at the first inbound row.
+    auto& q = c_.prepared(
+        "SELECT channel FROM messages WHERE contact_id = ? AND direction = 'in' "
+        "ORDER BY id DESC LIMIT 1");
+    q.bind(1, contact_id);
+    return q.executeStep() ? q.getColumn(0).getString() : std::string();
+}
+
+void sqlite_transaction::add_to_group(std::int64_t contact_id, const std::string& group) {
+    auto& q = c_.prepared(
+        "INSERT OR IGNORE INTO contact_groups (group_name, contact_id) VALUES (?, ?)");
+    q.bind(1, group);
+    q.bind(2, contact_id);
+    q.exec();
+}
+
+std::vector<std::string> sqlite_transaction::select_contacts(const segment& s) {
+    // Unset criteria are empty strings and match everything.
+    auto& q = c_.prepared(
+        "SELECT c.address FROM contacts c "
+        "WHERE c.opted_out_at IS NULL AND c.erased_at IS NULL AND c.last_seen >= ?6 "
+        "AND (?1 = '' OR EXISTS (SELECT 1 FROM contact_groups g "
+        "    WHERE g.group_name = ?1 AND g.contact_id = c.id)) "
+        "AND (?2 = '' OR lower(json_extract(c.fields, '$.kecamatan')) = lower(?2)) "
+        "AND (?3 = '' OR c.language = ?3) "
+        "AND (?4 = '' OR EXISTS (SELECT 1 FROM registrations r "
+        "    WHERE r.contact_id = c.id AND r.course = ?4 AND (?5 = '' OR r.status = ?5) "
+        "    AND r.id = (SELECT max(id) FROM registrations l "
+        "        WHERE l.contact_id = c.id AND l.course = ?4))) "
+        "ORDER BY c.id");
+    q.bind(1, s.group);
+    q.bind(2, s.kecamatan);
+    q.bind(3, s.language);
+    q.bind(4, s.course);
+    q.bind(5, s.status ? std::string(engine::to_string(*s.status)) : std::string());
+    q.bind(6, s.last_seen_since);
+    std::vector<std::string> out;
+    while (q.executeStep())
+        out.push_back(q.getColumn(0).getString());
+    return out;
+}
+
 // --- The registration ledger ---
 
 std::optional<registration_record> sqlite_transaction::latest(const std::string& contact,
@@ -467,6 +510,23 @@ std::optional<engine::registration_entry> sqlite_transaction::first_waitlisted(
     e.record.code = q.getColumn(1).getString();
     e.record.course = course;
     e.record.status = registration_status::waitlisted;
+    e.record.fields = fields_from_json(q.getColumn(2).getText());
+    return e;
+}
+
+std::optional<engine::registration_entry> sqlite_transaction::find_code(const std::string& course,
+                                                                        const std::string& code) {
+    auto& q = c_.prepared(
+        "SELECT k.address, r.status, r.fields FROM registrations r "
+        "JOIN contacts k ON k.id = r.contact_id WHERE r.course = ? AND r.code = ?");
+    q.bind(1, course);
+    q.bind(2, code);
+    if (!q.executeStep()) return std::nullopt;
+    engine::registration_entry e;
+    e.contact = q.getColumn(0).getString();
+    e.record.code = code;
+    e.record.course = course;
+    e.record.status = engine::registration_status_from_string(q.getColumn(1).getString());
     e.record.fields = fields_from_json(q.getColumn(2).getText());
     return e;
 }

@@ -125,6 +125,9 @@ class unit final : public transaction, private engine::registration_ledger {
                          const std::string& reason,
                          unix_seconds now) override;
     engine::registration_ledger& registrations() override { return *this; }
+    std::string last_channel(std::int64_t contact_id) override;
+    void add_to_group(std::int64_t contact_id, const std::string& group) override;
+    std::vector<std::string> select_contacts(const segment& s) override;
 
   private:
     std::optional<engine::registration_record> latest(const std::string& contact,
@@ -139,6 +142,8 @@ class unit final : public transaction, private engine::registration_ledger {
                     engine::registration_status status,
                     unix_seconds now) override;
     std::optional<engine::registration_entry> first_waitlisted(const std::string& course) override;
+    std::optional<engine::registration_entry> find_code(const std::string& course,
+                                                        const std::string& code) override;
 
     std::int64_t contact_id(const std::string& address);
     void lock_course(const std::string& course);

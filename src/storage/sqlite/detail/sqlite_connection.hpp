@@ -198,6 +198,7 @@ class sqlite_transaction final : public transaction, private engine::registratio
                              std::int64_t contact_id,
                              unix_seconds window) override;
     std::vector<stored_reply> replies_to(std::int64_t inbound_id) override;
+    std::string last_channel(std::int64_t contact_id) override;
     std::int64_t log_inbound(const messaging::inbound_message& m,
                              std::int64_t contact_id,
                              const std::vector<engine::event>& events) override;
@@ -209,6 +210,8 @@ class sqlite_transaction final : public transaction, private engine::registratio
                          const std::string& reason,
                          unix_seconds now) override;
     engine::registration_ledger& registrations() override { return *this; }
+    void add_to_group(std::int64_t contact_id, const std::string& group) override;
+    std::vector<std::string> select_contacts(const segment& s) override;
 
     void finish();
 
@@ -226,6 +229,8 @@ class sqlite_transaction final : public transaction, private engine::registratio
                     engine::registration_status status,
                     unix_seconds now) override;
     std::optional<engine::registration_entry> first_waitlisted(const std::string& course) override;
+    std::optional<engine::registration_entry> find_code(const std::string& course,
+                                                        const std::string& code) override;
 
     // The row id of a contact the unit names by address (0: none).
     std::int64_t contact_id(const std::string& address);

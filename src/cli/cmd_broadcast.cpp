@@ -1,0 +1,164 @@
+// `sapa broadcast create`: Sapa writes first to every contact of a segment, with a text or by
+// starting a dialog node (so replies continue in the dialog). Each recipient's messages are
+// durable jobs of the outbound queue, written together; the running `sapa serve` sends them
+// at the channel's pace.
+
+#include "app/contacts.hpp"
+#include "app/conversations.hpp"
+#include "cli/command_line.hpp"
+#include "cli/commands.hpp"
+#include "cli/service.hpp"
+#include "sms/gsm7.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <ostream>
+
+namespace sapa::cli {
+namespace {
+
+constexpr const char* usage =
+    "Usage: sapa broadcast create (--text TEXT | --node NODE) --segment KEY=VALUE,...\n"
+    "                             --channel NAME [--at TIME] [--budget SEGMENTS] [--dry-run]\n"
+    "                             [--config FILE]\n"
+    "\n"
+    "Writes to every contact of the segment (see `sapa contacts segment`; opted-out contacts\n"
+    "never) on the channel: the TEXT, or the dialog NODE of the channel's script, whose\n"
+    "question the residents then answer (\"1 hadir / 2 batal\"). Every recipient's messages\n"
+    "are queued together or not at all; the running `sapa serve` sends them.\n"
+    "\n"
+    "Options:\n"
+    "  --text TEXT        the message\n"
+    "  --node NODE        a node of the channel's script to start (after --text, if both)\n"
+    "  --segment WORDS    who: group=G,kecamatan=K,language=L,course=C,status=S,since=DATE\n"
+    "  --channel NAME     a configured channel\n"
+    "  --at TIME          send from YYYY-MM-DDTHH:MM, Jakarta time (WIB); not in the past\n"
+    "  --budget SEGMENTS  refuse when the broadcast would cost more SMS segments\n"
+    "  --dry-run          only show the recipients and the SMS segments it will cost\n"
+    "  --config FILE      the config (default: config/sapa.json)\n"
+    "\n"
+    "Exit status: 0 queued (or shown), 1 over budget or failed, 2 wrong usage.\n";
+
+std::vector<std::string> split_commas(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        auto end = text.find(',', start);
+        if (end == std::string::npos) end = text.size();
+        if (end > start) out.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+
+// "2026-03-01T08:00" in WIB (UTC+7) -> unix seconds.
+std::optional<messaging::unix_seconds> parse_wib(const std::string& text) {
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0;
+    char tail = 0;
+    if (text.size() != 16 ||
+        std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) != 5)
+        return std::nullopt;
+    using namespace std::chrono;
+    year_month_day date{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
+    if (!date.ok() || h > 23 || mi > 59) return std::nullopt;
+    return sys_days(date).time_since_epoch() / seconds(1) + h * 3600 + mi * 60 - 7 * 3600;
+}
+
+}  // namespace
+
+int run_broadcast(const arguments& args, streams io) {
+    CLI::App app{"", "sapa broadcast"};
+    std::string action, text, node, segment_words, channel_name, at,
+        config_path = "config/sapa.json";
+    long long budget = 0;
+    bool dry_run = false;
+    app.add_option("ACTION", action);
+    app.add_option("--text", text);
+    app.add_option("--node", node);
+    app.add_option("--segment", segment_words);
+    app.add_option("--channel", channel_name);
+    app.add_option("--at", at);
+    app.add_option("--budget", budget);
+    app.add_flag("--dry-run", dry_run);
+    app.add_option("--config", config_path);
+    if (auto done = parse_command_line(app, args, io, usage)) return *done;
+    if (action != "create")
+        return usage_error(app,
+                           action.empty() ? "say what to do (create)"
+                                          : "unknown action \"" + action + "\" (expected create)",
+                           io,
+                           usage);
+    if (text.empty() && node.empty()) return usage_error(app, "give --text or --node", io, usage);
+    if (segment_words.empty())
+        return usage_error(app, "give --segment (all contacts: --segment all)", io, usage);
+    if (channel_name.empty()) return usage_error(app, "give --channel", io, usage);
+    std::string problem;
+    auto words = segment_words == "all" ? std::vector<std::string>{} : split_commas(segment_words);
+    auto segment = app::parse_segment(words, problem);
+    if (!segment) return usage_error(app, "--segment: " + problem, io, usage);
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    auto send_from = now;
+    if (!at.empty()) {
+        auto when = parse_wib(at);
+        if (!when)
+            return usage_error(app, "--at \"" + at + "\": expected YYYY-MM-DDTHH:MM", io, usage);
+        if (*when < now) return usage_error(app, "--at \"" + at + "\" is in the past", io, usage);
+        send_from = *when;
+    }
+
+    try {
+        auto config = config::load_config(config_path);
+        auto session = open_tool_session(config);
+        const app::channel* on = nullptr;
+        for (const auto& c : session.channels)
+            if (c.name == channel_name) on = &c;
+        if (!on) {
+            io.err << "sapa broadcast: no channel \"" << channel_name << "\" in " << config_path
+                   << "\n";
+            return 2;
+        }
+        auto& conversations = *session.conversations;
+        app::opening what{text.empty() ? std::vector<std::string>{} : std::vector{text}, node, {}};
+
+        auto plan = conversations.broadcast(*segment, *on, what, send_from, true);
+        long long messages = 0, segments = 0;
+        for (const auto& [t, n] : plan.texts) {
+            messages += n;
+            segments += static_cast<long long>(sms::measure(t).segments) * n;
+        }
+        io.out << plan.recipients << " recipients, " << messages << " messages, " << segments
+               << " SMS segments";
+        if (budget > 0 && segments > budget) {
+            io.out << "\n";
+            io.err << "sapa broadcast: " << segments << " SMS segments is over the budget of "
+                   << budget << "; nothing sent\n";
+            return 1;
+        }
+        if (dry_run) {
+            io.out << " (dry run: nothing sent)\n";
+            return 0;
+        }
+        auto done = conversations.broadcast(*segment, *on, what, send_from, false);
+        io.out << "; queued for " << done.recipients << " recipients on channel " << on->name
+               << (at.empty() ? "" : " from " + at + " WIB") << ".\n";
+    } catch (const boost::system::system_error& e) {
+        if (e.code() == app::errc::unknown_node) {
+            io.err << "sapa broadcast: no node \"" << node << "\" in the script of channel \""
+                   << channel_name << "\"\n";
+            return 2;
+        }
+        io.err << "sapa broadcast: " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        io.err << "sapa broadcast: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace sapa::cli
