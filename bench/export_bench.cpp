@@ -97,7 +97,8 @@ int fill(const std::string& db, long long count, std::size_t batch) {
                                .text = "DAFTAR " + std::to_string(n),
                                .contact_name = {},
                                .channel_kind = "sms",
-                               .received_at = at},
+                               .received_at = at,
+                               .attachments = {}},
                               sms_channel,
                               [&](app::inbound_result r) {
                                   std::lock_guard lock(mutex);

@@ -183,6 +183,15 @@ class recording_transaction final : public storage::transaction {
         return real_.update_delivery(channel, provider_message_id, status, raw_code, reason, now);
     }
     engine::registration_ledger& registrations() override { return real_.registrations(); }
+    std::string last_channel(std::int64_t contact_id) override {
+        return real_.last_channel(contact_id);
+    }
+    void add_to_group(std::int64_t contact_id, const std::string& group) override {
+        real_.add_to_group(contact_id, group);
+    }
+    std::vector<std::string> select_contacts(const storage::segment& s) override {
+        return real_.select_contacts(s);
+    }
 
   private:
     storage::transaction& real_;

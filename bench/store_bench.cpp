@@ -171,7 +171,8 @@ int main(int argc, char** argv) {
                                              .text = text,
                                              .contact_name = {},
                                              .channel_kind = "sms",
-                                             .received_at = now + sent / 1000};
+                                             .received_at = now + sent / 1000,
+                                             .attachments = {}};
                 conversations.receive(std::move(m), sms_channel, [&](app::inbound_result outcome) {
                     std::lock_guard lock(mutex);
                     if (!outcome || outcome->replies.empty()) ++failed;
