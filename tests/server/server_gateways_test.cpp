@@ -11,7 +11,6 @@ using namespace sapa::testing;
 
 namespace {
 
-
 // Waits until every reply to `contact` went out through the fake Graph API (status sent and
 // the wamid recorded), and returns the outbound rows.
 std::vector<row> sent_replies(const running_sapa& sapa,

@@ -67,7 +67,7 @@ struct memory_store::data {
     std::vector<event_row> events;                       // id - 1 is the index
     std::map<std::int64_t, unix_seconds> requests_done;  // by event id: when staff marked it
     engine::memory_ledger ledger;
-    std::map<std::int64_t, job_row> jobs;  // by message id: oldest first
+    std::map<std::int64_t, job_row> jobs;                   // by message id: oldest first
     std::set<std::pair<std::string, std::int64_t>> groups;  // (group, contact id)
 
     contact_row* contact(const std::string& address) {
@@ -256,9 +256,8 @@ class memory_transaction final : public transaction, private engine::registratio
 
     void add_to_group(std::int64_t contact_id, const std::string& group) override {
         if (d_.groups.insert({group, contact_id}).second)
-            undo_.push_back([this, key = std::make_pair(group, contact_id)] {
-                d_.groups.erase(key);
-            });
+            undo_.push_back(
+                [this, key = std::make_pair(group, contact_id)] { d_.groups.erase(key); });
     }
 
     std::vector<std::string> select_contacts(const segment& s) override {

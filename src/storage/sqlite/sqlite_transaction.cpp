@@ -384,8 +384,8 @@ std::string sqlite_transaction::last_channel(std::int64_t contact_id) {
 }
 
 void sqlite_transaction::add_to_group(std::int64_t contact_id, const std::string& group) {
-    auto& q = c_.prepared(
-        "INSERT OR IGNORE INTO contact_groups (group_name, contact_id) VALUES (?, ?)");
+    auto& q =
+        c_.prepared("INSERT OR IGNORE INTO contact_groups (group_name, contact_id) VALUES (?, ?)");
     q.bind(1, group);
     q.bind(2, contact_id);
     q.exec();
