@@ -1,6 +1,7 @@
 // The outbound queue, delivery statuses, forget and exports on PostgreSQL.
 
 #include "storage/postgres/detail/pg_connection.hpp"
+#include "storage/sql/export_queries.hpp"
 #include "storage/stored_form.hpp"
 
 #include <algorithm>
@@ -180,66 +181,10 @@ bool mark_request_done(connection& c, std::int64_t request_id, unix_seconds now)
 
 namespace {
 
-struct query_parts {
-    const char* select;  // columns; the fields JSON (if any) last
-    const char* from;
-    const char* fields_column;  // or nullptr
-    const char* id_column;
-    const char* since_column;
-    const char* course_clause;        // with the placeholder "$course"
-    const char* condition = nullptr;  // always applied, or nullptr
-};
+using query_parts = sql::export_query;  // shared with the SQLite store (storage/sql)
 
 query_parts parts_for(export_kind kind) {
-    switch (kind) {
-        case export_kind::registrations:
-            return {"r.code, r.course, r.status, k.address, r.created_at, r.updated_at, r.fields",
-                    "registrations r JOIN contacts k ON k.id = r.contact_id",
-                    "r.fields",
-                    "r.id",
-                    "r.created_at",
-                    "r.course = $course"};
-        case export_kind::conversations:
-            return {
-                "m.id, m.created_at, k.address, m.direction, m.channel, m.gateway_message_id, "
-                "m.reply_to, m.text, m.encoding, m.segments, m.status, m.status_code, "
-                "m.status_reason, m.status_at, m.match_kind, m.match_detail, "
-                "CASE WHEN m.direction = 'in' THEN m.payload END",
-                "messages m JOIN contacts k ON k.id = m.contact_id",
-                nullptr,
-                "m.id",
-                "m.created_at",
-                "m.contact_id IN (SELECT contact_id FROM registrations WHERE course = $course)"};
-        case export_kind::requests:
-            // As the SQLite store's: the words are a handoff's own text, else the message that
-            // asked (HAPUS); done when staff marked it or the contact was forgotten since.
-            return {
-                "e.id, e.created_at, k.address, "
-                "CASE e.kind WHEN 'handoff_requested' THEN 'handoff' ELSE 'erase' END, "
-                "CASE WHEN e.detail IS NULL OR e.detail = '' THEN m.text ELSE e.detail END, "
-                "e.node, "
-                "CASE WHEN d.done_at IS NOT NULL OR k.erased_at >= e.created_at THEN 'done' "
-                "ELSE 'open' END, "
-                "COALESCE(d.done_at, CASE WHEN k.erased_at >= e.created_at THEN k.erased_at END)",
-                "events e JOIN messages m ON m.id = e.message_id "
-                "JOIN contacts k ON k.id = e.contact_id "
-                "LEFT JOIN requests_done d ON d.event_id = e.id",
-                nullptr,
-                "e.id",
-                "e.created_at",
-                "e.contact_id IN (SELECT contact_id FROM registrations WHERE course = $course)",
-                "e.kind IN ('handoff_requested', 'erase_requested')"};
-        case export_kind::contacts:
-            break;
-    }
-    return {
-        "k.address, k.language, k.first_seen, k.last_seen, k.opted_out_at, k.erased_at, "
-        "(SELECT count(*) FROM messages m WHERE m.contact_id = k.id), k.fields",
-        "contacts k",
-        "k.fields",
-        "k.id",
-        "k.last_seen",
-        "k.id IN (SELECT contact_id FROM registrations WHERE course = $course)"};
+    return sql::export_query_for(kind);
 }
 
 // The WHERE clause for `filter` and its parameters, numbered $1...

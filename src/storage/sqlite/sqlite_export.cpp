@@ -2,6 +2,7 @@
 // with the table. Collected fields (JSON per row) become one column per field name; the names
 // come from a first pass over the same rows (only the distinct names are held).
 
+#include "storage/sql/export_queries.hpp"
 #include "storage/sqlite/detail/sqlite_connection.hpp"
 #include "storage/stored_form.hpp"
 
@@ -10,77 +11,13 @@
 namespace sapa::storage::detail {
 namespace {
 
-struct query_parts {
-    const char* select;  // columns; the fields JSON (if any) last
-    const char* from;
-    const char* fields_column;  // "r.fields" / "k.fields", or nullptr
-    const char* id_column;      // row order
-    const char* since_column;
-    const char* course_clause;  // takes the course as its one parameter
+// An export's shared SQL (storage/sql) with its columns.
+struct query_parts : sql::export_query {
     std::vector<export_column> columns;
-    const char* condition = nullptr;  // rows of this kind, whatever the filter
 };
 
 query_parts parts_for(export_kind kind) {
-    switch (kind) {
-        case export_kind::registrations:
-            return {
-                "r.code, r.course, r.status, k.address, r.created_at, r.updated_at, r.fields",
-                "registrations r JOIN contacts k ON k.id = r.contact_id",
-                "r.fields",
-                "r.id",
-                "r.created_at",
-                "r.course = ?",
-                fixed_columns(kind),
-            };
-        case export_kind::conversations:
-            return {
-                "m.id, m.created_at, k.address, m.direction, m.channel, m.gateway_message_id, "
-                "m.reply_to, m.text, m.encoding, m.segments, m.status, m.status_code, "
-                "m.status_reason, m.status_at, m.match_kind, m.match_detail, "
-                "CASE WHEN m.direction = 'in' THEN m.payload END",
-                "messages m JOIN contacts k ON k.id = m.contact_id",
-                nullptr,
-                "m.id",
-                "m.created_at",
-                "m.contact_id IN (SELECT contact_id FROM registrations WHERE course = ?)",
-                fixed_columns(kind),
-            };
-        case export_kind::requests:
-            // As storage::request_type_of and request_done_at. The words: a handoff's own
-            // text, else the message that asked (HAPUS); "[dihapus]" once forgotten.
-            return {
-                "e.id, e.created_at, k.address, "
-                "CASE e.kind WHEN 'handoff_requested' THEN 'handoff' ELSE 'erase' END, "
-                "CASE WHEN e.detail IS NULL OR e.detail = '' THEN m.text ELSE e.detail END, "
-                "e.node, "
-                "CASE WHEN d.done_at IS NOT NULL OR k.erased_at >= e.created_at THEN 'done' "
-                "ELSE 'open' END, "
-                "COALESCE(d.done_at, CASE WHEN k.erased_at >= e.created_at THEN k.erased_at END)",
-                "events e JOIN messages m ON m.id = e.message_id "
-                "JOIN contacts k ON k.id = e.contact_id "
-                "LEFT JOIN requests_done d ON d.event_id = e.id",
-                nullptr,
-                "e.id",
-                "e.created_at",
-                "e.contact_id IN (SELECT contact_id FROM registrations WHERE course = ?)",
-                fixed_columns(kind),
-                // Exactly the partial index's condition (migration 5), so it is used.
-                "e.kind IN ('handoff_requested', 'erase_requested')",
-            };
-        case export_kind::contacts:
-            break;
-    }
-    return {
-        "k.address, k.language, k.first_seen, k.last_seen, k.opted_out_at, k.erased_at, "
-        "(SELECT count(*) FROM messages m WHERE m.contact_id = k.id), k.fields",
-        "contacts k",
-        "k.fields",
-        "k.id",
-        "k.last_seen",
-        "k.id IN (SELECT contact_id FROM registrations WHERE course = ?)",
-        fixed_columns(kind),
-    };
+    return {sql::export_query_for(kind), fixed_columns(kind)};
 }
 
 // The WHERE clause for `filter` and a function binding its parameters.
@@ -104,7 +41,7 @@ where_clause where_for(const query_parts& p, const export_filter& f) {
     };
     if (p.condition) add(p.condition);
     if (f.since) add(std::string(p.since_column) + " >= ?");
-    if (f.course) add(p.course_clause);
+    if (f.course) add(sql::course_clause_with(p.course_clause, "?"));
     if (f.contact) add("k.address = ?");
     return w;
 }
