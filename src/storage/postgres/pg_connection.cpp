@@ -65,6 +65,9 @@ void connection::open() {
         std::string why = PQerrorMessage(c_);
         while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
             why.pop_back();
+        // A throwing constructor runs no destructor: free the failed handle here.
+        PQfinish(c_);
+        c_ = nullptr;
         throw error("cannot connect to PostgreSQL: " + why, "08001", true);
     }
     PQsetNoticeProcessor(
