@@ -270,6 +270,24 @@ class benchmark_store final : public storage::store {
     bool mark_request_done(std::int64_t request_id, messaging::unix_seconds now) override {
         return memory_.mark_request_done(request_id, now);
     }
+    std::int64_t publish_scripts(const storage::script_version& v) override {
+        return memory_.publish_scripts(v);
+    }
+    std::vector<storage::script_version> script_versions() override {
+        return memory_.script_versions();
+    }
+    std::optional<storage::script_version> find_script_version(std::int64_t id) override {
+        return memory_.find_script_version(id);
+    }
+    std::int64_t latest_script_version() override { return memory_.latest_script_version(); }
+    bool add_api_token(const storage::api_token& t) override { return memory_.add_api_token(t); }
+    std::vector<storage::api_token> api_tokens() override { return memory_.api_tokens(); }
+    bool revoke_api_token(const std::string& name) override {
+        return memory_.revoke_api_token(name);
+    }
+    void api_token_used(const std::string& name, messaging::unix_seconds now) override {
+        memory_.api_token_used(name, now);
+    }
 
   private:
     boost::asio::io_context& io_;

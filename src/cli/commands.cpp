@@ -32,6 +32,9 @@ constexpr command commands[] = {
     {"contacts", "import contacts from CSV, count the contacts of a segment", run_contacts},
     {"broadcast", "write first to every contact of a segment (text or dialog node)", run_broadcast},
     {"registration", "cancel a course registration (the waitlist moves up)", run_registration},
+    {"reload", "publish the dialogs folder to running servers (no restart)", run_reload},
+    {"scripts", "list published script versions, roll back to one", run_scripts},
+    {"token", "create, list and revoke JSON API tokens", run_token},
 };
 
 std::string usage_text() {

@@ -4,6 +4,7 @@
 #include "dialog/catalog.hpp"
 #include "gateway/adapter.hpp"
 #include "messaging/address.hpp"
+#include "server/api.hpp"
 #include "server/http_server.hpp"
 #include "server/log.hpp"
 #include "server/metrics.hpp"
@@ -20,19 +21,27 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <optional>
 #include <ostream>
+#include <sstream>
 #include <thread>
+#include <utility>
 
 namespace sapa::cli {
 
 using namespace server;
 namespace {
+
+// How often a running server looks for a script version published elsewhere.
+constexpr std::chrono::milliseconds script_poll_interval{1000};
 
 messaging::unix_seconds wall_clock() {
     using namespace std::chrono;
@@ -59,7 +68,116 @@ std::shared_ptr<const dialog::catalog> load_configured_scripts(
     return std::make_shared<const dialog::catalog>(std::move(scripts));
 }
 
+std::vector<storage::script_file> read_dialog_files(const config::service_config& config,
+                                                    std::vector<dialog::problem>& problems) {
+    std::vector<std::string> paths;
+    for (const auto& p : config.dialogs.paths)
+        paths.push_back(p.string());
+    std::vector<storage::script_file> out;
+    for (const auto& file : dialog::dialog_files(paths, problems)) {
+        std::ifstream in(file, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        if (!in) {
+            problems.push_back({dialog::severity::error, file, "", "cannot read the file"});
+            continue;
+        }
+        out.push_back({file, text.str()});
+    }
+    if (paths.empty())
+        problems.push_back({dialog::severity::error, "", "", "no dialog files were given"});
+    return out;
+}
+
+app::scripts_options configured_scripts_options(const config::service_config& config) {
+    app::scripts_options out;
+    for (const auto& c : config.channels)
+        if (std::find(out.required.begin(), out.required.end(), c.script) == out.required.end())
+            out.required.push_back(c.script);
+    out.session_timeout_minutes = config.dialogs.session_timeout_minutes;
+    return out;
+}
+
 namespace {
+
+// Logs what a publish or refresh of the scripts did.
+void log_publish(const app::publish_outcome& out, const std::string& what) {
+    for (const auto& p : out.problems)
+        log(p.severity == dialog::severity::error ? log_level::error : log_level::warn,
+            what + ": " + dialog::to_string(p));
+    if (out.published())
+        log(log_level::info, what + ": script version " + std::to_string(out.version) + " is live");
+}
+
+// Keeps the live scripts current while the server runs: every `poll` it makes the store's
+// newest version live (published by `sapa reload`, the API, another instance); on SIGHUP
+// (reload_files()) it publishes the dialogs folder again. Store calls block, so they run on
+// this thread of its own, never on an io thread.
+class script_reloader {
+  public:
+    script_reloader(app::scripts& scripts,
+                    const config::service_config& config,
+                    std::chrono::milliseconds poll)
+        : scripts_(scripts), config_(config), poll_(poll), thread_([this] { run(); }) {}
+    ~script_reloader() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+    }
+    void reload_files() {
+        {
+            std::lock_guard lock(mutex_);
+            files_wanted_ = true;
+        }
+        wake_.notify_all();
+    }
+
+  private:
+    void run() {
+        std::unique_lock lock(mutex_);
+        while (!stopping_) {
+            wake_.wait_for(lock, poll_, [this] { return stopping_ || files_wanted_; });
+            if (stopping_) break;
+            const bool files = std::exchange(files_wanted_, false);
+            lock.unlock();
+            try {
+                if (files) {
+                    std::vector<dialog::problem> problems;
+                    auto read = read_dialog_files(config_, problems);
+                    app::publish_outcome out;
+                    if (dialog::has_errors(problems)) {
+                        out.problems = std::move(problems);
+                    } else {
+                        out = scripts_.publish(
+                            read, "signal SIGHUP", app::scripts::files_note, wall_clock());
+                    }
+                    if (!out.published())
+                        log(log_level::error,
+                            "SIGHUP: the dialogs folder was refused; script version " +
+                                std::to_string(scripts_.current_version()) + " stays live");
+                    log_publish(out, "SIGHUP");
+                } else {
+                    log_publish(scripts_.refresh(), "scripts");
+                }
+            } catch (const std::exception& e) {
+                log(log_level::error, std::string("scripts: cannot reload: ") + e.what());
+            }
+            lock.lock();
+        }
+    }
+
+    app::scripts& scripts_;
+    const config::service_config& config_;
+    std::chrono::milliseconds poll_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    bool files_wanted_ = false;
+    std::thread thread_;
+};
 
 // The adapter of a channel, or null (with a warning, and the reason added to `problems`)
 // when a secret it needs is not set.
@@ -384,8 +502,11 @@ int serve(const config::service_config& config,
     set_log_level(static_cast<log_level>(config.logging.level));
     set_log_format(static_cast<log_format>(config.logging.format));
 
-    auto scripts = load_configured_scripts(config);
-    if (!scripts) {
+    std::vector<dialog::problem> file_problems;
+    auto dialog_files = read_dialog_files(config, file_problems);
+    for (const auto& p : file_problems)
+        log(log_level::error, dialog::to_string(p));
+    if (dialog::has_errors(file_problems)) {
         log(log_level::error, "the dialog scripts have errors; run `sapa check` on them");
         return 1;
     }
@@ -393,12 +514,6 @@ int serve(const config::service_config& config,
     std::vector<sender_channel> senders;
     std::vector<std::string> problems;  // what keeps /readyz at 503
     for (const auto& c : config.channels) {
-        if (!scripts->find(c.script)) {
-            log(log_level::error,
-                "channel \"" + c.name + "\" runs script \"" + c.script +
-                    "\", which is not among the loaded dialogs");
-            return 1;
-        }
         auto adapter = make_adapter(c, config.server.public_base_url, problems);
         if (!adapter) continue;
         const bool by_api = !adapter->replies_inline();
@@ -437,11 +552,34 @@ int serve(const config::service_config& config,
         }
     });
 
+    // The live scripts: the store's newest version, or the dialogs folder when it changed
+    // since it was last published (app::scripts::start).
+    app::scripts scripts(*store, configured_scripts_options(config));
+    {
+        auto started = scripts.start(dialog_files, "sapa serve", wall_clock());
+        if (!started.published()) {
+            for (const auto& p : started.problems)
+                log(p.severity == dialog::severity::error ? log_level::error : log_level::warn,
+                    dialog::to_string(p));
+            auto stored = scripts.refresh();
+            if (!stored.published()) {
+                log(log_level::error, "the dialog scripts have errors; run `sapa check` on them");
+                return 1;
+            }
+            log(log_level::error,
+                "the dialogs folder has errors; serving the last published script version " +
+                    std::to_string(stored.version));
+        } else {
+            log(log_level::info, "script version " + std::to_string(started.version) + " is live");
+        }
+    }
+    std::optional<script_reloader> reloader(std::in_place, scripts, config, script_poll_interval);
+
     app::conversation_options conversation_options;
     for (const auto& c : channels)
         conversation_options.channels.push_back(c.channel);
     app::conversations conversations(
-        *store, [scripts] { return scripts; }, conversation_options);
+        *store, [&scripts] { return scripts.current(); }, conversation_options);
     conversations.on_promoted = [](const app::promotion_notice& p) {
         const auto& r = p.promoted.record;
         log(log_level::info,
@@ -477,6 +615,8 @@ int serve(const config::service_config& config,
         respond(std::move(r));
     });
     gateways.add_routes(routes);
+    api json_api(*store, conversations, scripts, wall_clock);
+    json_api.add_routes(routes);
 
     http_limits limits{
         .body_limit_bytes = config.server.body_limit_bytes,
@@ -512,12 +652,24 @@ int serve(const config::service_config& config,
             " with " + std::to_string(channels.size()) + " channel(s)");
     if (on_listening) on_listening(server.port());
 
+    // SIGHUP: publish the dialogs folder again (the log says which version, or the errors).
+    boost::asio::signal_set hangup(io, SIGHUP);
+    std::function<void(const boost::system::error_code&, int)> on_hangup =
+        [&](const boost::system::error_code& ec, int) {
+            if (ec) return;
+            log(log_level::info, "SIGHUP: reading the dialogs folder");
+            reloader->reload_files();
+            hangup.async_wait(on_hangup);
+        };
+    hangup.async_wait(on_hangup);
+
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int) {
         if (ec) return;
         log(log_level::info, "stopping: finishing requests in progress");
         server.stop();
         sender.stop();
+        hangup.cancel();
     });
 
     std::vector<std::thread> threads;
@@ -526,6 +678,8 @@ int serve(const config::service_config& config,
     io.run();
     for (auto& t : threads)
         t.join();
+    json_api.stop();
+    reloader.reset();
     store.reset();  // waits for the last group commit
     log(log_level::info, "stopped");
     return 0;

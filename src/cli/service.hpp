@@ -4,6 +4,7 @@
 // HTTP server and the outbound sender, and runs until SIGINT or SIGTERM.
 
 #include "app/conversations.hpp"
+#include "app/scripts.hpp"
 #include "config/config.hpp"
 #include "dialog/catalog.hpp"
 #include "storage/store.hpp"
@@ -63,6 +64,14 @@ int migrate_tool_store(std::string db,
 // The dialog scripts the config names (errors logged), or null when they have errors.
 std::shared_ptr<const dialog::catalog> load_configured_scripts(
     const config::service_config& config);
+
+// The deployment's dialog files (config.dialogs.paths: files, folders of *.json) as script
+// files to publish, named by their paths. What cannot be read is an error in `problems`.
+std::vector<storage::script_file> read_dialog_files(const config::service_config& config,
+                                                    std::vector<dialog::problem>& problems);
+
+// How the config shapes published scripts: the scripts its channels run, its session timeout.
+app::scripts_options configured_scripts_options(const config::service_config& config);
 
 // The configured channels as the use cases know them (no adapters, no secrets needed): for the
 // staff tools that make Sapa write first (`sapa registration cancel`, broadcasts).

@@ -45,35 +45,36 @@ const script* catalog::find(const std::string& id) const {
     return it == scripts_.end() ? nullptr : &it->second;
 }
 
-catalog_load_result load_catalog(const std::vector<std::string>& paths) {
-    catalog_load_result result;
-    std::vector<std::pair<std::string, script>> loaded;  // file, script
-    std::map<std::string, std::size_t> rank;             // file -> position in the order given
-    for (const auto& path : paths) {
-        rank.try_emplace(path, rank.size());
-        for (const auto& file : files_of(path, result.problems)) {
-            rank.try_emplace(file, rank.size());
-            auto r = load_script_file(file);
-            result.problems.insert(result.problems.end(), r.problems.begin(), r.problems.end());
-            if (!r.script) continue;
-            auto same_id = std::find_if(loaded.begin(), loaded.end(), [&](const auto& other) {
-                return other.second.id == r.script->id;
-            });
-            if (same_id != loaded.end()) {
-                result.problems.push_back({severity::error,
-                                           file,
-                                           "/id",
-                                           "script id \"" + r.script->id + "\" is also used by " +
-                                               same_id->first + " (each script needs its own id)"});
-                continue;
-            }
-            loaded.emplace_back(file, std::move(*r.script));
-        }
-    }
-    if (paths.empty())
-        result.problems.push_back({severity::error, "", "", "no dialog files were given"});
+namespace {
 
-    // Scripts loaded together resolve each other's subflows.
+// Adds one loaded script to `loaded`, unless another has its id.
+void add_loaded(const std::string& file,
+                load_result r,
+                std::vector<std::pair<std::string, script>>& loaded,
+                std::vector<problem>& problems) {
+    problems.insert(problems.end(), r.problems.begin(), r.problems.end());
+    if (!r.script) return;
+    auto same_id = std::find_if(loaded.begin(), loaded.end(), [&](const auto& other) {
+        return other.second.id == r.script->id;
+    });
+    if (same_id != loaded.end()) {
+        problems.push_back({severity::error,
+                            file,
+                            "/id",
+                            "script id \"" + r.script->id + "\" is also used by " + same_id->first +
+                                " (each script needs its own id)"});
+        return;
+    }
+    loaded.emplace_back(file, std::move(*r.script));
+}
+
+// Checks the loaded scripts together (they resolve each other's subflows) and sorts the
+// problems by `rank` (file -> position in the order given).
+catalog_load_result check_loaded(std::vector<std::pair<std::string, script>> loaded,
+                                 std::vector<problem> problems,
+                                 std::map<std::string, std::size_t>& rank) {
+    catalog_load_result result;
+    result.problems = std::move(problems);
     std::vector<script> scripts;
     for (const auto& [file, s] : loaded)
         scripts.push_back(s);
@@ -90,6 +91,45 @@ catalog_load_result load_catalog(const std::vector<std::string>& paths) {
         });
     if (!has_errors(result.problems)) result.scripts = std::move(all);
     return result;
+}
+
+}  // namespace
+
+std::vector<std::string> dialog_files(const std::vector<std::string>& paths,
+                                      std::vector<problem>& problems) {
+    std::vector<std::string> out;
+    for (const auto& path : paths)
+        for (auto& file : files_of(path, problems))
+            out.push_back(std::move(file));
+    return out;
+}
+
+catalog_load_result load_catalog(const std::vector<std::string>& paths) {
+    std::vector<problem> problems;
+    std::vector<std::pair<std::string, script>> loaded;  // file, script
+    std::map<std::string, std::size_t> rank;             // file -> position in the order given
+    for (const auto& path : paths) {
+        rank.try_emplace(path, rank.size());
+        for (const auto& file : files_of(path, problems)) {
+            rank.try_emplace(file, rank.size());
+            add_loaded(file, load_script_file(file), loaded, problems);
+        }
+    }
+    if (paths.empty()) problems.push_back({severity::error, "", "", "no dialog files were given"});
+    return check_loaded(std::move(loaded), std::move(problems), rank);
+}
+
+catalog_load_result load_catalog_texts(const std::vector<script_text>& sources) {
+    std::vector<problem> problems;
+    std::vector<std::pair<std::string, script>> loaded;
+    std::map<std::string, std::size_t> rank;
+    for (const auto& source : sources) {
+        rank.try_emplace(source.name, rank.size());
+        add_loaded(source.name, load_script(source.text, source.name), loaded, problems);
+    }
+    if (sources.empty())
+        problems.push_back({severity::error, "", "", "no dialog scripts were given"});
+    return check_loaded(std::move(loaded), std::move(problems), rank);
 }
 
 }  // namespace sapa::dialog

@@ -33,4 +33,19 @@ struct catalog_load_result {
 // refused: the caller keeps serving the old catalog.
 catalog_load_result load_catalog(const std::vector<std::string>& paths);
 
+// One script's JSON text and the name its problems are reported under (its file name).
+struct script_text {
+    std::string name;
+    std::string text;
+};
+
+// As load_catalog, for scripts already read (a candidate sent to the API, a published
+// version kept in the store), in the order given.
+catalog_load_result load_catalog_texts(const std::vector<script_text>& sources);
+
+// The files `paths` name, as load_catalog reads them: a file itself, a folder's *.json in name
+// order. A folder that cannot be read or has no *.json is an error in `problems`.
+std::vector<std::string> dialog_files(const std::vector<std::string>& paths,
+                                      std::vector<problem>& problems);
+
 }  // namespace sapa::dialog

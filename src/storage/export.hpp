@@ -29,6 +29,16 @@ struct export_filter {
     std::optional<std::string> course;
     // One contact (normalised like inbound addresses).
     std::optional<std::string> contact;
+    // Registrations with this status (registered, waitlisted, cancelled); requests open or
+    // done. Ignored by the other kinds.
+    std::optional<std::string> status = {};
+    // Rows of contacts with this language, or in this group (contacts import --group).
+    std::optional<std::string> language = {};
+    std::optional<std::string> group = {};
+    // One page (the API's keyset cursor): rows whose id (their order) is after `after`, at
+    // most `limit` of them; export_summary::last_id is where the next page starts.
+    std::int64_t after = 0;
+    std::optional<std::int64_t> limit = {};
 };
 
 enum class column_type {
@@ -73,6 +83,7 @@ class row_sink {
 
 struct export_summary {
     std::int64_t rows = 0;
+    std::int64_t last_id = 0;  // the id (row order) of the last row written; 0: none
 };
 
 struct writer_options {

@@ -7,6 +7,7 @@
 
 #include <future>
 #include <memory>
+#include <stdexcept>
 
 namespace sapa::storage {
 namespace {
@@ -55,6 +56,26 @@ std::string attachments_json(const std::vector<messaging::attachment>& attachmen
     }
     // Adapters pass valid UTF-8 only; anything else is replaced rather than thrown on.
     return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::string script_files_to_json(const std::vector<script_file>& files) {
+    auto out = nlohmann::ordered_json::array();
+    for (const auto& f : files)
+        out.push_back({{"name", f.name}, {"text", f.text}});
+    return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::vector<script_file> script_files_from_json(std::string_view json) {
+    auto parsed = nlohmann::json::parse(json, nullptr, false);
+    if (!parsed.is_array()) throw std::invalid_argument("stored script files are not a JSON array");
+    std::vector<script_file> out;
+    for (const auto& f : parsed) {
+        if (!f.is_object() || !f.contains("name") || !f.contains("text") ||
+            !f["name"].is_string() || !f["text"].is_string())
+            throw std::invalid_argument("a stored script file has no name or text");
+        out.push_back({f["name"].get<std::string>(), f["text"].get<std::string>()});
+    }
+    return out;
 }
 
 void store::run(work_function work) {

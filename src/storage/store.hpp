@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sapa::storage {
@@ -170,6 +171,32 @@ struct commit_report {
 };
 using commit_observer = std::function<void(const commit_report&)>;
 
+// One dialog script as published: its file name and JSON text, exactly as given.
+struct script_file {
+    std::string name;
+    std::string text;
+    bool operator==(const script_file&) const = default;
+};
+
+// A published set of dialog scripts (store::publish_scripts). Versions are numbered 1, 2, ...
+// in publishing order; the newest is the live one.
+struct script_version {
+    std::int64_t id = 0;
+    std::vector<script_file> files;  // empty in listings (store::script_versions)
+    std::string published_by;        // who: "sapa reload", "signal SIGHUP", "token ops"
+    std::string note;                // what: "dialogs folder", "rollback to version 3"
+    unix_seconds published_at = 0;
+};
+
+// An API token as kept: never the token itself, only a hash of it (hex).
+struct api_token {
+    std::string name;  // unique
+    std::string hash;
+    std::string role;  // "viewer", "staff" or "admin" (app::staff_role)
+    unix_seconds created_at = 0;
+    unix_seconds last_used_at = 0;  // 0: never used
+};
+
 struct forget_counts {
     int contacts = 0;       // 1 when the contact existed
     int messages = 0;       // message texts erased
@@ -242,7 +269,33 @@ class store {
     // it is exported with status "done" from then on. Marking it again keeps the first time.
     // False when no request has that id.
     virtual bool mark_request_done(std::int64_t request_id, unix_seconds now) = 0;
+
+    // --- Published dialog scripts ---
+
+    // Keeps `v` (its id ignored) as the newest version; returns its id.
+    virtual std::int64_t publish_scripts(const script_version& v) = 0;
+    // Every version, newest first, without their files.
+    virtual std::vector<script_version> script_versions() = 0;
+    // One version with its files (`id` 0: the newest), or nullopt.
+    virtual std::optional<script_version> find_script_version(std::int64_t id) = 0;
+    // The newest version's id; 0 when nothing was published. Cheap: servers poll it.
+    virtual std::int64_t latest_script_version() = 0;
+
+    // --- API tokens ---
+
+    // False (nothing kept) when a token of that name exists.
+    virtual bool add_api_token(const api_token& t) = 0;
+    // Every token, by name.
+    virtual std::vector<api_token> api_tokens() = 0;
+    // False when no token has that name.
+    virtual bool revoke_api_token(const std::string& name) = 0;
+    virtual void api_token_used(const std::string& name, unix_seconds now) = 0;
 };
+
+// The files of a script version as one JSON array of {"name","text"}, as the SQL stores keep
+// it, and back (throws std::invalid_argument on anything else).
+std::string script_files_to_json(const std::vector<script_file>& files);
+std::vector<script_file> script_files_from_json(std::string_view json);
 
 // The stored form of an address: E.164 for phone numbers and WhatsApp ids, other ids as
 // given (trimmed). Empty when nothing is left.

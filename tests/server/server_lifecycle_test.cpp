@@ -178,6 +178,16 @@ class gated_store final : public sapa::storage::store {
         return {};
     }
     bool mark_request_done(std::int64_t, sapa::messaging::unix_seconds) override { return false; }
+    std::int64_t publish_scripts(const sapa::storage::script_version&) override { return 0; }
+    std::vector<sapa::storage::script_version> script_versions() override { return {}; }
+    std::optional<sapa::storage::script_version> find_script_version(std::int64_t) override {
+        return std::nullopt;
+    }
+    std::int64_t latest_script_version() override { return 0; }
+    bool add_api_token(const sapa::storage::api_token&) override { return false; }
+    std::vector<sapa::storage::api_token> api_tokens() override { return {}; }
+    bool revoke_api_token(const std::string&) override { return false; }
+    void api_token_used(const std::string&, sapa::messaging::unix_seconds) override {}
 
   private:
     // Only statuses: anything else a unit of work asks for is a test failure.

@@ -868,4 +868,134 @@ TEST_SUITE("storage") {
         auto next = process(*st, sms("081900000011", "DAFTAR K 0", 11), echo("DAFTAR K 0", 11));
         CHECK(next.replies.at(0).message.text == "K-0001 registered");
     }
+
+    STORE_CONTRACT("published script versions are numbered, listed newest first and kept") {
+        auto st = s.open(fast_options());
+        CHECK(st->latest_script_version() == 0);
+        CHECK_FALSE(st->find_script_version(0));
+        script_version v1{0, {{"a.json", "{\"id\":\"a\"}"}}, "sapa reload", "dialogs folder", 100};
+        script_version v2{0,
+                          {{"a.json", "{\"id\":\"a\",\"x\":\"é\"}"}, {"b.json", "{}"}},
+                          "token ops",
+                          "api",
+                          200};
+        CHECK(st->publish_scripts(v1) == 1);
+        CHECK(st->publish_scripts(v2) == 2);
+        CHECK(st->latest_script_version() == 2);
+        auto list = st->script_versions();
+        REQUIRE(list.size() == 2);
+        CHECK(list[0].id == 2);
+        CHECK(list[0].published_by == "token ops");
+        CHECK(list[0].note == "api");
+        CHECK(list[0].published_at == 200);
+        CHECK(list[0].files.empty());
+        CHECK(list[1].id == 1);
+        auto latest = st->find_script_version(0);
+        REQUIRE(latest);
+        CHECK(latest->id == 2);
+        CHECK(latest->files == v2.files);
+        auto first = st->find_script_version(1);
+        REQUIRE(first);
+        CHECK(first->files == v1.files);
+        CHECK(first->published_by == "sapa reload");
+        CHECK_FALSE(st->find_script_version(3));
+        if (!s.reopen) return;
+        st.reset();
+        auto again = s.reopen(fast_options());
+        CHECK(again->latest_script_version() == 2);
+        CHECK(again->find_script_version(2)->files == v2.files);
+    }
+
+    STORE_CONTRACT("API tokens keep a hash, a role and when they were last used") {
+        auto st = s.open(fast_options());
+        CHECK(st->api_tokens().empty());
+        CHECK(st->add_api_token({"ops", "aa11", "admin", 100, 0}));
+        CHECK(st->add_api_token({"dash", "bb22", "viewer", 110, 0}));
+        CHECK_FALSE(st->add_api_token({"ops", "cc33", "staff", 120, 0}));  // the name is taken
+        auto tokens = st->api_tokens();
+        REQUIRE(tokens.size() == 2);
+        CHECK(tokens[0].name == "dash");
+        CHECK(tokens[0].role == "viewer");
+        CHECK(tokens[1].name == "ops");
+        CHECK(tokens[1].hash == "aa11");
+        CHECK(tokens[1].created_at == 100);
+        CHECK(tokens[1].last_used_at == 0);
+        st->api_token_used("ops", 500);
+        st->api_token_used("ops", 400);  // never backwards
+        st->api_token_used("nobody", 400);
+        CHECK(st->api_tokens()[1].last_used_at == 500);
+        CHECK(st->revoke_api_token("ops"));
+        CHECK_FALSE(st->revoke_api_token("ops"));
+        tokens = st->api_tokens();
+        REQUIRE(tokens.size() == 1);
+        CHECK(tokens[0].name == "dash");
+    }
+
+    STORE_CONTRACT("exports page with keyset cursors and filter by status, language and group") {
+        auto st = s.open(fast_options());
+        for (int i = 1; i <= 5; ++i) {
+            auto who = "08190000010" + std::to_string(i);
+            process(*st, sms(who, "DAFTAR K 2", 10 + i), echo("DAFTAR K 2", 10 + i));
+        }
+        st->run([](transaction& tx) {
+            auto c = tx.find_contact("+6281900000102");
+            REQUIRE(c);
+            tx.add_to_group(c->id, "desa-a");
+            auto e = tx.find_contact("+6281900000104");
+            REQUIRE(e);
+            tx.add_to_group(e->id, "desa-a");
+        });
+        // Codes of one page, and the summary.
+        auto page = [&](export_kind kind, export_filter f) {
+            std::ostringstream out;
+            json_writer w(out,
+                          {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+            auto summary = st->export_rows(kind, f, w);
+            return std::pair{summary, out.str()};
+        };
+        export_filter f;
+        f.limit = 2;
+        auto [first, text] = page(export_kind::registrations, f);
+        CHECK(first.rows == 2);
+        CHECK(text.find("K-0001") != std::string::npos);
+        CHECK(text.find("K-0002") != std::string::npos);
+        CHECK(text.find("K-0003") == std::string::npos);
+        CHECK(text.find(R"("nik":"3508011234567890")") != std::string::npos);  // fields of the page
+        f.after = first.last_id;
+        auto [second, text2] = page(export_kind::registrations, f);
+        CHECK(second.rows == 2);
+        CHECK(second.last_id > first.last_id);
+        CHECK(text2.find("K-0003") != std::string::npos);
+        CHECK(text2.find("K-0004") != std::string::npos);
+        f.after = second.last_id;
+        auto [third, text3] = page(export_kind::registrations, f);
+        CHECK(third.rows == 1);
+        CHECK(text3.find("K-0005") != std::string::npos);
+        f.after = third.last_id;
+        CHECK(page(export_kind::registrations, f).first.rows == 0);
+
+        export_filter waiting;
+        waiting.status = "waitlisted";
+        auto [w, wtext] = page(export_kind::registrations, waiting);
+        CHECK(w.rows == 3);
+        CHECK(wtext.find("K-0001") == std::string::npos);
+
+        export_filter group;
+        group.group = "desa-a";
+        auto [g, gtext] = page(export_kind::contacts, group);
+        CHECK(g.rows == 2);
+        CHECK(gtext.find("+6281900000102") != std::string::npos);
+        CHECK(gtext.find("+6281900000104") != std::string::npos);
+        group.limit = 1;
+        group.after = page(export_kind::contacts, group).first.last_id;
+        auto [g2, g2text] = page(export_kind::contacts, group);
+        CHECK(g2.rows == 1);
+        CHECK(g2text.find("+6281900000104") != std::string::npos);
+
+        export_filter english;
+        english.language = "en";
+        CHECK(page(export_kind::contacts, english).first.rows == 0);
+        english.language = "";
+        CHECK(page(export_kind::contacts, english).first.rows == 5);  // nobody set a language
+    }
 }

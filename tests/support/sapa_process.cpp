@@ -99,6 +99,10 @@ int sapa_process::stop() {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+void sapa_process::signal(int number) {
+    if (pid_ > 0) ::kill(pid_, number);
+}
+
 void sapa_process::kill() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);

@@ -36,6 +36,8 @@ class sapa_process {
     unsigned short port() const { return port_; }
     // SIGTERM and wait; returns the exit status (or -1).
     int stop();
+    // Sends `number` (SIGHUP...) and returns at once.
+    void signal(int number);
     // SIGKILL and wait.
     void kill();
     bool running() const { return pid_ > 0; }

@@ -69,6 +69,8 @@ struct memory_store::data {
     engine::memory_ledger ledger;
     std::map<std::int64_t, job_row> jobs;                   // by message id: oldest first
     std::set<std::pair<std::string, std::int64_t>> groups;  // (group, contact id)
+    std::vector<script_version> script_versions;            // id - 1 is the index
+    std::map<std::string, api_token> tokens;                // by name
 
     contact_row* contact(const std::string& address) {
         auto it = contact_by_address.find(address);
@@ -333,7 +335,13 @@ class memory_transaction final : public transaction, private engine::registratio
     std::vector<std::function<void()>> undo_;
 };
 
-using export_row = std::pair<std::vector<export_value>, const std::map<std::string, std::string>*>;
+struct export_row {
+    std::vector<export_value> values;
+    const std::map<std::string, std::string>* fields = nullptr;
+    std::int64_t id = 0;          // the row's order, as the SQL stores' row id
+    std::int64_t contact_id = 0;  // whose row it is (language and group filters)
+    std::string status;           // what export_filter::status compares; empty: not filtered
+};
 
 // As the SQLite export: each collected field becomes a column, in order of first appearance
 // (then by name), renamed "field_NAME" when it would clash with a fixed column.
@@ -342,7 +350,7 @@ export_summary write_rows_with_fields(std::vector<export_column> columns,
                                       row_sink& sink) {
     const auto fixed = columns.size();
     std::map<std::string, std::size_t> field_index;
-    for (const auto& [values, fields] : rows) {
+    for (const auto& [values, fields, id, contact, status] : rows) {
         if (!fields) continue;
         for (const auto& [name, value] : *fields) {
             if (field_index.count(name)) continue;
@@ -355,7 +363,8 @@ export_summary write_rows_with_fields(std::vector<export_column> columns,
     }
     sink.begin(columns);
     std::vector<export_value> out(columns.size());
-    for (const auto& [values, fields] : rows) {
+    export_summary summary;
+    for (const auto& [values, fields, id, contact, status] : rows) {
         std::fill(out.begin(), out.end(), export_value{});
         std::copy(values.begin(), values.end(), out.begin());
         if (fields) {
@@ -363,9 +372,11 @@ export_summary write_rows_with_fields(std::vector<export_column> columns,
                 out[field_index.at(name)] = value;
         }
         sink.row(out);
+        ++summary.rows;
+        summary.last_id = id;
     }
     sink.end();
-    return {static_cast<std::int64_t>(rows.size())};
+    return summary;
 }
 
 }  // namespace
@@ -573,7 +584,8 @@ export_summary memory_store::export_rows(export_kind kind,
     switch (kind) {
         case export_kind::registrations:
             columns = fixed_columns(kind);
-            for (const auto& row : d.ledger.rows()) {
+            for (std::size_t i = 0; i < d.ledger.rows().size(); ++i) {
+                const auto& row = d.ledger.rows()[i];
                 const auto& r = row.entry.record;
                 if (filter.since && row.created_at < *filter.since) continue;
                 if (filter.course && r.course != *filter.course) continue;
@@ -584,7 +596,12 @@ export_summary memory_store::export_rows(export_kind kind,
                                  row.entry.contact,
                                  time(row.created_at),
                                  time(row.updated_at)},
-                                &r.fields});
+                                &r.fields,
+                                static_cast<std::int64_t>(i + 1),
+                                d.contact_by_address.count(row.entry.contact)
+                                    ? d.contact_by_address.at(row.entry.contact)
+                                    : 0,
+                                std::string(engine::to_string(r.status))});
             }
             break;
         case export_kind::conversations:
@@ -611,7 +628,10 @@ export_summary memory_store::export_rows(export_kind kind,
                                  text(m.match_kind),
                                  text(m.match_detail),
                                  text(m.media)},
-                                nullptr});
+                                nullptr,
+                                m.id,
+                                m.contact_id,
+                                {}});
             }
             break;
         case export_kind::requests:
@@ -637,7 +657,10 @@ export_summary memory_store::export_rows(export_kind kind,
                                  row.e.node,
                                  std::string(done_at ? "done" : "open"),
                                  time(done_at)},
-                                nullptr});
+                                nullptr,
+                                static_cast<std::int64_t>(i + 1),
+                                row.contact_id,
+                                done_at ? "done" : "open"});
             }
             break;
         case export_kind::contacts:
@@ -655,11 +678,87 @@ export_summary memory_store::export_rows(export_kind kind,
                                  time(c.opted_out_at),
                                  time(c.erased_at),
                                  messages},
-                                &c.state->fields});
+                                &c.state->fields,
+                                c.id,
+                                c.id,
+                                {}});
             }
             break;
     }
+    // The page filters (as sql::page_clauses), then the page itself.
+    std::erase_if(rows, [&](const export_row& r) {
+        if (r.id <= filter.after) return true;
+        if (filter.status &&
+            (kind == export_kind::registrations || kind == export_kind::requests) &&
+            r.status != *filter.status)
+            return true;
+        if (!filter.language && !filter.group) return false;
+        if (r.contact_id <= 0) return true;
+        const auto& c = d.contacts[static_cast<std::size_t>(r.contact_id - 1)];
+        if (filter.language && c.state->language != *filter.language) return true;
+        return filter.group && !d.groups.count({*filter.group, r.contact_id});
+    });
+    std::sort(rows.begin(), rows.end(), [](const export_row& a, const export_row& b) {
+        return a.id < b.id;
+    });
+    if (filter.limit && static_cast<std::int64_t>(rows.size()) > *filter.limit)
+        rows.resize(static_cast<std::size_t>(std::max<std::int64_t>(0, *filter.limit)));
     return write_rows_with_fields(std::move(columns), rows, sink);
+}
+
+std::int64_t memory_store::publish_scripts(const script_version& v) {
+    std::lock_guard lock(data_->mutex);
+    auto& versions = data_->script_versions;
+    versions.push_back(v);
+    versions.back().id = static_cast<std::int64_t>(versions.size());
+    return versions.back().id;
+}
+
+std::vector<script_version> memory_store::script_versions() {
+    std::lock_guard lock(data_->mutex);
+    std::vector<script_version> out;
+    for (auto it = data_->script_versions.rbegin(); it != data_->script_versions.rend(); ++it) {
+        out.push_back(*it);
+        out.back().files.clear();
+    }
+    return out;
+}
+
+std::optional<script_version> memory_store::find_script_version(std::int64_t id) {
+    std::lock_guard lock(data_->mutex);
+    const auto& versions = data_->script_versions;
+    if (id == 0) id = static_cast<std::int64_t>(versions.size());
+    if (id <= 0 || id > static_cast<std::int64_t>(versions.size())) return std::nullopt;
+    return versions[static_cast<std::size_t>(id - 1)];
+}
+
+std::int64_t memory_store::latest_script_version() {
+    std::lock_guard lock(data_->mutex);
+    return static_cast<std::int64_t>(data_->script_versions.size());
+}
+
+bool memory_store::add_api_token(const api_token& t) {
+    std::lock_guard lock(data_->mutex);
+    return data_->tokens.emplace(t.name, t).second;
+}
+
+std::vector<api_token> memory_store::api_tokens() {
+    std::lock_guard lock(data_->mutex);
+    std::vector<api_token> out;
+    for (const auto& [name, t] : data_->tokens)
+        out.push_back(t);
+    return out;
+}
+
+bool memory_store::revoke_api_token(const std::string& name) {
+    std::lock_guard lock(data_->mutex);
+    return data_->tokens.erase(name) > 0;
+}
+
+void memory_store::api_token_used(const std::string& name, unix_seconds now) {
+    std::lock_guard lock(data_->mutex);
+    if (auto it = data_->tokens.find(name); it != data_->tokens.end())
+        it->second.last_used_at = std::max(it->second.last_used_at, now);
 }
 
 }  // namespace sapa::storage

@@ -209,6 +209,11 @@ where_clause where_for(const query_parts& p, const export_filter& f) {
     if (f.since) add(std::string(p.since_column) + " >= ", number(*f.since));
     if (f.course) add(p.course_clause, text(*f.course));
     if (f.contact) add("k.address = ", text(normalize_address(*f.contact)));
+    for (const auto& c : sql::page_clauses(p, f)) {
+        w.params.push_back(c.number ? number(std::stoll(c.value)) : text(c.value));
+        w.sql += w.sql.empty() ? " WHERE " : " AND ";
+        w.sql += sql::with_placeholder(c.sql, "$" + std::to_string(w.params.size()));
+    }
     return w;
 }
 
@@ -226,21 +231,31 @@ export_summary export_rows(connection& c,
     // One snapshot for both passes; a read-only transaction never holds up the writers.
     c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     std::vector<std::string> names;
+    // A page: at most `limit` rows, the id (the cursor) last.
+    const auto limit = filter.limit ? " LIMIT " + std::to_string(*filter.limit) : std::string();
     if (p.fields_column) {
-        auto found = c.query(std::string("SELECT j.key FROM ") + p.from +
-                                 " CROSS JOIN LATERAL jsonb_object_keys(" + p.fields_column +
-                                 "::jsonb) AS j(key)" + w.sql + " GROUP BY j.key ORDER BY min(" +
-                                 p.id_column + "), j.key",
-                             w.params);
+        auto found = c.query(
+            filter.limit
+                ? std::string("SELECT j.key FROM (SELECT ") + p.fields_column + " AS f, " +
+                      p.id_column + " AS rid FROM " + p.from + w.sql + " ORDER BY " + p.id_column +
+                      limit +
+                      ") s CROSS JOIN LATERAL jsonb_object_keys(s.f::jsonb) AS j(key) GROUP BY "
+                      "j.key ORDER BY min(s.rid), j.key"
+                : std::string("SELECT j.key FROM ") + p.from +
+                      " CROSS JOIN LATERAL jsonb_object_keys(" + p.fields_column +
+                      "::jsonb) AS j(key)" + w.sql + " GROUP BY j.key ORDER BY min(" + p.id_column +
+                      "), j.key",
+            w.params);
         for (int i = 0; i < found.rows(); ++i)
             names.push_back(found.text(i, 0));
     }
     const field_columns fields(columns, names);
     sink.begin(columns);
     // A cursor: the server hands the rows over a batch at a time, so memory stays flat.
-    c.query(std::string("DECLARE export_rows NO SCROLL CURSOR FOR SELECT ") + p.select + " FROM " +
-                p.from + w.sql + " ORDER BY " + p.id_column,
+    c.query(std::string("DECLARE export_rows NO SCROLL CURSOR FOR SELECT ") + p.select + ", " +
+                p.id_column + " FROM " + p.from + w.sql + " ORDER BY " + p.id_column + limit,
             w.params);
+    const int id_at = static_cast<int>(fixed) + (p.fields_column ? 1 : 0);
     std::vector<export_value> values(columns.size());
     export_summary summary;
     for (;;) {
@@ -260,6 +275,7 @@ export_summary export_rows(connection& c,
             if (p.fields_column) fields.fill(values, batch.view(row, static_cast<int>(fixed)));
             sink.row(values);
             ++summary.rows;
+            summary.last_id = batch.integer(row, id_at);
         }
     }
     c.exec("COMMIT");

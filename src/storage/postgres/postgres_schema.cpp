@@ -126,6 +126,23 @@ CREATE TABLE contact_groups (
     PRIMARY KEY (group_name, contact_id)
 );
 )sql"},
+    {"v4: published dialog scripts and API tokens",
+     R"sql(
+CREATE TABLE script_versions (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    files text NOT NULL,
+    published_by text NOT NULL,
+    note text NOT NULL,
+    published_at bigint NOT NULL
+);
+CREATE TABLE api_tokens (
+    name text PRIMARY KEY,
+    hash text NOT NULL UNIQUE,
+    role text NOT NULL CHECK (role IN ('viewer', 'staff', 'admin')),
+    created_at bigint NOT NULL,
+    last_used_at bigint
+);
+)sql"},
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));

@@ -384,4 +384,39 @@ bool postgres_store::mark_request_done(std::int64_t request_id, unix_seconds now
         [&](pg::connection& c) { return pg::mark_request_done(c, request_id, now); });
 }
 
+std::int64_t postgres_store::publish_scripts(const script_version& v) {
+    return impl_->call([&](pg::connection& c) { return pg::publish_scripts(c, v); });
+}
+
+std::vector<script_version> postgres_store::script_versions() {
+    return impl_->call([](pg::connection& c) { return pg::script_versions(c); });
+}
+
+std::optional<script_version> postgres_store::find_script_version(std::int64_t id) {
+    return impl_->call([&](pg::connection& c) { return pg::find_script_version(c, id); });
+}
+
+std::int64_t postgres_store::latest_script_version() {
+    return impl_->call([](pg::connection& c) { return pg::latest_script_version(c); });
+}
+
+bool postgres_store::add_api_token(const api_token& t) {
+    return impl_->call([&](pg::connection& c) { return pg::add_api_token(c, t); });
+}
+
+std::vector<api_token> postgres_store::api_tokens() {
+    return impl_->call([](pg::connection& c) { return pg::api_tokens(c); });
+}
+
+bool postgres_store::revoke_api_token(const std::string& name) {
+    return impl_->call([&](pg::connection& c) { return pg::revoke_api_token(c, name); });
+}
+
+void postgres_store::api_token_used(const std::string& name, unix_seconds now) {
+    impl_->call([&](pg::connection& c) {
+        pg::api_token_used(c, name, now);
+        return true;
+    });
+}
+
 }  // namespace sapa::storage

@@ -8,17 +8,19 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sapa::storage::sql {
 
 struct export_query {
     const char* select;  // columns in fixed_columns(kind)'s order; fields JSON (if any) last
     const char* from;
-    const char* fields_column;        // the collected fields' JSON column, or nullptr
-    const char* id_column;            // row order
-    const char* since_column;         // compared with export_filter::since
-    const char* course_clause;        // with the placeholder $course
-    const char* condition = nullptr;  // rows of this kind, whatever the filter
+    const char* fields_column;            // the collected fields' JSON column, or nullptr
+    const char* id_column;                // row order
+    const char* since_column;             // compared with export_filter::since
+    const char* course_clause;            // with the placeholder $course
+    const char* condition = nullptr;      // rows of this kind, whatever the filter
+    const char* status_column = nullptr;  // compared with export_filter::status, or nullptr
 };
 
 inline export_query export_query_for(export_kind kind) {
@@ -29,7 +31,9 @@ inline export_query export_query_for(export_kind kind) {
                     "r.fields",
                     "r.id",
                     "r.created_at",
-                    "r.course = $course"};
+                    "r.course = $course",
+                    nullptr,
+                    "r.status"};
         case export_kind::conversations:
             return {
                 "m.id, m.created_at, k.address, m.direction, m.channel, m.gateway_message_id, "
@@ -61,7 +65,9 @@ inline export_query export_query_for(export_kind kind) {
                 "e.created_at",
                 "e.contact_id IN (SELECT contact_id FROM registrations WHERE course = $course)",
                 // Exactly the partial index's condition (events_requests), so it is used.
-                "e.kind IN ('handoff_requested', 'erase_requested')"};
+                "e.kind IN ('handoff_requested', 'erase_requested')",
+                "CASE WHEN d.done_at IS NOT NULL OR k.erased_at >= e.created_at THEN 'done' "
+                "ELSE 'open' END"};
         case export_kind::contacts:
             break;
     }
@@ -73,6 +79,32 @@ inline export_query export_query_for(export_kind kind) {
         "k.id",
         "k.last_seen",
         "k.id IN (SELECT contact_id FROM registrations WHERE course = $course)"};
+}
+
+// The filters of export_filter besides since, course and contact, in this order: the page's
+// start, status, language, group. Each compares one value, written `$v` in its SQL.
+struct page_clause {
+    std::string sql;
+    std::string value;
+    bool number = false;  // an integer, else text
+};
+inline std::vector<page_clause> page_clauses(const export_query& q, const export_filter& f) {
+    std::vector<page_clause> out;
+    if (f.after > 0)
+        out.push_back({std::string(q.id_column) + " > $v", std::to_string(f.after), true});
+    if (f.status && q.status_column)
+        out.push_back({"(" + std::string(q.status_column) + ") = $v", *f.status, false});
+    if (f.language) out.push_back({"k.language = $v", *f.language, false});
+    if (f.group)
+        out.push_back(
+            {"k.id IN (SELECT contact_id FROM contact_groups WHERE group_name = $v)", *f.group});
+    return out;
+}
+
+// `clause` with its $v replaced by `placeholder`.
+inline std::string with_placeholder(std::string clause, std::string_view placeholder) {
+    if (auto at = clause.find("$v"); at != std::string::npos) clause.replace(at, 2, placeholder);
+    return clause;
 }
 
 // `clause` with its $course replaced by `placeholder` ("?" for SQLite, "$3" for PostgreSQL).

@@ -24,17 +24,26 @@ query_parts parts_for(export_kind kind) {
 struct where_clause {
     std::string sql;
     export_filter filter;
+    std::vector<sql::page_clause> page;
 
-    void bind(SQLite::Statement& s) const {
+    // Binds the parameters; returns the next parameter's number.
+    int bind(SQLite::Statement& s) const {
         int i = 1;
         if (filter.since) s.bind(i++, static_cast<std::int64_t>(*filter.since));
         if (filter.course) s.bind(i++, *filter.course);
         if (filter.contact) s.bind(i++, normalize_address(*filter.contact));
+        for (const auto& c : page) {
+            if (c.number)
+                s.bind(i++, static_cast<std::int64_t>(std::stoll(c.value)));
+            else
+                s.bind(i++, c.value);
+        }
+        return i;
     }
 };
 
 where_clause where_for(const query_parts& p, const export_filter& f) {
-    where_clause w{"", f};
+    where_clause w{"", f, {}};
     auto add = [&w](const std::string& clause) {
         w.sql += w.sql.empty() ? " WHERE " : " AND ";
         w.sql += clause;
@@ -43,6 +52,9 @@ where_clause where_for(const query_parts& p, const export_filter& f) {
     if (f.since) add(std::string(p.since_column) + " >= ?");
     if (f.course) add(sql::course_clause_with(p.course_clause, "?"));
     if (f.contact) add("k.address = ?");
+    w.page = sql::page_clauses(p, f);
+    for (const auto& c : w.page)
+        add(sql::with_placeholder(c.sql, "?"));
     return w;
 }
 
@@ -50,11 +62,18 @@ where_clause where_for(const query_parts& p, const export_filter& f) {
 std::vector<std::string> field_names(connection& c, const query_parts& p, const where_clause& w) {
     std::vector<std::string> names;
     if (!p.fields_column) return names;
-    SQLite::Statement q(c.db(),
-                        std::string("SELECT j.key FROM ") + p.from + ", json_each(" +
-                            p.fields_column + ") j" + w.sql + " GROUP BY j.key ORDER BY min(" +
-                            p.id_column + "), j.key");
-    w.bind(q);
+    // A page: only its rows' names.
+    const auto sql =
+        w.filter.limit
+            ? std::string("SELECT j.key FROM (SELECT ") + p.fields_column + " AS f, " +
+                  p.id_column + " AS rid FROM " + p.from + w.sql + " ORDER BY " + p.id_column +
+                  " LIMIT ?) s, json_each(s.f) j GROUP BY j.key ORDER BY "
+                  "min(s.rid), j.key"
+            : std::string("SELECT j.key FROM ") + p.from + ", json_each(" + p.fields_column +
+                  ") j" + w.sql + " GROUP BY j.key ORDER BY min(" + p.id_column + "), j.key";
+    SQLite::Statement q(c.db(), sql);
+    const int next = w.bind(q);
+    if (w.filter.limit) q.bind(next, static_cast<std::int64_t>(*w.filter.limit));
     while (q.executeStep())
         names.push_back(q.getColumn(0).getString());
     return names;
@@ -87,10 +106,13 @@ export_summary export_rows(connection& c,
     const field_columns fields(p.columns, field_names(c, p, w));
     sink.begin(p.columns);
 
-    SQLite::Statement q(
-        c.db(),
-        std::string("SELECT ") + p.select + " FROM " + p.from + w.sql + " ORDER BY " + p.id_column);
-    w.bind(q);
+    // The row id last: the page cursor.
+    SQLite::Statement q(c.db(),
+                        std::string("SELECT ") + p.select + ", " + p.id_column + " FROM " + p.from +
+                            w.sql + " ORDER BY " + p.id_column + (filter.limit ? " LIMIT ?" : ""));
+    const int next = w.bind(q);
+    if (filter.limit) q.bind(next, static_cast<std::int64_t>(*filter.limit));
+    const int id_at = static_cast<int>(fixed) + (p.fields_column ? 1 : 0);
     std::vector<export_value> values(p.columns.size());
     export_summary summary;
     while (q.executeStep()) {
@@ -107,6 +129,7 @@ export_summary export_rows(connection& c,
         if (p.fields_column) fields.fill(values, q.getColumn(static_cast<int>(fixed)).getText());
         sink.row(values);
         ++summary.rows;
+        summary.last_id = q.getColumn(id_at).getInt64();
     }
     sink.end();
     return summary;

@@ -145,6 +145,23 @@ CREATE TABLE contact_groups (
     PRIMARY KEY (group_name, contact_id)
 ) WITHOUT ROWID;
 )sql",
+    // v7: published dialog scripts (hot reload, rollback) and API tokens (hashes only).
+    R"sql(
+CREATE TABLE script_versions (
+    id INTEGER PRIMARY KEY,
+    files TEXT NOT NULL,                -- JSON array of {name, text}
+    published_by TEXT NOT NULL,
+    note TEXT NOT NULL,
+    published_at INTEGER NOT NULL
+);
+CREATE TABLE api_tokens (
+    name TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,          -- BLAKE2b of the token, hex; never the token
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'staff', 'admin')),
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER
+);
+)sql",
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));

@@ -499,4 +499,39 @@ bool sqlite_store::mark_request_done(std::int64_t request_id, unix_seconds now) 
         [&](detail::connection& c) { return detail::mark_request_done(c, request_id, now); });
 }
 
+std::int64_t sqlite_store::publish_scripts(const script_version& v) {
+    return impl_->call([&](detail::connection& c) { return detail::publish_scripts(c, v); });
+}
+
+std::vector<script_version> sqlite_store::script_versions() {
+    return impl_->call([](detail::connection& c) { return detail::script_versions(c); });
+}
+
+std::optional<script_version> sqlite_store::find_script_version(std::int64_t id) {
+    return impl_->call([&](detail::connection& c) { return detail::find_script_version(c, id); });
+}
+
+std::int64_t sqlite_store::latest_script_version() {
+    return impl_->call([](detail::connection& c) { return detail::latest_script_version(c); });
+}
+
+bool sqlite_store::add_api_token(const api_token& t) {
+    return impl_->call([&](detail::connection& c) { return detail::add_api_token(c, t); });
+}
+
+std::vector<api_token> sqlite_store::api_tokens() {
+    return impl_->call([](detail::connection& c) { return detail::api_tokens(c); });
+}
+
+bool sqlite_store::revoke_api_token(const std::string& name) {
+    return impl_->call([&](detail::connection& c) { return detail::revoke_api_token(c, name); });
+}
+
+void sqlite_store::api_token_used(const std::string& name, unix_seconds now) {
+    impl_->call([&](detail::connection& c) {
+        detail::api_token_used(c, name, now);
+        return true;
+    });
+}
+
 }  // namespace sapa::storage

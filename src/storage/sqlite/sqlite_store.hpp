@@ -91,6 +91,14 @@ class sqlite_store final : public store {
                                row_sink& sink) override;
     forget_counts forget(const std::string& address, unix_seconds now) override;
     bool mark_request_done(std::int64_t request_id, unix_seconds now) override;
+    std::int64_t publish_scripts(const script_version& v) override;
+    std::vector<script_version> script_versions() override;
+    std::optional<script_version> find_script_version(std::int64_t id) override;
+    std::int64_t latest_script_version() override;
+    bool add_api_token(const api_token& t) override;
+    std::vector<api_token> api_tokens() override;
+    bool revoke_api_token(const std::string& name) override;
+    void api_token_used(const std::string& name, unix_seconds now) override;
     std::vector<queue_backlog> outbound_backlog() override;
 
   private:

@@ -185,6 +185,16 @@ bool update_delivery(connection& c,
 forget_counts forget(connection& c, const std::string& address, unix_seconds now);
 // Staff marked request (event) `request_id` done; false when it is no request.
 bool mark_request_done(connection& c, std::int64_t request_id, unix_seconds now);
+
+// Published scripts and API tokens (store.hpp).
+std::int64_t publish_scripts(connection& c, const script_version& v);
+std::vector<script_version> script_versions(connection& c);
+std::optional<script_version> find_script_version(connection& c, std::int64_t id);
+std::int64_t latest_script_version(connection& c);
+bool add_api_token(connection& c, const api_token& t);
+std::vector<api_token> api_tokens(connection& c);
+bool revoke_api_token(connection& c, const std::string& name);
+void api_token_used(connection& c, const std::string& name, unix_seconds now);
 // Unfinished outbound jobs per channel (all instances'), for /metrics.
 std::vector<queue_backlog> outbound_backlog(connection& c);
 // Streams the rows through a cursor, on a connection of its own in one read-only snapshot.
