@@ -194,8 +194,8 @@ int main(int argc, char** argv) {
         {"contacts, course, first page", "/api/v1/contacts?course=C042"},
         {"contacts, course, deep page", "/api/v1/contacts?course=C042&after=990000"},
         {"requests, first page", "/api/v1/requests"},
-        {"requests, deep page", "/api/v1/requests?after=990000"},
-        {"requests, open, deep page", "/api/v1/requests?status=open&after=990000"},
+        {"requests, deep page", "/api/v1/requests?after=9900"},
+        {"requests, open, deep page", "/api/v1/requests?status=open&after=9900"},
         {"registrations, 500 a page, deep", "/api/v1/registrations?limit=500&after=99000"},
     };
     std::printf(
