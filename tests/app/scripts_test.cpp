@@ -30,7 +30,7 @@ std::string greeting(const app::scripts& s, const std::string& id = "a") {
 }  // namespace
 
 TEST_SUITE("app") {
-    TEST_CASE("scripts: a publish is checked first; errors leave the live version") {
+    TEST_CASE("scripts: a publish is checked first, errors leave the live version") {
         storage::memory_store store;
         app::scripts s(store, {.required = {"a"}, .session_timeout_minutes = 45});
         CHECK_FALSE(s.current());
