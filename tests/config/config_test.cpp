@@ -593,6 +593,10 @@ TEST_SUITE("config") {
         CHECK(c.channels[3].type == gateway_type::generic_json);
         for (const auto& channel : c.channels)
             CHECK(channel.script == "lumajang");
+        CHECK(c.sending_rules.utc_offset_minutes == 420);
+        CHECK(c.sending_rules.quiet_hours.size() == 2);
+        CHECK(c.sending_rules.daily_segment_cap == 40);
+        CHECK(c.sending_rules.loop_times_in_a_row == 8);
     }
 
     TEST_CASE("docker/sapa.json loads: listens on all addresses, data on the volume") {
