@@ -77,6 +77,17 @@ struct memory_store::data {
     }
     message_row& message(std::int64_t id) { return messages.at(static_cast<std::size_t>(id - 1)); }
 
+    // The job is due again at `when`, with `failed` more attempts counted.
+    void reschedule(std::int64_t id, unix_seconds when, const std::string& reason, int failed) {
+        std::lock_guard lock(mutex);
+        auto it = jobs.find(id);
+        if (it == jobs.end()) return;
+        it->second.leased = false;
+        it->second.attempts += failed;
+        it->second.next_attempt_at = when;
+        it->second.last_error = reason;
+    }
+
     bool set_status(std::int64_t id,
                     delivery_status to,
                     const std::string& code,
@@ -514,24 +525,13 @@ void memory_store::complete_outbound(std::int64_t id,
 void memory_store::retry_outbound(std::int64_t id,
                                   unix_seconds next_attempt_at,
                                   const std::string& reason) {
-    std::lock_guard lock(data_->mutex);
-    auto it = data_->jobs.find(id);
-    if (it == data_->jobs.end()) return;
-    it->second.leased = false;
-    ++it->second.attempts;
-    it->second.next_attempt_at = next_attempt_at;
-    it->second.last_error = reason;
+    data_->reschedule(id, next_attempt_at, reason, 1);
 }
 
 void memory_store::defer_outbound(std::int64_t id,
                                   unix_seconds not_before,
                                   const std::string& reason) {
-    std::lock_guard lock(data_->mutex);
-    auto it = data_->jobs.find(id);
-    if (it == data_->jobs.end()) return;
-    it->second.leased = false;
-    it->second.next_attempt_at = not_before;
-    it->second.last_error = reason;
+    data_->reschedule(id, not_before, reason, 0);
 }
 
 void memory_store::fail_outbound(std::int64_t id,

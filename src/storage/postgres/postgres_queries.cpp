@@ -93,24 +93,27 @@ void complete_outbound(connection& c,
     remove_job(c, id);
 }
 
+// The job is due again at `when`, with `attempts` more failed attempts counted.
+static void reschedule(
+    connection& c, std::int64_t id, unix_seconds when, const std::string& reason, int attempts) {
+    c.prepared(
+        "UPDATE outbound_queue SET state = 'pending', attempts = attempts + $4, "
+        "  next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE message_id = $1",
+        {number(id), number(when), text(reason), number(attempts)});
+}
+
 void retry_outbound(connection& c,
                     std::int64_t id,
                     unix_seconds next_attempt_at,
                     const std::string& reason) {
-    c.prepared(
-        "UPDATE outbound_queue SET state = 'pending', attempts = attempts + 1, "
-        "  next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE message_id = $1",
-        {number(id), number(next_attempt_at), text(reason)});
+    reschedule(c, id, next_attempt_at, reason, 1);
 }
 
 void defer_outbound(connection& c,
                     std::int64_t id,
                     unix_seconds not_before,
                     const std::string& reason) {
-    c.prepared(
-        "UPDATE outbound_queue SET state = 'pending', next_attempt_at = $2, lease_until = NULL, "
-        "  last_error = $3 WHERE message_id = $1",
-        {number(id), number(not_before), text(reason)});
+    reschedule(c, id, not_before, reason, 0);
 }
 
 void fail_outbound(connection& c,

@@ -117,30 +117,34 @@ void complete_outbound(connection& c,
     remove_job(c, id);
 }
 
+// The job is due again at `when`, with `attempts` more failed attempts counted.
+static void reschedule(connection& c,
+                       std::int64_t id,
+                       engine::unix_seconds when,
+                       const std::string& reason,
+                       int attempts) {
+    auto& q = c.prepared(
+        "UPDATE outbound_queue SET state = 'pending', attempts = attempts + ?4, "
+        "  next_attempt_at = ?2, lease_until = NULL, last_error = ?3 WHERE message_id = ?1");
+    q.bind(1, id);
+    q.bind(2, when);
+    q.bind(3, reason);
+    q.bind(4, attempts);
+    q.exec();
+}
+
 void retry_outbound(connection& c,
                     std::int64_t id,
                     engine::unix_seconds next_attempt_at,
                     const std::string& reason) {
-    auto& q = c.prepared(
-        "UPDATE outbound_queue SET state = 'pending', attempts = attempts + 1, "
-        "  next_attempt_at = ?2, lease_until = NULL, last_error = ?3 WHERE message_id = ?1");
-    q.bind(1, id);
-    q.bind(2, next_attempt_at);
-    q.bind(3, reason);
-    q.exec();
+    reschedule(c, id, next_attempt_at, reason, 1);
 }
 
 void defer_outbound(connection& c,
                     std::int64_t id,
                     engine::unix_seconds not_before,
                     const std::string& reason) {
-    auto& q = c.prepared(
-        "UPDATE outbound_queue SET state = 'pending', next_attempt_at = ?2, lease_until = NULL, "
-        "  last_error = ?3 WHERE message_id = ?1");
-    q.bind(1, id);
-    q.bind(2, not_before);
-    q.bind(3, reason);
-    q.exec();
+    reschedule(c, id, not_before, reason, 0);
 }
 
 void fail_outbound(connection& c,
