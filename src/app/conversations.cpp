@@ -2,6 +2,7 @@
 
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
 #include <future>
 #include <stdexcept>
 
@@ -152,27 +153,48 @@ void handle_inbound(storage::transaction& tx,
         return;
     }
     if (!contact) contact = tx.add_contact(address, m.received_at);
-    if (auto stop = reply_stop(tx, *contact, m, options.replies)) {
-        // Logged for staff as a request, with the resident's words; no turn, no reply.
-        engine::event e{engine::event_kind::handoff_requested,
-                        stop->node,
-                        stop->why + " The resident wrote: " + m.text,
-                        {},
-                        {}};
-        tx.log_inbound(m, contact->id, {e});
-        tx.save_contact(*contact, contact->state, m.received_at);
-        out.events = {std::move(e)};
-        out.state = contact->state;
-        out.stopped = std::move(stop->why);
-        return;
+    auto run_turn = [&](engine::registrar& r) {
+        auto t = options.turn ? options.turn(*contact->state, m, r)
+                              : engine::handle_message(
+                                    scripts, on.script, *contact->state, m, r, options.limits);
+        t.state.address = address;  // the engine does not move a contact
+        return t;
+    };
+
+    // Over the reply limits: logged for staff as a request, with the resident's words, and
+    // not answered. No turn runs, except that STOP and HAPUS still take effect (a dry run
+    // on a scratch ledger tells), unanswered too.
+    auto stop = reply_stop(tx, *contact, m, options.replies);
+    std::optional<engine::event> stopped;
+    if (stop) {
+        stopped = engine::event{engine::event_kind::handoff_requested,
+                                stop->node,
+                                stop->why + " The resident wrote: " + m.text,
+                                {},
+                                {}};
+        out.stopped = stop->why;
+        engine::memory_ledger scratch;
+        engine::registrar dry(scratch);
+        const auto probe = run_turn(dry);
+        const bool honoured = std::any_of(probe.events.begin(), probe.events.end(), [](auto& e) {
+            return e.kind == engine::event_kind::opted_out ||
+                   e.kind == engine::event_kind::erase_requested;
+        });
+        if (!honoured) {
+            tx.log_inbound(m, contact->id, {*stopped});
+            tx.save_contact(*contact, contact->state, m.received_at);
+            out.events = {std::move(*stopped)};
+            out.state = contact->state;
+            return;
+        }
     }
 
     engine::registrar registrar(tx.registrations(), true);
-    auto turn = options.turn
-                    ? options.turn(*contact->state, m, registrar)
-                    : engine::handle_message(
-                          scripts, on.script, *contact->state, m, registrar, options.limits);
-    turn.state.address = address;  // the engine does not move a contact
+    auto turn = run_turn(registrar);
+    if (stopped) {
+        turn.replies.clear();
+        turn.events.push_back(std::move(*stopped));
+    }
 
     const auto inbound_id = tx.log_inbound(m, contact->id, turn.events);
     out.replies.reserve(turn.replies.size());

@@ -123,7 +123,8 @@ struct inbound_outcome {
     // Contacts moved up from a waitlist because this message cancelled a seat.
     std::vector<promotion_notice> promotions;
     // Why Sapa did not answer (the daily cap, an auto-responder), in plain words without the
-    // resident's; empty when it did. The message is logged, no turn ran, and staff find it in
+    // resident's; empty when it did. The message is logged, no turn ran (but for STOP or
+    // HAPUS, which take effect unanswered), and staff find it in
     // `sapa export requests` (a handoff at node "sapa/daily_cap" or "sapa/auto_responder").
     std::string stopped;
 };

@@ -27,12 +27,16 @@ std::vector<std::pair<std::string, std::function<std::unique_ptr<storage::store>
              }}};
 }
 
-// Every message gets one reply, "ok" (one SMS part).
+// Every message gets one reply, "ok" (one SMS part); STOP opts out.
 engine::turn_result one_reply(const engine::contact_state& state,
-                              const messaging::inbound_message&,
+                              const messaging::inbound_message& m,
                               engine::registrar&) {
     engine::turn_result r;
     r.state = state;
+    if (m.text == "STOP") {
+        r.state.opted_out = true;
+        r.events.push_back({engine::event_kind::opted_out, "t/stop", {}, {}, {}});
+    }
     r.replies.push_back({"ok", "ok", {}});
     return r;
 }
@@ -108,6 +112,15 @@ TEST_SUITE("app") {
             CHECK(f.say("+6281800000002", "halo", t + 4 * 600).replies.size() == 1);
             // The next day in WIB it answers again.
             CHECK(f.say(ani, "pagi", wib_midnight + 24 * 3600 + 60).replies.size() == 1);
+            // STOP while stopped still opts out (unanswered).
+            const std::string budi = "+6281800000004";
+            for (int i = 0; i < 3; ++i)
+                f.say(budi, "x", t + i * 600);
+            CHECK(f.say(budi, "STOP", t + 3 * 600).replies.empty());
+            auto state = f.store->load_contact(budi);
+            REQUIRE(state);
+            CHECK(state->opted_out);
+            CHECK_FALSE(f.store->load_contact(ani)->opted_out);
         }
     }
 
