@@ -186,6 +186,14 @@ class recording_transaction final : public storage::transaction {
     std::string last_channel(std::int64_t contact_id) override {
         return real_.last_channel(contact_id);
     }
+    std::vector<storage::logged_message> recent_messages(std::int64_t contact_id,
+                                                         int limit) override {
+        return real_.recent_messages(contact_id, limit);
+    }
+    std::int64_t segments_sent_since(std::int64_t contact_id,
+                                     messaging::unix_seconds since) override {
+        return real_.segments_sent_since(contact_id, since);
+    }
     void add_to_group(std::int64_t contact_id, const std::string& group) override {
         real_.add_to_group(contact_id, group);
     }
@@ -248,6 +256,11 @@ class benchmark_store final : public storage::store {
                         messaging::unix_seconds next,
                         const std::string& reason) override {
         memory_.retry_outbound(id, next, reason);
+    }
+    void defer_outbound(std::int64_t id,
+                        messaging::unix_seconds not_before,
+                        const std::string& reason) override {
+        memory_.defer_outbound(id, not_before, reason);
     }
     void fail_outbound(std::int64_t id,
                        const std::string& code,

@@ -1,5 +1,6 @@
 #include "app/contacts.hpp"
 
+#include "common/time_zone.hpp"
 #include "common/utf8.hpp"
 #include "messaging/address.hpp"
 
@@ -13,7 +14,7 @@ namespace sapa::app {
 namespace {
 
 const std::vector<std::string> known_columns = {
-    "number", "name", "kecamatan", "language", "consent_source", "group"};
+    "number", "name", "kecamatan", "language", "consent_source", "group", "timezone"};
 
 std::string trimmed(std::string_view s) {
     auto first = s.find_first_not_of(" \t\r");
@@ -108,7 +109,7 @@ parsed_contact_file parse_contacts_csv(std::string_view text) {
         if (std::find(known_columns.begin(), known_columns.end(), name) == known_columns.end())
             return whole_file("line 1: unknown column \"" + name +
                               "\" (expected number, name, kecamatan, language, consent_source, "
-                              "group)");
+                              "group, timezone)");
         if (!column.emplace(name, i).second)
             return whole_file("line 1: column \"" + name + "\" given twice");
     }
@@ -155,6 +156,12 @@ parsed_contact_file parse_contacts_csv(std::string_view text) {
             bad("language \"" + row.language + "\" is not a two-letter code (id, en)");
             continue;
         }
+        row.time_zone = value("timezone");
+        if (!row.time_zone.empty() && !common::utc_offset_minutes(row.time_zone)) {
+            bad("timezone \"" + row.time_zone + "\" is not an Indonesian zone (expected " +
+                common::known_time_zones() + ")");
+            continue;
+        }
         if (!seen.insert(row.address).second) {
             bad(messaging::mask_phone(row.address) + " is already in the file");
             continue;
@@ -186,6 +193,7 @@ import_summary import_contacts(storage::store& store,
             if (!row.language.empty()) state->language = row.language;
             if (!row.name.empty()) state->fields["nama"] = row.name;
             if (!row.kecamatan.empty()) state->fields["kecamatan"] = row.kecamatan;
+            if (!row.time_zone.empty()) state->fields["timezone"] = row.time_zone;
             state->fields["consent_source"] = row.consent_source;
             tx.save_contact(*contact, std::move(state), now);
             for (const auto& g : row.groups)

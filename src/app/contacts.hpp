@@ -6,7 +6,8 @@
 // The file: UTF-8 (a BOM is allowed), comma-separated, a header naming the columns in any
 // order: number (required), consent_source (required: where the contact agreed, "form
 // kecamatan 2026-01"), name, kecamatan, language ("id", "en"), group (one group, or several
-// separated by ';'). Values may be quoted ("...", "" inside for a quote).
+// separated by ';'), timezone (an Indonesian zone, common/time_zone.hpp; WIB when left out).
+// Values may be quoted ("...", "" inside for a quote).
 
 #include "storage/store.hpp"
 
@@ -27,6 +28,9 @@ struct contact_import_row {
     std::string language;
     std::string consent_source;
     std::vector<std::string> groups;
+    // The contact's time zone for the sending rules ("Asia/Makassar", "WITA"...); empty: the
+    // configured one. Stored as the field "timezone".
+    std::string time_zone;
 };
 
 struct file_problem {

@@ -2,6 +2,7 @@
 
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
 #include <future>
 #include <stdexcept>
 
@@ -87,12 +88,50 @@ std::vector<storage::stored_reply> write_opening(storage::transaction& tx,
         tx.save_contact(
             contact, std::make_shared<const engine::contact_state>(std::move(turn.state)), now);
     }
+    if (!messages.empty()) messages.front().fallback_template = what.fallback_template;
     std::vector<storage::stored_reply> out;
     for (auto& m : messages) {
         const auto id = tx.log_outbound({on.name, contact.id, 0, m, storage::route::api, now});
         out.push_back({id, std::move(m)});
     }
     return out;
+}
+
+// Why Sapa must not answer this contact now (the reply limits), or nothing: "node" names the
+// rule for the requests export, "why" says it for staff.
+struct stop_reason {
+    std::string node;
+    std::string why;  // without the resident's words: it goes to the log too
+};
+std::optional<stop_reason> reply_stop(storage::transaction& tx,
+                                      const storage::contact_record& contact,
+                                      const messaging::inbound_message& m,
+                                      const reply_limits& limits) {
+    const auto& l = limits;
+    if (l.daily_segment_cap > 0) {
+        auto zone = contact.state->fields.find("timezone");
+        quiet_hours zones{l.default_utc_offset_minutes, {}};
+        const int offset =
+            contact_utc_offset(zones, zone == contact.state->fields.end() ? "" : zone->second);
+        const auto sent =
+            tx.segments_sent_since(contact.id, local_day_start(m.received_at, offset));
+        if (sent >= l.daily_segment_cap)
+            return stop_reason{"sapa/daily_cap",
+                               "Sapa stopped replying until tomorrow: " + std::to_string(sent) +
+                                   " SMS parts sent to this contact today (daily_segment_cap " +
+                                   std::to_string(l.daily_segment_cap) + ")."};
+    }
+    if (l.loop_times_in_a_row > 0) {
+        auto recent = tx.recent_messages(contact.id, 8 * l.loop_times_in_a_row);
+        if (answers_like_a_machine(
+                recent, m.received_at, l.loop_within_seconds, l.loop_times_in_a_row))
+            return stop_reason{"sapa/auto_responder",
+                               "Sapa stopped replying: this number answered Sapa's last " +
+                                   std::to_string(l.loop_times_in_a_row) + " messages within " +
+                                   std::to_string(l.loop_within_seconds) +
+                                   " seconds each, like an automatic reply."};
+    }
+    return std::nullopt;
 }
 
 // One inbound message inside the store's transaction. Safe to run again from the start (a
@@ -114,13 +153,48 @@ void handle_inbound(storage::transaction& tx,
         return;
     }
     if (!contact) contact = tx.add_contact(address, m.received_at);
+    auto run_turn = [&](engine::registrar& r) {
+        auto t = options.turn ? options.turn(*contact->state, m, r)
+                              : engine::handle_message(
+                                    scripts, on.script, *contact->state, m, r, options.limits);
+        t.state.address = address;  // the engine does not move a contact
+        return t;
+    };
+
+    // Over the reply limits: logged for staff as a request, with the resident's words, and
+    // not answered. No turn runs, except that STOP and HAPUS still take effect (a dry run
+    // on a scratch ledger tells), unanswered too.
+    auto stop = reply_stop(tx, *contact, m, options.replies);
+    std::optional<engine::event> stopped;
+    if (stop) {
+        stopped = engine::event{engine::event_kind::handoff_requested,
+                                stop->node,
+                                stop->why + " The resident wrote: " + m.text,
+                                {},
+                                {}};
+        out.stopped = stop->why;
+        engine::memory_ledger scratch;
+        engine::registrar dry(scratch);
+        const auto probe = run_turn(dry);
+        const bool honoured = std::any_of(probe.events.begin(), probe.events.end(), [](auto& e) {
+            return e.kind == engine::event_kind::opted_out ||
+                   e.kind == engine::event_kind::erase_requested;
+        });
+        if (!honoured) {
+            tx.log_inbound(m, contact->id, {*stopped});
+            tx.save_contact(*contact, contact->state, m.received_at);
+            out.events = {std::move(*stopped)};
+            out.state = contact->state;
+            return;
+        }
+    }
 
     engine::registrar registrar(tx.registrations(), true);
-    auto turn = options.turn
-                    ? options.turn(*contact->state, m, registrar)
-                    : engine::handle_message(
-                          scripts, on.script, *contact->state, m, registrar, options.limits);
-    turn.state.address = address;  // the engine does not move a contact
+    auto turn = run_turn(registrar);
+    if (stopped) {
+        turn.replies.clear();
+        turn.events.push_back(std::move(*stopped));
+    }
 
     const auto inbound_id = tx.log_inbound(m, contact->id, turn.events);
     out.replies.reserve(turn.replies.size());
@@ -168,6 +242,8 @@ void conversations::receive(messaging::inbound_message m,
                       if (ec) return done(ec);
                       if (route == storage::route::api && !outcome->replies.empty() && on_queued)
                           on_queued(channel);
+                      if (!outcome->stopped.empty() && on_stopped)
+                          on_stopped(outcome->contact, outcome->stopped);
                       announce(outcome->promotions);
                       done(std::move(*outcome));
                   });

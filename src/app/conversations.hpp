@@ -19,6 +19,7 @@
 // write that takes them. Nothing here knows HTTP, SQL or a clock: callers pass `now`.
 
 #include "app/error.hpp"
+#include "app/sending_rules.hpp"
 #include "dialog/catalog.hpp"
 #include "engine/engine.hpp"
 #include "messaging/message.hpp"
@@ -29,6 +30,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +65,8 @@ struct conversation_options {
     unix_seconds duplicate_window = 30;
     engine::engine_limits limits;
     turn_function turn;  // empty: the engine
+    // The daily cap and the auto-responder check (sending_rules.hpp); off by default.
+    reply_limits replies;
 };
 
 // A contact moved from a course's waitlist to a seat, and how it was told.
@@ -76,10 +80,15 @@ struct promotion_notice {
 // What Sapa says first (start()): `texts` as they are, then, with a `node`, the node's own
 // texts and question, the session moved there (with `variables` set) so the resident's answer
 // continues the dialog.
+//
+// On WhatsApp, more than 24 hours after the resident last wrote, only an approved template is
+// delivered: with `fallback_template` the first message goes as that template there (the
+// others fail with the reason); without one every message fails there, in plain words.
 struct opening {
     std::vector<std::string> texts;
     std::string node;
     std::map<std::string, std::string> variables;
+    std::optional<messaging::message_template> fallback_template{};
 };
 
 struct started {
@@ -113,6 +122,11 @@ struct inbound_outcome {
     std::shared_ptr<const engine::contact_state> state;
     // Contacts moved up from a waitlist because this message cancelled a seat.
     std::vector<promotion_notice> promotions;
+    // Why Sapa did not answer (the daily cap, an auto-responder), in plain words without the
+    // resident's; empty when it did. The message is logged, no turn ran (but for STOP or
+    // HAPUS, which take effect unanswered), and staff find it in
+    // `sapa export requests` (a handoff at node "sapa/daily_cap" or "sapa/auto_responder").
+    std::string stopped;
 };
 using inbound_result = boost::system::result<inbound_outcome>;
 using inbound_callback = std::function<void(inbound_result)>;
@@ -178,6 +192,9 @@ class conversations {
     // Called once per contact moved up from a waitlist, after it is durable (for the log).
     // Set before the first call; runs on a thread of the store's.
     std::function<void(const promotion_notice&)> on_promoted;
+    // Called after a message Sapa did not answer because of the reply limits is durable, with
+    // the contact's address and why (for the log). Set before the first call; store's thread.
+    std::function<void(const std::string& contact, const std::string& why)> on_stopped;
 
   private:
     // Tells the channels and the log about what a durable unit queued and promoted.

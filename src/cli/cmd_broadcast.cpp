@@ -23,7 +23,8 @@ namespace {
 constexpr const char* usage =
     "Usage: sapa broadcast create (--text TEXT | --node NODE) --segment KEY=VALUE,...\n"
     "                             --channel NAME [--at TIME] [--budget SEGMENTS] [--dry-run]\n"
-    "                             [--config FILE]\n"
+    "                             [--template NAME [--template-language CODE]\n"
+    "                              [--template-param VALUE]...] [--config FILE]\n"
     "\n"
     "Writes to every contact of the segment (see `sapa contacts segment`; opted-out contacts\n"
     "never) on the channel: the TEXT, or the dialog NODE of the channel's script, whose\n"
@@ -38,6 +39,10 @@ constexpr const char* usage =
     "  --at TIME          send from YYYY-MM-DDTHH:MM, Jakarta time (WIB); not in the past\n"
     "  --budget SEGMENTS  refuse when the broadcast would cost more SMS segments\n"
     "  --dry-run          only show the recipients and the SMS segments it will cost\n"
+    "  --template NAME    WhatsApp: the approved template sent instead to residents who have\n"
+    "                     not written for 24 hours (without one, theirs fail)\n"
+    "  --template-language CODE  the template's language (default: id)\n"
+    "  --template-param VALUE    its body's {{1}}, {{2}}... in order (repeat)\n"
     "  --config FILE      the config (default: config/sapa.json)\n"
     "\n"
     "Exit status: 0 queued (or shown), 1 over budget or failed, 2 wrong usage.\n";
@@ -73,6 +78,8 @@ int run_broadcast(const arguments& args, streams io) {
     CLI::App app{"", "sapa broadcast"};
     std::string action, text, node, segment_words, channel_name, at,
         config_path = "config/sapa.json";
+    std::string template_name, template_language = "id";
+    std::vector<std::string> template_params;
     long long budget = 0;
     bool dry_run = false;
     app.add_option("ACTION", action);
@@ -83,6 +90,9 @@ int run_broadcast(const arguments& args, streams io) {
     app.add_option("--at", at);
     app.add_option("--budget", budget);
     app.add_flag("--dry-run", dry_run);
+    app.add_option("--template", template_name);
+    app.add_option("--template-language", template_language);
+    app.add_option("--template-param", template_params);
     app.add_option("--config", config_path);
     if (auto done = parse_command_line(app, args, io, usage)) return *done;
     if (action != "create")
@@ -95,6 +105,8 @@ int run_broadcast(const arguments& args, streams io) {
     if (segment_words.empty())
         return usage_error(app, "give --segment (all contacts: --segment all)", io, usage);
     if (channel_name.empty()) return usage_error(app, "give --channel", io, usage);
+    if (template_name.empty() && !template_params.empty())
+        return usage_error(app, "--template-param needs --template", io, usage);
     std::string problem;
     auto words = segment_words == "all" ? std::vector<std::string>{} : split_commas(segment_words);
     auto segment = app::parse_segment(words, problem);
@@ -124,6 +136,9 @@ int run_broadcast(const arguments& args, streams io) {
         }
         auto& conversations = *session.conversations;
         app::opening what{text.empty() ? std::vector<std::string>{} : std::vector{text}, node, {}};
+        if (!template_name.empty())
+            what.fallback_template =
+                messaging::message_template{template_name, template_language, template_params};
 
         auto plan = conversations.broadcast(*segment, *on, what, send_from, true);
         long long messages = 0, segments = 0;

@@ -1,6 +1,7 @@
 #include "cli/service.hpp"
 
 #include "app/conversations.hpp"
+#include "app/sending_rules.hpp"
 #include "dialog/catalog.hpp"
 #include "gateway/adapter.hpp"
 #include "messaging/address.hpp"
@@ -46,6 +47,17 @@ constexpr std::chrono::milliseconds script_poll_interval{1000};
 messaging::unix_seconds wall_clock() {
     using namespace std::chrono;
     return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// The configured quiet hours as the sending rules take them (one period per listed day).
+app::quiet_hours configured_quiet_hours(const config::sending_rules_config& c) {
+    app::quiet_hours q{c.utc_offset_minutes, {}};
+    for (const auto& p : c.quiet_hours) {
+        if (p.weekdays.empty()) q.periods.push_back({std::nullopt, p.from_minute, p.until_minute});
+        for (int day : p.weekdays)
+            q.periods.push_back({day, p.from_minute, p.until_minute});
+    }
+    return q;
 }
 
 }  // namespace
@@ -578,8 +590,16 @@ int serve(const config::service_config& config,
     app::conversation_options conversation_options;
     for (const auto& c : channels)
         conversation_options.channels.push_back(c.channel);
+    const auto& rules = config.sending_rules;
+    conversation_options.replies = {rules.daily_segment_cap,
+                                    rules.loop_within_seconds,
+                                    rules.loop_times_in_a_row,
+                                    rules.utc_offset_minutes};
     app::conversations conversations(
         *store, [&scripts] { return scripts.current(); }, conversation_options);
+    conversations.on_stopped = [](const std::string& contact, const std::string& why) {
+        log(log_level::warn, "replies to " + messaging::mask_phone(contact) + " stopped: " + why);
+    };
     conversations.on_promoted = [](const app::promotion_notice& p) {
         const auto& r = p.promoted.record;
         log(log_level::info,
@@ -592,6 +612,11 @@ int serve(const config::service_config& config,
     webhooks gateways(channels, conversations, wall_clock, config.server.public_base_url, &metrics);
     sender_options send_options;
     send_options.metrics = &metrics;
+    send_options.hold_proactive = [quiet = configured_quiet_hours(config.sending_rules)](
+                                      const storage::outbound_job& job,
+                                      messaging::unix_seconds now) {
+        return app::quiet_hold(quiet, job.time_zone, now);
+    };
     outbound_sender sender(io, *store, senders, wall_clock, send_options);
     conversations.on_queued = [&sender](const std::string& channel) { sender.wake(channel); };
 

@@ -2,6 +2,7 @@
 
 #include "common/suggest.hpp"
 #include "common/text_position.hpp"
+#include "common/time_zone.hpp"
 
 #include <boost/url/parse.hpp>
 #include <nlohmann/json.hpp>
@@ -626,6 +627,86 @@ logging_config read_logging(const node& n) {
     return l;
 }
 
+// "HH:MM", 00:00 to 23:59, as minutes after midnight.
+int read_clock_time(const node& n) {
+    auto text = n.value.is_string() ? n.value.get<std::string>() : std::string();
+    const bool shaped = text.size() == 5 && text[2] == ':' && is_all_digits(text.substr(0, 2)) &&
+                        is_all_digits(text.substr(3));
+    const int hours = shaped ? std::stoi(text.substr(0, 2)) : 99;
+    const int minutes = shaped ? std::stoi(text.substr(3)) : 99;
+    if (hours > 23 || minutes > 59)
+        fail(n.pointer, "must be a time of day as \"HH:MM\", from \"00:00\" to \"23:59\"");
+    return hours * 60 + minutes;
+}
+
+constexpr std::array<std::pair<std::string_view, int>, 7> weekday_names = {{
+    {"sunday", 0},
+    {"monday", 1},
+    {"tuesday", 2},
+    {"wednesday", 3},
+    {"thursday", 4},
+    {"friday", 5},
+    {"saturday", 6},
+}};
+
+quiet_period_config read_quiet_period(const node& n) {
+    object_reader r(n, {"days", "from", "until"});
+    quiet_period_config p;
+    auto from = r.require("from");
+    auto until = r.require("until");
+    p.from_minute = read_clock_time(from);
+    p.until_minute = read_clock_time(until);
+    if (p.from_minute == p.until_minute)
+        fail(until.pointer, "must differ from \"from\" (the period would be empty)");
+    if (auto v = r.find("days")) {
+        if (!v->value.is_array() || v->value.empty())
+            fail(v->pointer, "must be a list of one or more days, such as [\"friday\"]");
+        for (std::size_t i = 0; i < v->value.size(); ++i)
+            p.weekdays.push_back(read_enum(node{v->value[i], v->pointer + "/" + std::to_string(i)},
+                                           "day",
+                                           weekday_names,
+                                           true));
+    }
+    return p;
+}
+
+sending_rules_config read_sending_rules(const node& n) {
+    object_reader r(n,
+                    {"time_zone",
+                     "quiet_hours",
+                     "daily_segment_cap",
+                     "loop_within_seconds",
+                     "loop_times_in_a_row"});
+    sending_rules_config s;
+    if (auto v = r.find("time_zone")) {
+        s.time_zone = read_string(*v);
+        auto offset = common::utc_offset_minutes(s.time_zone);
+        if (!offset)
+            fail(v->pointer,
+                 "unknown time zone " + in_quotes(s.time_zone) + " (expected one of " +
+                     common::known_time_zones() + ")");
+        s.utc_offset_minutes = *offset;
+    }
+    if (auto v = r.find("quiet_hours")) {
+        if (!v->value.is_array())
+            fail(v->pointer,
+                 "must be a list of periods such as {\"from\": \"21:00\", \"until\": "
+                 "\"07:00\"} (an empty list: never quiet)");
+        s.quiet_hours.clear();
+        for (std::size_t i = 0; i < v->value.size(); ++i)
+            s.quiet_hours.push_back(
+                read_quiet_period(node{v->value[i], v->pointer + "/" + std::to_string(i)}));
+    }
+    if (auto v = r.find("daily_segment_cap")) s.daily_segment_cap = read_whole(*v, 0, 10000);
+    if (auto v = r.find("loop_within_seconds")) s.loop_within_seconds = read_whole(*v, 1, 3600);
+    if (auto v = r.find("loop_times_in_a_row")) {
+        s.loop_times_in_a_row = read_whole(*v, 0, 100);
+        if (s.loop_times_in_a_row == 1)
+            fail(v->pointer, "must be 0 (no check) or a whole number between 2 and 100");
+    }
+    return s;
+}
+
 std::filesystem::path resolve(const std::filesystem::path& p, const std::filesystem::path& base) {
     if (p == ":memory:") return p;
     return (p.is_absolute() ? p : base / p).lexically_normal();
@@ -636,8 +717,9 @@ std::filesystem::path resolve(const std::filesystem::path& p, const std::filesys
 service_config parse_config(std::string_view json_text,
                             const std::filesystem::path& base_directory) {
     auto document = parse_json(json_text);
-    object_reader root(node{document, ""},
-                       {"server", "admin", "storage", "dialogs", "channels", "logging"});
+    object_reader root(
+        node{document, ""},
+        {"server", "admin", "storage", "dialogs", "channels", "logging", "sending_rules"});
     service_config config;
     if (auto v = root.find("server")) config.server = read_server(*v);
     if (auto v = root.find("admin")) config.admin = read_admin(*v);
@@ -645,6 +727,7 @@ service_config parse_config(std::string_view json_text,
     if (auto v = root.find("dialogs")) config.dialogs = read_dialogs(*v);
     if (auto v = root.find("channels")) config.channels = read_channels(*v);
     if (auto v = root.find("logging")) config.logging = read_logging(*v);
+    if (auto v = root.find("sending_rules")) config.sending_rules = read_sending_rules(*v);
 
     // Twilio signs the public URL it called. Rebuilding it from the Host header would let the
     // caller choose what is verified: a Twilio channel needs the address set.

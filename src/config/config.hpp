@@ -169,6 +169,40 @@ struct logging_config {
     log_format format = log_format::text;
 };
 
+// A quiet period in local time: no proactive message goes out from `from_minute` (minutes
+// after midnight) until `until_minute`; until <= from runs past midnight. In the file:
+// {"days": ["friday"], "from": "11:30", "until": "13:00"}; "days" left out: every day.
+struct quiet_period_config {
+    std::vector<int> weekdays{};  // 0 Sunday .. 6 Saturday; empty: every day
+    int from_minute = 0;
+    int until_minute = 0;
+};
+
+// When and how much Sapa writes to a contact (docs/configuration.md, "sending_rules").
+struct sending_rules_config {
+    // The time zone of contacts without a "timezone" field of their own: an Indonesian IANA
+    // name ("Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura") or "WIB",
+    // "WITA", "WIT". Anything else is refused.
+    std::string time_zone = "Asia/Jakarta";
+    int utc_offset_minutes = 7 * 60;  // of time_zone
+    // Proactive messages (broadcasts, waitlist promotions, staff messages) wait for the end
+    // of these; replies to a resident never do. Default: 21:00-07:00 every night, and
+    // 11:30-13:00 on Fridays (the midday prayer). An empty list: never quiet.
+    std::vector<quiet_period_config> quiet_hours = {{{}, 21 * 60, 7 * 60},
+                                                    {{5}, 11 * 60 + 30, 13 * 60}};
+    // SMS parts Sapa sends one contact in one day (its local day), replies included,
+    // 0..10000; 0 (the default): no cap. Once reached, Sapa stops replying to it until the
+    // next day. config/sapa.json sets 40.
+    int daily_segment_cap = 0;
+    // An auto-responder: a number that answered each of Sapa's last `loop_times_in_a_row`
+    // messages within `loop_within_seconds` of it; Sapa does not answer it while that holds.
+    // 1..3600 s; 2..100 times, or 0 (the default): no check. Off by default because a load
+    // generator or a test walking a dialog answers that fast too; config/sapa.json sets 3 s
+    // and 8 times.
+    int loop_within_seconds = 3;
+    int loop_times_in_a_row = 0;
+};
+
 struct service_config {
     server_config server{};
     admin_config admin{};
@@ -177,6 +211,7 @@ struct service_config {
     // Empty by default: `sapa serve` needs at least one.
     std::vector<channel_config> channels{};
     logging_config logging{};
+    sending_rules_config sending_rules{};
 };
 
 // A config file that cannot be used. The message starts with where the problem is: the key

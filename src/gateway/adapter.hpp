@@ -62,6 +62,17 @@ class adapter {
                                     const messaging::outbound_message& message,
                                     bool interactive) const = 0;
 
+    // The send-API call that delivers an approved template to `to` (E.164), for a provider
+    // that only allows templates outside its customer-service window (WhatsApp Cloud: a
+    // "template" message with the name, the language code and one body text parameter per
+    // value). An empty method: this adapter sends no templates.
+    virtual api_request render_template(const std::string& to,
+                                        const messaging::message_template& t) const {
+        (void)to;
+        (void)t;
+        return {};
+    }
+
     // Classifies the answer to a render_send() request. `http_status` <= 0 means no answer
     // (connection failure or timeout), which is retried.
     virtual send_outcome interpret_send(int http_status, const std::string& body) const = 0;

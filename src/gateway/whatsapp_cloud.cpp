@@ -221,6 +221,11 @@ class whatsapp_cloud_adapter final : public adapter {
             body["type"] = "text";
             body["text"] = {{"body", text}, {"preview_url", has_link(text)}};
         }
+        return post_message(body);
+    }
+
+    // POST /PHONE_NUMBER_ID/messages with `body`.
+    api_request post_message(const ordered_json& body) const {
         api_request out;
         out.method = "POST";
         out.url = graph_base_url_ + "/" + phone_number_id_ + "/messages";
@@ -229,6 +234,26 @@ class whatsapp_cloud_adapter final : public adapter {
         // Replace invalid UTF-8 rather than throw; the engine's text should never have any.
         out.body = body.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
         return out;
+    }
+
+    api_request render_template(const std::string& to,
+                                const messaging::message_template& t) const override {
+        ordered_json parameters = ordered_json::array();
+        for (const auto& p : t.parameters)
+            parameters.push_back({{"type", "text"}, {"text", p}});
+        ordered_json message_template = {
+            {"name", t.name}, {"language", {{"policy", "deterministic"}, {"code", t.language}}}};
+        if (!parameters.empty())
+            message_template["components"] =
+                ordered_json::array({{{"type", "body"}, {"parameters", std::move(parameters)}}});
+        ordered_json body = {
+            {"messaging_product", "whatsapp"},
+            {"recipient_type", "individual"},
+            {"to", to.starts_with('+') ? to.substr(1) : to},
+            {"type", "template"},
+            {"template", std::move(message_template)},
+        };
+        return post_message(body);
     }
 
     send_outcome interpret_send(int http_status, const std::string& body) const override {

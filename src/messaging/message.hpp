@@ -52,6 +52,18 @@ struct inbound_message {
     std::vector<attachment> attachments;
 };
 
+// An approved WhatsApp message template: what WhatsApp delivers when more than 24 hours have
+// passed since the resident last wrote (free-form text is refused then). Name and language
+// must match a template approved in Meta's WhatsApp Manager; `parameters` fill its body's
+// {{1}}, {{2}}... in order.
+struct message_template {
+    std::string name;
+    std::string language = "id";
+    std::vector<std::string> parameters{};
+
+    bool operator==(const message_template&) const = default;
+};
+
 // A message Sapa sends.
 struct outbound_message {
     std::string text;  // full text as an SMS shows it (menu options rendered as lines)
@@ -65,6 +77,9 @@ struct outbound_message {
         bool operator==(const option&) const = default;
     };
     std::vector<option> options;
+    // A proactive WhatsApp message: the template sent instead when the resident is outside
+    // the 24-hour window. Without one such a message fails there.
+    std::optional<message_template> fallback_template{};
 
     bool operator==(const outbound_message&) const = default;
 };

@@ -5,6 +5,7 @@
 // timeouts, 5xx and 429; no retry on other 4xx (failed, reason in plain words). Jobs survive
 // restarts in the store, and a job is handed to one send at a time.
 
+#include "app/sending_rules.hpp"
 #include "gateway/adapter.hpp"
 #include "messaging/message.hpp"
 #include "server/metrics.hpp"
@@ -35,6 +36,11 @@ struct sender_options {
     // Counts sends, retries and failures (sapa_messages_sent_total,
     // sapa_outbound_retries_total, sapa_outbound_failures_total) when given.
     metrics_registry* metrics = nullptr;
+    // The sending rules for proactive jobs (reply_to == 0): a hold defers the job to its end
+    // without counting an attempt or using the channel's send rate (quiet hours). Never asked
+    // about replies. Empty: nothing is held.
+    std::function<std::optional<app::hold>(const storage::outbound_job&, messaging::unix_seconds)>
+        hold_proactive;
 };
 
 class outbound_sender {

@@ -59,6 +59,14 @@ struct outbound_record {
     unix_seconds created_at = 0;  // an api message is due from then on
 };
 
+// One message of a contact's conversation log, as the sending rules see it.
+struct logged_message {
+    bool inbound = false;
+    unix_seconds created_at = 0;
+
+    bool operator==(const logged_message&) const = default;
+};
+
 // What a text costs as an SMS, stored with each message. Supplied by the caller (the
 // composition root passes sms::measure) so stores do not depend on the SMS rules.
 struct message_cost {
@@ -112,6 +120,11 @@ class transaction {
     // The channel of the contact's latest inbound message: where Sapa reaches the contact
     // when it speaks first. Empty when the contact never wrote.
     virtual std::string last_channel(std::int64_t contact_id) = 0;
+    // The contact's latest `limit` messages, newest first (the sending rules read them).
+    virtual std::vector<logged_message> recent_messages(std::int64_t contact_id, int limit) = 0;
+    // The SMS parts of the messages Sapa logged for the contact from `since` on (failed ones
+    // excepted; a message whose cost is not known counts as one).
+    virtual std::int64_t segments_sent_since(std::int64_t contact_id, unix_seconds since) = 0;
     // Logs an inbound message with why its answer matched and the turn's events; returns its
     // id. REQUIRES: find_repeat() found no earlier message in this transaction.
     virtual std::int64_t log_inbound(const messaging::inbound_message& m,
@@ -152,6 +165,13 @@ struct outbound_job {
     std::string contact;  // E.164 or channel id
     messaging::outbound_message message;
     int attempts = 0;  // failed attempts so far
+    // The inbound message it answers; 0: Sapa speaks first (a proactive message, which the
+    // sending rules may hold back, e.g. in quiet hours).
+    std::int64_t reply_to = 0;
+    std::string time_zone;  // the contact's "timezone" field; empty: none
+    // When the contact last wrote on this channel (its latest inbound message; WhatsApp's
+    // 24-hour window runs from it); 0: never.
+    unix_seconds last_inbound_at = 0;
 };
 
 // The outbound queue of one channel, for monitoring: jobs not finished yet (pending or
@@ -227,10 +247,13 @@ class store {
 
     // --- Outbound queue (gateways that send by API) ---
 
-    // Hands out up to `limit` due jobs of `channel`, oldest first, and leases them until
-    // now + the store's lease. At most one job per contact is out at a time, so a contact's
-    // messages are sent in order. A leased job is not handed out again until its lease
-    // expires (a crashed sender) or the store is reopened by the sending process.
+    // Hands out up to `limit` due jobs of `channel` and leases them until now + the store's
+    // lease: replies to residents first, then proactive jobs (reply_to == 0), each oldest
+    // first, so a broadcast never holds up an answer. At most one job per contact is out at a
+    // time, and a contact's messages are sent in order, except that a reply does not wait
+    // behind a proactive job that is not due yet (deferred for quiet hours, or waiting to be
+    // retried). A leased job is not handed out again until its lease expires (a crashed
+    // sender) or the store is reopened by the sending process.
     virtual std::vector<outbound_job> claim_outbound(const std::string& channel,
                                                      unix_seconds now,
                                                      int limit) = 0;
@@ -241,6 +264,11 @@ class store {
     // A temporary failure: the job becomes due again at `next_attempt_at`.
     virtual void retry_outbound(std::int64_t id,
                                 unix_seconds next_attempt_at,
+                                const std::string& reason) = 0;
+    // Not now: the job becomes due again at `not_before` without counting an attempt (a
+    // proactive message held by the sending rules); `reason` is kept as its last note.
+    virtual void defer_outbound(std::int64_t id,
+                                unix_seconds not_before,
                                 const std::string& reason) = 0;
     // A permanent failure: status failed with the provider's code and a plain-words reason.
     virtual void fail_outbound(std::int64_t id,

@@ -18,11 +18,15 @@ std::map<std::string, std::string> fields_from_json(std::string_view text) {
 }
 
 std::string reply_payload(const messaging::outbound_message& m) {
-    if (m.body.empty() && m.options.empty()) return {};
+    if (m.body.empty() && m.options.empty() && !m.fallback_template) return {};
     nlohmann::json options = nlohmann::json::array();
     for (const auto& o : m.options)
         options.push_back({{"key", o.key}, {"label", o.label}});
-    return nlohmann::json{{"body", m.body}, {"options", options}}.dump();
+    nlohmann::json out{{"body", m.body}, {"options", options}};
+    if (const auto& t = m.fallback_template)
+        out["template"] = {
+            {"name", t->name}, {"language", t->language}, {"parameters", t->parameters}};
+    return out.dump();
 }
 
 messaging::outbound_message reply_from_payload(std::string text, std::string_view payload) {
@@ -35,6 +39,13 @@ messaging::outbound_message reply_from_payload(std::string text, std::string_vie
     if (auto it = j.find("options"); it != j.end() && it->is_array()) {
         for (const auto& o : *it)
             out.options.push_back({o.value("key", ""), o.value("label", "")});
+    }
+    if (auto t = j.find("template"); t != j.end() && t->is_object()) {
+        messaging::message_template fallback{t->value("name", ""), t->value("language", ""), {}};
+        if (auto p = t->find("parameters"); p != t->end() && p->is_array())
+            for (const auto& v : *p)
+                if (v.is_string()) fallback.parameters.push_back(v.get<std::string>());
+        out.fallback_template = std::move(fallback);
     }
     return out;
 }

@@ -67,6 +67,27 @@ TEST_SUITE("app") {
         CHECK(lines[5].starts_with("11: \"halo\": "));
     }
 
+    TEST_CASE("a contacts CSV may give each contact's time zone, only an Indonesian one") {
+        auto f = app::parse_contacts_csv(
+            "number,consent_source,timezone\n"
+            "081200000001,form,Asia/Makassar\n"
+            "081200000002,form,WIT\n"
+            "081200000003,form,\n"
+            "081200000004,form,Asia/Singapore\n");
+        REQUIRE(f.rows.size() == 3);
+        CHECK(f.rows[0].time_zone == "Asia/Makassar");
+        CHECK(f.rows[1].time_zone == "WIT");
+        CHECK(f.rows[2].time_zone.empty());
+        auto lines = problem_lines(f);
+        REQUIRE(lines.size() == 1);
+        CHECK(lines[0].starts_with("5: timezone \"Asia/Singapore\" is not an Indonesian zone"));
+
+        storage::memory_store store;
+        app::import_contacts(store, f.rows, "", 100);
+        CHECK(store.load_contact("+6281200000001")->fields.at("timezone") == "Asia/Makassar");
+        CHECK(store.load_contact("+6281200000003")->fields.count("timezone") == 0);
+    }
+
     TEST_CASE("a contacts CSV in the wrong encoding or with a bad header is refused whole") {
         auto refused = [](const std::string& text) {
             auto f = app::parse_contacts_csv(text);
@@ -83,7 +104,7 @@ TEST_SUITE("app") {
               "line 1: the column \"consent_source\" is required");
         CHECK(refused("number,consent_source,telepon\n") ==
               "line 1: unknown column \"telepon\" (expected number, name, kecamatan, language, "
-              "consent_source, group)");
+              "consent_source, group, timezone)");
         CHECK(refused("") == "the file is empty or has no header line");
     }
 

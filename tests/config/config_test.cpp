@@ -307,7 +307,7 @@ TEST_SUITE("config") {
               R"(/server/prot: unknown key (did you mean "port"?))");
         CHECK(error_of(R"({"database": "x.db"})") ==
               "/database: unknown key (expected server, admin, storage, dialogs, channels, "
-              "logging)");
+              "logging, sending_rules)");
         CHECK(error_of(R"({"storage": {"path": "x.db"}})") ==
               "/storage/path: unknown key (expected type, url_env, schema, database_path, "
               "synchronous, busy_timeout_ms, batch_max_messages, batch_max_wait_ms, "
@@ -317,7 +317,7 @@ TEST_SUITE("config") {
             R"(/channels/0/auth_tokn_env: unknown key (did you mean "auth_token_env"?))");
         CHECK(error_of(R"({"a/b~c": 1})") ==
               "/a~1b~0c: unknown key (expected server, admin, storage, dialogs, channels, "
-              "logging)");
+              "logging, sending_rules)");
     }
 
     TEST_CASE("keys of another gateway type are errors") {
@@ -513,6 +513,59 @@ TEST_SUITE("config") {
         CHECK_THROWS_WITH_AS(load_config(missing), missing_message.c_str(), config_error);
     }
 
+    TEST_CASE("sending_rules: quiet hours, zone and caps are read, defaults otherwise") {
+        auto defaults = parse_config("{}", base).sending_rules;
+        CHECK(defaults.time_zone == "Asia/Jakarta");
+        CHECK(defaults.utc_offset_minutes == 420);
+        REQUIRE(defaults.quiet_hours.size() == 2);
+        CHECK(defaults.quiet_hours[0].from_minute == 21 * 60);
+        CHECK(defaults.quiet_hours[0].until_minute == 7 * 60);
+        CHECK(defaults.quiet_hours[1].weekdays == std::vector<int>{5});
+
+        auto c = parse_config(R"({"sending_rules": {"time_zone": "Asia/Makassar",
+            "quiet_hours": [{"from": "22:00", "until": "06:30"},
+                            {"days": ["Friday", "sunday"], "from": "11:45", "until": "13:15"}],
+            "daily_segment_cap": 12, "loop_within_seconds": 3, "loop_times_in_a_row": 4}})",
+                              base)
+                     .sending_rules;
+        CHECK(c.utc_offset_minutes == 480);
+        REQUIRE(c.quiet_hours.size() == 2);
+        CHECK(c.quiet_hours[0].until_minute == 6 * 60 + 30);
+        CHECK(c.quiet_hours[1].weekdays == std::vector<int>{5, 0});
+        CHECK(c.daily_segment_cap == 12);
+        CHECK(c.loop_within_seconds == 3);
+        CHECK(c.loop_times_in_a_row == 4);
+        CHECK(parse_config(R"({"sending_rules": {"quiet_hours": []}})", base)
+                  .sending_rules.quiet_hours.empty());
+    }
+
+    TEST_CASE("sending_rules: errors name the field") {
+        CHECK(error_of(R"({"sending_rules": {"time_zone": "Asia/Singapore"}})") ==
+              "/sending_rules/time_zone: unknown time zone \"Asia/Singapore\" (expected one of "
+              "Asia/Jakarta, Asia/Pontianak, Asia/Makassar, Asia/Jayapura, WIB, WITA, WIT)");
+        CHECK(
+            error_of(R"({"sending_rules": {"quiet_hours": [{"from": "21:00", "until": "7"}]}})") ==
+            "/sending_rules/quiet_hours/0/until: must be a time of day as \"HH:MM\", from "
+            "\"00:00\" to \"23:59\"");
+        CHECK(
+            error_of(R"({"sending_rules": {"quiet_hours": [{"from": "24:00", "until": "07:00"}]}})")
+                .starts_with("/sending_rules/quiet_hours/0/from: must be a time of day"));
+        CHECK(
+            error_of(R"({"sending_rules": {"quiet_hours": [{"from": "07:00", "until": "07:00"}]}})")
+                .starts_with("/sending_rules/quiet_hours/0/until: must differ"));
+        CHECK(error_of(R"({"sending_rules": {"quiet_hours": [{"from": "07:00"}]}})") ==
+              "/sending_rules/quiet_hours/0/until: required");
+        CHECK(error_of(R"({"sending_rules": {"quiet_hours": [{"days": ["jumat"], "from": "11:30",
+              "until": "13:00"}]}})")
+                  .starts_with("/sending_rules/quiet_hours/0/days/0: unknown day \"jumat\""));
+        CHECK(error_of(R"({"sending_rules": {"daily_segment_cap": -1}})")
+                  .starts_with("/sending_rules/daily_segment_cap: must be a whole number"));
+        CHECK(error_of(R"({"sending_rules": {"loop_times_in_a_row": 1}})")
+                  .starts_with("/sending_rules/loop_times_in_a_row: must be 0"));
+        CHECK(error_of(R"({"sending_rules": {"quiet": []}})")
+                  .starts_with("/sending_rules/quiet: unknown key"));
+    }
+
     TEST_CASE("load_config resolves paths against the config file's folder") {
         temp_file file(R"({"storage": {"database_path": "db/sapa.db"}})");
         auto c = load_config(file.path);
@@ -540,6 +593,10 @@ TEST_SUITE("config") {
         CHECK(c.channels[3].type == gateway_type::generic_json);
         for (const auto& channel : c.channels)
             CHECK(channel.script == "lumajang");
+        CHECK(c.sending_rules.utc_offset_minutes == 420);
+        CHECK(c.sending_rules.quiet_hours.size() == 2);
+        CHECK(c.sending_rules.daily_segment_cap == 40);
+        CHECK(c.sending_rules.loop_times_in_a_row == 8);
     }
 
     TEST_CASE("docker/sapa.json loads: listens on all addresses, data on the volume") {

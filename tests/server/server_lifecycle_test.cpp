@@ -164,6 +164,7 @@ class gated_store final : public sapa::storage::store {
                            const std::string&,
                            sapa::messaging::unix_seconds) override {}
     void retry_outbound(std::int64_t, sapa::messaging::unix_seconds, const std::string&) override {}
+    void defer_outbound(std::int64_t, sapa::messaging::unix_seconds, const std::string&) override {}
     void fail_outbound(std::int64_t,
                        const std::string&,
                        const std::string&,
@@ -221,6 +222,12 @@ class gated_store final : public sapa::storage::store {
         }
         std::string last_channel(std::int64_t) override {
             throw std::logic_error("not in this test");
+        }
+        std::vector<sapa::storage::logged_message> recent_messages(std::int64_t, int) override {
+            return {};
+        }
+        std::int64_t segments_sent_since(std::int64_t, sapa::messaging::unix_seconds) override {
+            return 0;
         }
         std::int64_t log_outbound(const sapa::storage::outbound_record&) override {
             throw std::logic_error("not in this test");

@@ -575,6 +575,68 @@ TEST_SUITE("storage") {
         }
     }
 
+    STORE_CONTRACT(
+        "outbound claims put replies first, and a reply passes a deferred proactive job") {
+        auto st = s.open(fast_options());
+        // Sapa speaks first to A (whose contacts row says it lives in WITA) and to B.
+        const std::string a = "+6281600000001", b = "+6281600000002", c = "+6281600000003";
+        st->run([&](transaction& tx) {
+            auto ka = tx.add_contact(a, 90);
+            auto state = std::make_shared<engine::contact_state>(*ka.state);
+            state->fields["timezone"] = "Asia/Makassar";
+            tx.save_contact(ka, state, 90);
+            auto kb = tx.add_contact(b, 90);
+            tx.log_outbound({"sms", ka.id, 0, {"hello A", "hello A", {}}, route::api, 100});
+            tx.log_outbound({"sms", kb.id, 0, {"hello B", "hello B", {}}, route::api, 101});
+        });
+        process(*st, sms(c, "c", 102, "rc", true), echo("c", 102));
+
+        auto first = st->claim_outbound("sms", 110, 2);
+        REQUIRE(first.size() == 2);
+        CHECK(first[0].message.text == "echo: c");  // the reply, though queued last
+        CHECK(first[0].reply_to != 0);
+        CHECK(first[1].message.text == "hello A");
+        CHECK(first[1].reply_to == 0);
+        CHECK(first[1].time_zone == "Asia/Makassar");
+        CHECK(first[0].time_zone.empty());
+        CHECK(first[0].last_inbound_at == 102);  // C wrote on this channel then
+        CHECK(first[1].last_inbound_at == 0);    // A never wrote
+
+        // A's message is held for quiet hours; A writes meanwhile and is answered at once.
+        st->defer_outbound(first[1].id, 200, "quiet hours: held until 07:00 WITA");
+        process(*st, sms(a, "a", 111, "ra", true), echo("a", 111));
+        auto second = st->claim_outbound("sms", 112, 10);
+        REQUIRE(second.size() == 2);
+        CHECK(second[0].message.text == "echo: a");
+        CHECK(second[1].message.text == "hello B");
+        CHECK(second[0].last_inbound_at == 111);
+        for (const auto& j : second)
+            st->complete_outbound(j.id, "P" + std::to_string(j.id), 113);
+        st->complete_outbound(first[0].id, "PC", 113);
+        CHECK(st->claim_outbound("sms", 150, 10).empty());  // A's message waits for its time
+        auto later = st->claim_outbound("sms", 200, 10);
+        REQUIRE(later.size() == 1);
+        CHECK(later[0].message.text == "hello A");
+        CHECK(later[0].attempts == 0);  // a deferral is not a failed attempt
+        CHECK(later[0].last_inbound_at == 111);
+    }
+
+    STORE_CONTRACT("a queued message keeps its WhatsApp template, and forget erases it") {
+        auto st = s.open(fast_options());
+        messaging::outbound_message m{"Kelas besok", "Kelas besok", {}};
+        m.fallback_template = messaging::message_template{"kelas", "id", {"Ani", "Senin"}};
+        st->run([&](transaction& tx) {
+            auto k = tx.add_contact("+6281600000021", 100);
+            tx.log_outbound({"wa", k.id, 0, m, route::api, 100});
+        });
+        auto jobs = st->claim_outbound("wa", 101, 10);
+        REQUIRE(jobs.size() == 1);
+        CHECK(jobs[0].message == m);
+        st->retry_outbound(jobs[0].id, 102, "timeout");
+        CHECK(st->forget("+6281600000021", 103).messages == 1);
+        CHECK(st->claim_outbound("wa", 200, 10).empty());
+    }
+
     STORE_CONTRACT("the outbound backlog counts unfinished jobs per channel and the oldest one") {
         auto st = s.open(fast_options());
         CHECK(st->outbound_backlog().empty());

@@ -148,6 +148,7 @@ running_sapa::running_sapa(const sapa_options& options) {
     config["dialogs"] = {{"paths", dialog_paths}};
     config["channels"] = channels;
     if (!options.log_format.empty()) config["logging"] = {{"format", options.log_format}};
+    if (!options.sending_rules.is_null()) config["sending_rules"] = options.sending_rules;
     std::ofstream(dir.path() / "sapa.json") << config.dump(2);
     start();
 }

@@ -98,6 +98,9 @@ struct sapa_options {
     double twilio_send_rate_per_second = 50;
     // More dialog scripts: file name -> JSON, written to a folder of the test's own.
     std::map<std::string, std::string> extra_dialogs;
+    // The "sending_rules" section. No quiet hours by default: the tests run at any hour and
+    // a proactive message must go when they expect it.
+    json sending_rules = {{"quiet_hours", json::array()}};
 };
 
 inline const std::string twilio_account_sid = "AC0123456789abcdef0123456789abcdef";

@@ -62,6 +62,7 @@ struct memory_store::data {
     std::vector<contact_row> contacts;  // id - 1 is the index
     std::unordered_map<std::string, std::int64_t> contact_by_address;
     std::vector<message_row> messages;  // id - 1 is the index
+    std::unordered_map<std::int64_t, std::vector<std::int64_t>> messages_by_contact;  // ids
     std::map<std::pair<std::string, std::string>, std::int64_t> inbound_by_gateway_id;
     std::map<std::pair<std::string, std::string>, std::int64_t> outbound_by_provider_id;
     std::vector<event_row> events;                       // id - 1 is the index
@@ -77,6 +78,17 @@ struct memory_store::data {
         return it == contact_by_address.end() ? nullptr : &contacts[it->second - 1];
     }
     message_row& message(std::int64_t id) { return messages.at(static_cast<std::size_t>(id - 1)); }
+
+    // The job is due again at `when`, with `failed` more attempts counted.
+    void reschedule(std::int64_t id, unix_seconds when, const std::string& reason, int failed) {
+        std::lock_guard lock(mutex);
+        auto it = jobs.find(id);
+        if (it == jobs.end()) return;
+        it->second.leased = false;
+        it->second.attempts += failed;
+        it->second.next_attempt_at = when;
+        it->second.last_error = reason;
+    }
 
     bool set_status(std::int64_t id,
                     delivery_status to,
@@ -192,6 +204,27 @@ class memory_transaction final : public transaction, private engine::registratio
         return {};
     }
 
+    std::vector<logged_message> recent_messages(std::int64_t contact_id, int limit) override {
+        std::vector<logged_message> out;
+        const auto& ids = d_.messages_by_contact[contact_id];
+        for (auto it = ids.rbegin(); it != ids.rend() && static_cast<int>(out.size()) < limit;
+             ++it) {
+            const auto& m = d_.message(*it);
+            out.push_back({m.inbound, m.created_at});
+        }
+        return out;
+    }
+
+    std::int64_t segments_sent_since(std::int64_t contact_id, unix_seconds since) override {
+        std::int64_t sum = 0;
+        for (auto id : d_.messages_by_contact[contact_id]) {
+            const auto& m = d_.message(id);
+            if (!m.inbound && m.created_at >= since && m.status != "failed")
+                sum += m.cost ? m.cost->segments : 1;
+        }
+        return sum;
+    }
+
     std::int64_t log_inbound(const messaging::inbound_message& m,
                              std::int64_t contact_id,
                              const std::vector<engine::event>& events) override {
@@ -291,6 +324,9 @@ class memory_transaction final : public transaction, private engine::registratio
     std::int64_t append(data::message_row row) {
         row.id = static_cast<std::int64_t>(d_.messages.size()) + 1;
         if (d_.options.text_cost) row.cost = d_.options.text_cost(row.content.text);
+        d_.messages_by_contact[row.contact_id].push_back(row.id);
+        undo_.push_back(
+            [this, contact = row.contact_id] { d_.messages_by_contact[contact].pop_back(); });
         d_.messages.push_back(std::move(row));
         undo_.push_back([this] { d_.messages.pop_back(); });
         return d_.messages.back().id;
@@ -444,19 +480,43 @@ std::vector<outbound_job> memory_store::claim_outbound(const std::string& channe
                                                        unix_seconds now,
                                                        int limit) {
     std::lock_guard lock(data_->mutex);
-    std::vector<outbound_job> out;
-    std::set<std::int64_t> contacts_seen;  // their oldest job on this channel came first
+    // Contacts with an earlier unfinished job on this channel; and those whose earlier job
+    // also holds up a reply (any but a proactive job that is not due).
+    std::set<std::int64_t> any_earlier, reply_earlier;
+    std::vector<std::pair<bool, std::int64_t>> picked;  // (proactive, id): replies first
     for (auto& [id, job] : data_->jobs) {
-        if (static_cast<int>(out.size()) >= limit) break;
         if (job.channel != channel) continue;
-        if (!contacts_seen.insert(job.contact_id).second) continue;
+        const bool proactive = data_->message(id).reply_to == 0;
         const bool due = job.leased ? job.lease_until <= now : job.next_attempt_at <= now;
-        if (!due) continue;
+        const auto& earlier = proactive ? any_earlier : reply_earlier;
+        if (due && !earlier.contains(job.contact_id)) picked.emplace_back(proactive, id);
+        any_earlier.insert(job.contact_id);
+        if (!proactive || job.leased || due) reply_earlier.insert(job.contact_id);
+    }
+    std::sort(picked.begin(), picked.end());
+    if (static_cast<int>(picked.size()) > limit) picked.resize(static_cast<std::size_t>(limit));
+    std::vector<outbound_job> out;
+    for (const auto& [proactive, id] : picked) {
+        auto& job = data_->jobs.at(id);
         job.leased = true;
         job.lease_until = now + data_->options.outbound_lease;
         const auto& contact = data_->contacts[static_cast<std::size_t>(job.contact_id - 1)];
-        out.push_back(
-            {id, channel, contact.state->address, data_->message(id).content, job.attempts});
+        const auto& m = data_->message(id);
+        auto zone = contact.state->fields.find("timezone");
+        unix_seconds last_inbound = 0;
+        const auto& ids = data_->messages_by_contact[job.contact_id];
+        for (auto it = ids.rbegin(); it != ids.rend() && last_inbound == 0; ++it) {
+            const auto& earlier = data_->message(*it);
+            if (earlier.inbound && earlier.channel == channel) last_inbound = earlier.created_at;
+        }
+        out.push_back({id,
+                       channel,
+                       contact.state->address,
+                       m.content,
+                       job.attempts,
+                       m.reply_to,
+                       zone == contact.state->fields.end() ? std::string() : zone->second,
+                       last_inbound});
     }
     return out;
 }
@@ -476,13 +536,13 @@ void memory_store::complete_outbound(std::int64_t id,
 void memory_store::retry_outbound(std::int64_t id,
                                   unix_seconds next_attempt_at,
                                   const std::string& reason) {
-    std::lock_guard lock(data_->mutex);
-    auto it = data_->jobs.find(id);
-    if (it == data_->jobs.end()) return;
-    it->second.leased = false;
-    ++it->second.attempts;
-    it->second.next_attempt_at = next_attempt_at;
-    it->second.last_error = reason;
+    data_->reschedule(id, next_attempt_at, reason, 1);
+}
+
+void memory_store::defer_outbound(std::int64_t id,
+                                  unix_seconds not_before,
+                                  const std::string& reason) {
+    data_->reschedule(id, not_before, reason, 0);
 }
 
 void memory_store::fail_outbound(std::int64_t id,
@@ -512,7 +572,7 @@ forget_counts memory_store::forget(const std::string& address, unix_seconds now)
     for (auto& m : data_->messages) {
         if (m.contact_id != c->id) continue;
         if (m.content.text != erased_text || !m.content.body.empty() ||
-            !m.content.options.empty() || !m.media.empty()) {
+            !m.content.options.empty() || m.content.fallback_template || !m.media.empty()) {
             m.content = {erased_text, {}, {}};
             m.media.clear();
             ++counts.messages;

@@ -32,6 +32,9 @@ class memory_store final : public store {
     void retry_outbound(std::int64_t id,
                         unix_seconds next_attempt_at,
                         const std::string& reason) override;
+    void defer_outbound(std::int64_t id,
+                        unix_seconds not_before,
+                        const std::string& reason) override;
     void fail_outbound(std::int64_t id,
                        const std::string& raw_code,
                        const std::string& reason,

@@ -38,20 +38,29 @@ void remove_job(connection& c, std::int64_t id) {
 
 std::vector<outbound_job> claim_outbound(
     connection& c, const std::string& channel, unix_seconds now, int limit, unix_seconds lease) {
-    // Due, and the oldest unfinished job of its contact on this channel. SKIP LOCKED: a job
-    // another instance is claiming right now is left to it.
+    // Due, and the oldest unfinished job of its contact on this channel (except that a reply
+    // passes proactive jobs that are not due); replies first. SKIP LOCKED: a job another
+    // instance is claiming right now is left to it.
     auto r = c.prepared(
         "WITH picked AS (SELECT q.message_id FROM outbound_queue q "
+        "  JOIN messages pm ON pm.id = q.message_id "
         "  WHERE q.channel = $1 "
         "    AND ((q.state = 'pending' AND q.next_attempt_at <= $2) "
         "         OR (q.state = 'leased' AND q.lease_until <= $2)) "
-        "    AND NOT EXISTS (SELECT 1 FROM outbound_queue e WHERE e.contact_id = q.contact_id "
-        "      AND e.channel = q.channel AND e.message_id < q.message_id) "
-        "  ORDER BY q.message_id LIMIT $3 FOR UPDATE SKIP LOCKED) "
+        "    AND NOT EXISTS (SELECT 1 FROM outbound_queue e "
+        "      JOIN messages em ON em.id = e.message_id "
+        "      WHERE e.contact_id = q.contact_id AND e.channel = q.channel "
+        "      AND e.message_id < q.message_id "
+        "      AND NOT (pm.reply_to IS NOT NULL AND em.reply_to IS NULL "
+        "               AND e.state = 'pending' AND e.next_attempt_at > $2)) "
+        "  ORDER BY pm.reply_to IS NULL, q.message_id LIMIT $3 FOR UPDATE OF q SKIP LOCKED) "
         "UPDATE outbound_queue q SET state = 'leased', lease_until = $4 "
         "FROM picked, messages m, contacts k "
         "WHERE q.message_id = picked.message_id AND m.id = q.message_id AND k.id = q.contact_id "
-        "RETURNING q.message_id, k.address, m.text, m.payload, q.attempts",
+        "RETURNING q.message_id, k.address, m.text, m.payload, q.attempts, "
+        "  coalesce(m.reply_to, 0), coalesce(k.fields::jsonb ->> 'timezone', ''), "
+        "  coalesce((SELECT i.created_at FROM messages i WHERE i.contact_id = q.contact_id "
+        "    AND i.direction = 'in' AND i.channel = q.channel ORDER BY i.id DESC LIMIT 1), 0)",
         {text(channel), number(now), number(limit), number(now + lease)});
     std::vector<outbound_job> jobs;
     for (int i = 0; i < r.rows(); ++i) {
@@ -61,9 +70,14 @@ std::vector<outbound_job> claim_outbound(
         job.contact = r.text(i, 1);
         job.message = reply_from_payload(r.text(i, 2), r.view(i, 3));
         job.attempts = static_cast<int>(r.integer(i, 4));
+        job.reply_to = r.integer(i, 5);
+        job.time_zone = r.text(i, 6);
+        job.last_inbound_at = r.integer(i, 7);
         jobs.push_back(std::move(job));
     }
-    std::sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    std::sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) {
+        return std::pair(a.reply_to == 0, a.id) < std::pair(b.reply_to == 0, b.id);
+    });
     return jobs;
 }
 
@@ -79,14 +93,27 @@ void complete_outbound(connection& c,
     remove_job(c, id);
 }
 
+// The job is due again at `when`, with `attempts` more failed attempts counted.
+static void reschedule(
+    connection& c, std::int64_t id, unix_seconds when, const std::string& reason, int attempts) {
+    c.prepared(
+        "UPDATE outbound_queue SET state = 'pending', attempts = attempts + $4, "
+        "  next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE message_id = $1",
+        {number(id), number(when), text(reason), number(attempts)});
+}
+
 void retry_outbound(connection& c,
                     std::int64_t id,
                     unix_seconds next_attempt_at,
                     const std::string& reason) {
-    c.prepared(
-        "UPDATE outbound_queue SET state = 'pending', attempts = attempts + 1, "
-        "  next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE message_id = $1",
-        {number(id), number(next_attempt_at), text(reason)});
+    reschedule(c, id, next_attempt_at, reason, 1);
+}
+
+void defer_outbound(connection& c,
+                    std::int64_t id,
+                    unix_seconds not_before,
+                    const std::string& reason) {
+    reschedule(c, id, not_before, reason, 0);
 }
 
 void fail_outbound(connection& c,

@@ -352,6 +352,15 @@ void postgres_store::retry_outbound(std::int64_t id,
     });
 }
 
+void postgres_store::defer_outbound(std::int64_t id,
+                                    unix_seconds not_before,
+                                    const std::string& reason) {
+    impl_->call([&](pg::connection& c) {
+        pg::defer_outbound(c, id, not_before, reason);
+        return true;
+    });
+}
+
 void postgres_store::fail_outbound(std::int64_t id,
                                    const std::string& raw_code,
                                    const std::string& reason,

@@ -315,6 +315,25 @@ std::string unit::last_channel(std::int64_t contact_id) {
     return r.rows() == 0 ? std::string() : r.text(0, 0);
 }
 
+std::vector<logged_message> unit::recent_messages(std::int64_t contact_id, int limit) {
+    auto r = c_.prepared(
+        "SELECT direction = 'in', created_at FROM messages WHERE contact_id = $1 "
+        "ORDER BY id DESC LIMIT $2",
+        {number(contact_id), number(limit)});
+    std::vector<logged_message> out;
+    for (int i = 0; i < r.rows(); ++i)
+        out.push_back({r.text(i, 0) == "t", r.integer(i, 1)});
+    return out;
+}
+
+std::int64_t unit::segments_sent_since(std::int64_t contact_id, unix_seconds since) {
+    auto r = c_.prepared(
+        "SELECT coalesce(sum(coalesce(segments, 1)), 0) FROM messages WHERE contact_id = $1 "
+        "AND direction = 'out' AND created_at >= $2 AND status <> 'failed'",
+        {number(contact_id), number(since)});
+    return r.integer(0, 0);
+}
+
 void unit::add_to_group(std::int64_t contact_id, const std::string& group) {
     c_.prepared(
         "INSERT INTO contact_groups (group_name, contact_id) VALUES ($1, $2) "

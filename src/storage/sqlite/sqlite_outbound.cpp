@@ -58,18 +58,25 @@ std::vector<outbound_job> claim_outbound(connection& c,
                                          engine::unix_seconds now,
                                          int limit,
                                          engine::unix_seconds lease) {
-    // Due, and the oldest unfinished job of its contact on this channel: a contact's replies
-    // go out one at a time, in order.
+    // Due, and the oldest unfinished job of its contact on this channel (a contact's messages
+    // go out one at a time, in order), except that a reply passes proactive jobs that are not
+    // due; replies first.
     auto& q = c.prepared(
-        "SELECT q.message_id, k.address, m.text, m.payload, q.attempts "
+        "SELECT q.message_id, k.address, m.text, m.payload, q.attempts, m.reply_to, "
+        "  json_extract(k.fields, '$.timezone'), "
+        "  (SELECT i.created_at FROM messages i WHERE i.contact_id = q.contact_id "
+        "     AND i.direction = 'in' AND i.channel = q.channel ORDER BY i.id DESC LIMIT 1) "
         "FROM outbound_queue q JOIN messages m ON m.id = q.message_id "
         "  JOIN contacts k ON k.id = q.contact_id "
         "WHERE q.channel = ?1 "
         "  AND ((q.state = 'pending' AND q.next_attempt_at <= ?2) "
         "       OR (q.state = 'leased' AND q.lease_until <= ?2)) "
-        "  AND NOT EXISTS (SELECT 1 FROM outbound_queue e WHERE e.contact_id = q.contact_id "
-        "    AND e.channel = q.channel AND e.message_id < q.message_id) "
-        "ORDER BY q.message_id LIMIT ?3");
+        "  AND NOT EXISTS (SELECT 1 FROM outbound_queue e JOIN messages em ON em.id = e.message_id "
+        "    WHERE e.contact_id = q.contact_id AND e.channel = q.channel "
+        "    AND e.message_id < q.message_id "
+        "    AND NOT (m.reply_to IS NOT NULL AND em.reply_to IS NULL "
+        "             AND e.state = 'pending' AND e.next_attempt_at > ?2)) "
+        "ORDER BY m.reply_to IS NULL, q.message_id LIMIT ?3");
     q.bind(1, channel);
     q.bind(2, now);
     q.bind(3, limit);
@@ -81,6 +88,9 @@ std::vector<outbound_job> claim_outbound(connection& c,
         job.contact = q.getColumn(1).getString();
         job.message = read_reply(q.getColumn(2), q.getColumn(3));
         job.attempts = q.getColumn(4).getInt();
+        job.reply_to = q.getColumn(5).isNull() ? 0 : q.getColumn(5).getInt64();
+        if (q.getColumn(6).isText()) job.time_zone = q.getColumn(6).getString();
+        if (!q.getColumn(7).isNull()) job.last_inbound_at = q.getColumn(7).getInt64();
         jobs.push_back(std::move(job));
     }
     for (const auto& job : jobs) {
@@ -107,17 +117,34 @@ void complete_outbound(connection& c,
     remove_job(c, id);
 }
 
+// The job is due again at `when`, with `attempts` more failed attempts counted.
+static void reschedule(connection& c,
+                       std::int64_t id,
+                       engine::unix_seconds when,
+                       const std::string& reason,
+                       int attempts) {
+    auto& q = c.prepared(
+        "UPDATE outbound_queue SET state = 'pending', attempts = attempts + ?4, "
+        "  next_attempt_at = ?2, lease_until = NULL, last_error = ?3 WHERE message_id = ?1");
+    q.bind(1, id);
+    q.bind(2, when);
+    q.bind(3, reason);
+    q.bind(4, attempts);
+    q.exec();
+}
+
 void retry_outbound(connection& c,
                     std::int64_t id,
                     engine::unix_seconds next_attempt_at,
                     const std::string& reason) {
-    auto& q = c.prepared(
-        "UPDATE outbound_queue SET state = 'pending', attempts = attempts + 1, "
-        "  next_attempt_at = ?2, lease_until = NULL, last_error = ?3 WHERE message_id = ?1");
-    q.bind(1, id);
-    q.bind(2, next_attempt_at);
-    q.bind(3, reason);
-    q.exec();
+    reschedule(c, id, next_attempt_at, reason, 1);
+}
+
+void defer_outbound(connection& c,
+                    std::int64_t id,
+                    engine::unix_seconds not_before,
+                    const std::string& reason) {
+    reschedule(c, id, not_before, reason, 0);
 }
 
 void fail_outbound(connection& c,

@@ -455,6 +455,15 @@ void sqlite_store::retry_outbound(std::int64_t id,
     });
 }
 
+void sqlite_store::defer_outbound(std::int64_t id,
+                                  unix_seconds not_before,
+                                  const std::string& reason) {
+    impl_->call([&](detail::connection& c) {
+        detail::defer_outbound(c, id, not_before, reason);
+        return true;
+    });
+}
+
 void sqlite_store::fail_outbound(std::int64_t id,
                                  const std::string& raw_code,
                                  const std::string& reason,

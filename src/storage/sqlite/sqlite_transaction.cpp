@@ -126,6 +126,11 @@ const std::string& payload_of(connection& c, const messaging::outbound_message& 
         key += '\x1e';
         key += o.label;
     }
+    if (const auto& t = m.fallback_template) {
+        key += '\x1d' + t->name + '\x1e' + t->language;
+        for (const auto& p : t->parameters)
+            key += '\x1f' + p;
+    }
     return c.payload_of(key, [&] { return reply_payload(m); });
 }
 
@@ -344,7 +349,7 @@ std::int64_t sqlite_transaction::log_outbound(const outbound_record& r) {
     q.bindNoCopy(2, r.channel);
     if (r.reply_to != 0) q.bind(3, r.reply_to);
     q.bindNoCopy(4, r.message.text);
-    if (!r.message.body.empty() || !r.message.options.empty())
+    if (!r.message.body.empty() || !r.message.options.empty() || r.message.fallback_template)
         q.bindNoCopy(5, payload_of(c_, r.message));
     bind_cost(c_, q, 6, r.message.text, options_, true);
     q.bindNoCopy(8, by_api ? "queued" : "sent");
@@ -381,6 +386,29 @@ std::string sqlite_transaction::last_channel(std::int64_t contact_id) {
         "ORDER BY id DESC LIMIT 1");
     q.bind(1, contact_id);
     return q.executeStep() ? q.getColumn(0).getString() : std::string();
+}
+
+std::vector<logged_message> sqlite_transaction::recent_messages(std::int64_t contact_id,
+                                                                int limit) {
+    auto& q = c_.prepared(
+        "SELECT direction = 'in', created_at FROM messages WHERE contact_id = ? "
+        "ORDER BY id DESC LIMIT ?");
+    q.bind(1, contact_id);
+    q.bind(2, limit);
+    std::vector<logged_message> out;
+    while (q.executeStep())
+        out.push_back({q.getColumn(0).getInt() != 0, q.getColumn(1).getInt64()});
+    return out;
+}
+
+std::int64_t sqlite_transaction::segments_sent_since(std::int64_t contact_id, unix_seconds since) {
+    auto& q = c_.prepared(
+        "SELECT coalesce(sum(coalesce(segments, 1)), 0) FROM messages WHERE contact_id = ? "
+        "AND direction = 'out' AND created_at >= ? AND status <> 'failed'");
+    q.bind(1, contact_id);
+    q.bind(2, since);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
 }
 
 void sqlite_transaction::add_to_group(std::int64_t contact_id, const std::string& group) {

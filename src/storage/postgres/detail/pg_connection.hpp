@@ -126,6 +126,8 @@ class unit final : public transaction, private engine::registration_ledger {
                          unix_seconds now) override;
     engine::registration_ledger& registrations() override { return *this; }
     std::string last_channel(std::int64_t contact_id) override;
+    std::vector<logged_message> recent_messages(std::int64_t contact_id, int limit) override;
+    std::int64_t segments_sent_since(std::int64_t contact_id, unix_seconds since) override;
     void add_to_group(std::int64_t contact_id, const std::string& group) override;
     std::vector<std::string> select_contacts(const segment& s) override;
 
@@ -169,6 +171,10 @@ void complete_outbound(connection& c,
 void retry_outbound(connection& c,
                     std::int64_t id,
                     unix_seconds next_attempt_at,
+                    const std::string& reason);
+void defer_outbound(connection& c,
+                    std::int64_t id,
+                    unix_seconds not_before,
                     const std::string& reason);
 void fail_outbound(connection& c,
                    std::int64_t id,

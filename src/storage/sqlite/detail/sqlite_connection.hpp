@@ -199,6 +199,8 @@ class sqlite_transaction final : public transaction, private engine::registratio
                              unix_seconds window) override;
     std::vector<stored_reply> replies_to(std::int64_t inbound_id) override;
     std::string last_channel(std::int64_t contact_id) override;
+    std::vector<logged_message> recent_messages(std::int64_t contact_id, int limit) override;
+    std::int64_t segments_sent_since(std::int64_t contact_id, unix_seconds since) override;
     std::int64_t log_inbound(const messaging::inbound_message& m,
                              std::int64_t contact_id,
                              const std::vector<engine::event>& events) override;
@@ -257,6 +259,10 @@ void complete_outbound(connection& c,
 void retry_outbound(connection& c,
                     std::int64_t id,
                     unix_seconds next_attempt_at,
+                    const std::string& reason);
+void defer_outbound(connection& c,
+                    std::int64_t id,
+                    unix_seconds not_before,
                     const std::string& reason);
 void fail_outbound(connection& c,
                    std::int64_t id,
