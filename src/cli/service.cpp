@@ -4,6 +4,7 @@
 #include "dialog/catalog.hpp"
 #include "gateway/adapter.hpp"
 #include "messaging/address.hpp"
+#include "server/broadcast_driver.hpp"
 #include "server/http_server.hpp"
 #include "server/log.hpp"
 #include "server/metrics.hpp"
@@ -24,6 +25,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <ostream>
@@ -373,7 +375,10 @@ tool_session open_tool_session(const config::service_config& config) {
     s.store = open_tool_store(config);
     app::conversation_options options;
     options.channels = s.channels;
+    options.text_cost = measure_text;
     s.conversations = std::make_unique<app::conversations>(
+        *s.store, [scripts = s.scripts] { return scripts; }, options);
+    s.broadcasts = std::make_unique<app::broadcasts>(
         *s.store, [scripts = s.scripts] { return scripts; }, options);
     return s;
 }
@@ -440,7 +445,10 @@ int serve(const config::service_config& config,
     app::conversation_options conversation_options;
     for (const auto& c : channels)
         conversation_options.channels.push_back(c.channel);
+    conversation_options.text_cost = measure_text;
     app::conversations conversations(
+        *store, [scripts] { return scripts; }, conversation_options);
+    app::broadcasts broadcasts(
         *store, [scripts] { return scripts; }, conversation_options);
     conversations.on_promoted = [](const app::promotion_notice& p) {
         const auto& r = p.promoted.record;
@@ -456,6 +464,11 @@ int serve(const config::service_config& config,
     send_options.metrics = &metrics;
     outbound_sender sender(io, *store, senders, wall_clock, send_options);
     conversations.on_queued = [&sender](const std::string& channel) { sender.wake(channel); };
+    broadcasts.on_queued = conversations.on_queued;
+    std::map<std::string, double> send_rates;
+    for (const auto& c : senders)
+        send_rates[c.name] = c.send_rate_per_second;
+    broadcast_driver broadcast_timer(broadcasts, *store, send_rates, wall_clock);
 
     router routes;
     routes.add("GET", "/healthz", [](http_request, const route_params&, responder respond) {
@@ -507,6 +520,7 @@ int serve(const config::service_config& config,
         io, config.server.listen_address, config.server.port, limits, routes, access_log);
     server.start();
     sender.start();
+    broadcast_timer.start();
     log(log_level::info,
         "listening on " + config.server.listen_address + ":" + std::to_string(server.port()) +
             " with " + std::to_string(channels.size()) + " channel(s)");
@@ -518,6 +532,7 @@ int serve(const config::service_config& config,
         log(log_level::info, "stopping: finishing requests in progress");
         server.stop();
         sender.stop();
+        broadcast_timer.request_stop();
     });
 
     std::vector<std::thread> threads;
@@ -526,6 +541,7 @@ int serve(const config::service_config& config,
     io.run();
     for (auto& t : threads)
         t.join();
+    broadcast_timer.stop();
     store.reset();  // waits for the last group commit
     log(log_level::info, "stopped");
     return 0;

@@ -25,6 +25,50 @@ std::string reply_payload(const messaging::outbound_message& m) {
     return nlohmann::json{{"body", m.body}, {"options", options}}.dump();
 }
 
+std::string opening_to_json(const broadcast_record& b) {
+    return nlohmann::json{{"texts", b.texts}, {"node", b.node}, {"variables", b.variables}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void opening_from_json(std::string_view text, broadcast_record& b) {
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (!j.is_object()) return;
+    if (auto it = j.find("texts"); it != j.end() && it->is_array())
+        for (const auto& t : *it)
+            if (t.is_string()) b.texts.push_back(t.get<std::string>());
+    b.node = j.value("node", "");
+    if (auto it = j.find("variables"); it != j.end() && it->is_object())
+        for (auto& [k, v] : it->items())
+            if (v.is_string()) b.variables[k] = v.get<std::string>();
+}
+
+std::optional<recipient_status> recipient_status_from_string(std::string_view text) {
+    if (text == "waiting") return recipient_status::waiting;
+    if (text == "queued") return recipient_status::queued;
+    if (text == "skipped") return recipient_status::skipped;
+    return std::nullopt;
+}
+
+void count_recipient(broadcast_counts& counts,
+                     std::string_view recipient,
+                     std::string_view message,
+                     std::int64_t n) {
+    if (recipient == "waiting")
+        counts.waiting += n;
+    else if (recipient == "skipped")
+        counts.skipped += n;
+    else if (message == "sent")
+        counts.sent += n;
+    else if (message == "delivered")
+        counts.delivered += n;
+    else if (message == "read")
+        counts.read += n;
+    else if (message == "failed")
+        counts.failed += n;
+    else
+        counts.queued += n;
+}
+
 messaging::outbound_message reply_from_payload(std::string text, std::string_view payload) {
     messaging::outbound_message out;
     out.text = std::move(text);

@@ -1,5 +1,7 @@
 #include "storage/memory/memory_store.hpp"
 
+#include "storage/stored_form.hpp"
+
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
@@ -55,6 +57,12 @@ struct memory_store::data {
         std::string last_error;
     };
 
+    struct recipient_row {
+        recipient_status status = recipient_status::waiting;
+        std::int64_t first_message = 0, last_message = 0, segments = 0;
+        std::string reason;
+    };
+
     explicit data(memory_options o) : options(std::move(o)) {}
 
     memory_options options;
@@ -69,6 +77,8 @@ struct memory_store::data {
     engine::memory_ledger ledger;
     std::map<std::int64_t, job_row> jobs;                   // by message id: oldest first
     std::set<std::pair<std::string, std::int64_t>> groups;  // (group, contact id)
+    std::vector<broadcast_record> broadcasts;               // id - 1 is the index
+    std::map<std::pair<std::int64_t, std::int64_t>, recipient_row> recipients;  // (b, contact)
 
     contact_row* contact(const std::string& address) {
         auto it = contact_by_address.find(address);
@@ -99,7 +109,9 @@ using data = memory_store::data;
 
 // The ports of one unit of work. Every change pushes its undo, run in reverse if the unit
 // throws.
-class memory_transaction final : public transaction, private engine::registration_ledger {
+class memory_transaction final : public transaction,
+                                 private engine::registration_ledger,
+                                 private broadcast_ledger {
   public:
     explicit memory_transaction(data& d) : d_(d) {}
 
@@ -260,14 +272,19 @@ class memory_transaction final : public transaction, private engine::registratio
                 [this, key = std::make_pair(group, contact_id)] { d_.groups.erase(key); });
     }
 
-    std::vector<std::string> select_contacts(const segment& s) override {
+    std::vector<segment_member> select_contacts(const segment& s,
+                                                std::int64_t after,
+                                                int limit) override {
         auto lower = [](std::string text) {
             for (auto& c : text)
                 c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             return text;
         };
-        std::vector<std::string> out;
-        for (const auto& c : d_.contacts) {
+        std::vector<segment_member> out;
+        for (auto i = static_cast<std::size_t>(std::max<std::int64_t>(after, 0));
+             i < d_.contacts.size() && static_cast<int>(out.size()) < limit;
+             ++i) {
+            const auto& c = d_.contacts[i];
             const auto& state = *c.state;
             if (c.opted_out_at || c.erased_at || c.last_seen < s.last_seen_since) continue;
             if (!s.group.empty() && !d_.groups.count({s.group, c.id})) continue;
@@ -280,10 +297,12 @@ class memory_transaction final : public transaction, private engine::registratio
                 auto r = d_.ledger.latest(state.address, s.course);
                 if (!r || (s.status && r->status != *s.status)) continue;
             }
-            out.push_back(state.address);
+            out.push_back({c.id, state.address});
         }
         return out;
     }
+
+    broadcast_ledger& broadcasts() override { return *this; }
 
   private:
     std::int64_t append(data::message_row row) {
@@ -327,6 +346,144 @@ class memory_transaction final : public transaction, private engine::registratio
     std::optional<engine::registration_entry> find_code(const std::string& course,
                                                         const std::string& code) override {
         return d_.ledger.find_code(course, code);
+    }
+
+    // --- broadcast_ledger, with undo ---
+
+    broadcast_record* broadcast(std::int64_t id) {
+        if (id <= 0 || id > static_cast<std::int64_t>(d_.broadcasts.size())) return nullptr;
+        return &d_.broadcasts[static_cast<std::size_t>(id - 1)];
+    }
+    void keep_broadcast(const broadcast_record& b) {
+        undo_.push_back([this, old = b] { *broadcast(old.id) = old; });
+    }
+    data::recipient_row* recipient_row(std::int64_t b, std::int64_t contact_id) {
+        auto it = d_.recipients.find({b, contact_id});
+        if (it == d_.recipients.end()) return nullptr;
+        undo_.push_back([this, key = it->first, old = it->second] { d_.recipients[key] = old; });
+        return &it->second;
+    }
+
+    std::int64_t add_broadcast(const broadcast_record& b) override {
+        d_.broadcasts.push_back(b);
+        d_.broadcasts.back().id = static_cast<std::int64_t>(d_.broadcasts.size());
+        d_.broadcasts.back().spent = 0;
+        undo_.push_back([this] { d_.broadcasts.pop_back(); });
+        return d_.broadcasts.back().id;
+    }
+    std::optional<broadcast_record> find_broadcast(std::int64_t id) override {
+        auto* b = broadcast(id);
+        return b ? std::optional<broadcast_record>(*b) : std::nullopt;
+    }
+    std::vector<broadcast_record> list_broadcasts() override {
+        return {d_.broadcasts.rbegin(), d_.broadcasts.rend()};
+    }
+    void set_broadcast_status(std::int64_t id,
+                              broadcast_status status,
+                              const std::string& reason) override {
+        auto* b = broadcast(id);
+        if (!b) return;
+        keep_broadcast(*b);
+        b->status = status;
+        b->reason = reason;
+    }
+    void add_recipients(std::int64_t b, const std::vector<std::int64_t>& contact_ids) override {
+        for (auto id : contact_ids)
+            if (d_.recipients.emplace(std::make_pair(b, id), data::recipient_row{}).second)
+                undo_.push_back([this, key = std::make_pair(b, id)] { d_.recipients.erase(key); });
+    }
+    std::vector<segment_member> waiting_recipients(std::int64_t b,
+                                                   std::int64_t after,
+                                                   int limit) override {
+        std::vector<segment_member> out;
+        for (auto it = d_.recipients.upper_bound({b, after});
+             it != d_.recipients.end() && it->first.first == b &&
+             static_cast<int>(out.size()) < limit;
+             ++it)
+            if (it->second.status == recipient_status::waiting)
+                out.push_back(
+                    {it->first.second,
+                     d_.contacts[static_cast<std::size_t>(it->first.second - 1)].state->address});
+        return out;
+    }
+    std::optional<recipient_status> recipient(std::int64_t b, std::int64_t contact_id) override {
+        auto it = d_.recipients.find({b, contact_id});
+        if (it == d_.recipients.end()) return std::nullopt;
+        return it->second.status;
+    }
+    void mark_queued(std::int64_t b,
+                     std::int64_t contact_id,
+                     std::int64_t first_message,
+                     std::int64_t last_message,
+                     std::int64_t segments) override {
+        if (auto* r = recipient_row(b, contact_id)) {
+            r->status = recipient_status::queued;
+            r->first_message = first_message;
+            r->last_message = last_message;
+            r->segments = segments;
+        }
+        if (auto* row = broadcast(b)) {
+            keep_broadcast(*row);
+            row->spent += segments;
+        }
+    }
+    void mark_skipped(std::int64_t b, std::int64_t contact_id, const std::string& reason) override {
+        if (auto* r = recipient_row(b, contact_id)) {
+            r->status = recipient_status::skipped;
+            r->reason = reason;
+        }
+    }
+    std::int64_t skip_waiting(std::int64_t b, const std::string& reason) override {
+        std::int64_t n = 0;
+        for (auto it = d_.recipients.lower_bound({b, 0});
+             it != d_.recipients.end() && it->first.first == b;
+             ++it) {
+            if (it->second.status != recipient_status::waiting) continue;
+            mark_skipped(b, it->first.second, reason);
+            ++n;
+        }
+        return n;
+    }
+    std::int64_t fail_unsent(std::int64_t b,
+                             const std::string& raw_code,
+                             const std::string& reason,
+                             unix_seconds now) override {
+        std::int64_t n = 0;
+        for (auto it = d_.recipients.lower_bound({b, 0});
+             it != d_.recipients.end() && it->first.first == b;
+             ++it) {
+            const auto& r = it->second;
+            if (r.status != recipient_status::queued) continue;
+            for (auto id = r.first_message; id <= r.last_message; ++id) {
+                auto job = d_.jobs.find(id);
+                if (job == d_.jobs.end() || job->second.leased ||
+                    job->second.contact_id != it->first.second)
+                    continue;
+                undo_.push_back([this, id, old = job->second, m = d_.message(id)] {
+                    d_.jobs[id] = old;
+                    d_.message(id) = m;
+                });
+                d_.set_status(id, delivery_status::failed, raw_code, reason, now);
+                d_.jobs.erase(job);
+                ++n;
+            }
+        }
+        return n;
+    }
+    broadcast_counts count_recipients(std::int64_t b) override {
+        broadcast_counts out;
+        for (auto it = d_.recipients.lower_bound({b, 0});
+             it != d_.recipients.end() && it->first.first == b;
+             ++it) {
+            const auto& r = it->second;
+            if (r.status == recipient_status::waiting)
+                ++out.waiting;
+            else if (r.status == recipient_status::skipped)
+                ++out.skipped;
+            else
+                count_recipient(out, "queued", d_.message(r.first_message).status, 1);
+        }
+        return out;
     }
 
     data& d_;

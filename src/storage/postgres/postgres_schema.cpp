@@ -126,6 +126,31 @@ CREATE TABLE contact_groups (
     PRIMARY KEY (group_name, contact_id)
 );
 )sql"},
+    {"v4: broadcasts and their recipients (a contact is in a broadcast once)",
+     R"sql(
+CREATE TABLE broadcasts (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    channel text NOT NULL,
+    segment text NOT NULL,
+    opening text NOT NULL,
+    created_at bigint NOT NULL,
+    start_at bigint NOT NULL,
+    budget bigint NOT NULL DEFAULT 0,
+    spent bigint NOT NULL DEFAULT 0,
+    status text NOT NULL,
+    reason text NOT NULL DEFAULT ''
+);
+CREATE TABLE broadcast_recipients (
+    broadcast_id bigint NOT NULL REFERENCES broadcasts(id),
+    contact_id bigint NOT NULL REFERENCES contacts(id),
+    status text NOT NULL CHECK (status IN ('waiting', 'queued', 'skipped')),
+    first_message bigint,
+    last_message bigint,
+    segments bigint NOT NULL DEFAULT 0,
+    reason text,
+    PRIMARY KEY (broadcast_id, contact_id)
+);
+)sql"},
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));
