@@ -247,6 +247,9 @@ class benchmark_store final : public storage::store {
                            messaging::unix_seconds now) override {
         memory_.complete_outbound(id, provider_id, now);
     }
+    void begin_outbound_attempt(std::int64_t id, messaging::unix_seconds now) override {
+        memory_.begin_outbound_attempt(id, now);
+    }
     void retry_outbound(std::int64_t id,
                         messaging::unix_seconds next,
                         const std::string& reason) override {

@@ -245,7 +245,11 @@ struct outbound_job {
     std::string channel;
     std::string contact;  // E.164 or channel id
     messaging::outbound_message message;
-    int attempts = 0;  // failed attempts so far
+    int attempts = 0;           // failed attempts so far
+    std::int64_t reply_to = 0;  // the inbound message it answers; 0: Sapa speaks first
+    // When a send of it began that never recorded an outcome (the process died mid-send, or a
+    // lease ran out): the provider may or may not have it. 0: not in doubt.
+    unix_seconds in_doubt_since = 0;
 };
 
 // The outbound queue of one channel, for monitoring: jobs not finished yet (pending or
@@ -306,7 +310,10 @@ class store {
     virtual void complete_outbound(std::int64_t id,
                                    const std::string& provider_message_id,
                                    unix_seconds now) = 0;
-    // A temporary failure: the job becomes due again at `next_attempt_at`.
+    // A send of job `id` begins now: recorded durably before the request goes out, so a job
+    // claimed again without an outcome comes back in doubt (outbound_job::in_doubt_since).
+    virtual void begin_outbound_attempt(std::int64_t id, unix_seconds now) = 0;
+    // A temporary failure: the job becomes due again at `next_attempt_at` (no longer in doubt).
     virtual void retry_outbound(std::int64_t id,
                                 unix_seconds next_attempt_at,
                                 const std::string& reason) = 0;

@@ -163,6 +163,7 @@ class gated_store final : public sapa::storage::store {
     void complete_outbound(std::int64_t,
                            const std::string&,
                            sapa::messaging::unix_seconds) override {}
+    void begin_outbound_attempt(std::int64_t, sapa::messaging::unix_seconds) override {}
     void retry_outbound(std::int64_t, sapa::messaging::unix_seconds, const std::string&) override {}
     void fail_outbound(std::int64_t,
                        const std::string&,

@@ -96,6 +96,9 @@ struct sapa_options {
     std::string sms_script = "lumajang";
     bool twilio_send_api = false;
     double twilio_send_rate_per_second = 50;
+    // >= 0: storage.batch_max_wait_ms (SQLite), for tests whose blocking store calls come one
+    // at a time (the sender's).
+    int batch_max_wait_ms = -1;
     // More dialog scripts: file name -> JSON, written to a folder of the test's own.
     std::map<std::string, std::string> extra_dialogs;
 };

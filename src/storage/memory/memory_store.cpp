@@ -55,6 +55,7 @@ struct memory_store::data {
         unix_seconds next_attempt_at = 0;
         unix_seconds lease_until = 0;
         std::string last_error;
+        unix_seconds attempt_at = 0;  // a send began, outcome not recorded
     };
 
     struct recipient_row {
@@ -245,7 +246,7 @@ class memory_transaction final : public transaction,
         row.created_at = row.status_at = r.created_at;
         const auto id = append(std::move(row));
         if (r.via == route::api) {
-            d_.jobs[id] = {r.channel, r.contact_id, false, 0, r.created_at, 0, {}};
+            d_.jobs[id] = {r.channel, r.contact_id, false, 0, r.created_at, 0, {}, 0};
             undo_.push_back([this, id] { d_.jobs.erase(id); });
         }
         return id;
@@ -601,8 +602,14 @@ std::vector<outbound_job> memory_store::claim_outbound(const std::string& channe
         job.leased = true;
         job.lease_until = now + data_->options.outbound_lease;
         const auto& contact = data_->contacts[static_cast<std::size_t>(job.contact_id - 1)];
-        out.push_back(
-            {id, channel, contact.state->address, data_->message(id).content, job.attempts});
+        const auto& m = data_->message(id);
+        out.push_back({id,
+                       channel,
+                       contact.state->address,
+                       m.content,
+                       job.attempts,
+                       m.reply_to,
+                       job.attempt_at});
     }
     return out;
 }
@@ -619,6 +626,11 @@ void memory_store::complete_outbound(std::int64_t id,
     data_->jobs.erase(id);
 }
 
+void memory_store::begin_outbound_attempt(std::int64_t id, unix_seconds now) {
+    std::lock_guard lock(data_->mutex);
+    if (auto it = data_->jobs.find(id); it != data_->jobs.end()) it->second.attempt_at = now;
+}
+
 void memory_store::retry_outbound(std::int64_t id,
                                   unix_seconds next_attempt_at,
                                   const std::string& reason) {
@@ -629,6 +641,7 @@ void memory_store::retry_outbound(std::int64_t id,
     ++it->second.attempts;
     it->second.next_attempt_at = next_attempt_at;
     it->second.last_error = reason;
+    it->second.attempt_at = 0;
 }
 
 void memory_store::fail_outbound(std::int64_t id,

@@ -51,7 +51,8 @@ std::vector<outbound_job> claim_outbound(
         "UPDATE outbound_queue q SET state = 'leased', lease_until = $4 "
         "FROM picked, messages m, contacts k "
         "WHERE q.message_id = picked.message_id AND m.id = q.message_id AND k.id = q.contact_id "
-        "RETURNING q.message_id, k.address, m.text, m.payload, q.attempts",
+        "RETURNING q.message_id, k.address, m.text, m.payload, q.attempts, "
+        "  coalesce(q.attempt_at, 0), coalesce(m.reply_to, 0)",
         {text(channel), number(now), number(limit), number(now + lease)});
     std::vector<outbound_job> jobs;
     for (int i = 0; i < r.rows(); ++i) {
@@ -61,6 +62,8 @@ std::vector<outbound_job> claim_outbound(
         job.contact = r.text(i, 1);
         job.message = reply_from_payload(r.text(i, 2), r.view(i, 3));
         job.attempts = static_cast<int>(r.integer(i, 4));
+        job.in_doubt_since = r.integer(i, 5);
+        job.reply_to = r.integer(i, 6);
         jobs.push_back(std::move(job));
     }
     std::sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
@@ -87,6 +90,11 @@ void retry_outbound(connection& c,
         "UPDATE outbound_queue SET state = 'pending', attempts = attempts + 1, "
         "  next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE message_id = $1",
         {number(id), number(next_attempt_at), text(reason)});
+}
+
+void begin_outbound_attempt(connection& c, std::int64_t id, unix_seconds now) {
+    c.prepared("UPDATE outbound_queue SET attempt_at = $2 WHERE message_id = $1",
+               {number(id), number(now)});
 }
 
 void fail_outbound(connection& c,

@@ -126,7 +126,7 @@ CREATE TABLE contact_groups (
     PRIMARY KEY (group_name, contact_id)
 );
 )sql"},
-    {"v4: broadcasts and their recipients (a contact is in a broadcast once)",
+    {"v4: broadcasts and their recipients; when an outbound send began (in doubt after a crash)",
      R"sql(
 CREATE TABLE broadcasts (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -150,6 +150,7 @@ CREATE TABLE broadcast_recipients (
     reason text,
     PRIMARY KEY (broadcast_id, contact_id)
 );
+ALTER TABLE outbound_queue ADD COLUMN attempt_at bigint;
 )sql"},
 };
 

@@ -61,7 +61,8 @@ std::vector<outbound_job> claim_outbound(connection& c,
     // Due, and the oldest unfinished job of its contact on this channel: a contact's replies
     // go out one at a time, in order.
     auto& q = c.prepared(
-        "SELECT q.message_id, k.address, m.text, m.payload, q.attempts "
+        "SELECT q.message_id, k.address, m.text, m.payload, q.attempts, "
+        "  coalesce(q.attempt_at, 0), coalesce(m.reply_to, 0) "
         "FROM outbound_queue q JOIN messages m ON m.id = q.message_id "
         "  JOIN contacts k ON k.id = q.contact_id "
         "WHERE q.channel = ?1 "
@@ -81,6 +82,8 @@ std::vector<outbound_job> claim_outbound(connection& c,
         job.contact = q.getColumn(1).getString();
         job.message = read_reply(q.getColumn(2), q.getColumn(3));
         job.attempts = q.getColumn(4).getInt();
+        job.in_doubt_since = q.getColumn(5).getInt64();
+        job.reply_to = q.getColumn(6).getInt64();
         jobs.push_back(std::move(job));
     }
     for (const auto& job : jobs) {
@@ -113,10 +116,18 @@ void retry_outbound(connection& c,
                     const std::string& reason) {
     auto& q = c.prepared(
         "UPDATE outbound_queue SET state = 'pending', attempts = attempts + 1, "
-        "  next_attempt_at = ?2, lease_until = NULL, last_error = ?3 WHERE message_id = ?1");
+        "  next_attempt_at = ?2, lease_until = NULL, last_error = ?3, attempt_at = NULL "
+        "WHERE message_id = ?1");
     q.bind(1, id);
     q.bind(2, next_attempt_at);
     q.bind(3, reason);
+    q.exec();
+}
+
+void begin_outbound_attempt(connection& c, std::int64_t id, engine::unix_seconds now) {
+    auto& q = c.prepared("UPDATE outbound_queue SET attempt_at = ? WHERE message_id = ?");
+    q.bind(1, now);
+    q.bind(2, id);
     q.exec();
 }
 

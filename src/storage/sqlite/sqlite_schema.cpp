@@ -145,7 +145,8 @@ CREATE TABLE contact_groups (
     PRIMARY KEY (group_name, contact_id)
 ) WITHOUT ROWID;
 )sql",
-    // v7: broadcasts, one row per recipient (a contact is in a broadcast once).
+    // v7: broadcasts, one row per recipient (a contact is in a broadcast once); when a send
+    // began (a job whose send began before a crash is in doubt, not sent again blindly).
     R"sql(
 CREATE TABLE broadcasts (
     id INTEGER PRIMARY KEY,
@@ -169,6 +170,7 @@ CREATE TABLE broadcast_recipients (
     reason TEXT,
     PRIMARY KEY (broadcast_id, contact_id)
 ) WITHOUT ROWID;
+ALTER TABLE outbound_queue ADD COLUMN attempt_at INTEGER;  -- a send began, outcome not recorded
 )sql",
 };
 

@@ -294,6 +294,7 @@ void complete_outbound(connection& c,
                        std::int64_t id,
                        const std::string& provider_message_id,
                        unix_seconds now);
+void begin_outbound_attempt(connection& c, std::int64_t id, unix_seconds now);
 void retry_outbound(connection& c,
                     std::int64_t id,
                     unix_seconds next_attempt_at,
