@@ -37,7 +37,8 @@ TEST_SUITE("fault") {
         options.channels = {channel::sms};
         options.twilio_send_api = true;
         options.twilio_send_rate_per_second = 1000;
-        options.batch_max_wait_ms = 0;  // the sender's store calls come one at a time
+        options.batch_max_wait_ms = 0;   // the sender's store calls come one at a time
+        options.synchronous = "NORMAL";  // a kill loses no commit; power is not cut here
         running_sapa sapa(options);
         sapa.twilio_api.answer_twilio_lookups();
         const auto config = (sapa.dir.path() / "sapa.json").string();

@@ -575,6 +575,42 @@ TEST_SUITE("storage") {
         }
     }
 
+    STORE_CONTRACT("a job whose send began and never finished comes back in doubt") {
+        if (!s.reopen || !s.releases_leases_on_open) return;  // nothing outlives the store
+        auto options = fast_options();
+        std::int64_t proactive = 0;
+        {
+            auto st = s.open(options);
+            process(*st, sms("081500000021", "a", 100, "d1", true), echo("a", 100));
+            st->run([&](transaction& tx) {
+                auto c = tx.add_contact("+6281500000022", 100);
+                proactive =
+                    tx.log_outbound({"sms", c.id, 0, {"Kelas besok", "", {}}, route::api, 100});
+            });
+            auto jobs = st->claim_outbound("sms", 110, 10);
+            REQUIRE(jobs.size() == 2);
+            CHECK(jobs[0].reply_to != 0);  // a reply
+            CHECK(jobs[1].id == proactive);
+            CHECK(jobs[1].reply_to == 0);
+            CHECK(jobs[1].in_doubt_since == 0);
+            st->begin_outbound_attempt(jobs[0].id, 111);
+            st->retry_outbound(jobs[0].id, 112, "timeout");  // an outcome: no longer in doubt
+            st->begin_outbound_attempt(proactive, 113);
+            // The process dies here, mid-send.
+        }
+        auto o = options;
+        o.release_leases_on_open = true;
+        auto st = s.reopen(o);
+        auto jobs = st->claim_outbound("sms", 120, 10);
+        REQUIRE(jobs.size() == 2);
+        CHECK(jobs[0].in_doubt_since == 0);
+        CHECK(jobs[1].id == proactive);
+        CHECK(jobs[1].in_doubt_since == 113);
+        st->complete_outbound(proactive, "SM1", 121);
+        st->fail_outbound(jobs[0].id, "x", "y", 121);
+        CHECK(st->claim_outbound("sms", 200, 10).empty());
+    }
+
     STORE_CONTRACT("the outbound backlog counts unfinished jobs per channel and the oldest one") {
         auto st = s.open(fast_options());
         CHECK(st->outbound_backlog().empty());
