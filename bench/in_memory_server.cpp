@@ -197,9 +197,12 @@ class recording_transaction final : public storage::transaction {
     void add_to_group(std::int64_t contact_id, const std::string& group) override {
         real_.add_to_group(contact_id, group);
     }
-    std::vector<std::string> select_contacts(const storage::segment& s) override {
-        return real_.select_contacts(s);
+    std::vector<storage::segment_member> select_contacts(const storage::segment& s,
+                                                         std::int64_t after,
+                                                         int limit) override {
+        return real_.select_contacts(s, after, limit);
     }
+    storage::broadcast_ledger& broadcasts() override { return real_.broadcasts(); }
 
   private:
     storage::transaction& real_;
@@ -251,6 +254,9 @@ class benchmark_store final : public storage::store {
                            const std::string& provider_id,
                            messaging::unix_seconds now) override {
         memory_.complete_outbound(id, provider_id, now);
+    }
+    void begin_outbound_attempt(std::int64_t id, messaging::unix_seconds now) override {
+        memory_.begin_outbound_attempt(id, now);
     }
     void retry_outbound(std::int64_t id,
                         messaging::unix_seconds next,

@@ -1,5 +1,7 @@
 #include "app/conversations.hpp"
 
+#include "app/write_opening.hpp"
+
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
@@ -57,42 +59,6 @@ std::vector<promotion_notice> tell_promoted(storage::transaction& tx,
                 {on->name, contact->id, 0, {text, text, {}}, storage::route::api, now});
         }
         out.push_back(std::move(notice));
-    }
-    return out;
-}
-
-// Sapa's first messages to `contact` on `on`, inside the store's transaction.
-std::vector<storage::stored_reply> write_opening(storage::transaction& tx,
-                                                 const storage::contact_record& contact,
-                                                 const dialog::catalog& scripts,
-                                                 const channel& on,
-                                                 const opening& what,
-                                                 const conversation_options& options,
-                                                 unix_seconds now) {
-    std::vector<messaging::outbound_message> messages;
-    for (const auto& t : what.texts)
-        messages.push_back({t, t, {}});
-    if (!what.node.empty()) {
-        engine::registrar registrar(tx.registrations());
-        auto turn = engine::start_at(scripts,
-                                     on.script,
-                                     *contact.state,
-                                     what.node,
-                                     what.variables,
-                                     now,
-                                     registrar,
-                                     options.limits);
-        turn.state.address = contact.state->address;
-        for (auto& m : turn.replies)
-            messages.push_back(std::move(m));
-        tx.save_contact(
-            contact, std::make_shared<const engine::contact_state>(std::move(turn.state)), now);
-    }
-    if (!messages.empty()) messages.front().fallback_template = what.fallback_template;
-    std::vector<storage::stored_reply> out;
-    for (auto& m : messages) {
-        const auto id = tx.log_outbound({on.name, contact.id, 0, m, storage::route::api, now});
-        out.push_back({id, std::move(m)});
     }
     return out;
 }
@@ -211,6 +177,41 @@ void handle_inbound(storage::transaction& tx,
 
 }  // namespace
 
+std::vector<storage::stored_reply> write_opening(storage::transaction& tx,
+                                                 const storage::contact_record& contact,
+                                                 const dialog::catalog& scripts,
+                                                 const channel& on,
+                                                 const opening& what,
+                                                 const conversation_options& options,
+                                                 unix_seconds now) {
+    std::vector<messaging::outbound_message> messages;
+    for (const auto& t : what.texts)
+        messages.push_back({t, t, {}});
+    if (!what.node.empty()) {
+        engine::registrar registrar(tx.registrations());
+        auto turn = engine::start_at(scripts,
+                                     on.script,
+                                     *contact.state,
+                                     what.node,
+                                     what.variables,
+                                     now,
+                                     registrar,
+                                     options.limits);
+        turn.state.address = contact.state->address;
+        for (auto& m : turn.replies)
+            messages.push_back(std::move(m));
+        tx.save_contact(
+            contact, std::make_shared<const engine::contact_state>(std::move(turn.state)), now);
+    }
+    if (!messages.empty()) messages.front().fallback_template = what.fallback_template;
+    std::vector<storage::stored_reply> out;
+    for (auto& m : messages) {
+        const auto id = tx.log_outbound({on.name, contact.id, 0, m, storage::route::api, now});
+        out.push_back({id, std::move(m)});
+    }
+    return out;
+}
+
 const boost::system::error_category& error_category() noexcept {
     static const category instance;
     return instance;
@@ -314,54 +315,6 @@ started conversations::start_now(const std::string& address,
     auto r = answer.get();
     if (!r) throw boost::system::system_error(r.error());
     return std::move(*r);
-}
-
-broadcast_outcome conversations::broadcast(const storage::segment& who,
-                                           const channel& on,
-                                           const opening& what,
-                                           unix_seconds now,
-                                           bool dry_run) {
-    auto scripts = scripts_ ? scripts_() : nullptr;
-    const auto* script = scripts ? scripts->find(on.script) : nullptr;
-    if (!script) throw std::logic_error("app::conversations has no script " + on.script);
-    if (!what.node.empty() && !script->find_node(what.node))
-        throw boost::system::system_error(errc::unknown_node);
-    broadcast_outcome out;
-    store_.run([&](storage::transaction& tx) {
-        out = {};
-        std::map<std::string, std::size_t> index;
-        auto count = [&](const std::string& text) {
-            auto [it, added] = index.emplace(text, out.texts.size());
-            if (added) out.texts.emplace_back(text, 0);
-            ++out.texts[it->second].second;
-        };
-        for (const auto& address : tx.select_contacts(who)) {
-            auto contact = tx.find_contact(address);
-            if (!contact || contact->state->opted_out) continue;
-            ++out.recipients;
-            if (dry_run) {
-                for (const auto& t : what.texts)
-                    count(t);
-                if (what.node.empty()) continue;
-                engine::memory_ledger scratch;  // a dry run registers nobody
-                engine::registrar registrar(scratch);
-                auto turn = engine::start_at(*scripts,
-                                             on.script,
-                                             *contact->state,
-                                             what.node,
-                                             what.variables,
-                                             now,
-                                             registrar);
-                for (const auto& m : turn.replies)
-                    count(m.text);
-                continue;
-            }
-            for (const auto& m : write_opening(tx, *contact, *scripts, on, what, options_, now))
-                count(m.message.text);
-        }
-    });
-    if (!dry_run && out.recipients > 0 && on_queued) on_queued(on.name);
-    return out;
 }
 
 cancel_outcome conversations::cancel_registration(const std::string& course,

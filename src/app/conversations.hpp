@@ -67,6 +67,8 @@ struct conversation_options {
     turn_function turn;  // empty: the engine
     // The daily cap and the auto-responder check (sending_rules.hpp); off by default.
     reply_limits replies;
+    // What a text costs as SMS (broadcast budgets); empty: one segment per message.
+    storage::text_cost_function text_cost;
 };
 
 // A contact moved from a course's waitlist to a seat, and how it was told.
@@ -96,13 +98,6 @@ struct started {
     std::vector<storage::stored_reply> messages;
 };
 using started_result = boost::system::result<started>;
-
-// What a broadcast wrote (or, on a dry run, would write).
-struct broadcast_outcome {
-    int recipients = 0;
-    // Each distinct text and how many recipients get it (for the SMS cost), in first order.
-    std::vector<std::pair<std::string, int>> texts;
-};
 
 struct cancel_outcome {
     bool found = false;                    // false: no registration with that code
@@ -169,16 +164,6 @@ class conversations {
                       const channel& on,
                       opening what,
                       unix_seconds now);
-
-    // Sapa speaks first to every contact of `who` on `on` (as start() does for one), in one
-    // unit of work: every recipient's messages are queued, or none. With `dry_run` nothing is
-    // written; the outcome says what would be. Errors (system_error): errc::unknown_node, the
-    // store's.
-    broadcast_outcome broadcast(const storage::segment& who,
-                                const channel& on,
-                                const opening& what,
-                                unix_seconds now,
-                                bool dry_run);
 
     // Staff cancel registration `code` of `course`; a freed seat goes to the first of the
     // waitlist, who is told. Returns once durable; throws boost::system::system_error.

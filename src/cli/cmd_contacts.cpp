@@ -108,11 +108,22 @@ int run_contacts(const arguments& args, streams io) {
             return 1;
         }
         auto store = open_tool_store(config);
-        std::vector<std::string> contacts;
-        store->run([&](storage::transaction& tx) { contacts = tx.select_contacts(segment); });
-        io.out << contacts.size() << " contacts\n";
-        for (const auto& c : contacts)
-            io.out << (c.starts_with("+") ? messaging::mask_phone(c) : c) << "\n";
+        // Page by page: the segment is never held in memory whole.
+        std::string lines;
+        std::int64_t count = 0, after = 0;
+        for (bool more = true; more;) {
+            std::vector<storage::segment_member> page;
+            store->run(
+                [&](storage::transaction& tx) { page = tx.select_contacts(segment, after, 5000); });
+            more = page.size() == 5000;
+            if (!page.empty()) after = page.back().id;
+            count += static_cast<std::int64_t>(page.size());
+            for (const auto& c : page)
+                lines +=
+                    (c.address.starts_with("+") ? messaging::mask_phone(c.address) : c.address) +
+                    "\n";
+        }
+        io.out << count << " contacts\n" << lines;
     } catch (const std::exception& e) {
         io.err << "sapa contacts: " << e.what() << "\n";
         return 1;

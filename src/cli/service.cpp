@@ -6,6 +6,7 @@
 #include "gateway/adapter.hpp"
 #include "messaging/address.hpp"
 #include "server/api.hpp"
+#include "server/broadcast_driver.hpp"
 #include "server/http_server.hpp"
 #include "server/log.hpp"
 #include "server/metrics.hpp"
@@ -29,6 +30,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <ostream>
@@ -503,7 +505,10 @@ tool_session open_tool_session(const config::service_config& config) {
     s.store = open_tool_store(config);
     app::conversation_options options;
     options.channels = s.channels;
+    options.text_cost = measure_text;
     s.conversations = std::make_unique<app::conversations>(
+        *s.store, [scripts = s.scripts] { return scripts; }, options);
+    s.broadcasts = std::make_unique<app::broadcasts>(
         *s.store, [scripts = s.scripts] { return scripts; }, options);
     return s;
 }
@@ -595,11 +600,14 @@ int serve(const config::service_config& config,
                                     rules.loop_within_seconds,
                                     rules.loop_times_in_a_row,
                                     rules.utc_offset_minutes};
+    conversation_options.text_cost = measure_text;
     app::conversations conversations(
         *store, [&scripts] { return scripts.current(); }, conversation_options);
     conversations.on_stopped = [](const std::string& contact, const std::string& why) {
         log(log_level::warn, "replies to " + messaging::mask_phone(contact) + " stopped: " + why);
     };
+    app::broadcasts broadcasts(
+        *store, [&scripts] { return scripts.current(); }, conversation_options);
     conversations.on_promoted = [](const app::promotion_notice& p) {
         const auto& r = p.promoted.record;
         log(log_level::info,
@@ -619,6 +627,11 @@ int serve(const config::service_config& config,
     };
     outbound_sender sender(io, *store, senders, wall_clock, send_options);
     conversations.on_queued = [&sender](const std::string& channel) { sender.wake(channel); };
+    broadcasts.on_queued = conversations.on_queued;
+    std::map<std::string, double> send_rates;
+    for (const auto& c : senders)
+        send_rates[c.name] = c.send_rate_per_second;
+    broadcast_driver broadcast_timer(broadcasts, *store, send_rates, wall_clock);
 
     router routes;
     routes.add("GET", "/healthz", [](http_request, const route_params&, responder respond) {
@@ -672,6 +685,7 @@ int serve(const config::service_config& config,
         io, config.server.listen_address, config.server.port, limits, routes, access_log);
     server.start();
     sender.start();
+    broadcast_timer.start();
     log(log_level::info,
         "listening on " + config.server.listen_address + ":" + std::to_string(server.port()) +
             " with " + std::to_string(channels.size()) + " channel(s)");
@@ -695,6 +709,7 @@ int serve(const config::service_config& config,
         server.stop();
         sender.stop();
         hangup.cancel();
+        broadcast_timer.request_stop();
     });
 
     std::vector<std::thread> threads;
@@ -705,6 +720,7 @@ int serve(const config::service_config& config,
         t.join();
     json_api.stop();
     reloader.reset();
+    broadcast_timer.stop();
     store.reset();  // waits for the last group commit
     log(log_level::info, "stopped");
     return 0;

@@ -3,6 +3,7 @@
 // scripts, opens the store, builds the channels' adapters, the use cases, the routes, the
 // HTTP server and the outbound sender, and runs until SIGINT or SIGTERM.
 
+#include "app/broadcasts.hpp"
 #include "app/conversations.hpp"
 #include "app/scripts.hpp"
 #include "config/config.hpp"
@@ -88,6 +89,7 @@ struct tool_session {
     std::vector<app::channel> channels;
     std::unique_ptr<storage::store> store;
     std::unique_ptr<app::conversations> conversations;
+    std::unique_ptr<app::broadcasts> broadcasts;
 };
 tool_session open_tool_session(const config::service_config& config);
 

@@ -76,6 +76,21 @@ class adapter {
     // Classifies the answer to a render_send() request. `http_status` <= 0 means no answer
     // (connection failure or timeout), which is retried.
     virtual send_outcome interpret_send(int http_status, const std::string& body) const = 0;
+
+    // For a send whose outcome a crash left unknown: the request listing what the provider
+    // sent to `to` (E.164) since `since` (unix seconds). Empty method: the provider offers no
+    // such lookup (the default).
+    virtual api_request render_lookup(const std::string& /*to*/,
+                                      messaging::unix_seconds /*since*/) const {
+        return {};
+    }
+    // Whether the answer to render_lookup() lists `message` (the same text) sent to `to`.
+    virtual lookup_outcome interpret_lookup(int /*http_status*/,
+                                            const std::string& /*body*/,
+                                            const std::string& /*to*/,
+                                            const messaging::outbound_message& /*message*/) const {
+        return {lookup_outcome::retry, {}, "no lookup"};
+    }
 };
 
 // Twilio Programmable Messaging (SMS, or WhatsApp through Twilio when `is_whatsapp`).

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -250,6 +252,59 @@ class twilio_adapter final : public adapter {
                          : "Twilio refused the message (HTTP " + std::to_string(http_status) + ")";
         }
         return {send_outcome::failed, {}, code, reason};
+    }
+
+    // GET .../Messages.json?To=..&DateSent>=YYYY-MM-DD (the UTC day of `since`): the
+    // messages Twilio has for that number since then, newest first.
+    api_request render_lookup(const std::string& to, messaging::unix_seconds since) const override {
+        if (rest_.account_sid.empty()) return {};
+        const auto day = std::chrono::floor<std::chrono::days>(
+            std::chrono::sys_seconds(std::chrono::seconds(since)));
+        const std::chrono::year_month_day date(day);
+        char date_text[16];
+        std::snprintf(date_text,
+                      sizeof date_text,
+                      "%04d-%02u-%02u",
+                      static_cast<int>(date.year()),
+                      static_cast<unsigned>(date.month()),
+                      static_cast<unsigned>(date.day()));
+        std::string prefix = is_whatsapp_ ? std::string(whatsapp_prefix) : std::string();
+        api_request out;
+        out.method = "GET";
+        out.url = rest_.api_base + "/2010-04-01/Accounts/" + rest_.account_sid + "/Messages.json?" +
+                  detail::encode_form(
+                      {{"To", prefix + to}, {"DateSent>=", date_text}, {"PageSize", "1000"}});
+        out.headers = {
+            {"Authorization", "Basic " + detail::base64(rest_.account_sid + ":" + auth_token_)},
+            {"Accept", "application/json"},
+        };
+        return out;
+    }
+
+    lookup_outcome interpret_lookup(int http_status,
+                                    const std::string& body,
+                                    const std::string& to,
+                                    const messaging::outbound_message& message) const override {
+        nlohmann::json answer;
+        if (http_status < 200 || http_status >= 300 || !detail::parse_json_object(body, answer))
+            return {lookup_outcome::retry,
+                    {},
+                    http_status <= 0
+                        ? "no answer from Twilio"
+                        : "Twilio's message list answered HTTP " + std::to_string(http_status)};
+        auto list = answer.find("messages");
+        if (list == answer.end() || !list->is_array())
+            return {lookup_outcome::retry, {}, "Twilio's message list has no messages"};
+        const std::string prefix = is_whatsapp_ ? std::string(whatsapp_prefix) : std::string();
+        const auto text = detail::utf8_truncate(message.text, max_body_chars);
+        for (const auto& m : *list) {
+            if (!m.is_object()) continue;
+            if (detail::text_member(m, "to") != prefix + to) continue;
+            if (detail::text_member(m, "body") != text) continue;
+            auto sid = detail::text_member(m, "sid");
+            if (!sid.empty()) return {lookup_outcome::found, sid, {}};
+        }
+        return {lookup_outcome::not_found, {}, {}};
     }
 
   private:

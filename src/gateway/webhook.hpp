@@ -75,4 +75,13 @@ struct send_outcome {
     std::string reason;               // plain words, empty when sent
 };
 
+// What the provider says it sent to a number (adapter::interpret_lookup): the message was
+// found (its id), is not there, or the answer was no answer (try again later).
+struct lookup_outcome {
+    enum kind { found, not_found, retry };
+    kind result = retry;
+    std::string provider_message_id;  // with found
+    std::string reason;               // with retry, plain words
+};
+
 }  // namespace sapa::gateway

@@ -126,8 +126,56 @@ struct outbound_sender::impl : std::enable_shared_from_this<impl> {
                !gateway::within_customer_service_window(job.last_inbound_at, now);
     }
 
+    // --- Sends in doubt (issue 17): a proactive message (reply_to == 0: a broadcast, a seat
+    // freed) whose send began and never recorded an outcome, because the process died
+    // mid-send, is not sent again blindly: a duplicate broadcast SMS is worse than a missed
+    // one. Replies to residents keep the resend. ---
+
+    // Whether a send of `job` is recorded before its request goes out.
+    static bool records_attempt(const storage::outbound_job& job) { return job.reply_to == 0; }
+
+    // Settles a job in doubt with the provider: true when nothing more is to be done (found:
+    // sent; no lookup: failed "outcome unknown after a crash"; no answer: left leased, looked
+    // up again when the lease ends); false when the provider does not have it (send it).
+    net::awaitable<bool> settle_in_doubt(channel_state& ch, const storage::outbound_job& job) {
+        if (!job.in_doubt_since || !records_attempt(job)) co_return false;
+        const auto& adapter = *ch.config.adapter;
+        auto lookup = adapter.render_lookup(job.contact, job.in_doubt_since);
+        const auto who =
+            "channel=" + ch.config.name + " send to " + messaging::mask_phone(job.contact);
+        if (!lookup.method.empty()) {
+            auto answer = co_await fetch(lookup, options.request_timeout, tls);
+            auto found =
+                adapter.interpret_lookup(answer.status, answer.body, job.contact, job.message);
+            if (found.result == gateway::lookup_outcome::not_found) {
+                log(log_level::info,
+                    who + " was in doubt after a restart; the provider has not got it: sending");
+                co_return false;
+            }
+            if (found.result == gateway::lookup_outcome::found) {
+                const auto done = clock();
+                co_await on_store_thread(
+                    [&] { store.complete_outbound(job.id, found.provider_message_id, done); });
+                count("sapa_messages_sent_total", ch, {});
+                log(log_level::info,
+                    who + " was in doubt after a restart; the provider has it: sent");
+                co_return true;
+            }
+            log(log_level::warn, who + " is in doubt and cannot be looked up yet: " + found.reason);
+            co_return true;  // the lease runs out and the lookup is tried again
+        }
+        const auto done = clock();
+        co_await on_store_thread([&] {
+            store.fail_outbound(job.id, "in_doubt", "outcome unknown after a crash", done);
+        });
+        count("sapa_outbound_failures_total", ch, "in_doubt");
+        log(log_level::warn, who + " failed: outcome unknown after a crash (not sent again)");
+        co_return true;
+    }
+
     net::awaitable<void> send_one(channel_state& ch, const storage::outbound_job& job) {
         const auto& adapter = *ch.config.adapter;
+        if (co_await settle_in_doubt(ch, job)) co_return;
         const auto now = clock();
         gateway::api_request request;
         const messaging::message_template* as_template = nullptr;
@@ -158,6 +206,8 @@ struct outbound_sender::impl : std::enable_shared_from_this<impl> {
             count("sapa_outbound_failures_total", ch, "config");
             co_return;
         }
+        if (records_attempt(job))
+            co_await on_store_thread([&] { store.begin_outbound_attempt(job.id, now); });
         auto answer = co_await fetch(request, options.request_timeout, tls);
         auto outcome = adapter.interpret_send(answer.status, answer.body);
         if (as_template && outcome.result == gateway::send_outcome::failed)

@@ -78,6 +78,32 @@ std::vector<script_file> script_files_from_json(std::string_view json) {
     return out;
 }
 
+const char* to_string(broadcast_status s) {
+    switch (s) {
+        case broadcast_status::preparing:
+            return "preparing";
+        case broadcast_status::ready:
+            return "ready";
+        case broadcast_status::done:
+            return "done";
+        case broadcast_status::cancelled:
+            return "cancelled";
+        case broadcast_status::over_budget:
+            return "over_budget";
+    }
+    return "?";
+}
+
+std::optional<broadcast_status> broadcast_status_from_string(std::string_view text) {
+    for (auto s : {broadcast_status::preparing,
+                   broadcast_status::ready,
+                   broadcast_status::done,
+                   broadcast_status::cancelled,
+                   broadcast_status::over_budget})
+        if (text == to_string(s)) return s;
+    return std::nullopt;
+}
+
 void store::run(work_function work) {
     // Shared: the waiting thread may wake and return while set_value is still running.
     auto done = std::make_shared<std::promise<boost::system::error_code>>();

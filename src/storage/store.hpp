@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,6 +89,97 @@ struct segment {
     bool operator==(const segment&) const = default;
 };
 
+// A contact of a segment: its store id (the order segments are read in) and address.
+struct segment_member {
+    std::int64_t id = 0;
+    std::string address;
+};
+
+// --- Broadcasts (Sapa writes first to every contact of a segment) ---
+
+// preparing: its recipients are being written; ready: the server expands it into outbound
+// jobs from start_at on; done: every recipient queued or skipped; cancelled: by staff;
+// over_budget: the budget was spent, the remaining recipients were skipped.
+enum class broadcast_status { preparing, ready, done, cancelled, over_budget };
+const char* to_string(broadcast_status s);
+std::optional<broadcast_status> broadcast_status_from_string(std::string_view text);
+
+struct broadcast_record {
+    std::int64_t id = 0;
+    std::string channel;
+    std::string segment;  // who, as staff wrote it ("group=kader,kecamatan=sukodono")
+    // What Sapa says (app::opening): texts, then the node's, with its variables set.
+    std::vector<std::string> texts;
+    std::string node;
+    std::map<std::string, std::string> variables;
+    // Sent instead of the first message when WhatsApp's 24-hour window is closed.
+    std::optional<messaging::message_template> fallback_template;
+    unix_seconds created_at = 0;
+    unix_seconds start_at = 0;  // nothing is queued before
+    std::int64_t budget = 0;    // SMS segments it may cost; 0: no budget
+    std::int64_t spent = 0;     // SMS segments of the messages queued so far
+    broadcast_status status = broadcast_status::preparing;
+    std::string reason;  // why it stopped, in plain words
+};
+
+// A recipient is waiting until the server queues its messages (then queued: the outbound
+// queue holds them) or skips it (opted out since, cancelled, budget spent).
+enum class recipient_status { waiting, queued, skipped };
+
+// How a broadcast's recipients stand: waiting and skipped by the recipient, the queued ones by
+// the status of their first message (queued, sent, delivered, read, failed).
+struct broadcast_counts {
+    std::int64_t waiting = 0, queued = 0, sent = 0, delivered = 0, read = 0, failed = 0,
+                 skipped = 0;
+    std::int64_t total() const {
+        return waiting + queued + sent + delivered + read + failed + skipped;
+    }
+};
+
+// The broadcasts and their recipients (one row per broadcast and contact), inside a unit of
+// work.
+class broadcast_ledger {
+  public:
+    virtual ~broadcast_ledger() = default;
+    // Stores `b` (its id ignored) and returns its id.
+    virtual std::int64_t add_broadcast(const broadcast_record& b) = 0;
+    virtual std::optional<broadcast_record> find_broadcast(std::int64_t id) = 0;
+    // Every broadcast, newest first.
+    virtual std::vector<broadcast_record> list_broadcasts() = 0;
+    virtual void set_broadcast_status(std::int64_t id,
+                                      broadcast_status status,
+                                      const std::string& reason) = 0;
+    // Adds the contacts as waiting recipients; a contact already in the broadcast stays as it
+    // is (a contact is in a broadcast once).
+    virtual void add_recipients(std::int64_t broadcast,
+                                const std::vector<std::int64_t>& contact_ids) = 0;
+    // Up to `limit` waiting recipients with a contact id above `after`, by contact id.
+    virtual std::vector<segment_member> waiting_recipients(std::int64_t broadcast,
+                                                           std::int64_t after,
+                                                           int limit) = 0;
+    virtual std::optional<recipient_status> recipient(std::int64_t broadcast,
+                                                      std::int64_t contact_id) = 0;
+    // The recipient's messages were queued (ids first..last, all of its contact); they cost
+    // `segments`, added to what the broadcast spent.
+    virtual void mark_queued(std::int64_t broadcast,
+                             std::int64_t contact_id,
+                             std::int64_t first_message,
+                             std::int64_t last_message,
+                             std::int64_t segments) = 0;
+    virtual void mark_skipped(std::int64_t broadcast,
+                              std::int64_t contact_id,
+                              const std::string& reason) = 0;
+    // Every waiting recipient becomes skipped with `reason`; returns how many.
+    virtual std::int64_t skip_waiting(std::int64_t broadcast, const std::string& reason) = 0;
+    // The queued recipients' jobs not handed to a sender yet are failed with `raw_code` and
+    // `reason` and leave the queue; returns how many messages.
+    virtual std::int64_t fail_unsent(std::int64_t broadcast,
+                                     const std::string& raw_code,
+                                     const std::string& reason,
+                                     unix_seconds now) = 0;
+    virtual broadcast_counts count_recipients(std::int64_t broadcast) = 0;
+};
+
 // The ports one unit of work sees. Addresses are normalised by the caller
 // (normalize_address below). Everything written through one transaction object becomes
 // visible and durable together, or not at all.
@@ -149,8 +241,12 @@ class transaction {
     // --- Outreach ---
     // Puts the contact in `group` (nothing changes when it is in it already).
     virtual void add_to_group(std::int64_t contact_id, const std::string& group) = 0;
-    // The addresses of the contacts in `s`, oldest contact first.
-    virtual std::vector<std::string> select_contacts(const segment& s) = 0;
+    // Up to `limit` contacts of `s` with an id above `after`, by id (a keyset: a segment of
+    // any size is read page by page).
+    virtual std::vector<segment_member> select_contacts(const segment& s,
+                                                        std::int64_t after,
+                                                        int limit) = 0;
+    virtual broadcast_ledger& broadcasts() = 0;
 };
 
 // A unit of work; it may throw, and then fails alone (errc::work_failed).
@@ -172,6 +268,9 @@ struct outbound_job {
     // When the contact last wrote on this channel (its latest inbound message; WhatsApp's
     // 24-hour window runs from it); 0: never.
     unix_seconds last_inbound_at = 0;
+    // When a send of it began that never recorded an outcome (the process died mid-send, or a
+    // lease ran out): the provider may or may not have it. 0: not in doubt.
+    unix_seconds in_doubt_since = 0;
 };
 
 // The outbound queue of one channel, for monitoring: jobs not finished yet (pending or
@@ -261,7 +360,10 @@ class store {
     virtual void complete_outbound(std::int64_t id,
                                    const std::string& provider_message_id,
                                    unix_seconds now) = 0;
-    // A temporary failure: the job becomes due again at `next_attempt_at`.
+    // A send of job `id` begins now: recorded durably before the request goes out, so a job
+    // claimed again without an outcome comes back in doubt (outbound_job::in_doubt_since).
+    virtual void begin_outbound_attempt(std::int64_t id, unix_seconds now) = 0;
+    // A temporary failure: the job becomes due again at `next_attempt_at` (no longer in doubt).
     virtual void retry_outbound(std::int64_t id,
                                 unix_seconds next_attempt_at,
                                 const std::string& reason) = 0;

@@ -17,16 +17,78 @@ std::map<std::string, std::string> fields_from_json(std::string_view text) {
     return out;
 }
 
+namespace {
+
+// A WhatsApp template as stored in a message payload and a broadcast's opening.
+nlohmann::json template_to_json(const messaging::message_template& t) {
+    return {{"name", t.name}, {"language", t.language}, {"parameters", t.parameters}};
+}
+
+messaging::message_template template_from_json(const nlohmann::json& t) {
+    messaging::message_template out{t.value("name", ""), t.value("language", ""), {}};
+    if (auto p = t.find("parameters"); p != t.end() && p->is_array())
+        for (const auto& v : *p)
+            if (v.is_string()) out.parameters.push_back(v.get<std::string>());
+    return out;
+}
+
+}  // namespace
+
 std::string reply_payload(const messaging::outbound_message& m) {
     if (m.body.empty() && m.options.empty() && !m.fallback_template) return {};
     nlohmann::json options = nlohmann::json::array();
     for (const auto& o : m.options)
         options.push_back({{"key", o.key}, {"label", o.label}});
     nlohmann::json out{{"body", m.body}, {"options", options}};
-    if (const auto& t = m.fallback_template)
-        out["template"] = {
-            {"name", t->name}, {"language", t->language}, {"parameters", t->parameters}};
+    if (const auto& t = m.fallback_template) out["template"] = template_to_json(*t);
     return out.dump();
+}
+
+std::string opening_to_json(const broadcast_record& b) {
+    nlohmann::json out{{"texts", b.texts}, {"node", b.node}, {"variables", b.variables}};
+    if (const auto& t = b.fallback_template) out["template"] = template_to_json(*t);
+    return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void opening_from_json(std::string_view text, broadcast_record& b) {
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (!j.is_object()) return;
+    if (auto it = j.find("texts"); it != j.end() && it->is_array())
+        for (const auto& t : *it)
+            if (t.is_string()) b.texts.push_back(t.get<std::string>());
+    b.node = j.value("node", "");
+    if (auto it = j.find("variables"); it != j.end() && it->is_object())
+        for (auto& [k, v] : it->items())
+            if (v.is_string()) b.variables[k] = v.get<std::string>();
+    if (auto t = j.find("template"); t != j.end() && t->is_object())
+        b.fallback_template = template_from_json(*t);
+}
+
+std::optional<recipient_status> recipient_status_from_string(std::string_view text) {
+    if (text == "waiting") return recipient_status::waiting;
+    if (text == "queued") return recipient_status::queued;
+    if (text == "skipped") return recipient_status::skipped;
+    return std::nullopt;
+}
+
+void count_recipient(broadcast_counts& counts,
+                     std::string_view recipient,
+                     std::string_view message,
+                     std::int64_t n) {
+    if (recipient == "waiting")
+        counts.waiting += n;
+    else if (recipient == "skipped")
+        counts.skipped += n;
+    else if (message == "sent")
+        counts.sent += n;
+    else if (message == "delivered")
+        counts.delivered += n;
+    else if (message == "read")
+        counts.read += n;
+    else if (message == "failed")
+        counts.failed += n;
+    else
+        counts.queued += n;
 }
 
 messaging::outbound_message reply_from_payload(std::string text, std::string_view payload) {
@@ -40,13 +102,8 @@ messaging::outbound_message reply_from_payload(std::string text, std::string_vie
         for (const auto& o : *it)
             out.options.push_back({o.value("key", ""), o.value("label", "")});
     }
-    if (auto t = j.find("template"); t != j.end() && t->is_object()) {
-        messaging::message_template fallback{t->value("name", ""), t->value("language", ""), {}};
-        if (auto p = t->find("parameters"); p != t->end() && p->is_array())
-            for (const auto& v : *p)
-                if (v.is_string()) fallback.parameters.push_back(v.get<std::string>());
-        out.fallback_template = std::move(fallback);
-    }
+    if (auto t = j.find("template"); t != j.end() && t->is_object())
+        out.fallback_template = template_from_json(*t);
     return out;
 }
 

@@ -7,8 +7,10 @@
 #include "engine/state.hpp"
 #include "messaging/message.hpp"
 #include "storage/export.hpp"
+#include "storage/store.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +42,19 @@ class field_columns {
     std::size_t fixed_;
     std::map<std::string, std::size_t> index_;
 };
+
+// A broadcast's opening column: {"texts":[...],"node":"...","variables":{...}}.
+std::string opening_to_json(const broadcast_record& b);
+// Sets texts, node and variables of `b` from the column (left empty when it is no object).
+void opening_from_json(std::string_view text, broadcast_record& b);
+
+std::optional<recipient_status> recipient_status_from_string(std::string_view text);
+// Adds `n` recipients with status `recipient` whose first message has status `message` (SQL
+// stores count them grouped so).
+void count_recipient(broadcast_counts& counts,
+                     std::string_view recipient,
+                     std::string_view message,
+                     std::int64_t n);
 
 // "idle", "waiting", "resume_offer".
 const char* session_status_name(engine::session_status s);

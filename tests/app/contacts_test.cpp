@@ -126,11 +126,11 @@ TEST_SUITE("app") {
                 std::string problem;
                 auto s = app::parse_segment(words, problem);
                 REQUIRE_MESSAGE(s, problem);
-                std::vector<std::string> out;
-                st->run([&](storage::transaction& tx) { out = tx.select_contacts(*s); });
+                std::vector<storage::segment_member> out;
+                st->run([&](storage::transaction& tx) { out = tx.select_contacts(*s, 0, 100); });
                 std::string joined;
                 for (const auto& c : out)
-                    joined += c.substr(c.size() - 1);
+                    joined += c.address.substr(c.address.size() - 1);
                 return joined;
             };
             CHECK(select({}) == "123");

@@ -1,6 +1,7 @@
 // Sapa speaking first (app::conversations): waitlist promotion when a seat is cancelled (in the
 // dialog or by staff) and start(), on every store, with the real engine.
 
+#include "app/broadcasts.hpp"
 #include "app/conversations.hpp"
 #include "dialog/loader.hpp"
 #include "storage/memory/memory_store.hpp"
@@ -240,7 +241,7 @@ TEST_SUITE("app") {
         }
     }
 
-    TEST_CASE("a broadcast queues every recipient of a segment at once, a dry run nothing") {
+    TEST_CASE("a broadcast is stored, then queued once per recipient when due, a dry run nothing") {
         for (const auto& s : stores()) {
             CAPTURE(s.name);
             outreach_fixture f(s);
@@ -250,23 +251,88 @@ TEST_SUITE("app") {
             f.say("081200000003", "DAFTAR", sms);
             f.say("081200000003", "STOP", sms);
             (void)f.queued("wa");
-            storage::segment course_k;
-            course_k.course = "K";
-            auto plan = f.conversations->broadcast(course_k, wa, {{}, "hadir", {}}, ++f.now, true);
+            app::conversation_options options;
+            options.channels = {sms, wa};
+            auto scripts = course_catalog();
+            app::broadcasts broadcasts(
+                *f.store, [scripts] { return scripts; }, options);
+            std::vector<std::string> woken;
+            broadcasts.on_queued = [&](const std::string& c) { woken.push_back(c); };
+            app::broadcast_request r{&wa, "course=K", {}, {{}, "hadir", {}}, f.now + 100, 0};
+            r.who.course = "K";
+            auto plan = broadcasts.estimate(r, ++f.now);
             CHECK(plan.recipients == 2);  // Citra opted out
-            using counts = std::vector<std::pair<std::string, int>>;
-            CHECK(plan.texts == counts{{"Kelas besok. 1 hadir / 2 batal", 1},
-                                       {"Class tomorrow. 1 attend / 2 cancel", 1}});
+            CHECK(plan.messages == 2);
+            CHECK(plan.segments == 2);
             CHECK(f.queued("wa").empty());
-            auto done = f.conversations->broadcast(course_k, wa, {{}, "hadir", {}}, ++f.now, false);
-            CHECK(done.recipients == 2);
+            auto [id, recipients] = broadcasts.create(r, ++f.now, 1);  // pages of one contact
+            CHECK(recipients == 2);
+            auto unlimited = [](const std::string&) -> std::int64_t { return 100; };
+            CHECK(broadcasts.expand(f.now, unlimited) == 0);  // not before its start
+            CHECK(f.queued("wa").empty());
+            CHECK(broadcasts.show(id)->counts.waiting == 2);
+            f.now += 100;
+            CHECK(broadcasts.expand(f.now, [](const std::string&) -> std::int64_t { return 1; }) ==
+                  1);  // the channel's room
+            CHECK(broadcasts.expand(f.now, unlimited) == 1);
+            CHECK(broadcasts.expand(f.now, unlimited) == 0);  // each recipient once
+            CHECK(woken == std::vector<std::string>{"wa", "wa"});
             CHECK(f.queued("wa") ==
                   std::vector<std::string>{ani + ": Kelas besok. 1 hadir / 2 batal",
                                            budi + ": Class tomorrow. 1 attend / 2 cancel"});
+            auto shown = broadcasts.show(id);
+            REQUIRE(shown);
+            CHECK(shown->broadcast.status == storage::broadcast_status::done);
+            CHECK(shown->counts.sent == 2);
+            CHECK(shown->broadcast.spent == 2);
+            CHECK(shown->broadcast.segment == "course=K");
             CHECK(f.first_reply("081200000002", "1", wa) == "Thank you, see you tomorrow.");
-            CHECK_THROWS_AS(
-                f.conversations->broadcast(course_k, wa, {{}, "nope", {}}, ++f.now, false),
-                boost::system::system_error);
+            r.what.node = "nope";
+            CHECK_THROWS_AS(broadcasts.create(r, ++f.now), boost::system::system_error);
+            CHECK(broadcasts.list().size() == 1);
+        }
+    }
+
+    TEST_CASE("a broadcast stops when its budget is spent and staff can cancel one") {
+        for (const auto& s : stores()) {
+            CAPTURE(s.name);
+            outreach_fixture f(s);
+            for (auto n : {"081200000001", "081200000002", "081200000004", "081200000005"})
+                f.say(n, "DAFTAR", wa);
+            (void)f.queued("wa");
+            app::conversation_options options;
+            options.channels = {sms, wa};
+            auto scripts = course_catalog();
+            app::broadcasts broadcasts(
+                *f.store, [scripts] { return scripts; }, options);
+            auto unlimited = [](const std::string&) -> std::int64_t { return 100; };
+            // Two messages (two segments) per recipient, a budget of five: two recipients.
+            app::broadcast_request r{&wa, "all", {}, {{"Halo", "Apa kabar"}, {}, {}}, f.now, 5};
+            auto [id, recipients] = broadcasts.create(r, ++f.now);
+            CHECK(recipients == 4);
+            CHECK(broadcasts.expand(f.now, unlimited) == 2);
+            auto shown = broadcasts.show(id);
+            CHECK(shown->broadcast.status == storage::broadcast_status::over_budget);
+            CHECK(shown->broadcast.reason == "the budget of 5 SMS segments is spent");
+            CHECK(shown->broadcast.spent == 4);
+            CHECK(shown->counts.queued == 2);
+            CHECK(shown->counts.skipped == 2);
+            CHECK(f.queued("wa").size() == 4);
+
+            // Cancelled with one recipient queued (not sent) and the rest waiting.
+            app::broadcast_request later{&wa, "all", {}, {{"Besok libur"}, {}, {}}, f.now, 0};
+            auto [second, n] = broadcasts.create(later, ++f.now);
+            CHECK(n == 4);
+            CHECK(broadcasts.expand(f.now, [](const std::string&) -> std::int64_t { return 1; }) ==
+                  1);
+            auto cancelled = broadcasts.cancel(second, ++f.now);
+            REQUIRE(cancelled);
+            CHECK(cancelled->broadcast.status == storage::broadcast_status::cancelled);
+            CHECK(cancelled->counts.failed == 1);
+            CHECK(cancelled->counts.skipped == 3);
+            CHECK(f.queued("wa").empty());
+            CHECK(broadcasts.expand(f.now, unlimited) == 0);
+            CHECK(!broadcasts.cancel(second + 1, f.now));
         }
     }
 }

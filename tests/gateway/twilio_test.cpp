@@ -529,6 +529,42 @@ TEST_SUITE("gateway") {
               "s.example%2Fwebhooks%2Fsms%2Fstatus");
     }
 
+    TEST_CASE("a send in doubt is looked up in Twilio's message list by number, day and text") {
+        auto none = make_twilio_adapter("tok", false);
+        CHECK(none->render_lookup("+6281234567890", 1'780'000'000).method.empty());
+        auto sms =
+            make_twilio_adapter("tok", false, {.account_sid = "AC123", .from = "+14155550100"});
+        // 1780000000 is 2026-05-28 20:26:40 UTC.
+        auto req = sms->render_lookup("+6281234567890", 1'780'000'000);
+        CHECK(req.method == "GET");
+        CHECK(req.url ==
+              "https://api.twilio.com/2010-04-01/Accounts/AC123/Messages.json?To=%2B6281234567890"
+              "&DateSent%3E%3D=2026-05-28&PageSize=1000");
+        REQUIRE(!req.headers.empty());
+        CHECK(req.headers[0].second == "Basic QUMxMjM6dG9r");
+        const std::string list =
+            R"({"messages":[{"sid":"SM2","to":"+6281234567890","body":"Kelas besok"},)"
+            R"({"sid":"SM1","to":"+6281234567890","body":"Halo"}]})";
+        auto found = sms->interpret_lookup(200, list, "+6281234567890", test::text_message("Halo"));
+        CHECK(found.result == lookup_outcome::found);
+        CHECK(found.provider_message_id == "SM1");
+        CHECK(
+            sms->interpret_lookup(200, list, "+6281234567890", test::text_message("Lain")).result ==
+            lookup_outcome::not_found);
+        CHECK(
+            sms->interpret_lookup(200, list, "+6281299999999", test::text_message("Halo")).result ==
+            lookup_outcome::not_found);
+        // No answer, an error or a body that is no list: ask again later, never send blindly.
+        CHECK(sms->interpret_lookup(0, "", "+6281234567890", test::text_message("Halo")).result ==
+              lookup_outcome::retry);
+        CHECK(
+            sms->interpret_lookup(503, list, "+6281234567890", test::text_message("Halo")).result ==
+            lookup_outcome::retry);
+        CHECK(
+            sms->interpret_lookup(200, "{}", "+6281234567890", test::text_message("Halo")).result ==
+            lookup_outcome::retry);
+    }
+
     TEST_CASE("twilio: send outcomes") {
         auto adapter = make_twilio_adapter("12345", false);
         auto sent = adapter->interpret_send(201, R"({"sid":"SM123","status":"queued"})");

@@ -163,6 +163,7 @@ class gated_store final : public sapa::storage::store {
     void complete_outbound(std::int64_t,
                            const std::string&,
                            sapa::messaging::unix_seconds) override {}
+    void begin_outbound_attempt(std::int64_t, sapa::messaging::unix_seconds) override {}
     void retry_outbound(std::int64_t, sapa::messaging::unix_seconds, const std::string&) override {}
     void defer_outbound(std::int64_t, sapa::messaging::unix_seconds, const std::string&) override {}
     void fail_outbound(std::int64_t,
@@ -252,7 +253,12 @@ class gated_store final : public sapa::storage::store {
         void add_to_group(std::int64_t, const std::string&) override {
             throw std::logic_error("not in this test");
         }
-        std::vector<std::string> select_contacts(const sapa::storage::segment&) override {
+        std::vector<sapa::storage::segment_member> select_contacts(const sapa::storage::segment&,
+                                                                   std::int64_t,
+                                                                   int) override {
+            throw std::logic_error("not in this test");
+        }
+        sapa::storage::broadcast_ledger& broadcasts() override {
             throw std::logic_error("not in this test");
         }
 

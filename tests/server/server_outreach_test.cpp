@@ -229,7 +229,7 @@ TEST_SUITE("server") {
                               "--channel",
                               "sms"});
         CHECK(sent.code == 0);
-        CHECK(contains(sent.out, "queued for 2 recipients on channel sms"));
+        CHECK(contains(sent.out, "broadcast 1: 2 recipients on channel sms"));
         REQUIRE(sapa.twilio_api.wait_for_successes(2, std::chrono::seconds(5)));
         std::set<std::string> to;
         for (const auto& r : sapa.twilio_api.requests()) {

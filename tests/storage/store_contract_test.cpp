@@ -637,6 +637,42 @@ TEST_SUITE("storage") {
         CHECK(st->claim_outbound("wa", 200, 10).empty());
     }
 
+    STORE_CONTRACT("a job whose send began and never finished comes back in doubt") {
+        if (!s.reopen || !s.releases_leases_on_open) return;  // nothing outlives the store
+        auto options = fast_options();
+        std::int64_t proactive = 0;
+        {
+            auto st = s.open(options);
+            process(*st, sms("081500000021", "a", 100, "d1", true), echo("a", 100));
+            st->run([&](transaction& tx) {
+                auto c = tx.add_contact("+6281500000022", 100);
+                proactive =
+                    tx.log_outbound({"sms", c.id, 0, {"Kelas besok", "", {}}, route::api, 100});
+            });
+            auto jobs = st->claim_outbound("sms", 110, 10);
+            REQUIRE(jobs.size() == 2);
+            CHECK(jobs[0].reply_to != 0);  // a reply
+            CHECK(jobs[1].id == proactive);
+            CHECK(jobs[1].reply_to == 0);
+            CHECK(jobs[1].in_doubt_since == 0);
+            st->begin_outbound_attempt(jobs[0].id, 111);
+            st->retry_outbound(jobs[0].id, 112, "timeout");  // an outcome: no longer in doubt
+            st->begin_outbound_attempt(proactive, 113);
+            // The process dies here, mid-send.
+        }
+        auto o = options;
+        o.release_leases_on_open = true;
+        auto st = s.reopen(o);
+        auto jobs = st->claim_outbound("sms", 120, 10);
+        REQUIRE(jobs.size() == 2);
+        CHECK(jobs[0].in_doubt_since == 0);
+        CHECK(jobs[1].id == proactive);
+        CHECK(jobs[1].in_doubt_since == 113);
+        st->complete_outbound(proactive, "SM1", 121);
+        st->fail_outbound(jobs[0].id, "x", "y", 121);
+        CHECK(st->claim_outbound("sms", 200, 10).empty());
+    }
+
     STORE_CONTRACT("the outbound backlog counts unfinished jobs per channel and the oldest one") {
         auto st = s.open(fast_options());
         CHECK(st->outbound_backlog().empty());
@@ -1059,5 +1095,104 @@ TEST_SUITE("storage") {
         CHECK(page(export_kind::contacts, english).first.rows == 0);
         english.language = "";
         CHECK(page(export_kind::contacts, english).first.rows == 5);  // nobody set a language
+    }
+}
+
+TEST_SUITE("store contract: broadcasts") {
+    STORE_CONTRACT("segments are read page by page, by contact id") {
+        auto st = s.open(fast_options());
+        st->run([](transaction& tx) {
+            for (auto n : {"081600000001", "081600000002", "081600000003"})
+                tx.add_contact(normalize_address(n), 100);
+        });
+        std::vector<segment_member> first, second, third;
+        st->run([&](transaction& tx) {
+            first = tx.select_contacts({}, 0, 2);
+            second = tx.select_contacts({}, first.back().id, 2);
+            third = tx.select_contacts({}, second.back().id, 2);
+        });
+        REQUIRE(first.size() == 2);
+        REQUIRE(second.size() == 1);
+        CHECK(first[0].address == "+6281600000001");
+        CHECK(first[1].address == "+6281600000002");
+        CHECK(second[0].address == "+6281600000003");
+        CHECK(first[0].id < first[1].id);
+        CHECK(third.empty());
+    }
+
+    STORE_CONTRACT(
+        "a broadcast keeps its recipients once each, counts them and cancels unsent jobs") {
+        auto st = s.open(fast_options());
+        std::int64_t b = 0, c1 = 0, c2 = 0, c3 = 0, m1 = 0, m2 = 0;
+        st->run([&](transaction& tx) {
+            c1 = tx.add_contact("+6281600000011", 100).id;
+            c2 = tx.add_contact("+6281600000012", 100).id;
+            c3 = tx.add_contact("+6281600000013", 100).id;
+            broadcast_record r;
+            r.channel = "sms";
+            r.segment = "group=kelas-a";
+            r.texts = {"Kelas besok"};
+            r.node = "hadir";
+            r.variables = {{"kelas", "A"}};
+            r.created_at = 100;
+            r.start_at = 200;
+            r.budget = 50;
+            b = tx.broadcasts().add_broadcast(r);
+            tx.broadcasts().add_recipients(b, {c1, c2});
+            tx.broadcasts().add_recipients(b, {c2, c3});  // c2 is in it once
+        });
+        st->run([&](transaction& tx) {
+            auto& l = tx.broadcasts();
+            auto r = l.find_broadcast(b);
+            REQUIRE(r);
+            CHECK(r->channel == "sms");
+            CHECK(r->segment == "group=kelas-a");
+            CHECK(r->texts == std::vector<std::string>{"Kelas besok"});
+            CHECK(r->node == "hadir");
+            CHECK(r->variables.at("kelas") == "A");
+            CHECK(r->start_at == 200);
+            CHECK(r->budget == 50);
+            CHECK(r->status == broadcast_status::preparing);
+            CHECK(l.count_recipients(b).waiting == 3);
+            auto page = l.waiting_recipients(b, 0, 2);
+            REQUIRE(page.size() == 2);
+            CHECK(page[0].id == c1);
+            CHECK(page[0].address == "+6281600000011");
+            CHECK(l.waiting_recipients(b, page[1].id, 2).size() == 1);
+            l.set_broadcast_status(b, broadcast_status::ready, {});
+            // c1 gets two messages.
+            m1 = tx.log_outbound({"sms", c1, 0, {"Kelas besok", "", {}}, route::api, 200});
+            m2 = tx.log_outbound({"sms", c1, 0, {"1 hadir / 2 batal", "", {}}, route::api, 200});
+            l.mark_queued(b, c1, m1, m2, 2);
+            l.mark_skipped(b, c2, "opted out");
+        });
+        auto leased = st->claim_outbound("sms", 201, 10);
+        REQUIRE(leased.size() == 1);  // one per contact: m1; m2 stays pending
+        CHECK(leased[0].id == m1);
+        st->run([&](transaction& tx) {
+            auto& l = tx.broadcasts();
+            CHECK(l.recipient(b, c1) == recipient_status::queued);
+            CHECK(l.recipient(b, c2) == recipient_status::skipped);
+            CHECK(l.recipient(b, c3) == recipient_status::waiting);
+            CHECK(l.find_broadcast(b)->spent == 2);
+            // The leased job is with a sender; only the pending one is failed.
+            CHECK(l.fail_unsent(b, "cancelled", "cancelled by staff", 202) == 1);
+            CHECK(l.skip_waiting(b, "cancelled by staff") == 1);
+            l.set_broadcast_status(b, broadcast_status::cancelled, "cancelled by staff");
+        });
+        st->complete_outbound(m1, "SM1", 203);
+        CHECK(st->claim_outbound("sms", 300, 10).empty());  // m2 left the queue
+        st->run([&](transaction& tx) {
+            auto& l = tx.broadcasts();
+            auto c = l.count_recipients(b);
+            CHECK(c.sent == 1);
+            CHECK(c.skipped == 2);
+            CHECK(c.total() == 3);
+            auto r = l.find_broadcast(b);
+            CHECK(r->status == broadcast_status::cancelled);
+            CHECK(r->reason == "cancelled by staff");
+            CHECK(l.list_broadcasts().size() == 1);
+            CHECK(!l.find_broadcast(b + 1));
+        });
     }
 }

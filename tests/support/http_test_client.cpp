@@ -8,9 +8,11 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <thread>
 
 namespace sapa::testing {
@@ -19,6 +21,7 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
+using json = nlohmann::json;
 
 test_response http_call(unsigned short port,
                         const test_request& request,
@@ -78,6 +81,34 @@ std::string raw_exchange(unsigned short port,
     return received;
 }
 
+std::map<std::string, std::string> decode_form(const std::string& text) {
+    auto decode = [](const std::string& s) {
+        std::string out;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            if (s[i] == '+') {
+                out += ' ';
+            } else if (s[i] == '%' && i + 2 < s.size()) {
+                out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+                i += 2;
+            } else {
+                out += s[i];
+            }
+        }
+        return out;
+    };
+    std::map<std::string, std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        auto end = text.find('&', start);
+        if (end == std::string::npos) end = text.size();
+        auto pair = text.substr(start, end - start);
+        auto eq = pair.find('=');
+        if (eq != std::string::npos) out[decode(pair.substr(0, eq))] = decode(pair.substr(eq + 1));
+        start = end + 1;
+    }
+    return out;
+}
+
 struct fake_gateway::impl : std::enable_shared_from_this<fake_gateway::impl> {
     mutable std::mutex mutex;
     mutable std::condition_variable changed;
@@ -85,6 +116,11 @@ struct fake_gateway::impl : std::enable_shared_from_this<fake_gateway::impl> {
     std::string default_body =
         R"({"messaging_product":"whatsapp","messages":[{"id":"wamid.fake{n}"}]})";
     std::vector<received> log;
+    bool twilio_lookups = false;
+    struct twilio_message {
+        std::string sid, to, body;
+    };
+    std::vector<twilio_message> twilio_sent;  // POSTs answered 2xx, in order
     std::size_t successes = 0;
     std::size_t counter = 0;
     unsigned short port = 0;
@@ -136,6 +172,16 @@ struct fake_gateway::impl : std::enable_shared_from_this<fake_gateway::impl> {
         if (accept_thread.joinable()) accept_thread.join();
     }
 
+    // REQUIRES: mutex held.
+    std::string twilio_list(const std::string& target) const {
+        auto query = decode_form(target.substr(target.find('?') + 1));
+        json messages = json::array();
+        for (auto it = twilio_sent.rbegin(); it != twilio_sent.rend(); ++it)
+            if (it->to == query["To"])
+                messages.push_back({{"sid", it->sid}, {"to", it->to}, {"body", it->body}});
+        return json{{"messages", messages}}.dump();
+    }
+
     void serve(tcp::socket socket) {
         beast::flat_buffer buffer;
         for (;;) {
@@ -152,7 +198,10 @@ struct fake_gateway::impl : std::enable_shared_from_this<fake_gateway::impl> {
                                std::string(req.target()),
                                std::string(req[http::field::authorization]),
                                req.body()});
-                if (!plans.empty()) {
+                if (twilio_lookups && req.method() == http::verb::get &&
+                    req.target().find("/Messages.json?") != beast::string_view::npos) {
+                    answer.body = twilio_list(std::string(req.target()));
+                } else if (!plans.empty()) {
                     answer = plans.front();
                     plans.pop_front();
                 } else {
@@ -161,6 +210,13 @@ struct fake_gateway::impl : std::enable_shared_from_this<fake_gateway::impl> {
             }
             auto pos = answer.body.find("{n}");
             if (pos != std::string::npos) answer.body.replace(pos, 3, std::to_string(n));
+            if (twilio_lookups && req.method() == http::verb::post && answer.status >= 200 &&
+                answer.status < 300) {
+                auto form = decode_form(req.body());
+                auto sid = json::parse(answer.body, nullptr, false).value("sid", "");
+                std::lock_guard lock(mutex);
+                twilio_sent.push_back({sid, form["To"], form["Body"]});
+            }
             if (answer.delay.count() > 0) std::this_thread::sleep_for(answer.delay);
             http::response<http::string_body> res{static_cast<http::status>(answer.status), 11};
             res.set(http::field::content_type, "application/json");
@@ -203,6 +259,11 @@ std::string fake_gateway::base_url() const {
 void fake_gateway::plan(planned answer) {
     std::lock_guard lock(impl_->mutex);
     impl_->plans.push_back(std::move(answer));
+}
+
+void fake_gateway::answer_twilio_lookups() {
+    std::lock_guard lock(impl_->mutex);
+    impl_->twilio_lookups = true;
 }
 
 void fake_gateway::set_default_body(std::string body) {

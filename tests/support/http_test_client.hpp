@@ -5,6 +5,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,6 +38,9 @@ std::string raw_exchange(unsigned short port,
                          const std::string& bytes,
                          std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+// An application/x-www-form-urlencoded body (or query) as name -> value, decoded.
+std::map<std::string, std::string> decode_form(const std::string& text);
+
 // An HTTP server on 127.0.0.1 standing in for a gateway's send API. Each request is recorded;
 // the answer comes from the queue of planned answers, or 200 `default_body` when it is empty.
 class fake_gateway {
@@ -56,6 +60,9 @@ class fake_gateway {
     std::string base_url() const;  // "http://127.0.0.1:PORT"
 
     void plan(planned answer);  // answers the next request not yet planned for
+    // Twilio's message list: GET .../Messages.json?To=X answers {"messages": [...]} with
+    // every message POSTed to X and answered 2xx ({"sid", "to", "body"}), newest first.
+    void answer_twilio_lookups();
     void set_default_body(std::string body);
     // Down: every connection is reset before a request is read. Up: answers again.
     void go_down();

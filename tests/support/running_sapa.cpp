@@ -131,6 +131,9 @@ running_sapa::running_sapa(const sapa_options& options) {
     postgres_schema = options.postgres_schema;
     if (postgres_url.empty()) {
         config["storage"] = {{"database_path", db.string()}};
+        if (!options.synchronous.empty()) config["storage"]["synchronous"] = options.synchronous;
+        if (options.batch_max_wait_ms >= 0)
+            config["storage"]["batch_max_wait_ms"] = options.batch_max_wait_ms;
     } else {
         config["storage"] = {{"type", "postgres"},
                              {"url_env", "SAPA_TEST_DATABASE_URL"},

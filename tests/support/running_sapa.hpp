@@ -96,6 +96,12 @@ struct sapa_options {
     std::string sms_script = "lumajang";
     bool twilio_send_api = false;
     double twilio_send_rate_per_second = 50;
+    // >= 0: storage.batch_max_wait_ms (SQLite), for tests whose blocking store calls come one
+    // at a time (the sender's).
+    int batch_max_wait_ms = -1;
+    // Non-empty: storage.synchronous ("normal": a commit survives the process being killed,
+    // not the machine losing power, which is all a kill test needs).
+    std::string synchronous;
     // More dialog scripts: file name -> JSON, written to a folder of the test's own.
     std::map<std::string, std::string> extra_dialogs;
     // The "sending_rules" section. No quiet hours by default: the tests run at any hour and

@@ -1,5 +1,7 @@
 #include "storage/memory/memory_store.hpp"
 
+#include "storage/stored_form.hpp"
+
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
@@ -53,6 +55,13 @@ struct memory_store::data {
         unix_seconds next_attempt_at = 0;
         unix_seconds lease_until = 0;
         std::string last_error;
+        unix_seconds attempt_at = 0;  // a send began, outcome not recorded
+    };
+
+    struct recipient_row {
+        recipient_status status = recipient_status::waiting;
+        std::int64_t first_message = 0, last_message = 0, segments = 0;
+        std::string reason;
     };
 
     explicit data(memory_options o) : options(std::move(o)) {}
@@ -72,6 +81,8 @@ struct memory_store::data {
     std::set<std::pair<std::string, std::int64_t>> groups;  // (group, contact id)
     std::vector<script_version> script_versions;            // id - 1 is the index
     std::map<std::string, api_token> tokens;                // by name
+    std::vector<broadcast_record> broadcasts;               // id - 1 is the index
+    std::map<std::pair<std::int64_t, std::int64_t>, recipient_row> recipients;  // (b, contact)
 
     contact_row* contact(const std::string& address) {
         auto it = contact_by_address.find(address);
@@ -88,6 +99,7 @@ struct memory_store::data {
         it->second.attempts += failed;
         it->second.next_attempt_at = when;
         it->second.last_error = reason;
+        it->second.attempt_at = 0;  // rescheduled: no send in doubt
     }
 
     bool set_status(std::int64_t id,
@@ -113,7 +125,9 @@ using data = memory_store::data;
 
 // The ports of one unit of work. Every change pushes its undo, run in reverse if the unit
 // throws.
-class memory_transaction final : public transaction, private engine::registration_ledger {
+class memory_transaction final : public transaction,
+                                 private engine::registration_ledger,
+                                 private broadcast_ledger {
   public:
     explicit memory_transaction(data& d) : d_(d) {}
 
@@ -268,7 +282,7 @@ class memory_transaction final : public transaction, private engine::registratio
         row.created_at = row.status_at = r.created_at;
         const auto id = append(std::move(row));
         if (r.via == route::api) {
-            d_.jobs[id] = {r.channel, r.contact_id, false, 0, r.created_at, 0, {}};
+            d_.jobs[id] = {r.channel, r.contact_id, false, 0, r.created_at, 0, {}, 0};
             undo_.push_back([this, id] { d_.jobs.erase(id); });
         }
         return id;
@@ -295,14 +309,19 @@ class memory_transaction final : public transaction, private engine::registratio
                 [this, key = std::make_pair(group, contact_id)] { d_.groups.erase(key); });
     }
 
-    std::vector<std::string> select_contacts(const segment& s) override {
+    std::vector<segment_member> select_contacts(const segment& s,
+                                                std::int64_t after,
+                                                int limit) override {
         auto lower = [](std::string text) {
             for (auto& c : text)
                 c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             return text;
         };
-        std::vector<std::string> out;
-        for (const auto& c : d_.contacts) {
+        std::vector<segment_member> out;
+        for (auto i = static_cast<std::size_t>(std::max<std::int64_t>(after, 0));
+             i < d_.contacts.size() && static_cast<int>(out.size()) < limit;
+             ++i) {
+            const auto& c = d_.contacts[i];
             const auto& state = *c.state;
             if (c.opted_out_at || c.erased_at || c.last_seen < s.last_seen_since) continue;
             if (!s.group.empty() && !d_.groups.count({s.group, c.id})) continue;
@@ -315,10 +334,12 @@ class memory_transaction final : public transaction, private engine::registratio
                 auto r = d_.ledger.latest(state.address, s.course);
                 if (!r || (s.status && r->status != *s.status)) continue;
             }
-            out.push_back(state.address);
+            out.push_back({c.id, state.address});
         }
         return out;
     }
+
+    broadcast_ledger& broadcasts() override { return *this; }
 
   private:
     std::int64_t append(data::message_row row) {
@@ -365,6 +386,144 @@ class memory_transaction final : public transaction, private engine::registratio
     std::optional<engine::registration_entry> find_code(const std::string& course,
                                                         const std::string& code) override {
         return d_.ledger.find_code(course, code);
+    }
+
+    // --- broadcast_ledger, with undo ---
+
+    broadcast_record* broadcast(std::int64_t id) {
+        if (id <= 0 || id > static_cast<std::int64_t>(d_.broadcasts.size())) return nullptr;
+        return &d_.broadcasts[static_cast<std::size_t>(id - 1)];
+    }
+    void keep_broadcast(const broadcast_record& b) {
+        undo_.push_back([this, old = b] { *broadcast(old.id) = old; });
+    }
+    data::recipient_row* recipient_row(std::int64_t b, std::int64_t contact_id) {
+        auto it = d_.recipients.find({b, contact_id});
+        if (it == d_.recipients.end()) return nullptr;
+        undo_.push_back([this, key = it->first, old = it->second] { d_.recipients[key] = old; });
+        return &it->second;
+    }
+
+    std::int64_t add_broadcast(const broadcast_record& b) override {
+        d_.broadcasts.push_back(b);
+        d_.broadcasts.back().id = static_cast<std::int64_t>(d_.broadcasts.size());
+        d_.broadcasts.back().spent = 0;
+        undo_.push_back([this] { d_.broadcasts.pop_back(); });
+        return d_.broadcasts.back().id;
+    }
+    std::optional<broadcast_record> find_broadcast(std::int64_t id) override {
+        auto* b = broadcast(id);
+        return b ? std::optional<broadcast_record>(*b) : std::nullopt;
+    }
+    std::vector<broadcast_record> list_broadcasts() override {
+        return {d_.broadcasts.rbegin(), d_.broadcasts.rend()};
+    }
+    void set_broadcast_status(std::int64_t id,
+                              broadcast_status status,
+                              const std::string& reason) override {
+        auto* b = broadcast(id);
+        if (!b) return;
+        keep_broadcast(*b);
+        b->status = status;
+        b->reason = reason;
+    }
+    void add_recipients(std::int64_t b, const std::vector<std::int64_t>& contact_ids) override {
+        for (auto id : contact_ids)
+            if (d_.recipients.emplace(std::make_pair(b, id), data::recipient_row{}).second)
+                undo_.push_back([this, key = std::make_pair(b, id)] { d_.recipients.erase(key); });
+    }
+    std::vector<segment_member> waiting_recipients(std::int64_t b,
+                                                   std::int64_t after,
+                                                   int limit) override {
+        std::vector<segment_member> out;
+        for (auto it = d_.recipients.upper_bound({b, after});
+             it != d_.recipients.end() && it->first.first == b &&
+             static_cast<int>(out.size()) < limit;
+             ++it)
+            if (it->second.status == recipient_status::waiting)
+                out.push_back(
+                    {it->first.second,
+                     d_.contacts[static_cast<std::size_t>(it->first.second - 1)].state->address});
+        return out;
+    }
+    std::optional<recipient_status> recipient(std::int64_t b, std::int64_t contact_id) override {
+        auto it = d_.recipients.find({b, contact_id});
+        if (it == d_.recipients.end()) return std::nullopt;
+        return it->second.status;
+    }
+    void mark_queued(std::int64_t b,
+                     std::int64_t contact_id,
+                     std::int64_t first_message,
+                     std::int64_t last_message,
+                     std::int64_t segments) override {
+        if (auto* r = recipient_row(b, contact_id)) {
+            r->status = recipient_status::queued;
+            r->first_message = first_message;
+            r->last_message = last_message;
+            r->segments = segments;
+        }
+        if (auto* row = broadcast(b)) {
+            keep_broadcast(*row);
+            row->spent += segments;
+        }
+    }
+    void mark_skipped(std::int64_t b, std::int64_t contact_id, const std::string& reason) override {
+        if (auto* r = recipient_row(b, contact_id)) {
+            r->status = recipient_status::skipped;
+            r->reason = reason;
+        }
+    }
+    std::int64_t skip_waiting(std::int64_t b, const std::string& reason) override {
+        std::int64_t n = 0;
+        for (auto it = d_.recipients.lower_bound({b, 0});
+             it != d_.recipients.end() && it->first.first == b;
+             ++it) {
+            if (it->second.status != recipient_status::waiting) continue;
+            mark_skipped(b, it->first.second, reason);
+            ++n;
+        }
+        return n;
+    }
+    std::int64_t fail_unsent(std::int64_t b,
+                             const std::string& raw_code,
+                             const std::string& reason,
+                             unix_seconds now) override {
+        std::int64_t n = 0;
+        for (auto it = d_.recipients.lower_bound({b, 0});
+             it != d_.recipients.end() && it->first.first == b;
+             ++it) {
+            const auto& r = it->second;
+            if (r.status != recipient_status::queued) continue;
+            for (auto id = r.first_message; id <= r.last_message; ++id) {
+                auto job = d_.jobs.find(id);
+                if (job == d_.jobs.end() || job->second.leased ||
+                    job->second.contact_id != it->first.second)
+                    continue;
+                undo_.push_back([this, id, old = job->second, m = d_.message(id)] {
+                    d_.jobs[id] = old;
+                    d_.message(id) = m;
+                });
+                d_.set_status(id, delivery_status::failed, raw_code, reason, now);
+                d_.jobs.erase(job);
+                ++n;
+            }
+        }
+        return n;
+    }
+    broadcast_counts count_recipients(std::int64_t b) override {
+        broadcast_counts out;
+        for (auto it = d_.recipients.lower_bound({b, 0});
+             it != d_.recipients.end() && it->first.first == b;
+             ++it) {
+            const auto& r = it->second;
+            if (r.status == recipient_status::waiting)
+                ++out.waiting;
+            else if (r.status == recipient_status::skipped)
+                ++out.skipped;
+            else
+                count_recipient(out, "queued", d_.message(r.first_message).status, 1);
+        }
+        return out;
     }
 
     data& d_;
@@ -516,7 +675,8 @@ std::vector<outbound_job> memory_store::claim_outbound(const std::string& channe
                        job.attempts,
                        m.reply_to,
                        zone == contact.state->fields.end() ? std::string() : zone->second,
-                       last_inbound});
+                       last_inbound,
+                       job.attempt_at});
     }
     return out;
 }
@@ -531,6 +691,11 @@ void memory_store::complete_outbound(std::int64_t id,
     if (!provider_message_id.empty())
         data_->outbound_by_provider_id[{m.channel, provider_message_id}] = id;
     data_->jobs.erase(id);
+}
+
+void memory_store::begin_outbound_attempt(std::int64_t id, unix_seconds now) {
+    std::lock_guard lock(data_->mutex);
+    if (auto it = data_->jobs.find(id); it != data_->jobs.end()) it->second.attempt_at = now;
 }
 
 void memory_store::retry_outbound(std::int64_t id,

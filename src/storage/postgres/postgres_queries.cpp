@@ -60,7 +60,8 @@ std::vector<outbound_job> claim_outbound(
         "RETURNING q.message_id, k.address, m.text, m.payload, q.attempts, "
         "  coalesce(m.reply_to, 0), coalesce(k.fields::jsonb ->> 'timezone', ''), "
         "  coalesce((SELECT i.created_at FROM messages i WHERE i.contact_id = q.contact_id "
-        "    AND i.direction = 'in' AND i.channel = q.channel ORDER BY i.id DESC LIMIT 1), 0)",
+        "    AND i.direction = 'in' AND i.channel = q.channel ORDER BY i.id DESC LIMIT 1), 0), "
+        "  coalesce(q.attempt_at, 0)",
         {text(channel), number(now), number(limit), number(now + lease)});
     std::vector<outbound_job> jobs;
     for (int i = 0; i < r.rows(); ++i) {
@@ -73,6 +74,7 @@ std::vector<outbound_job> claim_outbound(
         job.reply_to = r.integer(i, 5);
         job.time_zone = r.text(i, 6);
         job.last_inbound_at = r.integer(i, 7);
+        job.in_doubt_since = r.integer(i, 8);
         jobs.push_back(std::move(job));
     }
     std::sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) {
@@ -98,7 +100,8 @@ static void reschedule(
     connection& c, std::int64_t id, unix_seconds when, const std::string& reason, int attempts) {
     c.prepared(
         "UPDATE outbound_queue SET state = 'pending', attempts = attempts + $4, "
-        "  next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE message_id = $1",
+        "  next_attempt_at = $2, lease_until = NULL, last_error = $3, attempt_at = NULL "
+        "WHERE message_id = $1",
         {number(id), number(when), text(reason), number(attempts)});
 }
 
@@ -114,6 +117,11 @@ void defer_outbound(connection& c,
                     unix_seconds not_before,
                     const std::string& reason) {
     reschedule(c, id, not_before, reason, 0);
+}
+
+void begin_outbound_attempt(connection& c, std::int64_t id, unix_seconds now) {
+    c.prepared("UPDATE outbound_queue SET attempt_at = $2 WHERE message_id = $1",
+               {number(id), number(now)});
 }
 
 void fail_outbound(connection& c,

@@ -143,6 +143,32 @@ CREATE TABLE api_tokens (
     last_used_at bigint
 );
 )sql"},
+    {"v5: broadcasts and their recipients; when an outbound send began (in doubt after a crash)",
+     R"sql(
+CREATE TABLE broadcasts (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    channel text NOT NULL,
+    segment text NOT NULL,
+    opening text NOT NULL,
+    created_at bigint NOT NULL,
+    start_at bigint NOT NULL,
+    budget bigint NOT NULL DEFAULT 0,
+    spent bigint NOT NULL DEFAULT 0,
+    status text NOT NULL,
+    reason text NOT NULL DEFAULT ''
+);
+CREATE TABLE broadcast_recipients (
+    broadcast_id bigint NOT NULL REFERENCES broadcasts(id),
+    contact_id bigint NOT NULL REFERENCES contacts(id),
+    status text NOT NULL CHECK (status IN ('waiting', 'queued', 'skipped')),
+    first_message bigint,
+    last_message bigint,
+    segments bigint NOT NULL DEFAULT 0,
+    reason text,
+    PRIMARY KEY (broadcast_id, contact_id)
+);
+ALTER TABLE outbound_queue ADD COLUMN attempt_at bigint;
+)sql"},
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));

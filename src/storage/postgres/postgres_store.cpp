@@ -343,6 +343,13 @@ void postgres_store::complete_outbound(std::int64_t id,
     });
 }
 
+void postgres_store::begin_outbound_attempt(std::int64_t id, unix_seconds now) {
+    impl_->call([&](pg::connection& c) {
+        pg::begin_outbound_attempt(c, id, now);
+        return true;
+    });
+}
+
 void postgres_store::retry_outbound(std::int64_t id,
                                     unix_seconds next_attempt_at,
                                     const std::string& reason) {

@@ -341,11 +341,11 @@ void unit::add_to_group(std::int64_t contact_id, const std::string& group) {
         {text(group), number(contact_id)});
 }
 
-std::vector<std::string> unit::select_contacts(const segment& s) {
+std::vector<segment_member> unit::select_contacts(const segment& s, std::int64_t after, int limit) {
     // As the SQLite store's: unset criteria are empty strings and match everything.
     auto r = c_.prepared(
-        "SELECT c.address FROM contacts c "
-        "WHERE c.opted_out_at IS NULL AND c.erased_at IS NULL AND c.last_seen >= $6 "
+        "SELECT c.id, c.address FROM contacts c "
+        "WHERE c.id > $7 AND c.opted_out_at IS NULL AND c.erased_at IS NULL AND c.last_seen >= $6 "
         "AND ($1 = '' OR EXISTS (SELECT 1 FROM contact_groups g "
         "    WHERE g.group_name = $1 AND g.contact_id = c.id)) "
         "AND ($2 = '' OR lower(c.fields::jsonb ->> 'kecamatan') = lower($2)) "
@@ -354,16 +354,18 @@ std::vector<std::string> unit::select_contacts(const segment& s) {
         "    WHERE r.contact_id = c.id AND r.course = $4 AND ($5 = '' OR r.status = $5) "
         "    AND r.id = (SELECT max(id) FROM registrations l "
         "        WHERE l.contact_id = c.id AND l.course = $4))) "
-        "ORDER BY c.id",
+        "ORDER BY c.id LIMIT $8",
         {text(s.group),
          text(s.kecamatan),
          text(s.language),
          text(s.course),
          text(s.status ? std::string(engine::to_string(*s.status)) : std::string()),
-         number(s.last_seen_since)});
-    std::vector<std::string> out;
+         number(s.last_seen_since),
+         number(after),
+         number(limit)});
+    std::vector<segment_member> out;
     for (int i = 0; i < r.rows(); ++i)
-        out.push_back(r.text(i, 0));
+        out.push_back({r.integer(i, 0), r.text(i, 1)});
     return out;
 }
 

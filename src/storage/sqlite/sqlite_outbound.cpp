@@ -65,7 +65,8 @@ std::vector<outbound_job> claim_outbound(connection& c,
         "SELECT q.message_id, k.address, m.text, m.payload, q.attempts, m.reply_to, "
         "  json_extract(k.fields, '$.timezone'), "
         "  (SELECT i.created_at FROM messages i WHERE i.contact_id = q.contact_id "
-        "     AND i.direction = 'in' AND i.channel = q.channel ORDER BY i.id DESC LIMIT 1) "
+        "     AND i.direction = 'in' AND i.channel = q.channel ORDER BY i.id DESC LIMIT 1), "
+        "  coalesce(q.attempt_at, 0) "
         "FROM outbound_queue q JOIN messages m ON m.id = q.message_id "
         "  JOIN contacts k ON k.id = q.contact_id "
         "WHERE q.channel = ?1 "
@@ -91,6 +92,7 @@ std::vector<outbound_job> claim_outbound(connection& c,
         job.reply_to = q.getColumn(5).isNull() ? 0 : q.getColumn(5).getInt64();
         if (q.getColumn(6).isText()) job.time_zone = q.getColumn(6).getString();
         if (!q.getColumn(7).isNull()) job.last_inbound_at = q.getColumn(7).getInt64();
+        job.in_doubt_since = q.getColumn(8).getInt64();
         jobs.push_back(std::move(job));
     }
     for (const auto& job : jobs) {
@@ -125,7 +127,8 @@ static void reschedule(connection& c,
                        int attempts) {
     auto& q = c.prepared(
         "UPDATE outbound_queue SET state = 'pending', attempts = attempts + ?4, "
-        "  next_attempt_at = ?2, lease_until = NULL, last_error = ?3 WHERE message_id = ?1");
+        "  next_attempt_at = ?2, lease_until = NULL, last_error = ?3, attempt_at = NULL "
+        "WHERE message_id = ?1");
     q.bind(1, id);
     q.bind(2, when);
     q.bind(3, reason);
@@ -145,6 +148,13 @@ void defer_outbound(connection& c,
                     engine::unix_seconds not_before,
                     const std::string& reason) {
     reschedule(c, id, not_before, reason, 0);
+}
+
+void begin_outbound_attempt(connection& c, std::int64_t id, engine::unix_seconds now) {
+    auto& q = c.prepared("UPDATE outbound_queue SET attempt_at = ? WHERE message_id = ?");
+    q.bind(1, now);
+    q.bind(2, id);
+    q.exec();
 }
 
 void fail_outbound(connection& c,

@@ -162,6 +162,33 @@ CREATE TABLE api_tokens (
     last_used_at INTEGER
 );
 )sql",
+    // v8: broadcasts, one row per recipient (a contact is in a broadcast once); when a send
+    // began (a job whose send began before a crash is in doubt, not sent again blindly).
+    R"sql(
+CREATE TABLE broadcasts (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    segment TEXT NOT NULL,
+    opening TEXT NOT NULL,              -- JSON {"texts", "node", "variables"}
+    created_at INTEGER NOT NULL,
+    start_at INTEGER NOT NULL,
+    budget INTEGER NOT NULL DEFAULT 0,  -- SMS segments; 0: none
+    spent INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE broadcast_recipients (
+    broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id),
+    contact_id INTEGER NOT NULL REFERENCES contacts(id),
+    status TEXT NOT NULL CHECK (status IN ('waiting', 'queued', 'skipped')),
+    first_message INTEGER,
+    last_message INTEGER,
+    segments INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    PRIMARY KEY (broadcast_id, contact_id)
+) WITHOUT ROWID;
+ALTER TABLE outbound_queue ADD COLUMN attempt_at INTEGER;  -- a send began, outcome not recorded
+)sql",
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));

@@ -446,6 +446,13 @@ void sqlite_store::complete_outbound(std::int64_t id,
     });
 }
 
+void sqlite_store::begin_outbound_attempt(std::int64_t id, unix_seconds now) {
+    impl_->call([&](detail::connection& c) {
+        detail::begin_outbound_attempt(c, id, now);
+        return true;
+    });
+}
+
 void sqlite_store::retry_outbound(std::int64_t id,
                                   unix_seconds next_attempt_at,
                                   const std::string& reason) {

@@ -79,6 +79,7 @@ class sqlite_store final : public store {
     void complete_outbound(std::int64_t id,
                            const std::string& provider_message_id,
                            unix_seconds now) override;
+    void begin_outbound_attempt(std::int64_t id, unix_seconds now) override;
     void retry_outbound(std::int64_t id,
                         unix_seconds next_attempt_at,
                         const std::string& reason) override;

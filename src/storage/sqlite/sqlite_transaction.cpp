@@ -419,11 +419,13 @@ void sqlite_transaction::add_to_group(std::int64_t contact_id, const std::string
     q.exec();
 }
 
-std::vector<std::string> sqlite_transaction::select_contacts(const segment& s) {
+std::vector<segment_member> sqlite_transaction::select_contacts(const segment& s,
+                                                                std::int64_t after,
+                                                                int limit) {
     // Unset criteria are empty strings and match everything.
     auto& q = c_.prepared(
-        "SELECT c.address FROM contacts c "
-        "WHERE c.opted_out_at IS NULL AND c.erased_at IS NULL AND c.last_seen >= ?6 "
+        "SELECT c.id, c.address FROM contacts c "
+        "WHERE c.id > ?7 AND c.opted_out_at IS NULL AND c.erased_at IS NULL AND c.last_seen >= ?6 "
         "AND (?1 = '' OR EXISTS (SELECT 1 FROM contact_groups g "
         "    WHERE g.group_name = ?1 AND g.contact_id = c.id)) "
         "AND (?2 = '' OR lower(json_extract(c.fields, '$.kecamatan')) = lower(?2)) "
@@ -432,16 +434,18 @@ std::vector<std::string> sqlite_transaction::select_contacts(const segment& s) {
         "    WHERE r.contact_id = c.id AND r.course = ?4 AND (?5 = '' OR r.status = ?5) "
         "    AND r.id = (SELECT max(id) FROM registrations l "
         "        WHERE l.contact_id = c.id AND l.course = ?4))) "
-        "ORDER BY c.id");
+        "ORDER BY c.id LIMIT ?8");
     q.bind(1, s.group);
     q.bind(2, s.kecamatan);
     q.bind(3, s.language);
     q.bind(4, s.course);
     q.bind(5, s.status ? std::string(engine::to_string(*s.status)) : std::string());
     q.bind(6, s.last_seen_since);
-    std::vector<std::string> out;
+    q.bind(7, after);
+    q.bind(8, limit);
+    std::vector<segment_member> out;
     while (q.executeStep())
-        out.push_back(q.getColumn(0).getString());
+        out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString()});
     return out;
 }
 

@@ -98,6 +98,43 @@ class connection {
     std::map<const char*, std::string> statements_;  // sql literal -> prepared name
 };
 
+// The broadcasts of one unit of work (postgres_broadcasts.cpp). A recipient read to be
+// queued is locked until the transaction ends, so two instances never queue it twice.
+class broadcasts final : public broadcast_ledger {
+  public:
+    explicit broadcasts(connection& c) : c_(c) {}
+    std::int64_t add_broadcast(const broadcast_record& b) override;
+    std::optional<broadcast_record> find_broadcast(std::int64_t id) override;
+    std::vector<broadcast_record> list_broadcasts() override;
+    void set_broadcast_status(std::int64_t id,
+                              broadcast_status status,
+                              const std::string& reason) override;
+    void add_recipients(std::int64_t broadcast,
+                        const std::vector<std::int64_t>& contact_ids) override;
+    std::vector<segment_member> waiting_recipients(std::int64_t broadcast,
+                                                   std::int64_t after,
+                                                   int limit) override;
+    std::optional<recipient_status> recipient(std::int64_t broadcast,
+                                              std::int64_t contact_id) override;
+    void mark_queued(std::int64_t broadcast,
+                     std::int64_t contact_id,
+                     std::int64_t first_message,
+                     std::int64_t last_message,
+                     std::int64_t segments) override;
+    void mark_skipped(std::int64_t broadcast,
+                      std::int64_t contact_id,
+                      const std::string& reason) override;
+    std::int64_t skip_waiting(std::int64_t broadcast, const std::string& reason) override;
+    std::int64_t fail_unsent(std::int64_t broadcast,
+                             const std::string& raw_code,
+                             const std::string& reason,
+                             unix_seconds now) override;
+    broadcast_counts count_recipients(std::int64_t broadcast) override;
+
+  private:
+    connection& c_;
+};
+
 // The ports of one unit of work on the writer's connection, inside its transaction
 // (postgres_transaction.cpp). Each contact and course it touches is locked until the
 // transaction ends, so instances sharing the database take turns on them.
@@ -129,7 +166,10 @@ class unit final : public transaction, private engine::registration_ledger {
     std::vector<logged_message> recent_messages(std::int64_t contact_id, int limit) override;
     std::int64_t segments_sent_since(std::int64_t contact_id, unix_seconds since) override;
     void add_to_group(std::int64_t contact_id, const std::string& group) override;
-    std::vector<std::string> select_contacts(const segment& s) override;
+    std::vector<segment_member> select_contacts(const segment& s,
+                                                std::int64_t after,
+                                                int limit) override;
+    broadcast_ledger& broadcasts() override { return broadcasts_; }
 
   private:
     std::optional<engine::registration_record> latest(const std::string& contact,
@@ -152,6 +192,7 @@ class unit final : public transaction, private engine::registration_ledger {
 
     connection& c_;
     const postgres_options& options_;
+    pg::broadcasts broadcasts_{c_};
     std::set<std::string> locked_courses_;  // in this unit's transaction
 };
 
@@ -168,6 +209,7 @@ void complete_outbound(connection& c,
                        std::int64_t id,
                        const std::string& provider_message_id,
                        unix_seconds now);
+void begin_outbound_attempt(connection& c, std::int64_t id, unix_seconds now);
 void retry_outbound(connection& c,
                     std::int64_t id,
                     unix_seconds next_attempt_at,

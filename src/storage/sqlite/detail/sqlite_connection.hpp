@@ -182,6 +182,42 @@ void migrate(connection& c);
 
 // --- Run on the writer thread, inside the batch transaction ---
 
+// The broadcasts of one unit of work (sqlite_broadcasts.cpp).
+class sqlite_broadcasts final : public broadcast_ledger {
+  public:
+    explicit sqlite_broadcasts(connection& c) : c_(c) {}
+    std::int64_t add_broadcast(const broadcast_record& b) override;
+    std::optional<broadcast_record> find_broadcast(std::int64_t id) override;
+    std::vector<broadcast_record> list_broadcasts() override;
+    void set_broadcast_status(std::int64_t id,
+                              broadcast_status status,
+                              const std::string& reason) override;
+    void add_recipients(std::int64_t broadcast,
+                        const std::vector<std::int64_t>& contact_ids) override;
+    std::vector<segment_member> waiting_recipients(std::int64_t broadcast,
+                                                   std::int64_t after,
+                                                   int limit) override;
+    std::optional<recipient_status> recipient(std::int64_t broadcast,
+                                              std::int64_t contact_id) override;
+    void mark_queued(std::int64_t broadcast,
+                     std::int64_t contact_id,
+                     std::int64_t first_message,
+                     std::int64_t last_message,
+                     std::int64_t segments) override;
+    void mark_skipped(std::int64_t broadcast,
+                      std::int64_t contact_id,
+                      const std::string& reason) override;
+    std::int64_t skip_waiting(std::int64_t broadcast, const std::string& reason) override;
+    std::int64_t fail_unsent(std::int64_t broadcast,
+                             const std::string& raw_code,
+                             const std::string& reason,
+                             unix_seconds now) override;
+    broadcast_counts count_recipients(std::int64_t broadcast) override;
+
+  private:
+    connection& c_;
+};
+
 // The ports of one unit of work on the writer's connection (sqlite_transaction.cpp). After
 // the unit ran without throwing, finish() hands the contacts it stored to the contact cache;
 // a unit that threw leaves the cache without them (their rows are rolled back).
@@ -213,7 +249,10 @@ class sqlite_transaction final : public transaction, private engine::registratio
                          unix_seconds now) override;
     engine::registration_ledger& registrations() override { return *this; }
     void add_to_group(std::int64_t contact_id, const std::string& group) override;
-    std::vector<std::string> select_contacts(const segment& s) override;
+    std::vector<segment_member> select_contacts(const segment& s,
+                                                std::int64_t after,
+                                                int limit) override;
+    broadcast_ledger& broadcasts() override { return broadcasts_; }
 
     void finish();
 
@@ -239,6 +278,7 @@ class sqlite_transaction final : public transaction, private engine::registratio
 
     connection& c_;
     const sqlite_options& options_;
+    sqlite_broadcasts broadcasts_{c_};
     // Contacts taken out of the cache by this unit, and those it stored: back into the cache
     // by finish(), after the unit ran without throwing.
     std::vector<std::pair<std::string, stored_contact>> taken_;
@@ -256,6 +296,7 @@ void complete_outbound(connection& c,
                        std::int64_t id,
                        const std::string& provider_message_id,
                        unix_seconds now);
+void begin_outbound_attempt(connection& c, std::int64_t id, unix_seconds now);
 void retry_outbound(connection& c,
                     std::int64_t id,
                     unix_seconds next_attempt_at,
