@@ -38,12 +38,15 @@ std::vector<json> sent_to(const running_sapa& sapa, const std::string& wa_id) {
     return out;
 }
 
-// The contact's outbound rows once the last one is no longer queued.
-std::vector<row> settled_outbound(const running_sapa& sapa, const std::string& contact) {
+// The contact's outbound rows once there are `count` and the last is no longer queued (the
+// running server queues a stored broadcast's recipients on its next tick).
+std::vector<row> settled_outbound(const running_sapa& sapa,
+                                  const std::string& contact,
+                                  std::size_t count) {
     std::vector<row> rows;
     wait_until([&] {
         rows = sapa.conversation_of(contact).outbound();
-        return !rows.empty() && rows.back()["status"] != "queued";
+        return rows.size() >= count && rows.back()["status"] != "queued";
     });
     return rows;
 }
@@ -114,7 +117,7 @@ TEST_SUITE("server") {
                        "--template",
                        "tidak_ada"})
                   .code == 0);
-        auto citra = settled_outbound(sapa, "+6281234500403");
+        auto citra = settled_outbound(sapa, "+6281234500403", 1);
         REQUIRE(citra.size() == 1);
         CHECK(citra[0]["status"] == "failed");
         CHECK(citra[0]["status_code"] == "132001");
@@ -135,7 +138,7 @@ TEST_SUITE("server") {
                        "--channel",
                        "wa"})
                   .code == 0);
-        citra = settled_outbound(sapa, "+6281234500403");
+        citra = settled_outbound(sapa, "+6281234500403", 2);
         REQUIRE(citra.size() == 2);
         CHECK(citra[1]["status"] == "failed");
         CHECK(citra[1]["status_code"] == "window");
