@@ -270,6 +270,26 @@ class benchmark_store final : public storage::store {
     bool mark_request_done(std::int64_t request_id, messaging::unix_seconds now) override {
         return memory_.mark_request_done(request_id, now);
     }
+    std::int64_t add_staff(const storage::staff_account& a) override {
+        return memory_.add_staff(a);
+    }
+    std::optional<storage::staff_account> find_staff(const std::string& name) override {
+        return memory_.find_staff(name);
+    }
+    void add_staff_session(const storage::staff_session& s) override {
+        memory_.add_staff_session(s);
+    }
+    std::optional<storage::staff_login> find_staff_session(const std::string& hash) override {
+        return memory_.find_staff_session(hash);
+    }
+    void touch_staff_session(const std::string& hash, messaging::unix_seconds now) override {
+        memory_.touch_staff_session(hash, now);
+    }
+    void end_staff_session(const std::string& hash) override { memory_.end_staff_session(hash); }
+    std::int64_t add_audit(const storage::audit_entry& e) override { return memory_.add_audit(e); }
+    std::vector<storage::audit_entry> audit_log(std::int64_t before, int limit) override {
+        return memory_.audit_log(before, limit);
+    }
 
   private:
     boost::asio::io_context& io_;

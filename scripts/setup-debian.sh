@@ -4,7 +4,8 @@
 # libboost-dev or libboost-all-dev: they are Boost 1.74 and remove 1.81.
 set -euo pipefail
 packages=(g++ cmake make libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libcli11-dev
-          libsqlitecpp-dev libsqlite3-dev libpq-dev doctest-dev libssl-dev prometheus-cpp-dev "$@")
+          libsqlitecpp-dev libsqlite3-dev libpq-dev doctest-dev libssl-dev prometheus-cpp-dev
+          libsodium-dev "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -32,6 +32,7 @@ constexpr command commands[] = {
     {"contacts", "import contacts from CSV, count the contacts of a segment", run_contacts},
     {"broadcast", "write first to every contact of a segment (text or dialog node)", run_broadcast},
     {"registration", "cancel a course registration (the waitlist moves up)", run_registration},
+    {"staff", "add a staff console account (viewer, staff or admin)", run_staff},
 };
 
 std::string usage_text() {

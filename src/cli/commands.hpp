@@ -35,6 +35,7 @@ int run_migrate(const arguments& args, streams io);
 int run_registration(const arguments& args, streams io);
 int run_contacts(const arguments& args, streams io);
 int run_broadcast(const arguments& args, streams io);
+int run_staff(const arguments& args, streams io);
 
 // The database file named by the config at `config_path` (config/sapa.json by default), for
 // the staff tools that work on the server's data. Empty, with the reason on `err`, when the

@@ -1,6 +1,7 @@
 #include "cli/service.hpp"
 
 #include "app/conversations.hpp"
+#include "console/console.hpp"
 #include "dialog/catalog.hpp"
 #include "gateway/adapter.hpp"
 #include "messaging/address.hpp"
@@ -19,6 +20,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -477,6 +479,25 @@ int serve(const config::service_config& config,
         respond(std::move(r));
     });
     gateways.add_routes(routes);
+    // The staff console's pages wait for the store (and Argon2id takes a while): they run on
+    // threads of their own, not on the io threads that answer the gateways.
+    boost::asio::thread_pool console_threads(2);
+    std::unique_ptr<console::console> staff_console;
+    if (config.console.enabled) {
+        console::console_options o;
+        o.secure_cookies = config.console.secure_cookies;
+        o.trusted_proxies = config.console.trusted_proxies;
+        o.session_idle_seconds = 60LL * config.console.session_idle_minutes;
+        o.session_max_seconds = 3600LL * config.console.session_max_hours;
+        o.login_failures_allowed = config.console.login_failures_allowed;
+        o.channels = conversation_options.channels;
+        o.clock = wall_clock;
+        o.run_blocking = [&console_threads](std::function<void()> task) {
+            boost::asio::post(console_threads, std::move(task));
+        };
+        staff_console = std::make_unique<console::console>(*store, conversations, o);
+        staff_console->add_routes(routes);
+    }
 
     http_limits limits{
         .body_limit_bytes = config.server.body_limit_bytes,
@@ -526,7 +547,8 @@ int serve(const config::service_config& config,
     io.run();
     for (auto& t : threads)
         t.join();
-    store.reset();  // waits for the last group commit
+    console_threads.join();  // pages in progress finish before the store closes
+    store.reset();           // waits for the last group commit
     log(log_level::info, "stopped");
     return 0;
 }

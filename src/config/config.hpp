@@ -169,6 +169,19 @@ struct logging_config {
     log_format format = log_format::text;
 };
 
+// The staff console (/console on the server's address).
+struct console_config {
+    bool enabled = true;
+    // Cookies marked Secure: set when browsers reach Sapa over https (a TLS proxy in front).
+    // Without it, a request from a trusted proxy saying X-Forwarded-Proto: https gets them.
+    bool secure_cookies = false;
+    // Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IP addresses).
+    std::vector<std::string> trusted_proxies{};
+    int session_idle_minutes = 30;   // signed out after this long without a request, 1..1440
+    int session_max_hours = 12;      // and this long after signing in, 1..168
+    int login_failures_allowed = 5;  // per account and per client address, then a delay
+};
+
 struct service_config {
     server_config server{};
     admin_config admin{};
@@ -177,6 +190,7 @@ struct service_config {
     // Empty by default: `sapa serve` needs at least one.
     std::vector<channel_config> channels{};
     logging_config logging{};
+    console_config console{};
 };
 
 // A config file that cannot be used. The message starts with where the problem is: the key

@@ -18,6 +18,7 @@
 #include "messaging/message.hpp"
 #include "storage/error.hpp"
 #include "storage/export.hpp"
+#include "storage/staff.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -242,6 +243,23 @@ class store {
     // it is exported with status "done" from then on. Marking it again keeps the first time.
     // False when no request has that id.
     virtual bool mark_request_done(std::int64_t request_id, unix_seconds now) = 0;
+
+    // --- Staff console: accounts, sessions, audit (storage/staff.hpp) ---
+
+    // Adds an account; returns its id, or 0 when the name is taken (nothing changes).
+    virtual std::int64_t add_staff(const staff_account& account) = 0;
+    virtual std::optional<staff_account> find_staff(const std::string& name) = 0;
+    virtual void add_staff_session(const staff_session& session) = 0;
+    // The session with that token hash and its account, or nullopt.
+    virtual std::optional<staff_login> find_staff_session(const std::string& token_hash) = 0;
+    // The session was used at `now` (nothing happens for an unknown token hash).
+    virtual void touch_staff_session(const std::string& token_hash, unix_seconds now) = 0;
+    // Signs the session out (logout, expiry); nothing happens for an unknown token hash.
+    virtual void end_staff_session(const std::string& token_hash) = 0;
+    // Appends to the audit log; returns the entry's id (increasing).
+    virtual std::int64_t add_audit(const audit_entry& entry) = 0;
+    // Up to `limit` entries with an id below `before_id` (0: from the newest), newest first.
+    virtual std::vector<audit_entry> audit_log(std::int64_t before_id, int limit) = 0;
 };
 
 // The stored form of an address: E.164 for phone numbers and WhatsApp ids, other ids as

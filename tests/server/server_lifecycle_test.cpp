@@ -178,6 +178,18 @@ class gated_store final : public sapa::storage::store {
         return {};
     }
     bool mark_request_done(std::int64_t, sapa::messaging::unix_seconds) override { return false; }
+    std::int64_t add_staff(const sapa::storage::staff_account&) override { return 0; }
+    std::optional<sapa::storage::staff_account> find_staff(const std::string&) override {
+        return std::nullopt;
+    }
+    void add_staff_session(const sapa::storage::staff_session&) override {}
+    std::optional<sapa::storage::staff_login> find_staff_session(const std::string&) override {
+        return std::nullopt;
+    }
+    void touch_staff_session(const std::string&, sapa::messaging::unix_seconds) override {}
+    void end_staff_session(const std::string&) override {}
+    std::int64_t add_audit(const sapa::storage::audit_entry&) override { return 0; }
+    std::vector<sapa::storage::audit_entry> audit_log(std::int64_t, int) override { return {}; }
 
   private:
     // Only statuses: anything else a unit of work asks for is a test failure.

@@ -102,10 +102,11 @@ TEST_SUITE("storage") {
     TEST_CASE("a newer schema is refused with a clear message, and left untouched") {
         temp_dir dir;
         auto path = dir.file("newer.db");
+        const int newer = sqlite_store::schema_version() + 1;
         sqlite_store::open(path).reset();
         {
             SQLite::Database db(path, SQLite::OPEN_READWRITE);
-            db.exec("PRAGMA user_version = 7");
+            db.exec("PRAGMA user_version = " + std::to_string(newer));
         }
         std::string message;
         try {
@@ -113,9 +114,10 @@ TEST_SUITE("storage") {
         } catch (const std::runtime_error& e) {
             message = e.what();
         }
-        CHECK(message == "database schema version 7 is newer than this sapa (" +
+        CHECK(message == "database schema version " + std::to_string(newer) +
+                             " is newer than this sapa (" +
                              std::to_string(sqlite_store::schema_version()) + "); upgrade sapa");
-        CHECK(pragma(path, "PRAGMA user_version") == 7);
+        CHECK(pragma(path, "PRAGMA user_version") == newer);
     }
 
     TEST_CASE("a database that is not Sapa's is refused") {

@@ -10,6 +10,7 @@
 #include <boost/system/system_error.hpp>
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -737,6 +738,69 @@ TEST_SUITE("storage") {
                         R"("done_at":"1970-01-01T00:08:20Z"})") != std::string::npos);
         CHECK(text.find(R"("words":"kapan mulai?","node":"t/petugas","status":"open",)") !=
               std::string::npos);
+    }
+
+    STORE_CONTRACT("staff accounts are added once and found by name") {
+        auto st = s.open(fast_options());
+        CHECK_FALSE(st->find_staff("ani"));
+        auto id = st->add_staff({0, "ani", "$argon2id$hash", "admin", 100});
+        CHECK(id > 0);
+        CHECK(st->add_staff({0, "ani", "$argon2id$other", "viewer", 200}) == 0);
+        auto second = st->add_staff({0, "budi", "$argon2id$b", "viewer", 300});
+        CHECK(second > id);
+        auto ani = st->find_staff("ani");
+        REQUIRE(ani);
+        CHECK(ani->id == id);
+        CHECK(ani->password_hash == "$argon2id$hash");  // the first one stays
+        CHECK(ani->role == "admin");
+        CHECK(ani->created_at == 100);
+        CHECK_FALSE(st->find_staff("Ani"));
+    }
+
+    STORE_CONTRACT("staff sessions are found with their account, touched and ended") {
+        auto st = s.open(fast_options());
+        auto id = st->add_staff({0, "ani", "h", "staff", 100});
+        CHECK_FALSE(st->find_staff_session("t1"));
+        st->add_staff_session({"t1", id, "csrf1", 200, 200});
+        st->add_staff_session({"t2", id, "csrf2", 210, 210});
+        auto found = st->find_staff_session("t1");
+        REQUIRE(found);
+        CHECK(found->session.csrf_token == "csrf1");
+        CHECK(found->session.created_at == 200);
+        CHECK(found->account.name == "ani");
+        CHECK(found->account.role == "staff");
+        st->touch_staff_session("t1", 260);
+        st->touch_staff_session("t1", 250);  // never backwards
+        st->touch_staff_session("unknown", 250);
+        CHECK(st->find_staff_session("t1")->session.last_seen_at == 260);
+        CHECK(st->find_staff_session("t1")->session.created_at == 200);
+        st->end_staff_session("t1");
+        st->end_staff_session("t1");
+        CHECK_FALSE(st->find_staff_session("t1"));
+        CHECK(st->find_staff_session("t2"));
+    }
+
+    STORE_CONTRACT("the audit log keeps every staff action, newest first, page by page") {
+        auto st = s.open(fast_options());
+        CHECK(st->audit_log(0, 10).empty());
+        std::vector<std::int64_t> ids;
+        for (int i = 0; i < 5; ++i)
+            ids.push_back(st->add_audit(
+                {0, 100 + i, "ani", "reply", "request " + std::to_string(i), "teks"}));
+        CHECK(std::is_sorted(ids.begin(), ids.end()));
+        auto page = st->audit_log(0, 2);
+        REQUIRE(page.size() == 2);
+        CHECK(page[0].id == ids[4]);
+        CHECK(page[0].at == 104);
+        CHECK(page[0].staff == "ani");
+        CHECK(page[0].action == "reply");
+        CHECK(page[0].object == "request 4");
+        CHECK(page[0].detail == "teks");
+        CHECK(page[1].id == ids[3]);
+        auto next = st->audit_log(page[1].id, 10);
+        REQUIRE(next.size() == 3);
+        CHECK(next[0].id == ids[2]);
+        CHECK(next[2].id == ids[0]);
     }
 
     STORE_CONTRACT("an inbound message's attachments are logged, exported and forgotten") {

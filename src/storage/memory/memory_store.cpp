@@ -69,6 +69,9 @@ struct memory_store::data {
     engine::memory_ledger ledger;
     std::map<std::int64_t, job_row> jobs;                   // by message id: oldest first
     std::set<std::pair<std::string, std::int64_t>> groups;  // (group, contact id)
+    std::vector<staff_account> staff;                       // id - 1 is the index
+    std::map<std::string, staff_session> staff_sessions;    // by token hash
+    std::vector<audit_entry> audit;                         // id - 1 is the index
 
     contact_row* contact(const std::string& address) {
         auto it = contact_by_address.find(address);
@@ -660,6 +663,69 @@ export_summary memory_store::export_rows(export_kind kind,
             break;
     }
     return write_rows_with_fields(std::move(columns), rows, sink);
+}
+
+// --- Staff console ---
+
+std::int64_t memory_store::add_staff(const staff_account& account) {
+    std::lock_guard lock(data_->mutex);
+    auto& staff = data_->staff;
+    for (const auto& a : staff)
+        if (a.name == account.name) return 0;
+    staff.push_back(account);
+    staff.back().id = static_cast<std::int64_t>(staff.size());
+    return staff.back().id;
+}
+
+std::optional<staff_account> memory_store::find_staff(const std::string& name) {
+    std::lock_guard lock(data_->mutex);
+    for (const auto& a : data_->staff)
+        if (a.name == name) return a;
+    return std::nullopt;
+}
+
+void memory_store::add_staff_session(const staff_session& session) {
+    std::lock_guard lock(data_->mutex);
+    data_->staff_sessions[session.token_hash] = session;
+}
+
+std::optional<staff_login> memory_store::find_staff_session(const std::string& token_hash) {
+    std::lock_guard lock(data_->mutex);
+    auto it = data_->staff_sessions.find(token_hash);
+    if (it == data_->staff_sessions.end()) return std::nullopt;
+    const auto id = it->second.staff_id;
+    if (id <= 0 || id > static_cast<std::int64_t>(data_->staff.size())) return std::nullopt;
+    return staff_login{it->second, data_->staff[static_cast<std::size_t>(id - 1)]};
+}
+
+void memory_store::touch_staff_session(const std::string& token_hash, unix_seconds now) {
+    std::lock_guard lock(data_->mutex);
+    auto it = data_->staff_sessions.find(token_hash);
+    if (it != data_->staff_sessions.end())
+        it->second.last_seen_at = std::max(it->second.last_seen_at, now);
+}
+
+void memory_store::end_staff_session(const std::string& token_hash) {
+    std::lock_guard lock(data_->mutex);
+    data_->staff_sessions.erase(token_hash);
+}
+
+std::int64_t memory_store::add_audit(const audit_entry& entry) {
+    std::lock_guard lock(data_->mutex);
+    data_->audit.push_back(entry);
+    data_->audit.back().id = static_cast<std::int64_t>(data_->audit.size());
+    return data_->audit.back().id;
+}
+
+std::vector<audit_entry> memory_store::audit_log(std::int64_t before_id, int limit) {
+    std::lock_guard lock(data_->mutex);
+    std::vector<audit_entry> out;
+    const auto& audit = data_->audit;
+    auto end = static_cast<std::int64_t>(audit.size());
+    if (before_id > 0) end = std::min(end, before_id - 1);
+    for (auto i = end; i > 0 && static_cast<int>(out.size()) < limit; --i)
+        out.push_back(audit[static_cast<std::size_t>(i - 1)]);
+    return out;
 }
 
 }  // namespace sapa::storage

@@ -384,4 +384,47 @@ bool postgres_store::mark_request_done(std::int64_t request_id, unix_seconds now
         [&](pg::connection& c) { return pg::mark_request_done(c, request_id, now); });
 }
 
+// --- Staff console ---
+
+std::int64_t postgres_store::add_staff(const staff_account& account) {
+    return impl_->call([&](pg::connection& c) { return pg::add_staff(c, account); });
+}
+
+std::optional<staff_account> postgres_store::find_staff(const std::string& name) {
+    return impl_->call([&](pg::connection& c) { return pg::find_staff(c, name); });
+}
+
+void postgres_store::add_staff_session(const staff_session& session) {
+    impl_->call([&](pg::connection& c) {
+        pg::add_staff_session(c, session);
+        return true;
+    });
+}
+
+std::optional<staff_login> postgres_store::find_staff_session(const std::string& token_hash) {
+    return impl_->call([&](pg::connection& c) { return pg::find_staff_session(c, token_hash); });
+}
+
+void postgres_store::touch_staff_session(const std::string& token_hash, unix_seconds now) {
+    impl_->call([&](pg::connection& c) {
+        pg::touch_staff_session(c, token_hash, now);
+        return true;
+    });
+}
+
+void postgres_store::end_staff_session(const std::string& token_hash) {
+    impl_->call([&](pg::connection& c) {
+        pg::end_staff_session(c, token_hash);
+        return true;
+    });
+}
+
+std::int64_t postgres_store::add_audit(const audit_entry& entry) {
+    return impl_->call([&](pg::connection& c) { return pg::add_audit(c, entry); });
+}
+
+std::vector<audit_entry> postgres_store::audit_log(std::int64_t before_id, int limit) {
+    return impl_->call([&](pg::connection& c) { return pg::audit_log(c, before_id, limit); });
+}
+
 }  // namespace sapa::storage

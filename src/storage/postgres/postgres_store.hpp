@@ -73,6 +73,14 @@ class postgres_store final : public store {
     forget_counts forget(const std::string& address, unix_seconds now) override;
     bool mark_request_done(std::int64_t request_id, unix_seconds now) override;
     std::vector<queue_backlog> outbound_backlog() override;
+    std::int64_t add_staff(const staff_account& account) override;
+    std::optional<staff_account> find_staff(const std::string& name) override;
+    void add_staff_session(const staff_session& session) override;
+    std::optional<staff_login> find_staff_session(const std::string& token_hash) override;
+    void touch_staff_session(const std::string& token_hash, unix_seconds now) override;
+    void end_staff_session(const std::string& token_hash) override;
+    std::int64_t add_audit(const audit_entry& entry) override;
+    std::vector<audit_entry> audit_log(std::int64_t before_id, int limit) override;
 
   private:
     struct impl;

@@ -185,6 +185,14 @@ bool update_delivery(connection& c,
 forget_counts forget(connection& c, const std::string& address, unix_seconds now);
 // Staff marked request (event) `request_id` done; false when it is no request.
 bool mark_request_done(connection& c, std::int64_t request_id, unix_seconds now);
+std::int64_t add_staff(connection& c, const staff_account& a);
+std::optional<staff_account> find_staff(connection& c, const std::string& name);
+void add_staff_session(connection& c, const staff_session& s);
+std::optional<staff_login> find_staff_session(connection& c, const std::string& token_hash);
+void touch_staff_session(connection& c, const std::string& token_hash, unix_seconds now);
+void end_staff_session(connection& c, const std::string& token_hash);
+std::int64_t add_audit(connection& c, const audit_entry& e);
+std::vector<audit_entry> audit_log(connection& c, std::int64_t before_id, int limit);
 // Unfinished outbound jobs per channel (all instances'), for /metrics.
 std::vector<queue_backlog> outbound_backlog(connection& c);
 // Streams the rows through a cursor, on a connection of its own in one read-only snapshot.

@@ -274,6 +274,14 @@ void release_leases(connection& c);
 
 forget_counts forget(connection& c, const std::string& address, unix_seconds now);
 bool mark_request_done(connection& c, std::int64_t request_id, unix_seconds now);
+std::int64_t add_staff(connection& c, const staff_account& a);
+std::optional<staff_account> find_staff(connection& c, const std::string& name);
+void add_staff_session(connection& c, const staff_session& s);
+std::optional<staff_login> find_staff_session(connection& c, const std::string& token_hash);
+void touch_staff_session(connection& c, const std::string& token_hash, unix_seconds now);
+void end_staff_session(connection& c, const std::string& token_hash);
+std::int64_t add_audit(connection& c, const audit_entry& e);
+std::vector<audit_entry> audit_log(connection& c, std::int64_t before_id, int limit);
 
 // --- Any connection, inside a read transaction ---
 
