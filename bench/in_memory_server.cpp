@@ -290,6 +290,12 @@ class benchmark_store final : public storage::store {
     std::vector<storage::audit_entry> audit_log(std::int64_t before, int limit) override {
         return memory_.audit_log(before, limit);
     }
+    std::vector<storage::funnel_row> funnel(const storage::funnel_query& q) override {
+        return memory_.funnel(q);
+    }
+    std::vector<storage::delivery_health> delivery(messaging::unix_seconds since) override {
+        return memory_.delivery(since);
+    }
 
   private:
     boost::asio::io_context& io_;

@@ -10,6 +10,7 @@
 #include <boost/url/parse_query.hpp>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <deque>
@@ -753,7 +754,7 @@ struct console::impl : std::enable_shared_from_this<impl> {
         }
     };
 
-    // The fields worth a column on the page: names, places; never a NIK for a viewer.
+    // The fields worth a column on the page: names, places, the NIK (masked for viewers).
     static bool shown_field(std::string_view name) {
         return name.find("nama") != std::string::npos || name.find("name") != std::string::npos ||
                name.find("kecamatan") != std::string::npos ||
@@ -909,6 +910,124 @@ struct console::impl : std::enable_shared_from_this<impl> {
                         (promoted.empty() ? "" : "&promoted=" + url_encode(promoted)));
     }
 
+    // --- Overview ---
+
+    // A grouped bar chart: one group per day (oldest left), one bar per funnel step.
+    static std::string funnel_chart(
+        const std::vector<std::pair<std::string, std::array<std::int64_t, 5>>>& days,
+        const std::array<const char*, 5>& labels) {
+        static constexpr std::array<const char*, 5> colours = {
+            "#0b5cab", "#8a4baf", "#b35c00", "#1a7f37", "#4a5560"};
+        std::int64_t top = 1;
+        for (const auto& d : days)
+            for (auto v : d.second)
+                top = std::max(top, v);
+        const int group = 5 * 10 + 12, height = 160, left = 8;
+        const int width = left + static_cast<int>(days.size()) * group + 8;
+        std::string svg =
+            "<svg class=\"chart\" role=\"img\" aria-labelledby=\"funnel-title\" "
+            "viewBox=\"0 0 " +
+            std::to_string(std::max(width, 200)) + " " + std::to_string(height + 40) +
+            "\" width=\"" + std::to_string(std::max(width, 200)) + "\" height=\"" +
+            std::to_string(height + 40) +
+            "\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"funnel-title\">"
+            "Corong per hari: dijangkau, membaca peringatan, mulai daftar, "
+            "terdaftar, hadir</title>";
+        for (std::size_t i = 0; i < days.size(); ++i) {
+            const int x0 = left + static_cast<int>(i) * group;
+            for (std::size_t k = 0; k < 5; ++k) {
+                const auto v = days[i].second[k];
+                const int h = static_cast<int>(v * height / top);
+                svg += "<rect x=\"" + std::to_string(x0 + static_cast<int>(k) * 10) + "\" y=\"" +
+                       std::to_string(height - h + 10) + "\" width=\"9\" height=\"" +
+                       std::to_string(h) + "\" fill=\"" + colours[k] + "\"><title>" +
+                       escape(days[i].first) + " " + labels[k] + ": " + std::to_string(v) +
+                       "</title></rect>";
+            }
+            svg += "<text x=\"" + std::to_string(x0) + "\" y=\"" + std::to_string(height + 28) +
+                   "\" font-size=\"10\" fill=\"#1b1f24\">" + escape(days[i].first.substr(5)) +
+                   "</text>";
+        }
+        svg += "</svg><ul class=\"legend\">";
+        for (std::size_t k = 0; k < 5; ++k)
+            svg += "<li><span class=\"swatch s" + std::to_string(k) + "\"></span>" + labels[k] +
+                   "</li>";
+        return svg + "</ul>";
+    }
+
+    http_response overview(context& c) {
+        const auto days = std::clamp<std::int64_t>(number_of(c.arg("days")).value_or(14), 1, 90);
+        const auto since = c.now - days * 86400;
+        storage::funnel_query q;
+        q.since = since;
+        q.utc_offset_minutes = options.utc_offset_minutes;
+        auto rows = store.funnel(q);
+        static constexpr std::array<const char*, 5> labels = {
+            "Dijangkau", "Membaca peringatan", "Mulai daftar", "Terdaftar", "Hadir"};
+        std::map<std::string, std::array<std::int64_t, 5>> by_day, by_kecamatan;
+        for (const auto& r : rows) {
+            const std::array<std::int64_t, 5> v = {
+                r.reached, r.warned, r.started, r.registered, r.attended};
+            for (std::size_t k = 0; k < 5; ++k) {
+                by_day[r.day][k] += v[k];
+                by_kecamatan[r.kecamatan][k] += v[k];
+            }
+        }
+        std::string body = "<p>" + std::to_string(days) +
+                           " hari terakhir. Setiap angka menghitung warga, bukan pesan. "
+                           "<a href=\"/console/overview?days=7\">7 hari</a> · <a "
+                           "href=\"/console/overview?days=30\">30 hari</a></p>"
+                           "<h2>Corong per hari</h2>";
+        if (by_day.empty()) {
+            body += "<p class=\"notice\">Belum ada data untuk masa ini.</p>";
+        } else {
+            std::vector<std::pair<std::string, std::array<std::int64_t, 5>>> ordered(by_day.begin(),
+                                                                                     by_day.end());
+            body += funnel_chart(ordered, labels);
+            body +=
+                "<h2>Per kecamatan</h2><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" "
+                "aria-label=\"Per kecamatan\"><table><thead><tr><th scope=\"col\">Kecamatan</th>";
+            for (const auto* l : labels)
+                body += std::string("<th scope=\"col\">") + l + "</th>";
+            body += "</tr></thead><tbody>";
+            for (const auto& [kecamatan, v] : by_kecamatan) {
+                body += "<tr><td>" +
+                        (kecamatan.empty() ? std::string("(tidak diketahui)") : escape(kecamatan)) +
+                        "</td>";
+                for (auto n : v)
+                    body += "<td>" + std::to_string(n) + "</td>";
+                body += "</tr>";
+            }
+            body +=
+                "</tbody></table></div><p class=\"meta\">Kehadiran belum dicatat oleh Sapa.</p>";
+        }
+        body += "<h2>Kesehatan pengiriman</h2>";
+        auto health = store.delivery(since);
+        if (health.empty()) {
+            body += "<p class=\"notice\">Belum ada pesan terkirim.</p>";
+        } else {
+            body +=
+                "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" "
+                "aria-label=\"Pengiriman\">"
+                "<table><thead><tr><th scope=\"col\">Kanal</th><th scope=\"col\">Terkirim</th>"
+                "<th scope=\"col\">Diterima</th><th scope=\"col\">Gagal</th><th "
+                "scope=\"col\">Antre</th><th scope=\"col\">Alasan gagal terbanyak</th></tr>"
+                "</thead><tbody>";
+            for (const auto& h : health) {
+                std::string reasons;
+                for (const auto& [reason, n] : h.top_failures)
+                    reasons += (reasons.empty() ? "" : "; ") + escape(reason) + " (" +
+                               std::to_string(n) + ")";
+                body += "<tr><td>" + escape(h.channel) + "</td><td>" + std::to_string(h.sent) +
+                        "</td><td>" + std::to_string(h.delivered) + "</td><td>" +
+                        std::to_string(h.failed) + "</td><td>" + std::to_string(h.waiting) +
+                        "</td><td>" + reasons + "</td></tr>";
+            }
+            body += "</tbody></table></div>";
+        }
+        return html(200, page(c.frame_for("Ringkasan", "/console/overview"), body));
+    }
+
     // --- Audit ---
 
     http_response audit_page(context& c) {
@@ -980,6 +1099,7 @@ struct console::impl : std::enable_shared_from_this<impl> {
         add("GET", "/console/registrations", staff_role::viewer, &impl::registrations);
         add("GET", "/console/registrations.csv", staff_role::staff, &impl::registrations_csv);
         add("POST", "/console/registrations/cancel", staff_role::staff, &impl::cancel_registration);
+        add("GET", "/console/overview", staff_role::viewer, &impl::overview);
         add("GET", "/console/audit", staff_role::admin, &impl::audit_page);
     }
 };

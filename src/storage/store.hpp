@@ -260,6 +260,9 @@ class store {
     virtual std::int64_t add_audit(const audit_entry& entry) = 0;
     // Up to `limit` entries with an id below `before_id` (0: from the newest), newest first.
     virtual std::vector<audit_entry> audit_log(std::int64_t before_id, int limit) = 0;
+    // The console's overview (storage/staff.hpp), aggregated by the store.
+    virtual std::vector<funnel_row> funnel(const funnel_query& q) = 0;
+    virtual std::vector<delivery_health> delivery(unix_seconds since) = 0;
 };
 
 // The stored form of an address: E.164 for phone numbers and WhatsApp ids, other ids as

@@ -237,6 +237,12 @@ async function main() {
       assert.equal(r.status(), 200);
       assert.match(await r.text(), /K-0001.*cancelled/);
     });
+    test('the overview draws the funnel and delivery health', async () => {
+      await page.goto('/console/overview');
+      assert.equal(await page.locator('svg.chart rect').count() > 0, true);
+      assert.match(await page.textContent('main'), /Kesehatan pengiriman/);
+      await checkPage(page, 'overview');
+    });
     test('the audit log shows what the admin did', async () => {
       await page.goto('/console/audit');
       const text = await page.textContent('main');

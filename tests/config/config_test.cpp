@@ -99,6 +99,31 @@ TEST_SUITE("config") {
         CHECK(error_of(R"({"channels": [)" + cloud_channel + "]}") == "no error");
     }
 
+    TEST_CASE("the console section has safe defaults and checked values") {
+        auto c = parse_config("{}", ".").console;
+        CHECK(c.enabled);
+        CHECK_FALSE(c.secure_cookies);
+        CHECK(c.trusted_proxies.empty());
+        CHECK(c.session_idle_minutes == 30);
+        CHECK(c.session_max_hours == 12);
+        CHECK(c.login_failures_allowed == 5);
+        auto set = parse_config(
+                       R"({"console": {"secure_cookies": true, "trusted_proxies": ["10.0.0.1"],
+                                       "session_idle_minutes": 10, "session_max_hours": 2}})",
+                       ".")
+                       .console;
+        CHECK(set.secure_cookies);
+        CHECK(set.trusted_proxies == std::vector<std::string>{"10.0.0.1"});
+        CHECK(set.session_idle_minutes == 10);
+        CHECK(set.session_max_hours == 2);
+        CHECK(error_of(R"({"console": {"trusted_proxies": ["proxy.local"]}})") ==
+              "/console/trusted_proxies/0: must be an IP address such as 127.0.0.1");
+        CHECK(error_of(R"({"console": {"session_idle_minutes": 0}})") ==
+              "/console/session_idle_minutes: must be a whole number between 1 and 1440");
+        CHECK(error_of(R"({"console": {"secure": true}})")
+                  .starts_with("/console/secure: unknown key"));
+    }
+
     TEST_CASE("logging.format is text by default, or json") {
         CHECK(service_config{}.logging.format == log_format::text);
         CHECK(parse_config(R"({"logging": {"format": "json"}})", base).logging.format ==

@@ -557,4 +557,19 @@ TEST_SUITE("console") {
         CHECK(v.get("/console/registrations.csv").status == 403);
         CHECK(v.post("/console/registrations/cancel", "course=K&code=K-0002").status == 403);
     }
+
+    TEST_CASE("console: the overview draws the funnel as SVG and shows delivery health") {
+        console_server s({}, true);
+        s.add("vina", "viewer");
+        s.resident_writes("+6281234500001", "DAFTAR", "w1");
+        browser b{s.server->port()};
+        REQUIRE(b.login("vina", s.password).status == 303);
+        auto r = b.get("/console/overview");
+        CHECK(r.status == 200);
+        CHECK(has(r.body, "<svg class=\"chart\" role=\"img\""));
+        CHECK(has(r.body, "Terdaftar: 1"));
+        CHECK(has(r.body, "Kesehatan pengiriman"));
+        CHECK(has(r.body, "<td>wa</td><td>0</td><td>0</td><td>0</td><td>1</td>"));  // queued
+        CHECK(b.get("/console/overview?days=abc").status == 200);
+    }
 }

@@ -190,6 +190,12 @@ class gated_store final : public sapa::storage::store {
     void end_staff_session(const std::string&) override {}
     std::int64_t add_audit(const sapa::storage::audit_entry&) override { return 0; }
     std::vector<sapa::storage::audit_entry> audit_log(std::int64_t, int) override { return {}; }
+    std::vector<sapa::storage::funnel_row> funnel(const sapa::storage::funnel_query&) override {
+        return {};
+    }
+    std::vector<sapa::storage::delivery_health> delivery(sapa::messaging::unix_seconds) override {
+        return {};
+    }
 
   private:
     // Only statuses: anything else a unit of work asks for is a test failure.

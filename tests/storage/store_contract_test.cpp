@@ -803,6 +803,99 @@ TEST_SUITE("storage") {
         CHECK(next[2].id == ids[0]);
     }
 
+    STORE_CONTRACT(
+        "the overview counts the funnel per day and kecamatan and delivery per channel") {
+        auto st = s.open(fast_options());
+        // A turn entering `nodes` (and registering when asked), setting the kecamatan.
+        auto walk = [](std::vector<std::string> nodes,
+                       bool registers,
+                       std::string kecamatan,
+                       unix_seconds now) -> turn_function {
+            return [=](const engine::contact_state& state, engine::registrar&) {
+                engine::turn_result r;
+                r.state = state;
+                r.state.session.last_active = now;
+                if (!kecamatan.empty()) r.state.fields["kecamatan"] = kecamatan;
+                for (const auto& n : nodes)
+                    r.events.push_back({.kind = engine::event_kind::node_entered,
+                                        .node = n,
+                                        .detail = {},
+                                        .matched = {},
+                                        .data = {}});
+                if (registers)
+                    r.events.push_back({.kind = engine::event_kind::registration_completed,
+                                        .node = "t/daftar",
+                                        .detail = "registered",
+                                        .matched = {},
+                                        .data = {}});
+                r.replies.push_back({.text = "ok", .body = {}, .options = {}});
+                return r;
+            };
+        };
+        const unix_seconds day1 = 1767225600;  // 2026-01-01 00:00 UTC, 07:00 WIB
+        process(*st,
+                sms("081900000001", "2", day1, "f1"),
+                walk({"t/ilegal_1", "t/ilegal_2"}, false, "Tempursari", day1));
+        process(*st,
+                sms("081900000001", "3", day1 + 60, "f2"),
+                walk({"t/daftar"}, true, "Tempursari", day1 + 60));
+        process(*st,
+                sms("081900000002", "2", day1 + 120, "f3"),
+                walk({"t/ilegal_1"}, false, "Pasirian", day1 + 120));
+        process(*st,
+                sms("081900000003", "halo", day1 + 86400, "f4", true, "wa"),
+                walk({}, false, "", day1 + 86400));
+        process(*st,
+                sms("081900000004", "halo", day1 + 86400, "f5", true, "wa"),
+                walk({}, false, "", day1 + 86400));
+        process(*st, sms("081900000005", "halo", 100, "old"), walk({"t/ilegal_1"}, false, "", 100));
+
+        auto rows = st->funnel({.since = day1,
+                                .utc_offset_minutes = 420,
+                                .warning_node = "/ilegal_",
+                                .signup_node = "/daftar",
+                                .limit = 10});
+        REQUIRE(rows.size() == 3);
+        CHECK(rows[0].day == "2026-01-02");
+        CHECK(rows[0].kecamatan == "");
+        CHECK(rows[0].reached == 2);
+        CHECK(rows[0].warned == 0);
+        CHECK(rows[1].day == "2026-01-01");
+        CHECK(rows[1].kecamatan == "pasirian");
+        CHECK(rows[1].reached == 1);
+        CHECK(rows[1].warned == 1);
+        CHECK(rows[2].kecamatan == "tempursari");
+        CHECK(rows[2].reached == 1);  // two replies, one contact
+        CHECK(rows[2].warned == 1);
+        CHECK(rows[2].started == 1);
+        CHECK(rows[2].registered == 1);
+        CHECK(rows[2].attended == 0);
+        CHECK(st->funnel({.since = day1,
+                          .utc_offset_minutes = 420,
+                          .warning_node = "/ilegal_",
+                          .signup_node = "/daftar",
+                          .limit = 1})
+                  .size() == 1);
+
+        // Delivery: the wa replies wait in the queue; one fails, one is sent.
+        auto jobs = st->claim_outbound("wa", day1 + 86401, 10);
+        REQUIRE(jobs.size() == 2);
+        st->fail_outbound(jobs[0].id, "131026", "not on WhatsApp", day1 + 86402);
+        st->complete_outbound(jobs[1].id, "wamid.x", day1 + 86402);
+        auto health = st->delivery(day1);
+        REQUIRE(health.size() == 2);
+        CHECK(health[0].channel == "sms");
+        CHECK(health[0].sent == 3);
+        CHECK(health[0].failed == 0);
+        CHECK(health[1].channel == "wa");
+        CHECK(health[1].sent == 1);
+        CHECK(health[1].failed == 1);
+        CHECK(health[1].waiting == 0);
+        REQUIRE(health[1].top_failures.size() == 1);
+        CHECK(health[1].top_failures[0].first == "not on WhatsApp");
+        CHECK(health[1].top_failures[0].second == 1);
+    }
+
     STORE_CONTRACT("an inbound message's attachments are logged, exported and forgotten") {
         auto st = s.open(fast_options());
         auto photo = sms("081900000011", "", 100, "p1");

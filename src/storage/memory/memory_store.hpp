@@ -50,6 +50,8 @@ class memory_store final : public store {
     void end_staff_session(const std::string& token_hash) override;
     std::int64_t add_audit(const audit_entry& entry) override;
     std::vector<audit_entry> audit_log(std::int64_t before_id, int limit) override;
+    std::vector<funnel_row> funnel(const funnel_query& q) override;
+    std::vector<delivery_health> delivery(unix_seconds since) override;
 
     struct data;  // the tables (memory_store.cpp)
 

@@ -91,3 +91,74 @@ std::vector<audit_entry> audit_log(connection& c, std::int64_t before_id, int li
 }
 
 }  // namespace sapa::storage::pg
+
+namespace sapa::storage::pg {
+
+std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
+    auto r = c.prepared(
+        "SELECT x.day, coalesce(lower(k.fields::jsonb ->> 'kecamatan'), '') AS kec, "
+        "  count(DISTINCT x.contact_id) FILTER (WHERE x.step = 1), "
+        "  count(DISTINCT x.contact_id) FILTER (WHERE x.step = 2), "
+        "  count(DISTINCT x.contact_id) FILTER (WHERE x.step = 3), "
+        "  count(DISTINCT x.contact_id) FILTER (WHERE x.step = 4) "
+        "FROM ("
+        "  SELECT m.contact_id, to_char(to_timestamp(m.created_at + $2) AT TIME ZONE 'UTC', "
+        "    'YYYY-MM-DD') AS day, 1 AS step "
+        "  FROM messages m WHERE m.direction = 'out' AND m.created_at >= $1 "
+        "  UNION ALL "
+        "  SELECT e.contact_id, to_char(to_timestamp(e.created_at + $2) AT TIME ZONE 'UTC', "
+        "    'YYYY-MM-DD'), "
+        "    CASE WHEN e.kind = 'registration_completed' THEN 4 "
+        "         WHEN strpos(e.node, $3) > 0 THEN 2 ELSE 3 END "
+        "  FROM events e WHERE e.created_at >= $1 AND (e.kind = 'registration_completed' OR "
+        "    (e.kind = 'node_entered' AND (strpos(e.node, $3) > 0 OR strpos(e.node, $4) > 0)))"
+        ") x JOIN contacts k ON k.id = x.contact_id "
+        "GROUP BY x.day, kec ORDER BY x.day DESC, kec LIMIT $5",
+        {number(q.since),
+         number(static_cast<std::int64_t>(q.utc_offset_minutes) * 60),
+         text(q.warning_node),
+         text(q.signup_node),
+         number(q.limit)});
+    std::vector<funnel_row> out;
+    for (int i = 0; i < r.rows(); ++i)
+        out.push_back({r.text(i, 0),
+                       r.text(i, 1),
+                       r.integer(i, 2),
+                       r.integer(i, 3),
+                       r.integer(i, 4),
+                       r.integer(i, 5),
+                       0});
+    return out;
+}
+
+std::vector<delivery_health> delivery(connection& c, unix_seconds since) {
+    auto totals = c.prepared(
+        "SELECT channel, "
+        "  count(*) FILTER (WHERE status IN ('sent', 'delivered', 'read')), "
+        "  count(*) FILTER (WHERE status IN ('delivered', 'read')), "
+        "  count(*) FILTER (WHERE status = 'failed'), count(*) FILTER (WHERE status = 'queued') "
+        "FROM messages WHERE direction = 'out' AND created_at >= $1 "
+        "GROUP BY channel ORDER BY channel",
+        {number(since)});
+    std::vector<delivery_health> out;
+    for (int i = 0; i < totals.rows(); ++i)
+        out.push_back({totals.text(i, 0),
+                       totals.integer(i, 1),
+                       totals.integer(i, 2),
+                       totals.integer(i, 3),
+                       totals.integer(i, 4),
+                       {}});
+    auto reasons = c.prepared(
+        "SELECT channel, coalesce(nullif(status_reason, ''), nullif(status_code, ''), 'unknown') "
+        "  AS reason, count(*) AS n "
+        "FROM messages WHERE direction = 'out' AND status = 'failed' AND created_at >= $1 "
+        "GROUP BY 1, 2 ORDER BY 1, n DESC, 2",
+        {number(since)});
+    for (int i = 0; i < reasons.rows(); ++i)
+        for (auto& h : out)
+            if (h.channel == reasons.text(i, 0) && h.top_failures.size() < 3)
+                h.top_failures.emplace_back(reasons.text(i, 1), reasons.integer(i, 2));
+    return out;
+}
+
+}  // namespace sapa::storage::pg

@@ -427,4 +427,12 @@ std::vector<audit_entry> postgres_store::audit_log(std::int64_t before_id, int l
     return impl_->call([&](pg::connection& c) { return pg::audit_log(c, before_id, limit); });
 }
 
+std::vector<funnel_row> postgres_store::funnel(const funnel_query& q) {
+    return impl_->call([&](pg::connection& c) { return pg::funnel(c, q); });
+}
+
+std::vector<delivery_health> postgres_store::delivery(unix_seconds since) {
+    return impl_->call([&](pg::connection& c) { return pg::delivery(c, since); });
+}
+
 }  // namespace sapa::storage

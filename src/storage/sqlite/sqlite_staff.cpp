@@ -107,3 +107,75 @@ std::vector<audit_entry> audit_log(connection& c, std::int64_t before_id, int li
 }
 
 }  // namespace sapa::storage::detail
+
+namespace sapa::storage::detail {
+
+std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
+    // One row per contact and step per day, then distinct contacts per day and kecamatan.
+    auto& s = c.prepared(
+        "SELECT x.day, coalesce(lower(json_extract(k.fields, '$.kecamatan')), '') AS kec, "
+        "  count(DISTINCT CASE WHEN x.step = 1 THEN x.contact_id END), "
+        "  count(DISTINCT CASE WHEN x.step = 2 THEN x.contact_id END), "
+        "  count(DISTINCT CASE WHEN x.step = 3 THEN x.contact_id END), "
+        "  count(DISTINCT CASE WHEN x.step = 4 THEN x.contact_id END) "
+        "FROM ("
+        "  SELECT m.contact_id, date(m.created_at + ?2, 'unixepoch') AS day, 1 AS step "
+        "  FROM messages m WHERE m.direction = 'out' AND m.created_at >= ?1 "
+        "  UNION ALL "
+        "  SELECT e.contact_id, date(e.created_at + ?2, 'unixepoch'), "
+        "    CASE WHEN e.kind = 'registration_completed' THEN 4 "
+        "         WHEN instr(e.node, ?3) > 0 THEN 2 ELSE 3 END "
+        "  FROM events e WHERE e.created_at >= ?1 AND (e.kind = 'registration_completed' OR "
+        "    (e.kind = 'node_entered' AND (instr(e.node, ?3) > 0 OR instr(e.node, ?4) > 0)))"
+        ") x JOIN contacts k ON k.id = x.contact_id "
+        "GROUP BY x.day, kec ORDER BY x.day DESC, kec LIMIT ?5");
+    s.bind(1, q.since);
+    s.bind(2, static_cast<std::int64_t>(q.utc_offset_minutes) * 60);
+    s.bind(3, q.warning_node);
+    s.bind(4, q.signup_node);
+    s.bind(5, q.limit);
+    std::vector<funnel_row> out;
+    while (s.executeStep())
+        out.push_back({s.getColumn(0).getString(),
+                       s.getColumn(1).getString(),
+                       s.getColumn(2).getInt64(),
+                       s.getColumn(3).getInt64(),
+                       s.getColumn(4).getInt64(),
+                       s.getColumn(5).getInt64(),
+                       0});
+    return out;
+}
+
+std::vector<delivery_health> delivery(connection& c, unix_seconds since) {
+    auto& totals = c.prepared(
+        "SELECT channel, "
+        "  sum(status IN ('sent', 'delivered', 'read')), sum(status IN ('delivered', 'read')), "
+        "  sum(status = 'failed'), sum(status = 'queued') "
+        "FROM messages WHERE direction = 'out' AND created_at >= ?1 "
+        "GROUP BY channel ORDER BY channel");
+    totals.bind(1, since);
+    std::vector<delivery_health> out;
+    while (totals.executeStep())
+        out.push_back({totals.getColumn(0).getString(),
+                       totals.getColumn(1).getInt64(),
+                       totals.getColumn(2).getInt64(),
+                       totals.getColumn(3).getInt64(),
+                       totals.getColumn(4).getInt64(),
+                       {}});
+    auto& reasons = c.prepared(
+        "SELECT channel, coalesce(nullif(status_reason, ''), nullif(status_code, ''), 'unknown'), "
+        "  count(*) AS n "
+        "FROM messages WHERE direction = 'out' AND status = 'failed' AND created_at >= ?1 "
+        "GROUP BY 1, 2 ORDER BY 1, n DESC, 2");
+    reasons.bind(1, since);
+    while (reasons.executeStep()) {
+        const auto channel = reasons.getColumn(0).getString();
+        for (auto& h : out)
+            if (h.channel == channel && h.top_failures.size() < 3)
+                h.top_failures.emplace_back(reasons.getColumn(1).getString(),
+                                            reasons.getColumn(2).getInt64());
+    }
+    return out;
+}
+
+}  // namespace sapa::storage::detail

@@ -544,4 +544,12 @@ std::vector<audit_entry> sqlite_store::audit_log(std::int64_t before_id, int lim
         [&](detail::connection& c) { return detail::audit_log(c, before_id, limit); });
 }
 
+std::vector<funnel_row> sqlite_store::funnel(const funnel_query& q) {
+    return impl_->call([&](detail::connection& c) { return detail::funnel(c, q); });
+}
+
+std::vector<delivery_health> sqlite_store::delivery(unix_seconds since) {
+    return impl_->call([&](detail::connection& c) { return detail::delivery(c, since); });
+}
+
 }  // namespace sapa::storage

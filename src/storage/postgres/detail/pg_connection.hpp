@@ -193,6 +193,8 @@ void touch_staff_session(connection& c, const std::string& token_hash, unix_seco
 void end_staff_session(connection& c, const std::string& token_hash);
 std::int64_t add_audit(connection& c, const audit_entry& e);
 std::vector<audit_entry> audit_log(connection& c, std::int64_t before_id, int limit);
+std::vector<funnel_row> funnel(connection& c, const funnel_query& q);
+std::vector<delivery_health> delivery(connection& c, unix_seconds since);
 // Unfinished outbound jobs per channel (all instances'), for /metrics.
 std::vector<queue_backlog> outbound_backlog(connection& c);
 // Streams the rows through a cursor, on a connection of its own in one read-only snapshot.

@@ -282,6 +282,8 @@ void touch_staff_session(connection& c, const std::string& token_hash, unix_seco
 void end_staff_session(connection& c, const std::string& token_hash);
 std::int64_t add_audit(connection& c, const audit_entry& e);
 std::vector<audit_entry> audit_log(connection& c, std::int64_t before_id, int limit);
+std::vector<funnel_row> funnel(connection& c, const funnel_query& q);
+std::vector<delivery_health> delivery(connection& c, unix_seconds since);
 
 // --- Any connection, inside a read transaction ---
 
