@@ -476,13 +476,19 @@ struct console::impl : std::enable_shared_from_this<impl> {
         return storage::format_timestamp(t, options.utc_offset_minutes, false);
     }
 
-    // The request `id`, or nullopt; `sink` keeps its columns.
-    std::optional<rows_sink::row_values> find_request(std::int64_t id, rows_sink& sink) {
+    // A sink that keeps only request `id` (the requests stream by, one row held at most).
+    static rows_sink request_sink(std::int64_t id) {
+        return rows_sink(1, true, [id](const rows_sink& s, const rows_sink::row_values& r) {
+            return s.integer(r, "id") == id;
+        });
+    }
+
+    // The request `sink` (request_sink(id)) looks for, or nullopt; `sink` keeps its columns.
+    std::optional<rows_sink::row_values> find_request(rows_sink& sink) {
         storage::export_filter none;
         store.export_rows(storage::export_kind::requests, none, sink);
-        for (const auto& r : sink.rows())
-            if (sink.integer(r, "id") == id) return r;
-        return std::nullopt;
+        if (sink.rows().empty()) return std::nullopt;
+        return sink.rows().front();
     }
 
     http_response inbox(context& c) {
@@ -566,8 +572,8 @@ struct console::impl : std::enable_shared_from_this<impl> {
 
     http_response request_page(context& c) {
         auto id = number_of(c.param("id"));
-        rows_sink sink(1u << 20, true);
-        auto r = id ? find_request(*id, sink) : std::nullopt;
+        auto sink = request_sink(id.value_or(0));
+        auto r = id ? find_request(sink) : std::nullopt;
         auto f = c.frame_for("Permintaan", "/console/inbox");
         if (!r) return message_page(404, "Tidak ditemukan", "Permintaan itu tidak ada.", &f);
         const auto contact = sink.text(*r, "contact");
@@ -607,8 +613,8 @@ struct console::impl : std::enable_shared_from_this<impl> {
     // The request's contact, or a page saying why there is none.
     std::optional<std::string> request_contact(context& c, http_response& problem) {
         auto id = number_of(c.param("id"));
-        rows_sink sink(1u << 20, true);
-        auto r = id ? find_request(*id, sink) : std::nullopt;
+        auto sink = request_sink(id.value_or(0));
+        auto r = id ? find_request(sink) : std::nullopt;
         auto f = c.frame_for("", "/console/inbox");
         if (!r) {
             problem = message_page(404, "Tidak ditemukan", "Permintaan itu tidak ada.", &f);
