@@ -527,6 +527,22 @@ int serve(const config::service_config& config,
     http_server server(
         io, config.server.listen_address, config.server.port, limits, routes, access_log);
     server.start();
+    // The console on an address of its own as well, when configured (a private interface).
+    router console_routes;
+    std::unique_ptr<http_server> console_server;
+    if (staff_console && config.console.port != 0) {
+        staff_console->add_routes(console_routes);
+        console_server = std::make_unique<http_server>(io,
+                                                       config.console.listen_address,
+                                                       config.console.port,
+                                                       limits,
+                                                       console_routes,
+                                                       access_log);
+        console_server->start();
+        log(log_level::info,
+            "console also on " + config.console.listen_address + ":" +
+                std::to_string(console_server->port()));
+    }
     sender.start();
     log(log_level::info,
         "listening on " + config.server.listen_address + ":" + std::to_string(server.port()) +
@@ -538,6 +554,7 @@ int serve(const config::service_config& config,
         if (ec) return;
         log(log_level::info, "stopping: finishing requests in progress");
         server.stop();
+        if (console_server) console_server->stop();
         sender.stop();
     });
 

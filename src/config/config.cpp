@@ -405,7 +405,9 @@ console_config read_console(const node& n) {
                      "trusted_proxies",
                      "session_idle_minutes",
                      "session_max_hours",
-                     "login_failures_allowed"});
+                     "login_failures_allowed",
+                     "listen_address",
+                     "port"});
     console_config c;
     if (auto v = r.find("enabled")) c.enabled = read_bool(*v);
     if (auto v = r.find("secure_cookies")) c.secure_cookies = read_bool(*v);
@@ -425,6 +427,14 @@ console_config read_console(const node& n) {
     if (auto v = r.find("session_max_hours")) c.session_max_hours = read_whole(*v, 1, 168);
     if (auto v = r.find("login_failures_allowed"))
         c.login_failures_allowed = read_whole(*v, 1, 100);
+    if (auto v = r.find("listen_address")) {
+        c.listen_address = read_string(*v);
+        std::array<unsigned char, 16> buffer{};
+        if (inet_pton(AF_INET, c.listen_address.c_str(), buffer.data()) != 1 &&
+            inet_pton(AF_INET6, c.listen_address.c_str(), buffer.data()) != 1)
+            fail(v->pointer, "must be an IP address such as 127.0.0.1 or 10.0.0.5");
+    }
+    if (auto v = r.find("port")) c.port = read_whole<std::uint16_t>(*v, 0, 65535);
     return c;
 }
 

@@ -180,6 +180,10 @@ struct console_config {
     int session_idle_minutes = 30;   // signed out after this long without a request, 1..1440
     int session_max_hours = 12;      // and this long after signing in, 1..168
     int login_failures_allowed = 5;  // per account and per client address, then a delay
+    // A listener of its own for the console (e.g. a private interface), besides the server's:
+    // port 0 (the default) serves /console on the server's address and port only.
+    std::string listen_address = "127.0.0.1";
+    std::uint16_t port = 0;
 };
 
 struct service_config {

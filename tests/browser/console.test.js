@@ -136,9 +136,11 @@ async function main() {
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sapa-browser-'));
   fs.writeFileSync(path.join(dir, 'k.json'), JSON.stringify(courseScript));
-  const freePort = await new Promise((resolve) => {
+  const portFree = () => new Promise((resolve) => {
     const s = http.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
   });
+  const freePort = await portFree();
+  const consolePort = await portFree();
   const wa = (name, script, id) => ({
     name, type: 'whatsapp_cloud', script, phone_number_id: id,
     app_secret_env: 'SAPA_BT_META_SECRET', verify_token_env: 'SAPA_BT_META_VERIFY',
@@ -150,6 +152,7 @@ async function main() {
     dialogs: { paths: [path.join(repo, 'dialogs'), path.join(dir, 'k.json')] },
     channels: [wa('wa', 'lumajang', '1234567890'), wa('wa-k', 'k', '2222222222')],
     logging: { level: 'warn' },
+    console: { listen_address: '127.0.0.1', port: consolePort },
   };
   const configPath = path.join(dir, 'sapa.json');
   fs.writeFileSync(configPath, JSON.stringify(config));
@@ -273,6 +276,10 @@ async function main() {
       assert.match(await r.text(), /Akses ditolak/);
       assert.equal((await viewer.request.get('/console/audit')).status(), 403);
       await viewer.close();
+    });
+    test('the console also answers on its own listen address, without the webhooks', async () => {
+      assert.equal((await request(consolePort, 'GET', '/console/login')).status, 200);
+      assert.equal((await request(consolePort, 'POST', '/webhooks/wa', '{}')).status, 404);
     });
     test('signing out ends the session', async () => {
       await page.goto('/console/inbox');

@@ -116,6 +116,11 @@ TEST_SUITE("config") {
         CHECK(set.trusted_proxies == std::vector<std::string>{"10.0.0.1"});
         CHECK(set.session_idle_minutes == 10);
         CHECK(set.session_max_hours == 2);
+        CHECK(set.port == 0);  // the server's own address only
+        CHECK(parse_config(R"({"console": {"listen_address": "10.0.0.5", "port": 8443}})", ".")
+                  .console.port == 8443);
+        CHECK(error_of(R"({"console": {"listen_address": "intranet"}})") ==
+              "/console/listen_address: must be an IP address such as 127.0.0.1 or 10.0.0.5");
         CHECK(error_of(R"({"console": {"trusted_proxies": ["proxy.local"]}})") ==
               "/console/trusted_proxies/0: must be an IP address such as 127.0.0.1");
         CHECK(error_of(R"({"console": {"session_idle_minutes": 0}})") ==
