@@ -33,7 +33,7 @@ deb=${debs[0]}
 echo "package-test: $deb"
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
-for lib in libboost-url1.81.0 libssl3 libsqlite3-0 libstdc++6 ca-certificates; do
+for lib in libboost-url1.81.0 libssl3 libsqlite3-0 libsodium23 libstdc++6 ca-certificates; do
   [[ "$depends" == *"$lib"* ]] || { echo "package-test: Depends lacks $lib" >&2; exit 1; }
 done
 [ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)" = /etc/sapa/sapa.json ] \
