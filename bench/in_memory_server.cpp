@@ -286,6 +286,10 @@ class benchmark_store final : public storage::store {
         memory_.touch_staff_session(hash, now);
     }
     void end_staff_session(const std::string& hash) override { memory_.end_staff_session(hash); }
+    int end_stale_staff_sessions(messaging::unix_seconds idle_before,
+                                 messaging::unix_seconds begun_before) override {
+        return memory_.end_stale_staff_sessions(idle_before, begun_before);
+    }
     std::int64_t add_audit(const storage::audit_entry& e) override { return memory_.add_audit(e); }
     std::vector<storage::audit_entry> audit_log(std::int64_t before, int limit) override {
         return memory_.audit_log(before, limit);

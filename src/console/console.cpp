@@ -454,6 +454,8 @@ struct console::impl : std::enable_shared_from_this<impl> {
         throttle.succeeded(account_key);
         throttle.succeeded(client_key);
         const auto token = random_token();
+        store.end_stale_staff_sessions(t - options.session_idle_seconds,
+                                       t - options.session_max_seconds);
         store.add_staff_session({token_hash(token), account->id, random_token(), t, t});
         audit(account->name, "login", "client " + client_of(req));
         auto r = redirect("/console/inbox");

@@ -256,6 +256,9 @@ class store {
     virtual void touch_staff_session(const std::string& token_hash, unix_seconds now) = 0;
     // Signs the session out (logout, expiry); nothing happens for an unknown token hash.
     virtual void end_staff_session(const std::string& token_hash) = 0;
+    // Ends every session last used before `idle_before` or begun before `begun_before` (signed
+    // out by expiry but never seen again); returns how many.
+    virtual int end_stale_staff_sessions(unix_seconds idle_before, unix_seconds begun_before) = 0;
     // Appends to the audit log; returns the entry's id (increasing).
     virtual std::int64_t add_audit(const audit_entry& entry) = 0;
     // Up to `limit` entries with an id below `before_id` (0: from the newest), newest first.

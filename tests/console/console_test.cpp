@@ -355,6 +355,16 @@ TEST_SUITE("console") {
         s.now += 500;  // 4000 s after signing in, though used 500 s ago
         CHECK(b.get("/console/inbox").status == 303);
         CHECK(s.audited("session_expired"));
+
+        // A session left without signing out is swept at the next sign-in after it expired.
+        browser abandoned{s.server->port()};
+        REQUIRE(abandoned.login("ani", s.password).status == 303);
+        const auto left = console::token_hash(abandoned.cookies["sapa_session"]);
+        CHECK(s.store.find_staff_session(left));
+        s.now += 601;
+        browser next{s.server->port()};
+        REQUIRE(next.login("ani", s.password).status == 303);
+        CHECK_FALSE(s.store.find_staff_session(left));
     }
 
     TEST_CASE("console: cookies are Secure when configured or behind a trusted TLS proxy") {

@@ -188,6 +188,10 @@ class gated_store final : public sapa::storage::store {
     }
     void touch_staff_session(const std::string&, sapa::messaging::unix_seconds) override {}
     void end_staff_session(const std::string&) override {}
+    int end_stale_staff_sessions(sapa::messaging::unix_seconds,
+                                 sapa::messaging::unix_seconds) override {
+        return 0;
+    }
     std::int64_t add_audit(const sapa::storage::audit_entry&) override { return 0; }
     std::vector<sapa::storage::audit_entry> audit_log(std::int64_t, int) override { return {}; }
     std::vector<sapa::storage::funnel_row> funnel(const sapa::storage::funnel_query&) override {

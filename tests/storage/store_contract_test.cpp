@@ -778,6 +778,15 @@ TEST_SUITE("storage") {
         st->end_staff_session("t1");
         CHECK_FALSE(st->find_staff_session("t1"));
         CHECK(st->find_staff_session("t2"));
+
+        // Stale sessions go in one sweep: idle too long, or begun too long ago.
+        st->add_staff_session({"t3", id, "csrf3", 100, 400});
+        st->add_staff_session({"t4", id, "csrf4", 300, 500});
+        CHECK(st->end_stale_staff_sessions(250, 150) == 2);  // t2 (idle), t3 (begun at 100)
+        CHECK_FALSE(st->find_staff_session("t2"));
+        CHECK_FALSE(st->find_staff_session("t3"));
+        CHECK(st->find_staff_session("t4"));
+        CHECK(st->end_stale_staff_sessions(250, 150) == 0);
     }
 
     STORE_CONTRACT("the audit log keeps every staff action, newest first, page by page") {

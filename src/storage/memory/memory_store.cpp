@@ -711,6 +711,13 @@ void memory_store::end_staff_session(const std::string& token_hash) {
     data_->staff_sessions.erase(token_hash);
 }
 
+int memory_store::end_stale_staff_sessions(unix_seconds idle_before, unix_seconds begun_before) {
+    std::lock_guard lock(data_->mutex);
+    return static_cast<int>(std::erase_if(data_->staff_sessions, [&](const auto& kv) {
+        return kv.second.last_seen_at < idle_before || kv.second.created_at < begun_before;
+    }));
+}
+
 std::int64_t memory_store::add_audit(const audit_entry& entry) {
     std::lock_guard lock(data_->mutex);
     data_->audit.push_back(entry);

@@ -48,6 +48,7 @@ class memory_store final : public store {
     std::optional<staff_login> find_staff_session(const std::string& token_hash) override;
     void touch_staff_session(const std::string& token_hash, unix_seconds now) override;
     void end_staff_session(const std::string& token_hash) override;
+    int end_stale_staff_sessions(unix_seconds idle_before, unix_seconds begun_before) override;
     std::int64_t add_audit(const audit_entry& entry) override;
     std::vector<audit_entry> audit_log(std::int64_t before_id, int limit) override;
     std::vector<funnel_row> funnel(const funnel_query& q) override;

@@ -66,6 +66,13 @@ void end_staff_session(connection& c, const std::string& token_hash) {
     c.prepared("DELETE FROM staff_sessions WHERE token_hash = $1", {text(token_hash)});
 }
 
+int end_stale_staff_sessions(connection& c, unix_seconds idle_before, unix_seconds begun_before) {
+    return c
+        .prepared("DELETE FROM staff_sessions WHERE last_seen_at < $1 OR created_at < $2",
+                  {number(idle_before), number(begun_before)})
+        .affected();
+}
+
 std::int64_t add_audit(connection& c, const audit_entry& e) {
     auto r = c.prepared(
         "INSERT INTO audit_log (at, staff, action, object, detail) VALUES ($1, $2, $3, $4, $5) "

@@ -435,4 +435,10 @@ std::vector<delivery_health> postgres_store::delivery(unix_seconds since) {
     return impl_->call([&](pg::connection& c) { return pg::delivery(c, since); });
 }
 
+int postgres_store::end_stale_staff_sessions(unix_seconds idle_before, unix_seconds begun_before) {
+    return impl_->call([&](pg::connection& c) {
+        return pg::end_stale_staff_sessions(c, idle_before, begun_before);
+    });
+}
+
 }  // namespace sapa::storage

@@ -77,6 +77,13 @@ void end_staff_session(connection& c, const std::string& token_hash) {
     q.exec();
 }
 
+int end_stale_staff_sessions(connection& c, unix_seconds idle_before, unix_seconds begun_before) {
+    auto& q = c.prepared("DELETE FROM staff_sessions WHERE last_seen_at < ?1 OR created_at < ?2");
+    q.bind(1, idle_before);
+    q.bind(2, begun_before);
+    return q.exec();
+}
+
 std::int64_t add_audit(connection& c, const audit_entry& e) {
     auto& q = c.prepared(
         "INSERT INTO audit_log (at, staff, action, object, detail) VALUES (?1, ?2, ?3, ?4, ?5)");

@@ -552,4 +552,10 @@ std::vector<delivery_health> sqlite_store::delivery(unix_seconds since) {
     return impl_->call([&](detail::connection& c) { return detail::delivery(c, since); });
 }
 
+int sqlite_store::end_stale_staff_sessions(unix_seconds idle_before, unix_seconds begun_before) {
+    return impl_->call([&](detail::connection& c) {
+        return detail::end_stale_staff_sessions(c, idle_before, begun_before);
+    });
+}
+
 }  // namespace sapa::storage

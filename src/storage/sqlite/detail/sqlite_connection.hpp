@@ -280,6 +280,7 @@ void add_staff_session(connection& c, const staff_session& s);
 std::optional<staff_login> find_staff_session(connection& c, const std::string& token_hash);
 void touch_staff_session(connection& c, const std::string& token_hash, unix_seconds now);
 void end_staff_session(connection& c, const std::string& token_hash);
+int end_stale_staff_sessions(connection& c, unix_seconds idle_before, unix_seconds begun_before);
 std::int64_t add_audit(connection& c, const audit_entry& e);
 std::vector<audit_entry> audit_log(connection& c, std::int64_t before_id, int limit);
 std::vector<funnel_row> funnel(connection& c, const funnel_query& q);
