@@ -308,6 +308,37 @@ class benchmark_store final : public storage::store {
         memory_.api_token_used(name, now);
     }
 
+    std::int64_t add_staff(const storage::staff_account& a) override {
+        return memory_.add_staff(a);
+    }
+    std::optional<storage::staff_account> find_staff(const std::string& name) override {
+        return memory_.find_staff(name);
+    }
+    void add_staff_session(const storage::staff_session& s) override {
+        memory_.add_staff_session(s);
+    }
+    std::optional<storage::staff_login> find_staff_session(const std::string& hash) override {
+        return memory_.find_staff_session(hash);
+    }
+    void touch_staff_session(const std::string& hash, messaging::unix_seconds now) override {
+        memory_.touch_staff_session(hash, now);
+    }
+    void end_staff_session(const std::string& hash) override { memory_.end_staff_session(hash); }
+    int end_stale_staff_sessions(messaging::unix_seconds idle_before,
+                                 messaging::unix_seconds begun_before) override {
+        return memory_.end_stale_staff_sessions(idle_before, begun_before);
+    }
+    std::int64_t add_audit(const storage::audit_entry& e) override { return memory_.add_audit(e); }
+    std::vector<storage::audit_entry> audit_log(std::int64_t before, int limit) override {
+        return memory_.audit_log(before, limit);
+    }
+    std::vector<storage::funnel_row> funnel(const storage::funnel_query& q) override {
+        return memory_.funnel(q);
+    }
+    std::vector<storage::delivery_health> delivery(messaging::unix_seconds since) override {
+        return memory_.delivery(since);
+    }
+
   private:
     boost::asio::io_context& io_;
     storage::memory_store memory_;

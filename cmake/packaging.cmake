@@ -1,6 +1,7 @@
 # Install rules and the Debian package (CPack DEB). The layout is Debian's, prefix /usr:
 #   /usr/bin/sapa
 #   /usr/share/sapa/dialogs/*.json            the bundled dialog scripts
+#   /usr/share/sapa/console/console.css       the staff console's stylesheet
 #   /etc/sapa/sapa.json                       the service config (a conffile: edits survive upgrades)
 #   /usr/lib/systemd/system/sapa.service      the hardened unit
 #   /usr/share/doc/sapa/                      README.md, docs/*.md, env.example
@@ -14,6 +15,9 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/dialogs/ DESTINATION ${CMAKE_INSTALL_DAT
         FILES_MATCHING PATTERN "*.json")
 # The unit and the config name /usr/bin/sapa, /usr/share/sapa/dialogs and /var/lib/sapa: they
 # belong to the package's /usr layout, so the config goes to /etc whatever the prefix.
+# The staff console's stylesheet (also built into sapa), for a proxy that serves /console/static.
+install(FILES ${PROJECT_SOURCE_DIR}/src/console/assets/console.css
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/sapa/console)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/sapa.json DESTINATION /etc/sapa)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/sapa.service DESTINATION lib/systemd/system)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/packaging/env.example

@@ -35,6 +35,7 @@ constexpr command commands[] = {
     {"reload", "publish the dialogs folder to running servers (no restart)", run_reload},
     {"scripts", "list published script versions, roll back to one", run_scripts},
     {"token", "create, list and revoke JSON API tokens", run_token},
+    {"staff", "add a staff console account (viewer, staff or admin)", run_staff},
 };
 
 std::string usage_text() {

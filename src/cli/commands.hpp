@@ -38,6 +38,7 @@ int run_broadcast(const arguments& args, streams io);
 int run_reload(const arguments& args, streams io);
 int run_scripts(const arguments& args, streams io);
 int run_token(const arguments& args, streams io);
+int run_staff(const arguments& args, streams io);
 
 // The database file named by the config at `config_path` (config/sapa.json by default), for
 // the staff tools that work on the server's data. Empty, with the reason on `err`, when the

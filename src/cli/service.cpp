@@ -2,6 +2,7 @@
 
 #include "app/conversations.hpp"
 #include "app/sending_rules.hpp"
+#include "console/console.hpp"
 #include "dialog/catalog.hpp"
 #include "gateway/adapter.hpp"
 #include "messaging/address.hpp"
@@ -22,6 +23,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -655,6 +657,25 @@ int serve(const config::service_config& config,
     gateways.add_routes(routes);
     api json_api(*store, conversations, scripts, wall_clock);
     json_api.add_routes(routes);
+    // The staff console's pages wait for the store (and Argon2id takes a while): they run on
+    // threads of their own, not on the io threads that answer the gateways.
+    boost::asio::thread_pool console_threads(2);
+    std::unique_ptr<console::console> staff_console;
+    if (config.console.enabled) {
+        console::console_options o;
+        o.secure_cookies = config.console.secure_cookies;
+        o.trusted_proxies = config.console.trusted_proxies;
+        o.session_idle_seconds = 60LL * config.console.session_idle_minutes;
+        o.session_max_seconds = 3600LL * config.console.session_max_hours;
+        o.login_failures_allowed = config.console.login_failures_allowed;
+        o.channels = conversation_options.channels;
+        o.clock = wall_clock;
+        o.run_blocking = [&console_threads](std::function<void()> task) {
+            boost::asio::post(console_threads, std::move(task));
+        };
+        staff_console = std::make_unique<console::console>(*store, conversations, o);
+        staff_console->add_routes(routes);
+    }
 
     http_limits limits{
         .body_limit_bytes = config.server.body_limit_bytes,
@@ -684,6 +705,22 @@ int serve(const config::service_config& config,
     http_server server(
         io, config.server.listen_address, config.server.port, limits, routes, access_log);
     server.start();
+    // The console on an address of its own as well, when configured (a private interface).
+    router console_routes;
+    std::unique_ptr<http_server> console_server;
+    if (staff_console && config.console.port != 0) {
+        staff_console->add_routes(console_routes);
+        console_server = std::make_unique<http_server>(io,
+                                                       config.console.listen_address,
+                                                       config.console.port,
+                                                       limits,
+                                                       console_routes,
+                                                       access_log);
+        console_server->start();
+        log(log_level::info,
+            "console also on " + config.console.listen_address + ":" +
+                std::to_string(console_server->port()));
+    }
     sender.start();
     broadcast_timer.start();
     log(log_level::info,
@@ -707,6 +744,7 @@ int serve(const config::service_config& config,
         if (ec) return;
         log(log_level::info, "stopping: finishing requests in progress");
         server.stop();
+        if (console_server) console_server->stop();
         sender.stop();
         hangup.cancel();
         broadcast_timer.request_stop();
@@ -721,7 +759,8 @@ int serve(const config::service_config& config,
     json_api.stop();
     reloader.reset();
     broadcast_timer.stop();
-    store.reset();  // waits for the last group commit
+    console_threads.join();  // pages in progress finish before the store closes
+    store.reset();           // waits for the last group commit
     log(log_level::info, "stopped");
     return 0;
 }

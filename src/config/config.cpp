@@ -399,6 +399,46 @@ storage_config read_storage(const node& n) {
     return s;
 }
 
+console_config read_console(const node& n) {
+    object_reader r(n,
+                    {"enabled",
+                     "secure_cookies",
+                     "trusted_proxies",
+                     "session_idle_minutes",
+                     "session_max_hours",
+                     "login_failures_allowed",
+                     "listen_address",
+                     "port"});
+    console_config c;
+    if (auto v = r.find("enabled")) c.enabled = read_bool(*v);
+    if (auto v = r.find("secure_cookies")) c.secure_cookies = read_bool(*v);
+    if (auto v = r.find("trusted_proxies")) {
+        if (!v->value.is_array()) fail(v->pointer, "must be a list of IP addresses");
+        for (std::size_t i = 0; i < v->value.size(); ++i) {
+            node item{v->value[i], v->pointer + "/" + std::to_string(i)};
+            auto address = read_string(item);
+            std::array<unsigned char, 16> buffer{};
+            if (inet_pton(AF_INET, address.c_str(), buffer.data()) != 1 &&
+                inet_pton(AF_INET6, address.c_str(), buffer.data()) != 1)
+                fail(item.pointer, "must be an IP address such as 127.0.0.1");
+            c.trusted_proxies.push_back(address);
+        }
+    }
+    if (auto v = r.find("session_idle_minutes")) c.session_idle_minutes = read_whole(*v, 1, 1440);
+    if (auto v = r.find("session_max_hours")) c.session_max_hours = read_whole(*v, 1, 168);
+    if (auto v = r.find("login_failures_allowed"))
+        c.login_failures_allowed = read_whole(*v, 1, 100);
+    if (auto v = r.find("listen_address")) {
+        c.listen_address = read_string(*v);
+        std::array<unsigned char, 16> buffer{};
+        if (inet_pton(AF_INET, c.listen_address.c_str(), buffer.data()) != 1 &&
+            inet_pton(AF_INET6, c.listen_address.c_str(), buffer.data()) != 1)
+            fail(v->pointer, "must be an IP address such as 127.0.0.1 or 10.0.0.5");
+    }
+    if (auto v = r.find("port")) c.port = read_whole<std::uint16_t>(*v, 0, 65535);
+    return c;
+}
+
 dialogs_config read_dialogs(const node& n) {
     object_reader r(n, {"paths", "session_timeout_minutes"});
     dialogs_config d;
@@ -717,9 +757,15 @@ std::filesystem::path resolve(const std::filesystem::path& p, const std::filesys
 service_config parse_config(std::string_view json_text,
                             const std::filesystem::path& base_directory) {
     auto document = parse_json(json_text);
-    object_reader root(
-        node{document, ""},
-        {"server", "admin", "storage", "dialogs", "channels", "logging", "sending_rules"});
+    object_reader root(node{document, ""},
+                       {"server",
+                        "admin",
+                        "storage",
+                        "dialogs",
+                        "channels",
+                        "logging",
+                        "sending_rules",
+                        "console"});
     service_config config;
     if (auto v = root.find("server")) config.server = read_server(*v);
     if (auto v = root.find("admin")) config.admin = read_admin(*v);
@@ -728,6 +774,7 @@ service_config parse_config(std::string_view json_text,
     if (auto v = root.find("channels")) config.channels = read_channels(*v);
     if (auto v = root.find("logging")) config.logging = read_logging(*v);
     if (auto v = root.find("sending_rules")) config.sending_rules = read_sending_rules(*v);
+    if (auto v = root.find("console")) config.console = read_console(*v);
 
     // Twilio signs the public URL it called. Rebuilding it from the Host header would let the
     // caller choose what is verified: a Twilio channel needs the address set.

@@ -203,6 +203,23 @@ struct sending_rules_config {
     int loop_times_in_a_row = 0;
 };
 
+// The staff console (/console on the server's address).
+struct console_config {
+    bool enabled = true;
+    // Cookies marked Secure: set when browsers reach Sapa over https (a TLS proxy in front).
+    // Without it, a request from a trusted proxy saying X-Forwarded-Proto: https gets them.
+    bool secure_cookies = false;
+    // Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IP addresses).
+    std::vector<std::string> trusted_proxies{};
+    int session_idle_minutes = 30;   // signed out after this long without a request, 1..1440
+    int session_max_hours = 12;      // and this long after signing in, 1..168
+    int login_failures_allowed = 5;  // per account and per client address, then a delay
+    // A listener of its own for the console (e.g. a private interface), besides the server's:
+    // port 0 (the default) serves /console on the server's address and port only.
+    std::string listen_address = "127.0.0.1";
+    std::uint16_t port = 0;
+};
+
 struct service_config {
     server_config server{};
     admin_config admin{};
@@ -212,6 +229,7 @@ struct service_config {
     std::vector<channel_config> channels{};
     logging_config logging{};
     sending_rules_config sending_rules{};
+    console_config console{};
 };
 
 // A config file that cannot be used. The message starts with where the problem is: the key

@@ -92,7 +92,8 @@ struct connection : std::enable_shared_from_this<connection> {
     bool writing = false;    // a write past its deadline closes the socket
     bool timed_out = false;  // the watchdog cut a phase short
     bool open = true;
-    bool busy = false;  // a request is read, handled or answered: stop() leaves it be
+    bool busy = false;         // a request is read, handled or answered: stop() leaves it be
+    std::string peer_address;  // the client's IP address, for handlers (login throttling)
 
     void watch() {
         watchdog.expires_at(std::min(deadline, clock_type::now() + check_every));
@@ -285,6 +286,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
             ++connections;
             auto conn = std::make_shared<connection>(
                 std::move(socket), strand, std::min(limits.idle_timeout, limits.read_timeout));
+            conn->peer_address = peer.address().to_string();
             {
                 std::lock_guard lock(mutex);
                 open.insert(conn);
@@ -350,6 +352,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
             } else {
                 keep_alive = parser.get().keep_alive();
                 auto request = to_request(parser.release());
+                request.remote_address = conn->peer_address;
                 const auto& given = request.header("x-request-id");
                 request.request_id = request_id_acceptable(given) ? given : new_request_id();
                 logged = request_line_of(request);
@@ -362,7 +365,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
             out.set(http::field::server, "sapa");
             out.set(http::field::content_type, response.content_type);
             for (const auto& [name, value] : response.headers)
-                out.set(name, value);
+                out.insert(name, value);  // several Set-Cookie may go out
             out.set("X-Request-Id", logged.request_id);
             out.body() = std::move(response.body);
             out.keep_alive(keep_alive);

@@ -19,6 +19,8 @@ struct http_request {
     std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
     std::string body;
     std::string host;  // the Host header
+    // The peer's IP address as text ("127.0.0.1"); empty when not known (tests without sockets).
+    std::string remote_address;
     // This request's id, for the log lines about it: the client's X-Request-Id when it is
     // sane (request_id_acceptable), else a new one. The server echoes it in the response.
     std::string request_id;

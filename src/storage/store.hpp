@@ -18,6 +18,7 @@
 #include "messaging/message.hpp"
 #include "storage/error.hpp"
 #include "storage/export.hpp"
+#include "storage/staff.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -420,6 +421,28 @@ class store {
     // False when no token has that name.
     virtual bool revoke_api_token(const std::string& name) = 0;
     virtual void api_token_used(const std::string& name, unix_seconds now) = 0;
+    // --- Staff console: accounts, sessions, audit (storage/staff.hpp) ---
+
+    // Adds an account; returns its id, or 0 when the name is taken (nothing changes).
+    virtual std::int64_t add_staff(const staff_account& account) = 0;
+    virtual std::optional<staff_account> find_staff(const std::string& name) = 0;
+    virtual void add_staff_session(const staff_session& session) = 0;
+    // The session with that token hash and its account, or nullopt.
+    virtual std::optional<staff_login> find_staff_session(const std::string& token_hash) = 0;
+    // The session was used at `now` (nothing happens for an unknown token hash).
+    virtual void touch_staff_session(const std::string& token_hash, unix_seconds now) = 0;
+    // Signs the session out (logout, expiry); nothing happens for an unknown token hash.
+    virtual void end_staff_session(const std::string& token_hash) = 0;
+    // Ends every session last used before `idle_before` or begun before `begun_before` (signed
+    // out by expiry but never seen again); returns how many.
+    virtual int end_stale_staff_sessions(unix_seconds idle_before, unix_seconds begun_before) = 0;
+    // Appends to the audit log; returns the entry's id (increasing).
+    virtual std::int64_t add_audit(const audit_entry& entry) = 0;
+    // Up to `limit` entries with an id below `before_id` (0: from the newest), newest first.
+    virtual std::vector<audit_entry> audit_log(std::int64_t before_id, int limit) = 0;
+    // The console's overview (storage/staff.hpp), aggregated by the store.
+    virtual std::vector<funnel_row> funnel(const funnel_query& q) = 0;
+    virtual std::vector<delivery_health> delivery(unix_seconds since) = 0;
 };
 
 // The files of a script version as one JSON array of {"name","text"}, as the SQL stores keep

@@ -99,6 +99,36 @@ TEST_SUITE("config") {
         CHECK(error_of(R"({"channels": [)" + cloud_channel + "]}") == "no error");
     }
 
+    TEST_CASE("the console section has safe defaults and checked values") {
+        auto c = parse_config("{}", ".").console;
+        CHECK(c.enabled);
+        CHECK_FALSE(c.secure_cookies);
+        CHECK(c.trusted_proxies.empty());
+        CHECK(c.session_idle_minutes == 30);
+        CHECK(c.session_max_hours == 12);
+        CHECK(c.login_failures_allowed == 5);
+        auto set = parse_config(
+                       R"({"console": {"secure_cookies": true, "trusted_proxies": ["10.0.0.1"],
+                                       "session_idle_minutes": 10, "session_max_hours": 2}})",
+                       ".")
+                       .console;
+        CHECK(set.secure_cookies);
+        CHECK(set.trusted_proxies == std::vector<std::string>{"10.0.0.1"});
+        CHECK(set.session_idle_minutes == 10);
+        CHECK(set.session_max_hours == 2);
+        CHECK(set.port == 0);  // the server's own address only
+        CHECK(parse_config(R"({"console": {"listen_address": "10.0.0.5", "port": 8443}})", ".")
+                  .console.port == 8443);
+        CHECK(error_of(R"({"console": {"listen_address": "intranet"}})") ==
+              "/console/listen_address: must be an IP address such as 127.0.0.1 or 10.0.0.5");
+        CHECK(error_of(R"({"console": {"trusted_proxies": ["proxy.local"]}})") ==
+              "/console/trusted_proxies/0: must be an IP address such as 127.0.0.1");
+        CHECK(error_of(R"({"console": {"session_idle_minutes": 0}})") ==
+              "/console/session_idle_minutes: must be a whole number between 1 and 1440");
+        CHECK(error_of(R"({"console": {"secure": true}})")
+                  .starts_with("/console/secure: unknown key"));
+    }
+
     TEST_CASE("logging.format is text by default, or json") {
         CHECK(service_config{}.logging.format == log_format::text);
         CHECK(parse_config(R"({"logging": {"format": "json"}})", base).logging.format ==
@@ -307,7 +337,7 @@ TEST_SUITE("config") {
               R"(/server/prot: unknown key (did you mean "port"?))");
         CHECK(error_of(R"({"database": "x.db"})") ==
               "/database: unknown key (expected server, admin, storage, dialogs, channels, "
-              "logging, sending_rules)");
+              "logging, sending_rules, console)");
         CHECK(error_of(R"({"storage": {"path": "x.db"}})") ==
               "/storage/path: unknown key (expected type, url_env, schema, database_path, "
               "synchronous, busy_timeout_ms, batch_max_messages, batch_max_wait_ms, "
@@ -317,7 +347,7 @@ TEST_SUITE("config") {
             R"(/channels/0/auth_tokn_env: unknown key (did you mean "auth_token_env"?))");
         CHECK(error_of(R"({"a/b~c": 1})") ==
               "/a~1b~0c: unknown key (expected server, admin, storage, dialogs, channels, "
-              "logging, sending_rules)");
+              "logging, sending_rules, console)");
     }
 
     TEST_CASE("keys of another gateway type are errors") {

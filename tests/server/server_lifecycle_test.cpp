@@ -190,6 +190,28 @@ class gated_store final : public sapa::storage::store {
     std::vector<sapa::storage::api_token> api_tokens() override { return {}; }
     bool revoke_api_token(const std::string&) override { return false; }
     void api_token_used(const std::string&, sapa::messaging::unix_seconds) override {}
+    std::int64_t add_staff(const sapa::storage::staff_account&) override { return 0; }
+    std::optional<sapa::storage::staff_account> find_staff(const std::string&) override {
+        return std::nullopt;
+    }
+    void add_staff_session(const sapa::storage::staff_session&) override {}
+    std::optional<sapa::storage::staff_login> find_staff_session(const std::string&) override {
+        return std::nullopt;
+    }
+    void touch_staff_session(const std::string&, sapa::messaging::unix_seconds) override {}
+    void end_staff_session(const std::string&) override {}
+    int end_stale_staff_sessions(sapa::messaging::unix_seconds,
+                                 sapa::messaging::unix_seconds) override {
+        return 0;
+    }
+    std::int64_t add_audit(const sapa::storage::audit_entry&) override { return 0; }
+    std::vector<sapa::storage::audit_entry> audit_log(std::int64_t, int) override { return {}; }
+    std::vector<sapa::storage::funnel_row> funnel(const sapa::storage::funnel_query&) override {
+        return {};
+    }
+    std::vector<sapa::storage::delivery_health> delivery(sapa::messaging::unix_seconds) override {
+        return {};
+    }
 
   private:
     // Only statuses: anything else a unit of work asks for is a test failure.

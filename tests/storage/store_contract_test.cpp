@@ -10,6 +10,7 @@
 #include <boost/system/system_error.hpp>
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -835,6 +836,171 @@ TEST_SUITE("storage") {
                         R"("done_at":"1970-01-01T00:08:20Z"})") != std::string::npos);
         CHECK(text.find(R"("words":"kapan mulai?","node":"t/petugas","status":"open",)") !=
               std::string::npos);
+    }
+
+    STORE_CONTRACT("staff accounts are added once and found by name") {
+        auto st = s.open(fast_options());
+        CHECK_FALSE(st->find_staff("ani"));
+        auto id = st->add_staff({0, "ani", "$argon2id$hash", "admin", 100});
+        CHECK(id > 0);
+        CHECK(st->add_staff({0, "ani", "$argon2id$other", "viewer", 200}) == 0);
+        auto second = st->add_staff({0, "budi", "$argon2id$b", "viewer", 300});
+        CHECK(second > id);
+        auto ani = st->find_staff("ani");
+        REQUIRE(ani);
+        CHECK(ani->id == id);
+        CHECK(ani->password_hash == "$argon2id$hash");  // the first one stays
+        CHECK(ani->role == "admin");
+        CHECK(ani->created_at == 100);
+        CHECK_FALSE(st->find_staff("Ani"));
+    }
+
+    STORE_CONTRACT("staff sessions are found with their account, touched and ended") {
+        auto st = s.open(fast_options());
+        auto id = st->add_staff({0, "ani", "h", "staff", 100});
+        CHECK_FALSE(st->find_staff_session("t1"));
+        st->add_staff_session({"t1", id, "csrf1", 200, 200});
+        st->add_staff_session({"t2", id, "csrf2", 210, 210});
+        auto found = st->find_staff_session("t1");
+        REQUIRE(found);
+        CHECK(found->session.csrf_token == "csrf1");
+        CHECK(found->session.created_at == 200);
+        CHECK(found->account.name == "ani");
+        CHECK(found->account.role == "staff");
+        st->touch_staff_session("t1", 260);
+        st->touch_staff_session("t1", 250);  // never backwards
+        st->touch_staff_session("unknown", 250);
+        CHECK(st->find_staff_session("t1")->session.last_seen_at == 260);
+        CHECK(st->find_staff_session("t1")->session.created_at == 200);
+        st->end_staff_session("t1");
+        st->end_staff_session("t1");
+        CHECK_FALSE(st->find_staff_session("t1"));
+        CHECK(st->find_staff_session("t2"));
+
+        // Stale sessions go in one sweep: idle too long, or begun too long ago.
+        st->add_staff_session({"t3", id, "csrf3", 100, 400});
+        st->add_staff_session({"t4", id, "csrf4", 300, 500});
+        CHECK(st->end_stale_staff_sessions(250, 150) == 2);  // t2 (idle), t3 (begun at 100)
+        CHECK_FALSE(st->find_staff_session("t2"));
+        CHECK_FALSE(st->find_staff_session("t3"));
+        CHECK(st->find_staff_session("t4"));
+        CHECK(st->end_stale_staff_sessions(250, 150) == 0);
+    }
+
+    STORE_CONTRACT("the audit log keeps every staff action, newest first, page by page") {
+        auto st = s.open(fast_options());
+        CHECK(st->audit_log(0, 10).empty());
+        std::vector<std::int64_t> ids;
+        for (int i = 0; i < 5; ++i)
+            ids.push_back(st->add_audit(
+                {0, 100 + i, "ani", "reply", "request " + std::to_string(i), "teks"}));
+        CHECK(std::is_sorted(ids.begin(), ids.end()));
+        auto page = st->audit_log(0, 2);
+        REQUIRE(page.size() == 2);
+        CHECK(page[0].id == ids[4]);
+        CHECK(page[0].at == 104);
+        CHECK(page[0].staff == "ani");
+        CHECK(page[0].action == "reply");
+        CHECK(page[0].object == "request 4");
+        CHECK(page[0].detail == "teks");
+        CHECK(page[1].id == ids[3]);
+        auto next = st->audit_log(page[1].id, 10);
+        REQUIRE(next.size() == 3);
+        CHECK(next[0].id == ids[2]);
+        CHECK(next[2].id == ids[0]);
+    }
+
+    STORE_CONTRACT(
+        "the overview counts the funnel per day and kecamatan and delivery per channel") {
+        auto st = s.open(fast_options());
+        // A turn entering `nodes` (and registering when asked), setting the kecamatan.
+        auto walk = [](std::vector<std::string> nodes,
+                       bool registers,
+                       std::string kecamatan,
+                       unix_seconds now) -> turn_function {
+            return [=](const engine::contact_state& state, engine::registrar&) {
+                engine::turn_result r;
+                r.state = state;
+                r.state.session.last_active = now;
+                if (!kecamatan.empty()) r.state.fields["kecamatan"] = kecamatan;
+                for (const auto& n : nodes)
+                    r.events.push_back({.kind = engine::event_kind::node_entered,
+                                        .node = n,
+                                        .detail = {},
+                                        .matched = {},
+                                        .data = {}});
+                if (registers)
+                    r.events.push_back({.kind = engine::event_kind::registration_completed,
+                                        .node = "t/daftar",
+                                        .detail = "registered",
+                                        .matched = {},
+                                        .data = {}});
+                r.replies.push_back({.text = "ok", .body = {}, .options = {}});
+                return r;
+            };
+        };
+        const unix_seconds day1 = 1767225600;  // 2026-01-01 00:00 UTC, 07:00 WIB
+        process(*st,
+                sms("081900000001", "2", day1, "f1"),
+                walk({"t/ilegal_1", "t/ilegal_2"}, false, "Tempursari", day1));
+        process(*st,
+                sms("081900000001", "3", day1 + 60, "f2"),
+                walk({"t/daftar"}, true, "Tempursari", day1 + 60));
+        process(*st,
+                sms("081900000002", "2", day1 + 120, "f3"),
+                walk({"t/ilegal_1"}, false, "Pasirian", day1 + 120));
+        process(*st,
+                sms("081900000003", "halo", day1 + 86400, "f4", true, "wa"),
+                walk({}, false, "", day1 + 86400));
+        process(*st,
+                sms("081900000004", "halo", day1 + 86400, "f5", true, "wa"),
+                walk({}, false, "", day1 + 86400));
+        process(*st, sms("081900000005", "halo", 100, "old"), walk({"t/ilegal_1"}, false, "", 100));
+
+        auto rows = st->funnel({.since = day1,
+                                .utc_offset_minutes = 420,
+                                .warning_node = "/ilegal_",
+                                .signup_node = "/daftar",
+                                .limit = 10});
+        REQUIRE(rows.size() == 3);
+        CHECK(rows[0].day == "2026-01-02");
+        CHECK(rows[0].kecamatan == "");
+        CHECK(rows[0].reached == 2);
+        CHECK(rows[0].warned == 0);
+        CHECK(rows[1].day == "2026-01-01");
+        CHECK(rows[1].kecamatan == "pasirian");
+        CHECK(rows[1].reached == 1);
+        CHECK(rows[1].warned == 1);
+        CHECK(rows[2].kecamatan == "tempursari");
+        CHECK(rows[2].reached == 1);  // two replies, one contact
+        CHECK(rows[2].warned == 1);
+        CHECK(rows[2].started == 1);
+        CHECK(rows[2].registered == 1);
+        CHECK(rows[2].attended == 0);
+        CHECK(st->funnel({.since = day1,
+                          .utc_offset_minutes = 420,
+                          .warning_node = "/ilegal_",
+                          .signup_node = "/daftar",
+                          .limit = 1})
+                  .size() == 1);
+
+        // Delivery: the wa replies wait in the queue; one fails, one is sent.
+        auto jobs = st->claim_outbound("wa", day1 + 86401, 10);
+        REQUIRE(jobs.size() == 2);
+        st->fail_outbound(jobs[0].id, "131026", "not on WhatsApp", day1 + 86402);
+        st->complete_outbound(jobs[1].id, "wamid.x", day1 + 86402);
+        auto health = st->delivery(day1);
+        REQUIRE(health.size() == 2);
+        CHECK(health[0].channel == "sms");
+        CHECK(health[0].sent == 3);
+        CHECK(health[0].failed == 0);
+        CHECK(health[1].channel == "wa");
+        CHECK(health[1].sent == 1);
+        CHECK(health[1].failed == 1);
+        CHECK(health[1].waiting == 0);
+        REQUIRE(health[1].top_failures.size() == 1);
+        CHECK(health[1].top_failures[0].first == "not on WhatsApp");
+        CHECK(health[1].top_failures[0].second == 1);
     }
 
     STORE_CONTRACT("an inbound message's attachments are logged, exported and forgotten") {

@@ -5,6 +5,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdio>
 #include <map>
@@ -79,6 +80,9 @@ struct memory_store::data {
     engine::memory_ledger ledger;
     std::map<std::int64_t, job_row> jobs;                   // by message id: oldest first
     std::set<std::pair<std::string, std::int64_t>> groups;  // (group, contact id)
+    std::vector<staff_account> staff;                       // id - 1 is the index
+    std::map<std::string, staff_session> staff_sessions;    // by token hash
+    std::vector<audit_entry> audit;                         // id - 1 is the index
     std::vector<script_version> script_versions;            // id - 1 is the index
     std::map<std::string, api_token> tokens;                // by name
     std::vector<broadcast_record> broadcasts;               // id - 1 is the index
@@ -984,6 +988,152 @@ void memory_store::api_token_used(const std::string& name, unix_seconds now) {
     std::lock_guard lock(data_->mutex);
     if (auto it = data_->tokens.find(name); it != data_->tokens.end())
         it->second.last_used_at = std::max(it->second.last_used_at, now);
+}
+
+// --- Staff console ---
+
+std::int64_t memory_store::add_staff(const staff_account& account) {
+    std::lock_guard lock(data_->mutex);
+    auto& staff = data_->staff;
+    for (const auto& a : staff)
+        if (a.name == account.name) return 0;
+    staff.push_back(account);
+    staff.back().id = static_cast<std::int64_t>(staff.size());
+    return staff.back().id;
+}
+
+std::optional<staff_account> memory_store::find_staff(const std::string& name) {
+    std::lock_guard lock(data_->mutex);
+    for (const auto& a : data_->staff)
+        if (a.name == name) return a;
+    return std::nullopt;
+}
+
+void memory_store::add_staff_session(const staff_session& session) {
+    std::lock_guard lock(data_->mutex);
+    data_->staff_sessions[session.token_hash] = session;
+}
+
+std::optional<staff_login> memory_store::find_staff_session(const std::string& token_hash) {
+    std::lock_guard lock(data_->mutex);
+    auto it = data_->staff_sessions.find(token_hash);
+    if (it == data_->staff_sessions.end()) return std::nullopt;
+    const auto id = it->second.staff_id;
+    if (id <= 0 || id > static_cast<std::int64_t>(data_->staff.size())) return std::nullopt;
+    return staff_login{it->second, data_->staff[static_cast<std::size_t>(id - 1)]};
+}
+
+void memory_store::touch_staff_session(const std::string& token_hash, unix_seconds now) {
+    std::lock_guard lock(data_->mutex);
+    auto it = data_->staff_sessions.find(token_hash);
+    if (it != data_->staff_sessions.end())
+        it->second.last_seen_at = std::max(it->second.last_seen_at, now);
+}
+
+void memory_store::end_staff_session(const std::string& token_hash) {
+    std::lock_guard lock(data_->mutex);
+    data_->staff_sessions.erase(token_hash);
+}
+
+int memory_store::end_stale_staff_sessions(unix_seconds idle_before, unix_seconds begun_before) {
+    std::lock_guard lock(data_->mutex);
+    return static_cast<int>(std::erase_if(data_->staff_sessions, [&](const auto& kv) {
+        return kv.second.last_seen_at < idle_before || kv.second.created_at < begun_before;
+    }));
+}
+
+std::int64_t memory_store::add_audit(const audit_entry& entry) {
+    std::lock_guard lock(data_->mutex);
+    data_->audit.push_back(entry);
+    data_->audit.back().id = static_cast<std::int64_t>(data_->audit.size());
+    return data_->audit.back().id;
+}
+
+std::vector<audit_entry> memory_store::audit_log(std::int64_t before_id, int limit) {
+    std::lock_guard lock(data_->mutex);
+    std::vector<audit_entry> out;
+    const auto& audit = data_->audit;
+    auto end = static_cast<std::int64_t>(audit.size());
+    if (before_id > 0) end = std::min(end, before_id - 1);
+    for (auto i = end; i > 0 && static_cast<int>(out.size()) < limit; --i)
+        out.push_back(audit[static_cast<std::size_t>(i - 1)]);
+    return out;
+}
+
+std::vector<funnel_row> memory_store::funnel(const funnel_query& q) {
+    std::lock_guard lock(data_->mutex);
+    auto& d = *data_;
+    // (day, kecamatan) -> the contacts at each step
+    std::map<std::pair<std::string, std::string>, std::array<std::set<std::int64_t>, 4>> steps;
+    auto add = [&](std::int64_t contact_id, unix_seconds at, std::size_t step) {
+        auto day = format_timestamp(at, q.utc_offset_minutes, false).substr(0, 10);
+        const auto& state = d.contacts.at(static_cast<std::size_t>(contact_id - 1)).state;
+        auto it = state->fields.find("kecamatan");
+        std::string kecamatan = it == state->fields.end() ? std::string() : it->second;
+        for (auto& ch : kecamatan)
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        steps[{day, kecamatan}][step].insert(contact_id);
+    };
+    for (const auto& m : d.messages)
+        if (!m.inbound && m.created_at >= q.since) add(m.contact_id, m.created_at, 0);
+    for (const auto& e : d.events) {
+        const auto at = d.message(e.message_id).created_at;
+        if (at < q.since) continue;
+        const bool warned = e.e.node.find(q.warning_node) != std::string::npos;
+        const bool signup = e.e.node.find(q.signup_node) != std::string::npos;
+        if (e.e.kind == engine::event_kind::registration_completed) {
+            add(e.contact_id, at, 3);
+        } else if (e.e.kind == engine::event_kind::node_entered && (warned || signup)) {
+            add(e.contact_id, at, warned ? 1 : 2);
+        }
+    }
+    std::vector<funnel_row> out;
+    for (const auto& [key, sets] : steps)
+        out.push_back({key.first,
+                       key.second,
+                       static_cast<std::int64_t>(sets[0].size()),
+                       static_cast<std::int64_t>(sets[1].size()),
+                       static_cast<std::int64_t>(sets[2].size()),
+                       static_cast<std::int64_t>(sets[3].size()),
+                       0});
+    // Newest day first, kecamatan in order, as the SQL stores.
+    std::stable_sort(out.begin(), out.end(), [](const funnel_row& a, const funnel_row& b) {
+        return a.day > b.day;
+    });
+    if (static_cast<int>(out.size()) > q.limit) out.resize(static_cast<std::size_t>(q.limit));
+    return out;
+}
+
+std::vector<delivery_health> memory_store::delivery(unix_seconds since) {
+    std::lock_guard lock(data_->mutex);
+    std::map<std::string, delivery_health> by_channel;
+    std::map<std::string, std::map<std::string, std::int64_t>> reasons;
+    for (const auto& m : data_->messages) {
+        if (m.inbound || m.created_at < since) continue;
+        auto& h = by_channel[m.channel];
+        h.channel = m.channel;
+        if (m.status == "sent" || m.status == "delivered" || m.status == "read") ++h.sent;
+        if (m.status == "delivered" || m.status == "read") ++h.delivered;
+        if (m.status == "queued") ++h.waiting;
+        if (m.status == "failed") {
+            ++h.failed;
+            ++reasons[m.channel][!m.status_reason.empty() ? m.status_reason
+                                 : !m.status_code.empty() ? m.status_code
+                                                          : "unknown"];
+        }
+    }
+    std::vector<delivery_health> out;
+    for (auto& [channel, h] : by_channel) {
+        std::vector<std::pair<std::string, std::int64_t>> top(reasons[channel].begin(),
+                                                              reasons[channel].end());
+        std::stable_sort(top.begin(), top.end(), [](const auto& a, const auto& b) {
+            return a.second > b.second;
+        });
+        if (top.size() > 3) top.resize(3);
+        h.top_failures = std::move(top);
+        out.push_back(std::move(h));
+    }
+    return out;
 }
 
 }  // namespace sapa::storage

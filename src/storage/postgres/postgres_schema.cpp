@@ -169,6 +169,31 @@ CREATE TABLE broadcast_recipients (
 );
 ALTER TABLE outbound_queue ADD COLUMN attempt_at bigint;
 )sql"},
+    {"v6: the staff console: accounts, signed-in sessions, audit log",
+     R"sql(
+CREATE TABLE staff (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text NOT NULL UNIQUE,
+    password_hash text NOT NULL,
+    role text NOT NULL CHECK (role IN ('viewer', 'staff', 'admin')),
+    created_at bigint NOT NULL
+);
+CREATE TABLE staff_sessions (
+    token_hash text PRIMARY KEY,
+    staff_id bigint NOT NULL REFERENCES staff(id),
+    csrf_token text NOT NULL,
+    created_at bigint NOT NULL,
+    last_seen_at bigint NOT NULL
+);
+CREATE TABLE audit_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at bigint NOT NULL,
+    staff text NOT NULL,
+    action text NOT NULL,
+    object text NOT NULL,
+    detail text NOT NULL
+);
+)sql"},
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));

@@ -435,4 +435,61 @@ void postgres_store::api_token_used(const std::string& name, unix_seconds now) {
     });
 }
 
+// --- Staff console ---
+
+std::int64_t postgres_store::add_staff(const staff_account& account) {
+    return impl_->call([&](pg::connection& c) { return pg::add_staff(c, account); });
+}
+
+std::optional<staff_account> postgres_store::find_staff(const std::string& name) {
+    return impl_->call([&](pg::connection& c) { return pg::find_staff(c, name); });
+}
+
+void postgres_store::add_staff_session(const staff_session& session) {
+    impl_->call([&](pg::connection& c) {
+        pg::add_staff_session(c, session);
+        return true;
+    });
+}
+
+std::optional<staff_login> postgres_store::find_staff_session(const std::string& token_hash) {
+    return impl_->call([&](pg::connection& c) { return pg::find_staff_session(c, token_hash); });
+}
+
+void postgres_store::touch_staff_session(const std::string& token_hash, unix_seconds now) {
+    impl_->call([&](pg::connection& c) {
+        pg::touch_staff_session(c, token_hash, now);
+        return true;
+    });
+}
+
+void postgres_store::end_staff_session(const std::string& token_hash) {
+    impl_->call([&](pg::connection& c) {
+        pg::end_staff_session(c, token_hash);
+        return true;
+    });
+}
+
+std::int64_t postgres_store::add_audit(const audit_entry& entry) {
+    return impl_->call([&](pg::connection& c) { return pg::add_audit(c, entry); });
+}
+
+std::vector<audit_entry> postgres_store::audit_log(std::int64_t before_id, int limit) {
+    return impl_->call([&](pg::connection& c) { return pg::audit_log(c, before_id, limit); });
+}
+
+std::vector<funnel_row> postgres_store::funnel(const funnel_query& q) {
+    return impl_->call([&](pg::connection& c) { return pg::funnel(c, q); });
+}
+
+std::vector<delivery_health> postgres_store::delivery(unix_seconds since) {
+    return impl_->call([&](pg::connection& c) { return pg::delivery(c, since); });
+}
+
+int postgres_store::end_stale_staff_sessions(unix_seconds idle_before, unix_seconds begun_before) {
+    return impl_->call([&](pg::connection& c) {
+        return pg::end_stale_staff_sessions(c, idle_before, begun_before);
+    });
+}
+
 }  // namespace sapa::storage

@@ -85,6 +85,17 @@ class postgres_store final : public store {
     bool revoke_api_token(const std::string& name) override;
     void api_token_used(const std::string& name, unix_seconds now) override;
     std::vector<queue_backlog> outbound_backlog() override;
+    std::int64_t add_staff(const staff_account& account) override;
+    std::optional<staff_account> find_staff(const std::string& name) override;
+    void add_staff_session(const staff_session& session) override;
+    std::optional<staff_login> find_staff_session(const std::string& token_hash) override;
+    void touch_staff_session(const std::string& token_hash, unix_seconds now) override;
+    void end_staff_session(const std::string& token_hash) override;
+    int end_stale_staff_sessions(unix_seconds idle_before, unix_seconds begun_before) override;
+    std::int64_t add_audit(const audit_entry& entry) override;
+    std::vector<audit_entry> audit_log(std::int64_t before_id, int limit) override;
+    std::vector<funnel_row> funnel(const funnel_query& q) override;
+    std::vector<delivery_health> delivery(unix_seconds since) override;
 
   private:
     struct impl;

@@ -189,6 +189,31 @@ CREATE TABLE broadcast_recipients (
 ) WITHOUT ROWID;
 ALTER TABLE outbound_queue ADD COLUMN attempt_at INTEGER;  -- a send began, outcome not recorded
 )sql",
+    // v9: the staff console: accounts, signed-in sessions (the token's hash only), audit log.
+    R"sql(
+CREATE TABLE staff (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'staff', 'admin')),
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE staff_sessions (
+    token_hash TEXT PRIMARY KEY,
+    staff_id INTEGER NOT NULL REFERENCES staff(id),
+    csrf_token TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    staff TEXT NOT NULL,
+    action TEXT NOT NULL,
+    object TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+)sql",
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));

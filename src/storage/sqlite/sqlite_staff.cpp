@@ -1,91 +1,188 @@
-// Published dialog scripts and API tokens: small tables staff tools and the server read and
-// write outside the conversation's units of work.
+// The staff console's tables: accounts, signed-in sessions, the audit log.
 
 #include "storage/sqlite/detail/sqlite_connection.hpp"
 
 namespace sapa::storage::detail {
+namespace {
 
-std::int64_t publish_scripts(connection& c, const script_version& v) {
+staff_account account_from(SQLite::Statement& q, int first) {
+    return {q.getColumn(first).getInt64(),
+            q.getColumn(first + 1).getString(),
+            q.getColumn(first + 2).getString(),
+            q.getColumn(first + 3).getString(),
+            q.getColumn(first + 4).getInt64()};
+}
+
+}  // namespace
+
+std::int64_t add_staff(connection& c, const staff_account& a) {
     auto& q = c.prepared(
-        "INSERT INTO script_versions (files, published_by, note, published_at) "
+        "INSERT OR IGNORE INTO staff (name, password_hash, role, created_at) "
         "VALUES (?1, ?2, ?3, ?4)");
-    q.bind(1, script_files_to_json(v.files));
-    q.bind(2, v.published_by);
-    q.bind(3, v.note);
-    q.bind(4, v.published_at);
+    q.bind(1, a.name);
+    q.bind(2, a.password_hash);
+    q.bind(3, a.role);
+    q.bind(4, a.created_at);
+    if (q.exec() == 0) return 0;
+    return c.db().getLastInsertRowid();
+}
+
+std::optional<staff_account> find_staff(connection& c, const std::string& name) {
+    auto& q =
+        c.prepared("SELECT id, name, password_hash, role, created_at FROM staff WHERE name = ?1");
+    q.bind(1, name);
+    if (!q.executeStep()) return std::nullopt;
+    return account_from(q, 0);
+}
+
+void add_staff_session(connection& c, const staff_session& s) {
+    auto& q = c.prepared(
+        "INSERT OR REPLACE INTO staff_sessions "
+        "(token_hash, staff_id, csrf_token, created_at, last_seen_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    q.bind(1, s.token_hash);
+    q.bind(2, s.staff_id);
+    q.bind(3, s.csrf_token);
+    q.bind(4, s.created_at);
+    q.bind(5, s.last_seen_at);
+    q.exec();
+}
+
+std::optional<staff_login> find_staff_session(connection& c, const std::string& token_hash) {
+    auto& q = c.prepared(
+        "SELECT s.token_hash, s.staff_id, s.csrf_token, s.created_at, s.last_seen_at, "
+        "       a.id, a.name, a.password_hash, a.role, a.created_at "
+        "FROM staff_sessions s JOIN staff a ON a.id = s.staff_id WHERE s.token_hash = ?1");
+    q.bind(1, token_hash);
+    if (!q.executeStep()) return std::nullopt;
+    staff_session s{q.getColumn(0).getString(),
+                    q.getColumn(1).getInt64(),
+                    q.getColumn(2).getString(),
+                    q.getColumn(3).getInt64(),
+                    q.getColumn(4).getInt64()};
+    return staff_login{std::move(s), account_from(q, 5)};
+}
+
+void touch_staff_session(connection& c, const std::string& token_hash, unix_seconds now) {
+    auto& q = c.prepared(
+        "UPDATE staff_sessions SET last_seen_at = max(last_seen_at, ?2) WHERE token_hash = ?1");
+    q.bind(1, token_hash);
+    q.bind(2, now);
+    q.exec();
+}
+
+void end_staff_session(connection& c, const std::string& token_hash) {
+    auto& q = c.prepared("DELETE FROM staff_sessions WHERE token_hash = ?1");
+    q.bind(1, token_hash);
+    q.exec();
+}
+
+int end_stale_staff_sessions(connection& c, unix_seconds idle_before, unix_seconds begun_before) {
+    auto& q = c.prepared("DELETE FROM staff_sessions WHERE last_seen_at < ?1 OR created_at < ?2");
+    q.bind(1, idle_before);
+    q.bind(2, begun_before);
+    return q.exec();
+}
+
+std::int64_t add_audit(connection& c, const audit_entry& e) {
+    auto& q = c.prepared(
+        "INSERT INTO audit_log (at, staff, action, object, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
+    q.bind(1, e.at);
+    q.bind(2, e.staff);
+    q.bind(3, e.action);
+    q.bind(4, e.object);
+    q.bind(5, e.detail);
     q.exec();
     return c.db().getLastInsertRowid();
 }
 
-std::vector<script_version> script_versions(connection& c) {
+std::vector<audit_entry> audit_log(connection& c, std::int64_t before_id, int limit) {
     auto& q = c.prepared(
-        "SELECT id, published_by, note, published_at FROM script_versions ORDER BY id DESC");
-    std::vector<script_version> out;
+        "SELECT id, at, staff, action, object, detail FROM audit_log "
+        "WHERE ?1 <= 0 OR id < ?1 ORDER BY id DESC LIMIT ?2");
+    q.bind(1, before_id);
+    q.bind(2, limit);
+    std::vector<audit_entry> out;
     while (q.executeStep())
         out.push_back({q.getColumn(0).getInt64(),
-                       {},
-                       q.getColumn(1).getString(),
+                       q.getColumn(1).getInt64(),
                        q.getColumn(2).getString(),
-                       q.getColumn(3).getInt64()});
+                       q.getColumn(3).getString(),
+                       q.getColumn(4).getString(),
+                       q.getColumn(5).getString()});
     return out;
 }
 
-std::optional<script_version> find_script_version(connection& c, std::int64_t id) {
-    auto& q = c.prepared(
-        "SELECT id, files, published_by, note, published_at FROM script_versions "
-        "WHERE id = CASE WHEN ?1 = 0 THEN (SELECT max(id) FROM script_versions) ELSE ?1 END");
-    q.bind(1, id);
-    if (!q.executeStep()) return std::nullopt;
-    return script_version{q.getColumn(0).getInt64(),
-                          script_files_from_json(q.getColumn(1).getText()),
-                          q.getColumn(2).getString(),
-                          q.getColumn(3).getString(),
-                          q.getColumn(4).getInt64()};
-}
+}  // namespace sapa::storage::detail
 
-std::int64_t latest_script_version(connection& c) {
-    auto& q = c.prepared("SELECT coalesce(max(id), 0) FROM script_versions");
-    q.executeStep();
-    return q.getColumn(0).getInt64();
-}
+namespace sapa::storage::detail {
 
-bool add_api_token(connection& c, const api_token& t) {
-    auto& q = c.prepared(
-        "INSERT OR IGNORE INTO api_tokens (name, hash, role, created_at) VALUES (?1, ?2, ?3, ?4)");
-    q.bind(1, t.name);
-    q.bind(2, t.hash);
-    q.bind(3, t.role);
-    q.bind(4, t.created_at);
-    return q.exec() == 1;
-}
-
-std::vector<api_token> api_tokens(connection& c) {
-    auto& q = c.prepared(
-        "SELECT name, hash, role, created_at, coalesce(last_used_at, 0) FROM api_tokens "
-        "ORDER BY name");
-    std::vector<api_token> out;
-    while (q.executeStep())
-        out.push_back({q.getColumn(0).getString(),
-                       q.getColumn(1).getString(),
-                       q.getColumn(2).getString(),
-                       q.getColumn(3).getInt64(),
-                       q.getColumn(4).getInt64()});
+std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
+    // One row per contact and step per day, then distinct contacts per day and kecamatan.
+    auto& s = c.prepared(
+        "SELECT x.day, coalesce(lower(json_extract(k.fields, '$.kecamatan')), '') AS kec, "
+        "  count(DISTINCT CASE WHEN x.step = 1 THEN x.contact_id END), "
+        "  count(DISTINCT CASE WHEN x.step = 2 THEN x.contact_id END), "
+        "  count(DISTINCT CASE WHEN x.step = 3 THEN x.contact_id END), "
+        "  count(DISTINCT CASE WHEN x.step = 4 THEN x.contact_id END) "
+        "FROM ("
+        "  SELECT m.contact_id, date(m.created_at + ?2, 'unixepoch') AS day, 1 AS step "
+        "  FROM messages m WHERE m.direction = 'out' AND m.created_at >= ?1 "
+        "  UNION ALL "
+        "  SELECT e.contact_id, date(e.created_at + ?2, 'unixepoch'), "
+        "    CASE WHEN e.kind = 'registration_completed' THEN 4 "
+        "         WHEN instr(e.node, ?3) > 0 THEN 2 ELSE 3 END "
+        "  FROM events e WHERE e.created_at >= ?1 AND (e.kind = 'registration_completed' OR "
+        "    (e.kind = 'node_entered' AND (instr(e.node, ?3) > 0 OR instr(e.node, ?4) > 0)))"
+        ") x JOIN contacts k ON k.id = x.contact_id "
+        "GROUP BY x.day, kec ORDER BY x.day DESC, kec LIMIT ?5");
+    s.bind(1, q.since);
+    s.bind(2, static_cast<std::int64_t>(q.utc_offset_minutes) * 60);
+    s.bind(3, q.warning_node);
+    s.bind(4, q.signup_node);
+    s.bind(5, q.limit);
+    std::vector<funnel_row> out;
+    while (s.executeStep())
+        out.push_back({s.getColumn(0).getString(),
+                       s.getColumn(1).getString(),
+                       s.getColumn(2).getInt64(),
+                       s.getColumn(3).getInt64(),
+                       s.getColumn(4).getInt64(),
+                       s.getColumn(5).getInt64(),
+                       0});
     return out;
 }
 
-bool revoke_api_token(connection& c, const std::string& name) {
-    auto& q = c.prepared("DELETE FROM api_tokens WHERE name = ?1");
-    q.bind(1, name);
-    return q.exec() == 1;
-}
-
-void api_token_used(connection& c, const std::string& name, unix_seconds now) {
-    auto& q = c.prepared(
-        "UPDATE api_tokens SET last_used_at = ?2 WHERE name = ?1 "
-        "AND coalesce(last_used_at, 0) < ?2");
-    q.bind(1, name);
-    q.bind(2, now);
-    q.exec();
+std::vector<delivery_health> delivery(connection& c, unix_seconds since) {
+    auto& totals = c.prepared(
+        "SELECT channel, "
+        "  sum(status IN ('sent', 'delivered', 'read')), sum(status IN ('delivered', 'read')), "
+        "  sum(status = 'failed'), sum(status = 'queued') "
+        "FROM messages WHERE direction = 'out' AND created_at >= ?1 "
+        "GROUP BY channel ORDER BY channel");
+    totals.bind(1, since);
+    std::vector<delivery_health> out;
+    while (totals.executeStep())
+        out.push_back({totals.getColumn(0).getString(),
+                       totals.getColumn(1).getInt64(),
+                       totals.getColumn(2).getInt64(),
+                       totals.getColumn(3).getInt64(),
+                       totals.getColumn(4).getInt64(),
+                       {}});
+    auto& reasons = c.prepared(
+        "SELECT channel, coalesce(nullif(status_reason, ''), nullif(status_code, ''), 'unknown'), "
+        "  count(*) AS n "
+        "FROM messages WHERE direction = 'out' AND status = 'failed' AND created_at >= ?1 "
+        "GROUP BY 1, 2 ORDER BY 1, n DESC, 2");
+    reasons.bind(1, since);
+    while (reasons.executeStep()) {
+        const auto channel = reasons.getColumn(0).getString();
+        for (auto& h : out)
+            if (h.channel == channel && h.top_failures.size() < 3)
+                h.top_failures.emplace_back(reasons.getColumn(1).getString(),
+                                            reasons.getColumn(2).getInt64());
+    }
+    return out;
 }
 
 }  // namespace sapa::storage::detail

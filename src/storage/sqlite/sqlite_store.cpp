@@ -550,4 +550,63 @@ void sqlite_store::api_token_used(const std::string& name, unix_seconds now) {
     });
 }
 
+// --- Staff console ---
+
+std::int64_t sqlite_store::add_staff(const staff_account& account) {
+    return impl_->call([&](detail::connection& c) { return detail::add_staff(c, account); });
+}
+
+std::optional<staff_account> sqlite_store::find_staff(const std::string& name) {
+    return impl_->call([&](detail::connection& c) { return detail::find_staff(c, name); });
+}
+
+void sqlite_store::add_staff_session(const staff_session& session) {
+    impl_->call([&](detail::connection& c) {
+        detail::add_staff_session(c, session);
+        return true;
+    });
+}
+
+std::optional<staff_login> sqlite_store::find_staff_session(const std::string& token_hash) {
+    return impl_->call(
+        [&](detail::connection& c) { return detail::find_staff_session(c, token_hash); });
+}
+
+void sqlite_store::touch_staff_session(const std::string& token_hash, unix_seconds now) {
+    impl_->call([&](detail::connection& c) {
+        detail::touch_staff_session(c, token_hash, now);
+        return true;
+    });
+}
+
+void sqlite_store::end_staff_session(const std::string& token_hash) {
+    impl_->call([&](detail::connection& c) {
+        detail::end_staff_session(c, token_hash);
+        return true;
+    });
+}
+
+std::int64_t sqlite_store::add_audit(const audit_entry& entry) {
+    return impl_->call([&](detail::connection& c) { return detail::add_audit(c, entry); });
+}
+
+std::vector<audit_entry> sqlite_store::audit_log(std::int64_t before_id, int limit) {
+    return impl_->call(
+        [&](detail::connection& c) { return detail::audit_log(c, before_id, limit); });
+}
+
+std::vector<funnel_row> sqlite_store::funnel(const funnel_query& q) {
+    return impl_->call([&](detail::connection& c) { return detail::funnel(c, q); });
+}
+
+std::vector<delivery_health> sqlite_store::delivery(unix_seconds since) {
+    return impl_->call([&](detail::connection& c) { return detail::delivery(c, since); });
+}
+
+int sqlite_store::end_stale_staff_sessions(unix_seconds idle_before, unix_seconds begun_before) {
+    return impl_->call([&](detail::connection& c) {
+        return detail::end_stale_staff_sessions(c, idle_before, begun_before);
+    });
+}
+
 }  // namespace sapa::storage

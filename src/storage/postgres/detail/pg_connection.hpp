@@ -243,6 +243,19 @@ bool add_api_token(connection& c, const api_token& t);
 std::vector<api_token> api_tokens(connection& c);
 bool revoke_api_token(connection& c, const std::string& name);
 void api_token_used(connection& c, const std::string& name, unix_seconds now);
+
+// The staff console's accounts, sessions and audit log; its overview (storage/staff.hpp).
+std::int64_t add_staff(connection& c, const staff_account& a);
+std::optional<staff_account> find_staff(connection& c, const std::string& name);
+void add_staff_session(connection& c, const staff_session& s);
+std::optional<staff_login> find_staff_session(connection& c, const std::string& token_hash);
+void touch_staff_session(connection& c, const std::string& token_hash, unix_seconds now);
+void end_staff_session(connection& c, const std::string& token_hash);
+int end_stale_staff_sessions(connection& c, unix_seconds idle_before, unix_seconds begun_before);
+std::int64_t add_audit(connection& c, const audit_entry& e);
+std::vector<audit_entry> audit_log(connection& c, std::int64_t before_id, int limit);
+std::vector<funnel_row> funnel(connection& c, const funnel_query& q);
+std::vector<delivery_health> delivery(connection& c, unix_seconds since);
 // Unfinished outbound jobs per channel (all instances'), for /metrics.
 std::vector<queue_backlog> outbound_backlog(connection& c);
 // Streams the rows through a cursor, on a connection of its own in one read-only snapshot.

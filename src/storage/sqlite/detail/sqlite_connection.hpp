@@ -321,6 +321,17 @@ void release_leases(connection& c);
 
 forget_counts forget(connection& c, const std::string& address, unix_seconds now);
 bool mark_request_done(connection& c, std::int64_t request_id, unix_seconds now);
+std::int64_t add_staff(connection& c, const staff_account& a);
+std::optional<staff_account> find_staff(connection& c, const std::string& name);
+void add_staff_session(connection& c, const staff_session& s);
+std::optional<staff_login> find_staff_session(connection& c, const std::string& token_hash);
+void touch_staff_session(connection& c, const std::string& token_hash, unix_seconds now);
+void end_staff_session(connection& c, const std::string& token_hash);
+int end_stale_staff_sessions(connection& c, unix_seconds idle_before, unix_seconds begun_before);
+std::int64_t add_audit(connection& c, const audit_entry& e);
+std::vector<audit_entry> audit_log(connection& c, std::int64_t before_id, int limit);
+std::vector<funnel_row> funnel(connection& c, const funnel_query& q);
+std::vector<delivery_health> delivery(connection& c, unix_seconds since);
 
 // Published scripts and API tokens (store.hpp).
 std::int64_t publish_scripts(connection& c, const script_version& v);

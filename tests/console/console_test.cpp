@@ -1,0 +1,585 @@
+// The staff console over a real loopback socket: sign-in, throttling, sessions and their
+// expiry, CSRF, roles, the audit log, and the inbox (reply through the outbound queue, mark
+// done, erase). In-process (memory store, a clock the test moves) so expiry needs no waiting.
+
+#include "console/console.hpp"
+
+#include "app/conversations.hpp"
+#include "cli/commands.hpp"
+#include "console/html.hpp"
+#include "console/security.hpp"
+#include "console/throttle.hpp"
+#include "dialog/loader.hpp"
+#include "server/http_server.hpp"
+#include "server/router.hpp"
+#include "storage/memory/memory_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
+#include "support/course_script.hpp"
+#include "support/http_test_client.hpp"
+#include "support/sapa_process.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <map>
+#include <sstream>
+#include <thread>
+
+using namespace sapa;
+using namespace sapa::testing;
+
+namespace {
+
+bool has(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+std::string lower(std::string s) {
+    for (auto& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string header(const test_response& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers)
+        if (lower(k) == lower(name)) return v;
+    return {};
+}
+
+std::vector<std::string> set_cookies(const test_response& r) {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : r.headers)
+        if (lower(k) == "set-cookie") out.push_back(v);
+    return out;
+}
+
+// A turn that files a handoff request for any text starting "tolong", else says "ok".
+engine::turn_result handoff_turn(const engine::contact_state& state,
+                                 const messaging::inbound_message& m,
+                                 engine::registrar&) {
+    engine::turn_result r;
+    r.state = state;
+    if (m.text.starts_with("tolong"))
+        r.events.push_back({.kind = engine::event_kind::handoff_requested,
+                            .node = "t/petugas",
+                            .detail = m.text,
+                            .matched = {},
+                            .data = {}});
+    r.replies.push_back({.text = "ok", .body = {}, .options = {}});
+    return r;
+}
+
+const app::channel wa{"wa", "k", storage::route::api};
+
+std::shared_ptr<const dialog::catalog> course_catalog() {
+    static const auto catalog = [] {
+        auto loaded = dialog::load_script(sapa::testing::course_script, "k.json");
+        REQUIRE(loaded.script);
+        return std::make_shared<const dialog::catalog>(std::vector<dialog::script>{*loaded.script});
+    }();
+    return catalog;
+}
+
+// Sapa's console on 127.0.0.1 with a memory store and a test clock.
+struct console_server {
+    // `engine`: residents talk to the course script "k" (DAFTAR); else "tolong..." files a request.
+    explicit console_server(console::console_options o = {}, bool engine = false)
+        : conversations(
+              store,
+              course_catalog,
+              app::conversation_options{
+                  .channels = {wa},
+                  .duplicate_window = 30,
+                  .limits = {},
+                  .turn = engine ? app::turn_function{} : app::turn_function{handoff_turn}}) {
+        o.clock = [this] { return now.load(); };
+        o.channels = {wa};
+        if (o.login_failures_allowed == 5) o.login_failures_allowed = 3;
+        staff_console = std::make_unique<console::console>(store, conversations, o);
+        staff_console->add_routes(routes);
+        server = std::make_unique<server::http_server>(
+            io, "127.0.0.1", 0, server::http_limits{}, routes);
+        server->start();
+        thread = std::thread([this] { io.run(); });
+    }
+    ~console_server() {
+        boost::asio::post(io, [this] { server->stop(); });
+        thread.join();
+    }
+
+    void add(const std::string& name, const std::string& role) {
+        REQUIRE(store.add_staff({0, name, console::hash_password(password), role, 0}) > 0);
+    }
+    void resident_writes(const std::string& from, const std::string& text, const std::string& id) {
+        messaging::inbound_message m;
+        m.channel = "wa";
+        m.from = from;
+        m.to = "1234567890";
+        m.text = text;
+        m.gateway_message_id = id;
+        m.received_at = now.load();
+        conversations.receive_now(m, wa);
+    }
+    bool audited(const std::string& action) {
+        for (const auto& e : store.audit_log(0, 1000))
+            if (e.action == action) return true;
+        return false;
+    }
+
+    const std::string password = "kata-sandi-rahasia";
+    std::atomic<long long> now{1'700'000'000};
+    storage::memory_store store;
+    app::conversations conversations;
+    server::router routes;
+    boost::asio::io_context io;
+    std::unique_ptr<console::console> staff_console;
+    std::unique_ptr<server::http_server> server;
+    std::thread thread;
+};
+
+// A browser: keeps cookies, reads the CSRF token of the last page.
+struct browser {
+    explicit browser(unsigned short p) : port(p) {}
+    unsigned short port;
+    std::map<std::string, std::string> cookies;
+    std::string last_csrf;
+    std::vector<std::pair<std::string, std::string>> extra_headers;
+
+    test_response call(const std::string& method,
+                       const std::string& target,
+                       const std::string& body) {
+        test_request q;
+        q.method = method;
+        q.target = target;
+        q.body = body;
+        q.headers = extra_headers;
+        if (method == "POST")
+            q.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+        std::string jar;
+        for (const auto& [k, v] : cookies)
+            jar += (jar.empty() ? "" : "; ") + k + "=" + v;
+        if (!jar.empty()) q.headers.emplace_back("Cookie", jar);
+        auto r = http_call(port, q);
+        for (const auto& c : set_cookies(r)) {
+            auto eq = c.find('='), semi = c.find(';');
+            auto name = c.substr(0, eq), value = c.substr(eq + 1, semi - eq - 1);
+            if (has(c, "Max-Age=0")) {
+                cookies.erase(name);
+            } else {
+                cookies[name] = value;
+            }
+        }
+        auto at = r.body.find("name=\"csrf\" value=\"");
+        if (at != std::string::npos) last_csrf = r.body.substr(at + 19, 64);
+        return r;
+    }
+    test_response get(const std::string& target) { return call("GET", target, ""); }
+    test_response post(const std::string& target, const std::string& form, bool with_csrf = true) {
+        std::string body = with_csrf ? "csrf=" + last_csrf : "";
+        if (!form.empty()) body += (body.empty() ? "" : "&") + form;
+        return call("POST", target, body);
+    }
+    test_response login(const std::string& name, const std::string& password) {
+        get("/console/login");
+        return post("/console/login",
+                    "name=" + name + "&password=" + console::url_encode(password));
+    }
+};
+
+}  // namespace
+
+TEST_SUITE("console") {
+    TEST_CASE("console: a signed-out browser is sent to sign in and the stylesheet is public") {
+        console_server s;
+        browser b{s.server->port()};
+        auto r = b.get("/console/inbox");
+        CHECK(r.status == 303);
+        CHECK(header(r, "Location") == "/console/login");
+        r = b.get("/console/login");
+        CHECK(r.status == 200);
+        CHECK(has(r.body, "<html lang=\"id\">"));
+        CHECK(has(r.body, "Kata sandi"));
+        CHECK(has(header(r, "Content-Security-Policy"), "frame-ancestors 'none'"));
+        r = b.get("/console/static/console.css");
+        CHECK(r.status == 200);
+        CHECK(has(header(r, "Content-Type"), "text/css"));
+        CHECK(has(r.body, "max-width"));
+    }
+
+    TEST_CASE("console: an account signs in with its password, gets a safe cookie and signs out") {
+        console_server s;
+        s.add("ani", "admin");
+        browser b{s.server->port()};
+        auto r = b.login("ani", s.password);
+        CHECK(r.status == 303);
+        CHECK(header(r, "Location") == "/console/inbox");
+        std::string session;
+        for (const auto& c : set_cookies(r))
+            if (c.starts_with("sapa_session=")) session = c;
+        CHECK(has(session, "HttpOnly"));
+        CHECK(has(session, "SameSite=Strict"));
+        CHECK(has(session, "Path=/console"));
+        CHECK_FALSE(has(session, "Secure"));  // plain http, no trusted proxy
+        const auto token = b.cookies["sapa_session"];
+        CHECK(token.size() == 64);
+        // Only the token's hash is stored.
+        CHECK_FALSE(s.store.find_staff_session(token));
+        CHECK(s.store.find_staff_session(console::token_hash(token)));
+
+        r = b.get("/console/inbox");
+        CHECK(r.status == 200);
+        CHECK(has(r.body, "ani (admin)"));
+        CHECK(header(r, "Cache-Control") == "no-store");
+        CHECK(s.audited("login"));
+
+        r = b.post("/console/logout", "");
+        CHECK(r.status == 303);
+        CHECK(has(header(r, "Location"), "/console/login"));
+        CHECK_FALSE(s.store.find_staff_session(console::token_hash(token)));
+        b.cookies["sapa_session"] = token;  // a copied cookie is worth nothing now
+        CHECK(b.get("/console/inbox").status == 303);
+        CHECK(s.audited("logout"));
+    }
+
+    TEST_CASE("console: a wrong password is refused and repeated failures make the next wait") {
+        console_server s;  // 3 failures allowed
+        s.add("ani", "staff");
+        browser b{s.server->port()};
+        auto r = b.login("ani", "salah-sekali-ini");
+        CHECK(r.status == 401);
+        CHECK(has(r.body, "Nama akun atau kata sandi salah."));
+        CHECK(b.login("ani", "salah-lagi-ini").status == 401);
+        CHECK(b.login("ani", "salah-ketiga").status == 401);
+        // Locked: even the right password waits, and the page says for how long.
+        r = b.login("ani", s.password);
+        CHECK(r.status == 429);
+        CHECK(has(r.body, "coba lagi dalam 30 detik"));
+        CHECK(s.audited("login_throttled"));
+        s.now += 31;
+        CHECK(b.login("ani", s.password).status == 303);
+        // The same client trying many names is held back too.
+        browser other{s.server->port()};
+        for (int i = 0; i < 3; ++i)
+            CHECK(other.login("tebak" + std::to_string(i), "apa-saja-ya").status == 401);
+        CHECK(other.login("ani", s.password).status == 429);
+    }
+
+    TEST_CASE("console: the throttle's wait grows and stops at fifteen minutes") {
+        console::login_throttle t(2);
+        t.failed("k", 0);
+        CHECK(t.wait_seconds("k", 0) == 0);
+        t.failed("k", 0);
+        CHECK(t.wait_seconds("k", 0) == 30);
+        t.failed("k", 0);
+        CHECK(t.wait_seconds("k", 0) == 60);
+        for (int i = 0; i < 10; ++i)
+            t.failed("k", 0);
+        CHECK(t.wait_seconds("k", 0) == 900);
+        t.succeeded("k");
+        CHECK(t.wait_seconds("k", 0) == 0);
+    }
+
+    TEST_CASE("console: a form without the session's CSRF token is refused") {
+        console_server s;
+        s.add("ani", "admin");
+        browser b{s.server->port()};
+        REQUIRE(b.login("ani", s.password).status == 303);
+        b.get("/console/inbox");
+        auto r = b.post("/console/logout", "", false);
+        CHECK(r.status == 403);
+        CHECK(has(r.body, "CSRF"));
+        r = b.post("/console/logout", "csrf=" + std::string(64, 'a'), false);
+        CHECK(r.status == 403);
+        CHECK(b.get("/console/inbox").status == 200);  // still signed in
+        CHECK(s.audited("csrf_refused"));
+        // The sign-in form has its own token, tied to a cookie.
+        browser fresh{s.server->port()};
+        fresh.get("/console/login");
+        fresh.cookies["sapa_login"] = std::string(64, 'b');
+        r = fresh.post("/console/login", "name=ani&password=" + s.password);
+        CHECK(r.status == 403);
+        CHECK(fresh.cookies.count("sapa_session") == 0);
+    }
+
+    TEST_CASE("console: roles are checked on the server for every route") {
+        console_server s;
+        s.add("vina", "viewer");
+        s.add("sari", "staff");
+        s.add("ani", "admin");
+        s.resident_writes("+6281234500001", "tolong hubungi saya", "w1");
+        browser viewer{s.server->port()}, staff{s.server->port()}, admin{s.server->port()};
+        REQUIRE(viewer.login("vina", s.password).status == 303);
+        REQUIRE(staff.login("sari", s.password).status == 303);
+        REQUIRE(admin.login("ani", s.password).status == 303);
+
+        CHECK(viewer.get("/console/inbox").status == 200);
+        CHECK(viewer.get("/console/inbox/1").status == 200);
+        auto r = viewer.post("/console/inbox/1/done", "");
+        CHECK(r.status == 403);
+        CHECK(has(r.body, "Akses ditolak"));
+        CHECK(viewer.post("/console/inbox/1/reply", "text=halo").status == 403);
+        CHECK(viewer.get("/console/inbox/1/erase").status == 403);
+        CHECK(viewer.get("/console/audit").status == 403);
+        CHECK(staff.get("/console/audit").status == 403);
+        CHECK(admin.get("/console/audit").status == 200);
+        CHECK(s.audited("refused"));
+        // The request is still open: nothing the viewer tried happened.
+        CHECK(has(admin.get("/console/inbox/1").body, "Terbuka"));
+    }
+
+    TEST_CASE("console: sessions end after idle time and at their absolute limit") {
+        console::console_options o;
+        o.session_idle_seconds = 600;
+        o.session_max_seconds = 3600;
+        console_server s(o);
+        s.add("ani", "staff");
+        browser b{s.server->port()};
+        REQUIRE(b.login("ani", s.password).status == 303);
+        s.now += 599;
+        CHECK(b.get("/console/inbox").status == 200);  // used: idle time starts again
+        s.now += 599;
+        CHECK(b.get("/console/inbox").status == 200);
+        s.now += 601;
+        auto r = b.get("/console/inbox");
+        CHECK(r.status == 303);
+        CHECK(header(r, "Location") == "/console/login?expired=1");
+        CHECK(has(b.get("/console/login?expired=1").body, "Sesi Anda berakhir"));
+
+        REQUIRE(b.login("ani", s.password).status == 303);
+        for (int i = 0; i < 7; ++i) {
+            s.now += 500;
+            CHECK(b.get("/console/inbox").status == 200);
+        }
+        s.now += 500;  // 4000 s after signing in, though used 500 s ago
+        CHECK(b.get("/console/inbox").status == 303);
+        CHECK(s.audited("session_expired"));
+
+        // A session left without signing out is swept at the next sign-in after it expired.
+        browser abandoned{s.server->port()};
+        REQUIRE(abandoned.login("ani", s.password).status == 303);
+        const auto left = console::token_hash(abandoned.cookies["sapa_session"]);
+        CHECK(s.store.find_staff_session(left));
+        s.now += 601;
+        browser next{s.server->port()};
+        REQUIRE(next.login("ani", s.password).status == 303);
+        CHECK_FALSE(s.store.find_staff_session(left));
+    }
+
+    TEST_CASE("console: cookies are Secure when configured or behind a trusted TLS proxy") {
+        console::console_options o;
+        o.trusted_proxies = {"127.0.0.1"};
+        console_server s(o);
+        s.add("ani", "staff");
+        browser b{s.server->port()};
+        b.extra_headers = {{"X-Forwarded-Proto", "https"}};
+        auto r = b.login("ani", s.password);
+        REQUIRE(r.status == 303);
+        bool secure = false;
+        for (const auto& c : set_cookies(r))
+            if (c.starts_with("sapa_session=")) secure = has(c, "; Secure");
+        CHECK(secure);
+
+        console::console_options untrusted;
+        console_server plain(untrusted);
+        plain.add("ani", "staff");
+        browser p{plain.server->port()};
+        p.extra_headers = {{"X-Forwarded-Proto", "https"}};
+        r = p.login("ani", plain.password);
+        REQUIRE(r.status == 303);
+        for (const auto& c : set_cookies(r))
+            if (c.starts_with("sapa_session=")) CHECK_FALSE(has(c, "Secure"));
+    }
+
+    TEST_CASE("console: the inbox lists requests newest first, page by page") {
+        console_server s;
+        s.add("ani", "staff");
+        for (int i = 0; i < 30; ++i) {
+            s.now += 10;
+            s.resident_writes("+62812345001" + std::to_string(10 + i),
+                              "tolong nomor " + std::to_string(i),
+                              "w" + std::to_string(i));
+        }
+        browser b{s.server->port()};
+        REQUIRE(b.login("ani", s.password).status == 303);
+        auto first = b.get("/console/inbox").body;
+        CHECK(has(first, "tolong nomor 29"));
+        CHECK(has(first, "tolong nomor 5"));
+        CHECK_FALSE(has(first, "tolong nomor 4<"));
+        CHECK(first.find("tolong nomor 29") < first.find("tolong nomor 28"));
+        CHECK(has(first, "Berikutnya"));
+        auto second = b.get("/console/inbox?page=1").body;
+        CHECK(has(second, "tolong nomor 4<"));
+        CHECK(has(second, "tolong nomor 0<"));
+        CHECK_FALSE(has(second, "tolong nomor 5<"));
+        CHECK_FALSE(has(second, "Berikutnya"));
+    }
+
+    TEST_CASE(
+        "console: staff reply through the outbound queue, mark done and erase after confirming") {
+        console_server s;
+        s.add("sari", "staff");
+        s.resident_writes("+6281234500001", "tolong, NIK saya 3508011234567890", "w1");
+        browser b{s.server->port()};
+        REQUIRE(b.login("sari", s.password).status == 303);
+        auto page = b.get("/console/inbox/1");
+        REQUIRE(page.status == 200);
+        CHECK(has(page.body, "3508011234567890"));  // staff see it whole
+        auto r = b.post("/console/inbox/1/reply",
+                        "text=" + console::url_encode("Petugas akan menelepon."));
+        CHECK(r.status == 303);
+        CHECK(header(r, "Location") == "/console/inbox/1?msg=sent");
+        // The turn's "ok" first (one job per contact at a time), then the reply.
+        auto jobs = s.store.claim_outbound("wa", s.now.load() + 1, 10);
+        REQUIRE(jobs.size() == 1);
+        CHECK(jobs[0].message.text == "ok");
+        s.store.complete_outbound(jobs[0].id, "wamid.1", s.now.load());
+        jobs = s.store.claim_outbound("wa", s.now.load() + 1, 10);
+        REQUIRE(jobs.size() == 1);
+        CHECK(jobs[0].contact == "+6281234500001");
+        CHECK(jobs[0].message.text == "Petugas akan menelepon.");
+        CHECK(has(b.get("/console/inbox/1").body, "Petugas akan menelepon."));
+
+        CHECK(b.post("/console/inbox/1/done", "").status == 303);
+        CHECK(has(b.get("/console/inbox/1").body, "Selesai"));
+
+        // Erasing asks first; a POST without the confirmation only shows the question.
+        page = b.get("/console/inbox/1/erase");
+        CHECK(has(page.body, "tidak bisa dibatalkan"));
+        r = b.post("/console/inbox/1/erase", "");
+        CHECK(header(r, "Location") == "/console/inbox/1/erase");
+        CHECK(s.store.load_contact("+6281234500001"));
+        r = b.post("/console/inbox/1/erase", "confirm=yes");
+        CHECK(r.status == 303);
+        CHECK_FALSE(s.store.load_contact("+6281234500001"));
+        page = b.get("/console/inbox/1");
+        CHECK_FALSE(has(page.body, "3508011234567890"));
+        CHECK(has(page.body, "[dihapus]"));
+        for (const auto* action : {"reply", "mark_done", "erase"})
+            CHECK(s.audited(action));
+    }
+
+    TEST_CASE("console: viewers never see a full NIK") {
+        console_server s;
+        s.add("vina", "viewer");
+        s.resident_writes("+6281234500001", "tolong, NIK saya 3508011234567890", "w1");
+        browser b{s.server->port()};
+        REQUIRE(b.login("vina", s.password).status == 303);
+        for (const auto* page : {"/console/inbox",
+                                 "/console/inbox/1",
+                                 "/console/conversation?contact=%2B6281234500001"}) {
+            CAPTURE(page);
+            auto body = b.get(page).body;
+            CHECK_FALSE(has(body, "3508011234567890"));
+            CHECK(has(body, "************7890"));
+        }
+        CHECK(console::mask_niks("a 1234567890123456 b 12345") == "a ************3456 b 12345");
+    }
+
+    TEST_CASE("console: passwords are Argon2id hashes and tokens are random") {
+        auto h = console::hash_password("kata-sandi-rahasia");
+        CHECK(h.starts_with("$argon2id$"));
+        CHECK(console::password_matches("kata-sandi-rahasia", h));
+        CHECK_FALSE(console::password_matches("kata-sandi-rahasiA", h));
+        CHECK_FALSE(console::password_matches("x", "not a hash"));
+        CHECK(console::random_token() != console::random_token());
+        CHECK(console::same_secret("abc", "abc"));
+        CHECK_FALSE(console::same_secret("abc", "abd"));
+        CHECK_FALSE(console::same_secret("abc", "abcd"));
+        CHECK_FALSE(console::same_secret("", ""));
+    }
+
+    TEST_CASE("sapa staff add stores an account whose password signs in") {
+        temp_dir dir;
+        const auto db = (dir.path() / "sapa.db").string();
+        std::istringstream in("kata-sandi-rahasia\n");
+        std::ostringstream out, err;
+        CHECK(cli::run({"staff", "add", "ani", "--role", "admin", "--db", db},
+                       {in, out, err, false}) == 0);
+        CHECK(has(out.str(), "Account \"ani\" (admin) added"));
+        std::istringstream again("kata-sandi-lain-lagi\n");
+        CHECK(cli::run({"staff", "add", "ani", "--role", "viewer", "--db", db},
+                       {again, out, err, false}) == 1);
+        CHECK(has(err.str(), "exists already"));
+        std::istringstream shorter("pendek\n");
+        CHECK(cli::run({"staff", "add", "budi", "--role", "viewer", "--db", db},
+                       {shorter, out, err, false}) == 2);
+        CHECK(has(err.str(), "at least 10 characters"));
+        std::istringstream any("kata-sandi-rahasia\n");
+        CHECK(cli::run({"staff", "add", "budi", "--role", "boss", "--db", db},
+                       {any, out, err, false}) == 2);
+        auto store = storage::sqlite_store::open(db);
+        auto ani = store->find_staff("ani");
+        REQUIRE(ani);
+        CHECK(ani->role == "admin");
+        CHECK(ani->password_hash.starts_with("$argon2id$"));
+        CHECK(console::password_matches("kata-sandi-rahasia", ani->password_hash));
+        CHECK_FALSE(store->find_staff("budi"));
+        CHECK(store->audit_log(0, 10).at(0).action == "account_added");
+    }
+
+    TEST_CASE("console: registrations filter, search, download as CSV and cancel with promotion") {
+        console_server s({}, true);
+        s.add("sari", "staff");
+        s.add("vina", "viewer");
+        s.resident_writes("+6281234500001", "DAFTAR", "w1");
+        s.resident_writes("+6281234500002", "DAFTAR", "w2");
+        s.resident_writes("+6281234500003", "DAFTAR", "w3");
+        browser b{s.server->port()};
+        REQUIRE(b.login("sari", s.password).status == 303);
+        auto all = b.get("/console/registrations").body;
+        CHECK(has(all, "K-0001"));
+        CHECK(has(all, "K-0003"));
+        auto waiting = b.get("/console/registrations?status=waitlisted").body;
+        CHECK_FALSE(has(waiting, "K-0001<"));
+        CHECK(has(waiting, "K-0002"));
+        auto found = b.get("/console/registrations?q=k-0003").body;
+        CHECK(has(found, "K-0003"));
+        CHECK_FALSE(has(found, "K-0002"));
+        CHECK(has(b.get("/console/registrations?course=X").body, "Tidak ada pendaftaran"));
+        auto csv = b.get("/console/registrations.csv?status=waitlisted");
+        CHECK(csv.status == 200);
+        CHECK(has(header(csv, "Content-Type"), "text/csv"));
+        CHECK(has(csv.body, "K-0002,K,waitlisted"));
+        CHECK_FALSE(has(csv.body, "K-0001"));
+
+        b.get("/console/registrations");
+        auto r = b.post("/console/registrations/cancel", "course=K&code=K-0001");
+        CHECK(r.status == 303);
+        CHECK(has(header(r, "Location"), "promoted=K-0002"));
+        auto after = b.get(header(r, "Location")).body;
+        CHECK(has(after, "K-0002 naik dari daftar tunggu"));
+        // The promoted resident is told through the outbound queue.
+        bool told = false;
+        for (const auto& job : s.store.claim_outbound("wa", s.now.load() + 1, 50))
+            told = told || job.contact == "+6281234500002";
+        CHECK(told);
+        CHECK(b.post("/console/registrations/cancel", "course=K&code=K-0099").status == 404);
+        CHECK(s.audited("cancel_registration"));
+        CHECK(s.audited("export_csv"));
+
+        browser v{s.server->port()};
+        REQUIRE(v.login("vina", s.password).status == 303);
+        auto page = v.get("/console/registrations").body;
+        CHECK_FALSE(has(page, "Batalkan"));
+        CHECK_FALSE(has(page, "Unduh CSV"));
+        CHECK(v.get("/console/registrations.csv").status == 403);
+        CHECK(v.post("/console/registrations/cancel", "course=K&code=K-0002").status == 403);
+    }
+
+    TEST_CASE("console: the overview draws the funnel as SVG and shows delivery health") {
+        console_server s({}, true);
+        s.add("vina", "viewer");
+        s.resident_writes("+6281234500001", "DAFTAR", "w1");
+        browser b{s.server->port()};
+        REQUIRE(b.login("vina", s.password).status == 303);
+        auto r = b.get("/console/overview");
+        CHECK(r.status == 200);
+        CHECK(has(r.body, "<svg class=\"chart\" role=\"img\""));
+        CHECK(has(r.body, "Terdaftar: 1"));
+        CHECK(has(r.body, "Kesehatan pengiriman"));
+        CHECK(has(r.body, "<td>wa</td><td>0</td><td>0</td><td>0</td><td>1</td>"));  // queued
+        CHECK(b.get("/console/overview?days=abc").status == 200);
+    }
+}
