@@ -86,14 +86,15 @@ std::shared_ptr<const dialog::catalog> course_catalog() {
 struct console_server {
     // `engine`: residents talk to the course script "k" (DAFTAR); else "tolong..." files a request.
     explicit console_server(console::console_options o = {}, bool engine = false)
-        : conversations(
-              store,
-              course_catalog,
-              app::conversation_options{
-                  .channels = {wa},
-                  .duplicate_window = 30,
-                  .limits = {},
-                  .turn = engine ? app::turn_function{} : app::turn_function{handoff_turn}}) {
+        : conversations(store,
+                        course_catalog,
+                        app::conversation_options{.channels = {wa},
+                                                  .duplicate_window = 30,
+                                                  .limits = {},
+                                                  .turn = engine ? app::turn_function{}
+                                                                 : app::turn_function{handoff_turn},
+                                                  .replies = {},
+                                                  .text_cost = {}}) {
         o.clock = [this] { return now.load(); };
         o.channels = {wa};
         if (o.login_failures_allowed == 5) o.login_failures_allowed = 3;

@@ -102,7 +102,6 @@ TEST_SUITE("storage") {
     TEST_CASE("a newer schema is refused with a clear message, and left untouched") {
         temp_dir dir;
         auto path = dir.file("newer.db");
-        const int newer = sqlite_store::schema_version() + 1;
         sqlite_store::open(path).reset();
         const int newer = sqlite_store::schema_version() + 1;  // a later release's
         {
