@@ -246,15 +246,20 @@ void api::add_routes(router& routes) {
         "POST",
         "/api/v1/requests/{id}/done",
         staff_role::staff,
-        [this](const http_request&, const route_params& p, const app::token_holder&) {
-            return request_done(p);
+        [this](const http_request&, const route_params& p, const app::token_holder& who) {
+            auto r = request_done(p);
+            if (r.status == 200) audit(who, "mark_done", "request " + p.at("id"));
+            return r;
         });
     add(routes,
         "POST",
         "/api/v1/registrations/{code}/cancel",
         staff_role::staff,
-        [this](const http_request& r, const route_params& p, const app::token_holder&) {
-            return cancel(r, p);
+        [this](const http_request& r, const route_params& p, const app::token_holder& who) {
+            auto out = cancel(r, p);
+            if (out.status == 200)
+                audit(who, "cancel_registration", "registration " + p.at("code"));
+            return out;
         });
     add(routes,
         "GET",
@@ -268,7 +273,9 @@ void api::add_routes(router& routes) {
         "/api/v1/scripts",
         staff_role::admin,
         [this](const http_request& r, const route_params&, const app::token_holder& who) {
-            return publish(r, who);
+            auto out = publish(r, who);
+            audit(who, out.status == 201 ? "publish_scripts" : "publish_refused", "scripts");
+            return out;
         });
 }
 
@@ -371,6 +378,10 @@ http_response api::publish(const http_request& request, const app::token_holder&
     return json_response(201,
                          {{"version", out.version},
                           {"warnings", problems_json(out.problems, dialog::severity::warning)}});
+}
+
+void api::audit(const app::token_holder& who, std::string action, std::string object) {
+    store_.add_audit({0, clock_(), "token " + who.name, std::move(action), std::move(object), {}});
 }
 
 http_response api::request_done(const route_params& params) {

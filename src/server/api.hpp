@@ -61,6 +61,8 @@ class api {
     http_response publish(const http_request& request, const app::token_holder& who);
     http_response request_done(const route_params& params);
     http_response cancel(const http_request& request, const route_params& params);
+    // The audit log (the console's): what a token changed, under "token NAME".
+    void audit(const app::token_holder& who, std::string action, std::string object);
 
     storage::store& store_;
     app::conversations& conversations_;

@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "support/running_sapa.hpp"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
 #include <sstream>
@@ -181,5 +182,17 @@ TEST_SUITE("server") {
         CHECK(contains(listed.str(), "desk  staff"));
         CHECK_FALSE(contains(listed.str(), "dash"));
         CHECK_FALSE(contains(listed.str(), staff));  // never the token itself
+
+        // What tokens changed is in the console's audit log, under the token's name.
+        SQLite::Database db(sapa.db.string(), SQLite::OPEN_READONLY);
+        auto has = [&](const std::string& who, const std::string& action) {
+            SQLite::Statement q(db,
+                                "SELECT count(*) FROM audit_log WHERE staff = ? AND action = ?");
+            q.bind(1, who);
+            q.bind(2, action);
+            return q.executeStep() && q.getColumn(0).getInt() > 0;
+        };
+        CHECK(has("token desk", "cancel_registration"));
+        CHECK(has("token ops", "publish_scripts"));
     }
 }
