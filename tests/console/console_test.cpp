@@ -616,12 +616,13 @@ TEST_SUITE("console") {
         changed.replace(changed.find("Menu. Ketik DAFTAR."), 19, "Menu baru. Ketik DAFTAR.");
         r = b.post("/console/scripts",
                    "name=k.json&note=menu+baru&script=" + console::url_encode(changed));
-        CHECK(r.status == 303);
-        CHECK(has(header(r, "Location"), "msg=published"));
+        // With warnings the page says so at once; without, it redirects to the versions.
+        if (r.status == 303) r = b.get(header(r, "Location"));
+        CHECK(r.status == 200);
+        CHECK(has(r.body, "diterbitkan dan langsung aktif"));
         const auto second = s.scripts.current_version();
         CHECK(second > first);
         CHECK(s.scripts.current()->find("k") != nullptr);
-        CHECK(has(b.get(header(r, "Location")).body, "diterbitkan dan langsung aktif"));
         CHECK(s.audited("publish_scripts"));
 
         // Broken: refused with the checker's words; the live version stays.
@@ -641,7 +642,7 @@ TEST_SUITE("console") {
 
         // Rolled back to the first: its files as the newest version.
         r = b.post("/console/scripts/" + std::to_string(first) + "/rollback", "");
-        CHECK(r.status == 303);
+        CHECK((r.status == 303 || r.status == 200));
         CHECK(s.scripts.current_version() > second);
         CHECK(has(b.get("/console/scripts").body, "rollback to version " + std::to_string(first)));
         CHECK(b.post("/console/scripts/999/rollback", "").status == 422);
@@ -698,7 +699,8 @@ TEST_SUITE("console") {
         CHECK(has(r.body, "melebihi anggaran"));
         CHECK(!has(r.body, "Kirim siaran"));
         CHECK(b.post("/console/broadcasts", form + "&budget=1").status == 409);
-        CHECK(b.post("/console/broadcasts/preview", form + "&segment=warna%3Dbiru").status == 400);
+        CHECK(b.post("/console/broadcasts/preview", "segment=warna%3Dbiru&channel=wa&text=x")
+                  .status == 400);
         CHECK(has(b.post("/console/broadcasts/preview", "channel=wa&node=tidak_ada").body,
                   "Tidak ada simpul"));
 
