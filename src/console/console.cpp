@@ -1194,12 +1194,15 @@ struct console::impl : std::enable_shared_from_this<impl> {
                                 name,
                                 text,
                                 note);
-        // The live version's files, this one replaced (or added).
+        // The live version's files, this one replaced (or added). Files published from the
+        // dialogs folder are named by their path: "k.json" replaces ".../dialogs/k.json".
         std::vector<storage::script_file> files;
         if (auto live = store.find_script_version(options.scripts->current_version()))
             files = live->files;
-        auto same =
-            std::find_if(files.begin(), files.end(), [&](const auto& f) { return f.name == name; });
+        auto same = std::find_if(files.begin(), files.end(), [&](const auto& f) {
+            return f.name == name || (f.name.size() > name.size() && f.name.ends_with(name) &&
+                                      f.name[f.name.size() - name.size() - 1] == '/');
+        });
         if (same != files.end()) {
             same->text = text;
         } else {

@@ -276,7 +276,7 @@ async function main() {
       await page.goto('/console/broadcasts');
       await page.selectOption('#channel', 'wa-k');
       await page.fill('#text', 'Pelatihan las dimulai Senin pukul 08.00 di BLK Lumajang.');
-      await page.click('text=Pratinjau');
+      await page.click('button:has-text("Pratinjau")');
       assert.match(await page.textContent('#recipients'), /\d+ kontak/);
       assert.match(await page.textContent('#segments'), /\d+/);
       await checkPage(page, 'broadcast-preview');
