@@ -66,11 +66,12 @@ std::optional<std::vector<std::string>> read_record(std::string_view text,
     return values;
 }
 
-std::vector<std::string> split_groups(const std::string& text) {
+// The non-empty parts of `text` between `separator`s, trimmed.
+std::vector<std::string> split_trimmed(const std::string& text, char separator) {
     std::vector<std::string> out;
     std::size_t start = 0;
     while (start <= text.size()) {
-        auto end = text.find(';', start);
+        auto end = text.find(separator, start);
         if (end == std::string::npos) end = text.size();
         auto g = trimmed(std::string_view(text).substr(start, end - start));
         if (!g.empty()) out.push_back(g);
@@ -168,7 +169,7 @@ parsed_contact_file parse_contacts_csv(std::string_view text) {
         }
         row.name = value("name");
         row.kecamatan = value("kecamatan");
-        row.groups = split_groups(value("group"));
+        row.groups = split_trimmed(value("group"), ';');
         out.rows.push_back(std::move(row));
     }
     return out;
@@ -259,6 +260,11 @@ std::optional<storage::segment> parse_segment(const std::vector<std::string>& wo
         return std::nullopt;
     }
     return s;
+}
+
+std::optional<storage::segment> parse_segment_text(const std::string& text, std::string& problem) {
+    if (trimmed(text) == "all") return parse_segment({}, problem);
+    return parse_segment(split_trimmed(text, ','), problem);
 }
 
 }  // namespace sapa::app

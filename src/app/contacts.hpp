@@ -69,4 +69,8 @@ import_summary import_contacts(storage::store& store,
 std::optional<storage::segment> parse_segment(const std::vector<std::string>& words,
                                               std::string& problem);
 
+// A segment as staff write it in one line: "all" (or nothing) for every contact, else the
+// words of parse_segment separated by commas ("group=kader,kecamatan=sukodono").
+std::optional<storage::segment> parse_segment_text(const std::string& text, std::string& problem);
+
 }  // namespace sapa::app

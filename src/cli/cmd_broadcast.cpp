@@ -54,18 +54,6 @@ constexpr const char* usage =
     "\n"
     "Exit status: 0 done, 1 over budget, unknown broadcast or failed, 2 wrong usage.\n";
 
-std::vector<std::string> split_commas(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        auto end = text.find(',', start);
-        if (end == std::string::npos) end = text.size();
-        if (end > start) out.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return out;
-}
-
 // "2026-03-01T08:00" in WIB (UTC+7) -> unix seconds.
 std::optional<messaging::unix_seconds> parse_wib(const std::string& text) {
     int y = 0, mo = 0, d = 0, h = 0, mi = 0;
@@ -207,8 +195,7 @@ int run_broadcast(const arguments& args, streams io) {
     if (template_name.empty() && !template_params.empty())
         return usage_error(app, "--template-param needs --template", io, usage);
     std::string problem;
-    auto words = segment_words == "all" ? std::vector<std::string>{} : split_commas(segment_words);
-    auto segment = app::parse_segment(words, problem);
+    auto segment = app::parse_segment_text(segment_words, problem);
     if (!segment) return usage_error(app, "--segment: " + problem, io, usage);
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())

@@ -670,6 +670,8 @@ int serve(const config::service_config& config,
         o.login_failures_allowed = config.console.login_failures_allowed;
         o.channels = conversation_options.channels;
         o.clock = wall_clock;
+        o.scripts = &scripts;
+        o.broadcasts = &broadcasts;
         o.run_blocking = [&console_threads](std::function<void()> task) {
             boost::asio::post(console_threads, std::move(task));
         };

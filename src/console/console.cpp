@@ -1,5 +1,6 @@
 #include "console/console.hpp"
 
+#include "app/contacts.hpp"
 #include "app/staff_role.hpp"
 #include "console/html.hpp"
 #include "console/security.hpp"
@@ -1042,6 +1043,476 @@ struct console::impl : std::enable_shared_from_this<impl> {
         return html(200, page(c.frame_for("Ringkasan", "/console/overview"), body));
     }
 
+    // --- Scripts ---
+
+    // The problems of a check, as a list (errors first, as the checker words them).
+    static std::string problems_list(const std::vector<dialog::problem>& problems,
+                                     dialog::severity which) {
+        std::string out;
+        for (const auto& p : problems)
+            if (p.severity == which) out += "<li>" + escape(dialog::to_string(p)) + "</li>";
+        return out.empty() ? out : "<ul class=\"problems\">" + out + "</ul>";
+    }
+
+    http_response not_here(context& c, const std::string& title, const std::string& current) {
+        auto f = c.frame_for(title, current);
+        return message_page(503, title, "Halaman ini tidak tersedia pada server ini.", &f);
+    }
+
+    // The versions page; `outcome` (a publish or rollback just done) shown above it.
+    http_response scripts_page(context& c,
+                               int status = 200,
+                               const std::string& outcome = {},
+                               const std::string& name = {},
+                               const std::string& text = {},
+                               const std::string& note = {}) {
+        if (!options.scripts) return not_here(c, "Skrip dialog", "/console/scripts");
+        const auto live = options.scripts->current_version();
+        std::string body = outcome;
+        body += "<p>Versi aktif: <strong>" +
+                (live ? "versi " + std::to_string(live) : std::string("belum ada")) +
+                "</strong>. Setiap penerbitan diperiksa dulu; skrip yang salah tidak pernah "
+                "diterbitkan.</p>";
+        const bool admin = app::allows(c.role, app::staff_role::admin);
+        auto versions = store.script_versions();
+        if (versions.empty()) {
+            body += "<p class=\"notice\">Belum ada versi.</p>";
+        } else {
+            body +=
+                "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Versi "
+                "skrip\"><table><thead><tr><th scope=\"col\">Versi</th><th scope=\"col\">Waktu"
+                "</th><th scope=\"col\">Oleh</th><th scope=\"col\">Catatan</th><th "
+                "scope=\"col\">Status</th></tr></thead><tbody>";
+            for (const auto& v : versions) {
+                const auto id = std::to_string(v.id);
+                body += "<tr><td><a href=\"/console/scripts/" + id + "\">Versi " + id +
+                        "</a></td><td>" + when(v.published_at) + "</td><td>" +
+                        escape(v.published_by) + "</td><td>" + escape(v.note) + "</td><td>";
+                if (v.id == live) {
+                    body += "<strong>Aktif</strong>";
+                } else if (admin) {
+                    body += button_form("/console/scripts/" + id + "/rollback",
+                                        c.login.session.csrf_token,
+                                        "Kembalikan ke versi " + id,
+                                        {},
+                                        "secondary");
+                }
+                body += "</td></tr>";
+            }
+            body += "</tbody></table></div>";
+        }
+        if (admin) {
+            body +=
+                "<h2>Terbitkan versi baru</h2><p>Tempel isi JSON satu berkas skrip. Versi baru "
+                "berisi berkas-berkas versi aktif, dengan berkas bernama sama diganti (atau "
+                "ditambahkan). Pemeriksa menjalankan semua berkas bersama.</p>"
+                "<form method=\"post\" action=\"/console/scripts\">" +
+                csrf_field(c.login.session.csrf_token) +
+                "<label for=\"name\">Nama berkas</label><input type=\"text\" id=\"name\" "
+                "name=\"name\" required placeholder=\"lumajang.json\" value=\"" +
+                escape(name) +
+                "\"><label for=\"script\">Isi skrip (JSON)</label><textarea class=\"code\" "
+                "id=\"script\" name=\"script\" required spellcheck=\"false\">" +
+                escape(text) +
+                "</textarea><label for=\"note\">Catatan (apa yang berubah)</label><input "
+                "type=\"text\" id=\"note\" name=\"note\" value=\"" +
+                escape(note) +
+                "\"><p><button type=\"submit\">Periksa dan terbitkan</button></p></form>";
+        }
+        return html(status, page(c.frame_for("Skrip dialog", "/console/scripts"), body));
+    }
+
+    http_response scripts_list(context& c) {
+        std::string outcome;
+        if (c.arg("msg") == "published")
+            outcome = "<p class=\"notice\" role=\"status\">Versi " + escape(c.arg("version")) +
+                      " diterbitkan dan langsung aktif.</p>";
+        return scripts_page(c, 200, outcome);
+    }
+
+    http_response script_version_page(context& c) {
+        if (!options.scripts) return not_here(c, "Skrip dialog", "/console/scripts");
+        auto id = number_of(c.param("id"));
+        auto v = id ? store.find_script_version(*id) : std::nullopt;
+        auto f = c.frame_for("", "/console/scripts");
+        if (!v)
+            return message_page(
+                404, "Tidak ditemukan", "Tidak ada versi skrip " + c.param("id") + ".", &f);
+        std::string body = "<dl class=\"facts\"><dt>Diterbitkan</dt><dd>" + when(v->published_at) +
+                           "</dd><dt>Oleh</dt><dd>" + escape(v->published_by) +
+                           "</dd><dt>Catatan</dt><dd>" + escape(v->note) +
+                           "</dd><dt>Status</dt><dd>" +
+                           (v->id == options.scripts->current_version() ? "Aktif" : "Tidak aktif") +
+                           "</dd></dl><p><a href=\"/console/scripts\">&larr; Semua versi</a></p>";
+        for (const auto& file : v->files)
+            body += "<h2>" + escape(file.name) + "</h2><pre class=\"code\" tabindex=\"0\">" +
+                    escape(file.text) + "</pre>";
+        return html(
+            200,
+            page(c.frame_for("Skrip versi " + std::to_string(v->id), "/console/scripts"), body));
+    }
+
+    // What a publish or rollback did, above the versions page (refused: 422 with the errors).
+    http_response published(context& c,
+                            const app::publish_outcome& out,
+                            const std::string& what,
+                            const std::string& name = {},
+                            const std::string& text = {},
+                            const std::string& note = {}) {
+        audit(c.login.account.name,
+              out.published() ? "publish_scripts" : "publish_refused",
+              "scripts",
+              out.published() ? what + ": version " + std::to_string(out.version) : what);
+        if (!out.published())
+            return scripts_page(c,
+                                422,
+                                "<div class=\"error\" role=\"alert\"><p>Skrip memiliki kesalahan; "
+                                "tidak ada yang diterbitkan. Versi aktif tidak berubah.</p>" +
+                                    problems_list(out.problems, dialog::severity::error) + "</div>",
+                                name,
+                                text,
+                                note);
+        auto warnings = problems_list(out.problems, dialog::severity::warning);
+        if (warnings.empty())
+            return redirect("/console/scripts?msg=published&version=" +
+                            std::to_string(out.version));
+        return scripts_page(
+            c,
+            200,
+            "<div class=\"notice\" role=\"status\"><p>Versi " + std::to_string(out.version) +
+                " diterbitkan dan langsung aktif, dengan peringatan:</p>" + warnings + "</div>");
+    }
+
+    http_response publish_script(context& c) {
+        if (!options.scripts) return not_here(c, "Skrip dialog", "/console/scripts");
+        const auto name = c.field("name"), text = c.field("script"), note = c.field("note");
+        if (name.empty() || text.empty())
+            return scripts_page(c,
+                                400,
+                                "<p class=\"error\" role=\"alert\">Isi nama berkas dan isi "
+                                "skripnya.</p>",
+                                name,
+                                text,
+                                note);
+        // The live version's files, this one replaced (or added). Files published from the
+        // dialogs folder are named by their path: "k.json" replaces ".../dialogs/k.json".
+        std::vector<storage::script_file> files;
+        if (auto live = store.find_script_version(options.scripts->current_version()))
+            files = live->files;
+        auto same = std::find_if(files.begin(), files.end(), [&](const auto& f) {
+            return f.name == name || (f.name.size() > name.size() && f.name.ends_with(name) &&
+                                      f.name[f.name.size() - name.size() - 1] == '/');
+        });
+        if (same != files.end()) {
+            same->text = text;
+        } else {
+            files.push_back({name, text});
+        }
+        auto out = options.scripts->publish(files,
+                                            c.login.account.name,
+                                            "console: " + name + (note.empty() ? "" : ": " + note),
+                                            c.now);
+        return published(c, out, "console " + name, name, text, note);
+    }
+
+    http_response rollback_script(context& c) {
+        if (!options.scripts) return not_here(c, "Skrip dialog", "/console/scripts");
+        auto id = number_of(c.param("id")).value_or(0);
+        auto out = options.scripts->rollback(id, c.login.account.name, c.now);
+        return published(c, out, "rollback to version " + std::to_string(id));
+    }
+
+    // --- Broadcasts ---
+
+    static std::string_view broadcast_label(storage::broadcast_status s) {
+        switch (s) {
+            case storage::broadcast_status::preparing:
+                return "Disiapkan";
+            case storage::broadcast_status::ready:
+                return "Siap / berjalan";
+            case storage::broadcast_status::done:
+                return "Selesai";
+            case storage::broadcast_status::cancelled:
+                return "Dibatalkan";
+            case storage::broadcast_status::over_budget:
+                return "Anggaran habis";
+        }
+        return "";
+    }
+
+    // The form's broadcast, or a problem in plain words.
+    struct broadcast_form {
+        app::broadcast_request request;
+        std::string problem;
+    };
+
+    broadcast_form read_broadcast_form(const context& c) const {
+        broadcast_form out;
+        auto& r = out.request;
+        for (const auto& ch : options.channels)
+            if (ch.name == c.field("channel")) r.on = &ch;
+        if (!r.on) {
+            out.problem = "Pilih kanal.";
+            return out;
+        }
+        const auto text = c.field("text"), node = c.field("node");
+        if (text.empty() && node.empty()) {
+            out.problem = "Tulis pesan atau sebutkan simpul dialog.";
+            return out;
+        }
+        r.what.texts = text.empty() ? std::vector<std::string>{} : std::vector{text};
+        r.what.node = node;
+        r.segment_text = c.field("segment").empty() ? "all" : c.field("segment");
+        std::string problem;
+        auto who = app::parse_segment_text(r.segment_text, problem);
+        if (!who) {
+            out.problem = "Segmen: " + problem;
+            return out;
+        }
+        r.who = *who;
+        r.start_at = c.now;
+        if (!c.field("start").empty()) {
+            auto at = storage::parse_timestamp(c.field("start"), options.utc_offset_minutes);
+            if (!at) {
+                out.problem = "Waktu mulai tidak terbaca (tulis 2026-03-01T08:00).";
+                return out;
+            }
+            if (*at < c.now - 60) {
+                out.problem = "Waktu mulai sudah lewat.";
+                return out;
+            }
+            r.start_at = std::max(*at, c.now);
+        }
+        if (!c.field("budget").empty()) {
+            auto budget = number_of(c.field("budget"));
+            if (!budget) {
+                out.problem = "Anggaran harus bilangan bulat (segmen SMS), atau kosong.";
+                return out;
+            }
+            r.budget = *budget;
+        }
+        return out;
+    }
+
+    // The create form, filled with what was written.
+    std::string broadcast_fields(const context& c) const {
+        std::string channels;
+        for (const auto& ch : options.channels)
+            channels += "<option value=\"" + escape(ch.name) + "\"" +
+                        (ch.name == c.field("channel") ? " selected" : "") + ">" + escape(ch.name) +
+                        "</option>";
+        return "<label for=\"segment\">Segmen</label><input type=\"text\" id=\"segment\" "
+               "name=\"segment\" aria-describedby=\"segment-help\" value=\"" +
+               escape(c.field("segment")) +
+               "\"><p class=\"meta\" id=\"segment-help\">Contoh: group=kader,kecamatan=sukodono "
+               "(kunci: group, kecamatan, language, course, status, since). Kosong: semua "
+               "kontak. Yang berhenti berlangganan tidak pernah dikirimi.</p>"
+               "<label for=\"channel\">Kanal</label><select id=\"channel\" name=\"channel\">" +
+               channels +
+               "</select><label for=\"text\">Pesan</label><textarea id=\"text\" name=\"text\">" +
+               escape(c.field("text")) +
+               "</textarea><label for=\"node\">Atau simpul dialog (setelah pesan, jika "
+               "keduanya)</label><input type=\"text\" id=\"node\" name=\"node\" value=\"" +
+               escape(c.field("node")) +
+               "\"><label for=\"start\">Mulai (WIB; kosong: sekarang)</label><input "
+               "type=\"datetime-local\" id=\"start\" name=\"start\" value=\"" +
+               escape(c.field("start")) +
+               "\"><label for=\"budget\">Anggaran (segmen SMS; kosong: tanpa batas)</label>"
+               "<input type=\"number\" min=\"0\" id=\"budget\" name=\"budget\" value=\"" +
+               escape(c.field("budget")) + "\">";
+    }
+
+    http_response broadcasts_page(context& c, int status = 200, const std::string& problem = {}) {
+        if (!options.broadcasts) return not_here(c, "Siaran", "/console/broadcasts");
+        std::string body;
+        if (!problem.empty())
+            body += "<p class=\"error\" role=\"alert\">" + escape(problem) + "</p>";
+        auto all = options.broadcasts->list();
+        if (all.empty()) {
+            body += "<p class=\"notice\">Belum ada siaran.</p>";
+        } else {
+            body +=
+                "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Siaran\">"
+                "<table><thead><tr><th scope=\"col\">No.</th><th scope=\"col\">Mulai</th><th "
+                "scope=\"col\">Kanal</th><th scope=\"col\">Segmen</th><th scope=\"col\">Status"
+                "</th><th scope=\"col\">Segmen SMS</th></tr></thead><tbody>";
+            for (auto it = all.rbegin(); it != all.rend(); ++it) {
+                const auto id = std::to_string(it->id);
+                body += "<tr><td><a href=\"/console/broadcasts/" + id + "\">Siaran " + id +
+                        "</a></td><td>" + when(it->start_at) + "</td><td>" + escape(it->channel) +
+                        "</td><td>" + escape(it->segment) + "</td><td>" +
+                        std::string(broadcast_label(it->status)) + "</td><td>" +
+                        std::to_string(it->spent) +
+                        (it->budget > 0 ? " / " + std::to_string(it->budget) : std::string()) +
+                        "</td></tr>";
+            }
+            body += "</tbody></table></div>";
+        }
+        if (app::allows(c.role, app::staff_role::staff))
+            body +=
+                "<h2>Siaran baru</h2><p>Sapa menulis lebih dulu kepada setiap kontak segmen. "
+                "Pratinjau menunjukkan penerima dan biaya sebelum dikirim.</p>"
+                "<form method=\"post\" action=\"/console/broadcasts/preview\">" +
+                csrf_field(c.login.session.csrf_token) + broadcast_fields(c) +
+                "<p><button type=\"submit\">Pratinjau</button></p></form>";
+        return html(status, page(c.frame_for("Siaran", "/console/broadcasts"), body));
+    }
+
+    http_response broadcasts_list(context& c) { return broadcasts_page(c); }
+
+    // The estimate of the form's broadcast, or a problem (unknown node: the checker's words).
+    std::optional<app::broadcast_estimate> estimate(const context& c,
+                                                    const broadcast_form& form,
+                                                    std::string& problem) {
+        try {
+            return options.broadcasts->estimate(form.request, c.now);
+        } catch (const boost::system::system_error& e) {
+            problem = e.code() == app::errc::unknown_node
+                          ? "Tidak ada simpul \"" + c.field("node") + "\" di skrip kanal " +
+                                form.request.on->name + "."
+                          : std::string(e.what());
+            return std::nullopt;
+        }
+    }
+
+    http_response preview_broadcast(context& c) {
+        if (!options.broadcasts) return not_here(c, "Siaran", "/console/broadcasts");
+        auto form = read_broadcast_form(c);
+        if (!form.problem.empty()) return broadcasts_page(c, 400, form.problem);
+        std::string problem;
+        auto plan = estimate(c, form, problem);
+        if (!plan) return broadcasts_page(c, 400, problem);
+        const auto& r = form.request;
+        const bool over = r.budget > 0 && plan->segments > r.budget;
+        std::string body =
+            "<dl class=\"facts\"><dt>Penerima</dt><dd id=\"recipients\">" +
+            std::to_string(plan->recipients) + " kontak</dd><dt>Pesan</dt><dd>" +
+            std::to_string(plan->messages) + "</dd><dt>Segmen SMS</dt><dd id=\"segments\">" +
+            std::to_string(plan->segments) +
+            (r.budget > 0 ? " (anggaran " + std::to_string(r.budget) + ")" : std::string()) +
+            "</dd><dt>Kanal</dt><dd>" + escape(r.on->name) + "</dd><dt>Segmen</dt><dd>" +
+            escape(r.segment_text) + "</dd><dt>Mulai</dt><dd>" + when(r.start_at) +
+            " WIB</dd><dt>Pesan</dt><dd>" + c.shown(c.field("text")) +
+            (r.what.node.empty() ? "" : " (simpul " + escape(r.what.node) + ")") + "</dd></dl>";
+        std::vector<std::pair<std::string, std::string>> keep;
+        for (const auto* k : {"segment", "channel", "text", "node", "start", "budget"})
+            keep.emplace_back(k, c.field(k));
+        if (over) {
+            body +=
+                "<p class=\"error\" role=\"alert\">Biaya melebihi anggaran; siaran ini tidak "
+                "dapat dikirim. Persempit segmen atau naikkan anggaran.</p>";
+        } else if (plan->recipients == 0) {
+            body += "<p class=\"error\" role=\"alert\">Segmen ini tidak punya penerima.</p>";
+        } else {
+            body += "<p>Periksa angka di atas, lalu kirim.</p>" +
+                    button_form("/console/broadcasts",
+                                c.login.session.csrf_token,
+                                "Kirim siaran ke " + std::to_string(plan->recipients) + " kontak",
+                                keep);
+        }
+        body += "<p><a href=\"/console/broadcasts\">Batal, kembali ke siaran</a></p>";
+        return html(200, page(c.frame_for("Pratinjau siaran", "/console/broadcasts"), body));
+    }
+
+    http_response create_broadcast(context& c) {
+        if (!options.broadcasts) return not_here(c, "Siaran", "/console/broadcasts");
+        auto form = read_broadcast_form(c);
+        if (!form.problem.empty()) return broadcasts_page(c, 400, form.problem);
+        std::string problem;
+        auto plan = estimate(c, form, problem);
+        if (!plan) return broadcasts_page(c, 400, problem);
+        if (form.request.budget > 0 && plan->segments > form.request.budget)
+            return broadcasts_page(
+                c,
+                409,
+                std::to_string(plan->segments) + " segmen SMS melebihi anggaran " +
+                    std::to_string(form.request.budget) + "; tidak ada yang dikirim.");
+        auto [id, recipients] = options.broadcasts->create(form.request, c.now);
+        audit(c.login.account.name,
+              "create_broadcast",
+              "broadcast " + std::to_string(id),
+              std::to_string(recipients) + " recipients on " + form.request.on->name +
+                  ", segment " + form.request.segment_text);
+        return redirect("/console/broadcasts/" + std::to_string(id) + "?msg=created");
+    }
+
+    http_response broadcast_page(context& c) {
+        if (!options.broadcasts) return not_here(c, "Siaran", "/console/broadcasts");
+        auto id = number_of(c.param("id"));
+        auto report = id ? options.broadcasts->show(*id) : std::nullopt;
+        auto f = c.frame_for("", "/console/broadcasts");
+        if (!report)
+            return message_page(
+                404, "Tidak ditemukan", "Tidak ada siaran " + c.param("id") + ".", &f);
+        const auto& b = report->broadcast;
+        const auto& n = report->counts;
+        std::string body;
+        if (c.arg("msg") == "created")
+            body +=
+                "<p class=\"notice\" role=\"status\">Siaran disimpan; server mengirimnya "
+                "sesuai kecepatan kanal.</p>";
+        if (c.arg("msg") == "cancelled")
+            body +=
+                "<p class=\"notice\" role=\"status\">Siaran dibatalkan. Yang sudah terkirim "
+                "tetap terkirim.</p>";
+        std::string opening;
+        for (const auto& t : b.texts)
+            opening += (opening.empty() ? "" : " · ") + c.shown(t);
+        if (!b.node.empty())
+            opening += (opening.empty() ? "" : " · ") + ("simpul " + escape(b.node));
+        body += "<dl class=\"facts\"><dt>Status</dt><dd id=\"status\">" +
+                std::string(broadcast_label(b.status)) +
+                (b.reason.empty() ? "" : " (" + escape(b.reason) + ")") +
+                "</dd><dt>Kanal</dt><dd>" + escape(b.channel) + "</dd><dt>Segmen</dt><dd>" +
+                escape(b.segment) + "</dd><dt>Isi</dt><dd>" + opening + "</dd><dt>Mulai</dt><dd>" +
+                when(b.start_at) + " WIB</dd><dt>Segmen SMS terpakai</dt><dd>" +
+                std::to_string(b.spent) +
+                (b.budget > 0 ? " dari anggaran " + std::to_string(b.budget) : std::string()) +
+                "</dd></dl><h2>Penerima: " + std::to_string(n.total()) + "</h2>";
+        const std::array<std::pair<const char*, std::int64_t>, 7> rows = {
+            {{"Menunggu", n.waiting},
+             {"Antre", n.queued},
+             {"Terkirim", n.sent},
+             {"Diterima", n.delivered},
+             {"Dibaca", n.read},
+             {"Gagal", n.failed},
+             {"Dilewati", n.skipped}}};
+        body +=
+            "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Penerima per "
+            "status\"><table><thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Jumlah"
+            "</th></tr></thead><tbody>";
+        for (const auto& [label, count] : rows)
+            body += std::string("<tr><td>") + label + "</td><td>" + std::to_string(count) +
+                    "</td></tr>";
+        body += "</tbody></table></div>";
+        const bool running = b.status == storage::broadcast_status::preparing ||
+                             b.status == storage::broadcast_status::ready;
+        if (running && app::allows(c.role, app::staff_role::staff))
+            body += button_form("/console/broadcasts/" + std::to_string(b.id) + "/cancel",
+                                c.login.session.csrf_token,
+                                "Batalkan siaran",
+                                {},
+                                "danger");
+        body += "<p><a href=\"/console/broadcasts\">&larr; Semua siaran</a></p>";
+        return html(
+            200, page(c.frame_for("Siaran " + std::to_string(b.id), "/console/broadcasts"), body));
+    }
+
+    http_response cancel_broadcast(context& c) {
+        if (!options.broadcasts) return not_here(c, "Siaran", "/console/broadcasts");
+        auto id = number_of(c.param("id"));
+        auto report = id ? options.broadcasts->cancel(*id, c.now) : std::nullopt;
+        auto f = c.frame_for("", "/console/broadcasts");
+        if (!report)
+            return message_page(
+                404, "Tidak ditemukan", "Tidak ada siaran " + c.param("id") + ".", &f);
+        audit(c.login.account.name,
+              "cancel_broadcast",
+              "broadcast " + c.param("id"),
+              std::string("now ") + storage::to_string(report->broadcast.status));
+        return redirect("/console/broadcasts/" + c.param("id") + "?msg=cancelled");
+    }
+
     // --- Audit ---
 
     http_response audit_page(context& c) {
@@ -1114,6 +1585,15 @@ struct console::impl : std::enable_shared_from_this<impl> {
         add("GET", "/console/registrations.csv", staff_role::staff, &impl::registrations_csv);
         add("POST", "/console/registrations/cancel", staff_role::staff, &impl::cancel_registration);
         add("GET", "/console/overview", staff_role::viewer, &impl::overview);
+        add("GET", "/console/scripts", staff_role::viewer, &impl::scripts_list);
+        add("GET", "/console/scripts/{id}", staff_role::viewer, &impl::script_version_page);
+        add("POST", "/console/scripts", staff_role::admin, &impl::publish_script);
+        add("POST", "/console/scripts/{id}/rollback", staff_role::admin, &impl::rollback_script);
+        add("GET", "/console/broadcasts", staff_role::viewer, &impl::broadcasts_list);
+        add("GET", "/console/broadcasts/{id}", staff_role::viewer, &impl::broadcast_page);
+        add("POST", "/console/broadcasts/preview", staff_role::staff, &impl::preview_broadcast);
+        add("POST", "/console/broadcasts", staff_role::staff, &impl::create_broadcast);
+        add("POST", "/console/broadcasts/{id}/cancel", staff_role::staff, &impl::cancel_broadcast);
         add("GET", "/console/audit", staff_role::admin, &impl::audit_page);
     }
 };

@@ -6,11 +6,14 @@
 // are checked on the server for every route; every action is written to the audit log.
 //
 // Pages: sign-in, the inbox (residents' handoff and erase requests: open, reply, mark done,
-// erase), a contact's conversation, registrations (filter, search, CSV, cancel), the overview
-// and the audit log. The handlers call the store and the use cases, which block: they run on
-// `run_blocking`, not on the server's io threads.
+// erase), a contact's conversation, registrations (filter, search, CSV, cancel), the overview,
+// the dialog scripts (versions, publish through the checker, roll back), broadcasts (preview,
+// create, cancel) and the audit log. The handlers call the store and the use cases, which block:
+// they run on `run_blocking`, not on the server's io threads.
 
+#include "app/broadcasts.hpp"
 #include "app/conversations.hpp"
+#include "app/scripts.hpp"
 #include "server/router.hpp"
 #include "storage/store.hpp"
 
@@ -37,6 +40,10 @@ struct console_options {
     // Where timestamps are shown: minutes east of UTC (WIB).
     int utc_offset_minutes = 7 * 60;
     std::function<unix_seconds()> clock;  // empty: the system clock
+    // The live scripts (publish, roll back) and the broadcasts; null: their pages say they are
+    // not available here.
+    app::scripts* scripts = nullptr;
+    app::broadcasts* broadcasts = nullptr;
     // Runs a handler's blocking work; empty: on the calling thread.
     std::function<void(std::function<void()>)> run_blocking;
 };

@@ -115,6 +115,8 @@ std::string page(const frame& f, std::string_view body) {
             {"/console/inbox", "Kotak masuk"},
             {"/console/registrations", "Pendaftaran"},
             {"/console/overview", "Ringkasan"},
+            {"/console/scripts", "Skrip"},
+            {"/console/broadcasts", "Siaran"},
             {"/console/audit", "Jejak audit"},
         };
         out += "<nav aria-label=\"Menu utama\"><ul>";

@@ -246,10 +246,49 @@ async function main() {
       assert.match(await page.textContent('main'), /Kesehatan pengiriman/);
       await checkPage(page, 'overview');
     });
+    test('an admin publishes a script and it is live at once', async () => {
+      await page.goto('/console/scripts');
+      const changed = JSON.parse(JSON.stringify(courseScript));
+      changed.nodes.menu.say.id = 'Menu baru dari konsol. Ketik DAFTAR.';
+      await page.fill('#name', 'k.json');
+      await page.fill('#script', JSON.stringify(changed, null, 2));
+      await page.fill('#note', 'menu baru');
+      await page.click('text=Periksa dan terbitkan');
+      await page.waitForSelector('text=diterbitkan dan langsung aktif');
+      await checkPage(page, 'scripts');
+      assert.equal((await whatsapp(port, 'wa-k', '2222222222', '6281234500009', 'halo')).status, 200);
+      await waitFor(() => sentTo('6281234500009', 'Menu baru dari konsol'));
+    });
+    test('a script with errors is refused with the checker\'s words and nothing changes', async () => {
+      const live = (await page.textContent('main')).match(/Versi aktif: versi (\d+)/)[1];
+      const broken = JSON.parse(JSON.stringify(courseScript));
+      broken.nodes.daftar.next = 'tidak_ada';
+      await page.fill('#name', 'k.json');
+      await page.fill('#script', JSON.stringify(broken, null, 2));
+      await page.click('text=Periksa dan terbitkan');
+      const text = await page.textContent('main');
+      assert.match(text, /tidak ada yang diterbitkan/);
+      assert.match(text, /tidak_ada/);
+      assert.match(text, new RegExp(`Versi aktif: versi ${live}\\b`));
+      await checkPage(page, 'script-refused');
+    });
+    test('a broadcast is previewed with its recipients and segments, then created', async () => {
+      await page.goto('/console/broadcasts');
+      await page.selectOption('#channel', 'wa-k');
+      await page.fill('#text', 'Pelatihan las dimulai Senin pukul 08.00 di BLK Lumajang.');
+      await page.click('button:has-text("Pratinjau")');
+      assert.match(await page.textContent('#recipients'), /\d+ kontak/);
+      assert.match(await page.textContent('#segments'), /\d+/);
+      await checkPage(page, 'broadcast-preview');
+      await page.click('text=Kirim siaran');
+      await page.waitForURL(/\/console\/broadcasts\/\d+\?msg=created/);
+      assert.match(await page.textContent('main'), /Penerima: \d+/);
+      await checkPage(page, 'broadcast');
+    });
     test('the audit log shows what the admin did', async () => {
       await page.goto('/console/audit');
       const text = await page.textContent('main');
-      for (const action of ['login', 'reply', 'mark_done', 'cancel_registration']) assert.match(text, new RegExp(action));
+      for (const action of ['login', 'reply', 'mark_done', 'cancel_registration', 'publish_scripts', 'publish_refused', 'create_broadcast']) assert.match(text, new RegExp(action));
       await checkPage(page, 'audit');
     });
     test('a form post without the CSRF token is refused', async () => {
@@ -275,6 +314,11 @@ async function main() {
       assert.equal(r.status(), 403);
       assert.match(await r.text(), /Akses ditolak/);
       assert.equal((await viewer.request.get('/console/audit')).status(), 403);
+      await v.goto('/console/scripts');
+      assert.equal(await v.locator('text=Periksa dan terbitkan').count(), 0);
+      assert.equal((await viewer.request.post('/console/scripts', { form: { csrf, name: 'k.json', script: '{}' } })).status(), 403);
+      await v.goto('/console/broadcasts');
+      assert.equal(await v.locator('text=Pratinjau').count(), 0);
       await viewer.close();
     });
     test('the console also answers on its own listen address, without the webhooks', async () => {

@@ -4,7 +4,9 @@
 
 #include "console/console.hpp"
 
+#include "app/broadcasts.hpp"
 #include "app/conversations.hpp"
+#include "app/scripts.hpp"
 #include "cli/commands.hpp"
 #include "console/html.hpp"
 #include "console/security.hpp"
@@ -97,6 +99,8 @@ struct console_server {
                                                   .text_cost = {}}) {
         o.clock = [this] { return now.load(); };
         o.channels = {wa};
+        o.scripts = &scripts;
+        o.broadcasts = &broadcasts;
         if (o.login_failures_allowed == 5) o.login_failures_allowed = 3;
         staff_console = std::make_unique<console::console>(store, conversations, o);
         staff_console->add_routes(routes);
@@ -133,6 +137,15 @@ struct console_server {
     std::atomic<long long> now{1'700'000'000};
     storage::memory_store store;
     app::conversations conversations;
+    app::scripts scripts{store, {.required = {"k"}, .session_timeout_minutes = {}}};
+    app::broadcasts broadcasts{store,
+                               course_catalog,
+                               app::conversation_options{.channels = {wa},
+                                                         .duplicate_window = 30,
+                                                         .limits = {},
+                                                         .turn = {},
+                                                         .replies = {},
+                                                         .text_cost = {}}};
     server::router routes;
     boost::asio::io_context io;
     std::unique_ptr<console::console> staff_console;
@@ -582,5 +595,139 @@ TEST_SUITE("console") {
         CHECK(has(r.body, "Kesehatan pengiriman"));
         CHECK(has(r.body, "<td>wa</td><td>0</td><td>0</td><td>0</td><td>1</td>"));  // queued
         CHECK(b.get("/console/overview?days=abc").status == 200);
+    }
+
+    TEST_CASE("console: an admin publishes a script that goes live and a broken one is refused") {
+        console_server s;
+        s.add("ani", "admin");
+        REQUIRE(s.scripts.publish({{"k.json", course_script}}, "test", "start", s.now.load())
+                    .published());
+        const auto first = s.scripts.current_version();
+        browser b{s.server->port()};
+        REQUIRE(b.login("ani", s.password).status == 303);
+        auto r = b.get("/console/scripts");
+        CHECK(r.status == 200);
+        CHECK(has(r.body, "Versi aktif: <strong>versi " + std::to_string(first)));
+        CHECK(has(r.body, "Periksa dan terbitkan"));
+        CHECK(has(b.get("/console/scripts/" + std::to_string(first)).body, "Menu. Ketik DAFTAR."));
+
+        // Good: a new version, live at once.
+        std::string changed = course_script;
+        changed.replace(changed.find("Menu. Ketik DAFTAR."), 19, "Menu baru. Ketik DAFTAR.");
+        r = b.post("/console/scripts",
+                   "name=k.json&note=menu+baru&script=" + console::url_encode(changed));
+        // With warnings the page says so at once; without, it redirects to the versions.
+        if (r.status == 303) r = b.get(header(r, "Location"));
+        CHECK(r.status == 200);
+        CHECK(has(r.body, "diterbitkan dan langsung aktif"));
+        const auto second = s.scripts.current_version();
+        CHECK(second > first);
+        CHECK(s.scripts.current()->find("k") != nullptr);
+        CHECK(s.audited("publish_scripts"));
+
+        // Broken: refused with the checker's words; the live version stays.
+        std::string broken = course_script;
+        broken.replace(broken.find("\"next\": \"terdaftar\""), 19, "\"next\": \"tidak_ada\"");
+        r = b.post("/console/scripts", "name=k.json&script=" + console::url_encode(broken));
+        CHECK(r.status == 422);
+        CHECK(has(r.body, "tidak ada yang diterbitkan"));
+        CHECK(has(r.body, "tidak_ada"));
+        CHECK(has(r.body, "k.json:"));
+        CHECK(has(r.body, "tidak_ada&quot;"));  // the text is kept in the form to fix
+        CHECK(s.scripts.current_version() == second);
+        CHECK(s.audited("publish_refused"));
+        r = b.post("/console/scripts", "name=k.json&script=%7Bnot+json");
+        CHECK(r.status == 422);
+        CHECK(s.scripts.current_version() == second);
+
+        // Rolled back to the first: its files as the newest version.
+        r = b.post("/console/scripts/" + std::to_string(first) + "/rollback", "");
+        CHECK((r.status == 303 || r.status == 200));
+        CHECK(s.scripts.current_version() > second);
+        CHECK(has(b.get("/console/scripts").body, "rollback to version " + std::to_string(first)));
+        CHECK(b.post("/console/scripts/999/rollback", "").status == 422);
+    }
+
+    TEST_CASE("console: viewers and staff read the scripts but may not publish or roll back") {
+        console_server s;
+        s.add("vina", "viewer");
+        s.add("sari", "staff");
+        REQUIRE(s.scripts.publish({{"k.json", course_script}}, "test", "start", s.now.load())
+                    .published());
+        const auto live = s.scripts.current_version();
+        for (const char* name : {"vina", "sari"}) {
+            CAPTURE(name);
+            browser b{s.server->port()};
+            REQUIRE(b.login(name, s.password).status == 303);
+            auto r = b.get("/console/scripts");
+            CHECK(r.status == 200);
+            CHECK(!has(r.body, "Periksa dan terbitkan"));
+            CHECK(b.get("/console/scripts/" + std::to_string(live)).status == 200);
+            r = b.post("/console/scripts",
+                       "name=k.json&script=" + console::url_encode(course_script));
+            CHECK(r.status == 403);
+            CHECK(has(r.body, "Akses ditolak"));
+            CHECK(b.post("/console/scripts/" + std::to_string(live) + "/rollback", "").status ==
+                  403);
+        }
+        CHECK(s.scripts.current_version() == live);
+        CHECK(s.store.script_versions().size() == 1);
+    }
+
+    TEST_CASE("console: staff preview a broadcast, create it and cancel it, viewers only read") {
+        console_server s;
+        s.add("sari", "staff");
+        s.add("vina", "viewer");
+        s.resident_writes("+6281234500001", "halo", "w1");
+        s.resident_writes("+6281234500002", "halo", "w2");
+        browser b{s.server->port()};
+        REQUIRE(b.login("sari", s.password).status == 303);
+        auto r = b.get("/console/broadcasts");
+        CHECK(r.status == 200);
+        CHECK(has(r.body, "Belum ada siaran"));
+        CHECK(has(r.body, "Pratinjau"));
+
+        const std::string form =
+            "segment=&channel=wa&text=" + console::url_encode("Pelatihan besok");
+        r = b.post("/console/broadcasts/preview", form);
+        CHECK(r.status == 200);
+        CHECK(has(r.body, "<dd id=\"recipients\">2 kontak</dd>"));
+        CHECK(has(r.body, "Kirim siaran ke 2 kontak"));
+        CHECK(s.broadcasts.list().empty());  // a preview writes nothing
+        // Over budget: no confirm button, and create refuses too.
+        r = b.post("/console/broadcasts/preview", form + "&budget=1");
+        CHECK(has(r.body, "melebihi anggaran"));
+        CHECK(!has(r.body, "Kirim siaran"));
+        CHECK(b.post("/console/broadcasts", form + "&budget=1").status == 409);
+        CHECK(b.post("/console/broadcasts/preview", "segment=warna%3Dbiru&channel=wa&text=x")
+                  .status == 400);
+        CHECK(has(b.post("/console/broadcasts/preview", "channel=wa&node=tidak_ada").body,
+                  "Tidak ada simpul"));
+
+        r = b.post("/console/broadcasts", form);
+        REQUIRE(r.status == 303);
+        const auto location = header(r, "Location");
+        CHECK(has(location, "msg=created"));
+        REQUIRE(s.broadcasts.list().size() == 1);
+        const auto id = std::to_string(s.broadcasts.list().front().id);
+        r = b.get(location);
+        CHECK(has(r.body, "Penerima: 2"));
+        CHECK(has(r.body, "Siap / berjalan"));
+        CHECK(has(r.body, "Batalkan siaran"));
+        CHECK(s.audited("create_broadcast"));
+
+        browser v{s.server->port()};
+        REQUIRE(v.login("vina", s.password).status == 303);
+        CHECK(v.get("/console/broadcasts/" + id).status == 200);
+        CHECK(!has(v.get("/console/broadcasts/" + id).body, "Batalkan siaran"));
+        CHECK(v.post("/console/broadcasts/" + id + "/cancel", "").status == 403);
+        CHECK(v.post("/console/broadcasts/preview", form).status == 403);
+
+        r = b.post("/console/broadcasts/" + id + "/cancel", "");
+        CHECK(r.status == 303);
+        CHECK(has(b.get(header(r, "Location")).body, "Dibatalkan"));
+        CHECK(s.broadcasts.list().front().status == storage::broadcast_status::cancelled);
+        CHECK(s.audited("cancel_broadcast"));
+        CHECK(b.post("/console/broadcasts/99/cancel", "").status == 404);
     }
 }
