@@ -687,6 +687,8 @@ int serve(const config::service_config& config,
         .max_connections = config.server.max_connections,
         .max_connections_per_client = config.server.max_connections_per_client,
     };
+    // A whole dialog script (lumajang.json is about 76 KB) is published in one request.
+    limits.large_body_paths = {"/console/scripts", "/api/v1/scripts"};
     auto access_log = [&metrics](const http_request& req,
                                  const http_response& res,
                                  std::chrono::microseconds latency) {

@@ -328,10 +328,25 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
             auto started = clock_type::now();
             http::request_parser<http::string_body> parser;
             parser.header_limit(static_cast<std::uint32_t>(limits.header_limit_bytes));
-            parser.body_limit(limits.body_limit_bytes);
+            // The limit depends on the path: read the header with the larger one, then hold
+            // the body to the path's (Beast checks a Content-Length against it at once).
+            parser.body_limit(std::max(limits.body_limit_bytes, limits.large_body_limit_bytes));
             // Slow senders get read_timeout for the whole request.
             conn->deadline = started + limits.read_timeout;
-            auto [ec, n] = co_await http::async_read(socket, buffer, parser, use_tuple);
+            auto [ec, n] = co_await http::async_read_header(socket, buffer, parser, use_tuple);
+            if (!ec && !parser.is_done()) {
+                const std::string_view target(parser.get().target().data(),
+                                              parser.get().target().size());
+                auto limit = limits.body_limit_bytes;
+                for (const auto& prefix : limits.large_body_paths)
+                    if (target.starts_with(prefix)) limit = limits.large_body_limit_bytes;
+                if (auto length = parser.content_length(); length && *length > limit) {
+                    ec = http::error::body_limit;
+                } else {
+                    parser.body_limit(limit);
+                    std::tie(ec, n) = co_await http::async_read(socket, buffer, parser, use_tuple);
+                }
+            }
             (void)n;
             conn->deadline = never;  // the handler takes as long as it takes
             http_response response;

@@ -12,11 +12,16 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace sapa::server {
 
 struct http_limits {
     std::size_t body_limit_bytes = 64 * 1024;
+    // Paths starting with one of these (publishing dialog scripts, which run larger than any
+    // webhook) may carry up to large_body_limit_bytes; every other request body_limit_bytes.
+    std::vector<std::string> large_body_paths{};
+    std::size_t large_body_limit_bytes = 1024 * 1024;
     std::size_t header_limit_bytes = 8 * 1024;
     // From a request's first byte to its last; also from a connection's accept to its first
     // byte, so sockets opened and left silent are cut early.

@@ -88,6 +88,20 @@ TEST_SUITE("server") {
                               {{"Content-Type", "application/x-www-form-urlencoded"}},
                               std::string(70 * 1024, 'a')});
         CHECK(big.status == 413);
+        // Publishing scripts may carry a whole script (larger than any webhook): read to the
+        // end and then refused for the missing token, not for its size; 1.1 MiB is too much.
+        auto script = http_call(sapa.port,
+                                {"POST",
+                                 "/api/v1/scripts",
+                                 {{"Content-Type", "application/json"}},
+                                 std::string(200 * 1024, 'a')});
+        CHECK(script.status == 401);
+        auto huge = http_call(sapa.port,
+                              {"POST",
+                               "/api/v1/scripts",
+                               {{"Content-Type", "application/json"}},
+                               std::string(1100 * 1024, 'a')});
+        CHECK(huge.status == 413);
         std::string broken_json = "{\"object\": \"whatsapp_business_account\", ";
         auto malformed =
             http_call(sapa.port,
