@@ -31,6 +31,7 @@ constexpr command commands[] = {
     {"migrate", "bring the database to this version's schema (--dry-run: only show)", run_migrate},
     {"contacts", "import contacts from CSV, count the contacts of a segment", run_contacts},
     {"broadcast", "write first to every contact of a segment (text or dialog node)", run_broadcast},
+    {"reminders", "list the course-date reminders, when each fires and whether it did", run_reminders},
     {"registration", "cancel a course registration (the waitlist moves up)", run_registration},
     {"reload", "publish the dialogs folder to running servers (no restart)", run_reload},
     {"scripts", "list published script versions, roll back to one", run_scripts},
