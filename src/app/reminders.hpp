@@ -33,10 +33,10 @@ struct reminder {
 
 struct reminder_plan {
     std::string name;
-    std::string date;                     // the course date, "YYYY-MM-DD"; empty: none
-    std::optional<unix_seconds> fires_at; // nullopt: not scheduled (see problem)
-    std::string problem;                  // why it cannot be scheduled, in plain words
-    std::string key;                      // the broadcast's key
+    std::string date;                       // the course date, "YYYY-MM-DD"; empty: none
+    std::optional<unix_seconds> fires_at;   // nullopt: not scheduled (see problem)
+    std::string problem;                    // why it cannot be scheduled, in plain words
+    std::string key;                        // the broadcast's key
     std::optional<std::int64_t> broadcast;  // fired: the broadcast it became
 };
 

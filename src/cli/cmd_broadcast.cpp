@@ -79,7 +79,6 @@ std::optional<messaging::unix_seconds> parse_wib(const std::string& text) {
     return sys_days(date).time_since_epoch() / seconds(1) + h * 3600 + mi * 60 - 7 * 3600;
 }
 
-
 void print_report(const app::broadcast_report& r, std::ostream& out) {
     const auto& b = r.broadcast;
     const auto& c = r.counts;

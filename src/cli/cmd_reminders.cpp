@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <ostream>
 
 namespace sapa::cli {
@@ -36,12 +37,13 @@ int run_reminders(const arguments& args, streams io) {
     try {
         const auto config = config::load_config(config_path);
         auto session = open_tool_session(config);
-        app::reminders reminders(*session.broadcasts,
-                                 *session.store,
-                                 [scripts = session.scripts] { return scripts; },
-                                 session.channels,
-                                 configured_reminders(config),
-                                 config.sending_rules.utc_offset_minutes);
+        app::reminders reminders(
+            *session.broadcasts,
+            *session.store,
+            [scripts = session.scripts] { return scripts; },
+            session.channels,
+            configured_reminders(config),
+            config.sending_rules.utc_offset_minutes);
         const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
@@ -53,8 +55,7 @@ int run_reminders(const arguments& args, streams io) {
                 io.out << "not scheduled: " << p.problem << "\n";
                 continue;
             }
-            io.out << "course date " << p.date << "  fires " << format_wib(*p.fires_at)
-                   << " WIB  ";
+            io.out << "course date " << p.date << "  fires " << format_wib(*p.fires_at) << " WIB  ";
             if (p.broadcast)
                 io.out << "fired: broadcast " << *p.broadcast << "\n";
             else if (now >= *p.fires_at + 24 * 60 * 60)

@@ -1,6 +1,7 @@
 #pragma once
 // The `sapa` command line: one function per subcommand, callable in-process by the tests.
 
+#include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <string>

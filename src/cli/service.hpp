@@ -4,8 +4,8 @@
 // HTTP server and the outbound sender, and runs until SIGINT or SIGTERM.
 
 #include "app/broadcasts.hpp"
-#include "app/reminders.hpp"
 #include "app/conversations.hpp"
+#include "app/reminders.hpp"
 #include "app/scripts.hpp"
 #include "config/config.hpp"
 #include "dialog/catalog.hpp"

@@ -762,15 +762,14 @@ reminder_config read_reminder(const node& n) {
     auto name = r.require("name");
     m.name = read_string(name);
     if (!is_channel_name(m.name))
-        fail(name.pointer,
-             "must be lowercase letters, digits, '-' or '_', at most 32 characters");
+        fail(name.pointer, "must be lowercase letters, digits, '-' or '_', at most 32 characters");
     auto channel = r.require("channel");
     m.channel = read_string(channel);
     auto course = r.require("course");
     m.course = read_string(course);
     if (m.course.empty()) fail(course.pointer, "must not be empty");
-    auto setting = r.require("date_setting",
-                             "required: the script setting with the course's start date");
+    auto setting =
+        r.require("date_setting", "required: the script setting with the course's start date");
     m.date_setting = read_string(setting);
     if (m.date_setting.rfind("settings.", 0) == 0) m.date_setting.erase(0, 9);
     if (m.date_setting.empty()) fail(setting.pointer, "must name a setting");

@@ -143,7 +143,11 @@ TEST_SUITE("app") {
                 {"unset", "wa", "K", "kapasitas", 1, 8 * 60, {{"x"}, {}, {}}}};
             auto remind = [&] {
                 return std::make_unique<app::reminders>(
-                    broadcasts, *f.store, [scripts] { return scripts; }, options.channels, list,
+                    broadcasts,
+                    *f.store,
+                    [scripts] { return scripts; },
+                    options.channels,
+                    list,
                     7 * 60);
             };
             auto reminders = remind();
@@ -154,7 +158,8 @@ TEST_SUITE("app") {
             CHECK(!plan[0].broadcast);
             CHECK(plan[1].fires_at == due - 7 * 86400);
             CHECK(!plan[2].fires_at);
-            CHECK(plan[2].problem == "settings.kapasitas \"1\" is not a date (DD-MM-YYYY or YYYY-MM-DD)");
+            CHECK(plan[2].problem ==
+                  "settings.kapasitas \"1\" is not a date (DD-MM-YYYY or YYYY-MM-DD)");
             CHECK(reminders->problems().size() == 1);
 
             CHECK(reminders->fire_due(due - 60) == 0);  // not before; h10 is over a day late
@@ -172,7 +177,8 @@ TEST_SUITE("app") {
             auto unlimited = [](const std::string&) -> std::int64_t { return 100; };
             f.now = due + 3600;
             CHECK(broadcasts.expand(f.now, unlimited) == 1);
-            CHECK(f.queued("wa") == std::vector<std::string>{ani + ": Kelas besok. 1 hadir / 2 batal"});
+            CHECK(f.queued("wa") ==
+                  std::vector<std::string>{ani + ": Kelas besok. 1 hadir / 2 batal"});
             CHECK(f.first_reply("081200000001", "1", wa) == "Terima kasih, sampai besok.");
         }
     }
@@ -188,12 +194,13 @@ TEST_SUITE("app") {
             app::broadcasts broadcasts(
                 *f.store, [scripts] { return scripts; }, options);
             const messaging::unix_seconds due = 1785459600;
-            app::reminders reminders(broadcasts,
-                                     *f.store,
-                                     [scripts] { return scripts; },
-                                     options.channels,
-                                     {{"h3", "wa", "K", "mulai", 3, 8 * 60, {{"Besok"}, {}, {}}}},
-                                     7 * 60);
+            app::reminders reminders(
+                broadcasts,
+                *f.store,
+                [scripts] { return scripts; },
+                options.channels,
+                {{"h3", "wa", "K", "mulai", 3, 8 * 60, {{"Besok"}, {}, {}}}},
+                7 * 60);
             CHECK(reminders.fire_due(due + 86400) == 0);  // a day late: missed
             CHECK(reminders.fire_due(due + 86399) == 1);
             CHECK(reminders.fire_due(due + 86399) == 0);
