@@ -379,7 +379,7 @@ TEST_SUITE("config") {
               R"(/server/prot: unknown key (did you mean "port"?))");
         CHECK(error_of(R"({"database": "x.db"})") ==
               "/database: unknown key (expected server, admin, storage, dialogs, channels, "
-              "logging, sending_rules, console)");
+              "logging, sending_rules, console, reminders)");
         CHECK(error_of(R"({"storage": {"path": "x.db"}})") ==
               "/storage/path: unknown key (expected type, url_env, schema, database_path, "
               "synchronous, busy_timeout_ms, batch_max_messages, batch_max_wait_ms, "
@@ -389,7 +389,7 @@ TEST_SUITE("config") {
             R"(/channels/0/auth_tokn_env: unknown key (did you mean "auth_token_env"?))");
         CHECK(error_of(R"({"a/b~c": 1})") ==
               "/a~1b~0c: unknown key (expected server, admin, storage, dialogs, channels, "
-              "logging, sending_rules, console)");
+              "logging, sending_rules, console, reminders)");
     }
 
     TEST_CASE("keys of another gateway type are errors") {
