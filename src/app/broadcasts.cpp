@@ -88,10 +88,9 @@ broadcast_estimate broadcasts::estimate(const broadcast_request& r, unix_seconds
     return out;
 }
 
-std::pair<std::int64_t, std::int64_t> broadcasts::create(const broadcast_request& r,
-                                                         unix_seconds now,
-                                                         int chunk) {
-    (void)checked_scripts(scripts_, *r.on, r.what);
+namespace {
+
+storage::broadcast_record record_of(const broadcast_request& r, unix_seconds now) {
     storage::broadcast_record b;
     b.channel = r.on->name;
     b.segment = r.segment_text;
@@ -103,6 +102,53 @@ std::pair<std::int64_t, std::int64_t> broadcasts::create(const broadcast_request
     b.start_at = r.start_at;
     b.budget = r.budget;
     b.status = broadcast_status::preparing;
+    return b;
+}
+
+}  // namespace
+
+std::optional<std::pair<std::int64_t, std::int64_t>> broadcasts::create_once(
+    const broadcast_request& r, const std::string& key, unix_seconds now) {
+    (void)checked_scripts(scripts_, *r.on, r.what);
+    auto b = record_of(r, now);
+    b.status = broadcast_status::ready;
+    std::optional<std::pair<std::int64_t, std::int64_t>> out;
+    bool taken = false;  // another instance gave the key since this unit read it
+    try {
+        store_.run([&](storage::transaction& tx) {
+            out.reset();
+            auto& ledger = tx.broadcasts();
+            if (ledger.broadcast_with_key(key)) return;
+            const auto id = ledger.add_broadcast(b);
+            if (!ledger.add_broadcast_key(key, id)) {
+                taken = true;
+                throw std::runtime_error("broadcast key " + key + " taken");
+            }
+            std::int64_t after = 0, recipients = 0;
+            for (bool more = true; more;) {
+                auto page = tx.select_contacts(r.who, after, 5000);
+                std::vector<std::int64_t> ids;
+                for (const auto& m : page)
+                    ids.push_back(m.id);
+                ledger.add_recipients(id, ids);
+                recipients += static_cast<std::int64_t>(ids.size());
+                more = ids.size() == 5000;
+                if (!ids.empty()) after = ids.back();
+            }
+            out.emplace(id, recipients);
+        });
+    } catch (const std::exception&) {
+        if (!taken) throw;
+        return std::nullopt;
+    }
+    return out;
+}
+
+std::pair<std::int64_t, std::int64_t> broadcasts::create(const broadcast_request& r,
+                                                         unix_seconds now,
+                                                         int chunk) {
+    (void)checked_scripts(scripts_, *r.on, r.what);
+    auto b = record_of(r, now);
     std::int64_t id = 0;
     store_.run([&](storage::transaction& tx) { id = tx.broadcasts().add_broadcast(b); });
     // Page by page: a unit of work holds one page of contact ids, whatever the segment's size.

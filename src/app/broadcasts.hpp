@@ -59,6 +59,11 @@ class broadcasts {
     std::pair<std::int64_t, std::int64_t> create(const broadcast_request& r,
                                                  unix_seconds now,
                                                  int chunk = 5000);
+    // create() in one unit of work, at most once per `key` (across restarts and instances):
+    // nullopt when a broadcast already has the key. For small segments (a course's contacts).
+    std::optional<std::pair<std::int64_t, std::int64_t>> create_once(const broadcast_request& r,
+                                                                     const std::string& key,
+                                                                     unix_seconds now);
     std::vector<storage::broadcast_record> list() const;
     std::optional<broadcast_report> show(std::int64_t id) const;
     // nullopt: no such broadcast. A finished one is left as it is.

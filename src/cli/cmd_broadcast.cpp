@@ -67,25 +67,6 @@ std::optional<messaging::unix_seconds> parse_wib(const std::string& text) {
     return sys_days(date).time_since_epoch() / seconds(1) + h * 3600 + mi * 60 - 7 * 3600;
 }
 
-// Unix seconds -> "2026-03-01T08:00" in WIB.
-std::string format_wib(messaging::unix_seconds t) {
-    using namespace std::chrono;
-    const auto local = sys_seconds(seconds(t + 7 * 3600));
-    const auto day = floor<days>(local);
-    const year_month_day date(day);
-    const hh_mm_ss time(local - day);
-    char out[32];
-    std::snprintf(out,
-                  sizeof out,
-                  "%04d-%02u-%02uT%02d:%02d",
-                  static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()),
-                  static_cast<unsigned>(date.day()),
-                  static_cast<int>(time.hours().count()),
-                  static_cast<int>(time.minutes().count()));
-    return out;
-}
-
 void print_report(const app::broadcast_report& r, std::ostream& out) {
     const auto& b = r.broadcast;
     const auto& c = r.counts;
@@ -147,6 +128,25 @@ int run_staff_action(const std::string& action,
 }
 
 }  // namespace
+
+// Unix seconds -> "2026-03-01T08:00" in WIB.
+std::string format_wib(messaging::unix_seconds t) {
+    using namespace std::chrono;
+    const auto local = sys_seconds(seconds(t + 7 * 3600));
+    const auto day = floor<days>(local);
+    const year_month_day date(day);
+    const hh_mm_ss time(local - day);
+    char out[32];
+    std::snprintf(out,
+                  sizeof out,
+                  "%04d-%02u-%02uT%02d:%02d",
+                  static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()),
+                  static_cast<unsigned>(date.day()),
+                  static_cast<int>(time.hours().count()),
+                  static_cast<int>(time.minutes().count()));
+    return out;
+}
 
 int run_broadcast(const arguments& args, streams io) {
     CLI::App app{"", "sapa broadcast"};

@@ -1,6 +1,7 @@
 #pragma once
 // The `sapa` command line: one function per subcommand, callable in-process by the tests.
 
+#include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -35,6 +36,9 @@ int run_migrate(const arguments& args, streams io);
 int run_registration(const arguments& args, streams io);
 int run_contacts(const arguments& args, streams io);
 int run_broadcast(const arguments& args, streams io);
+int run_reminders(const arguments& args, streams io);
+// Unix seconds -> "2026-03-01T08:00" in WIB (cmd_broadcast.cpp).
+std::string format_wib(std::int64_t unix_seconds);
 int run_reload(const arguments& args, streams io);
 int run_scripts(const arguments& args, streams io);
 int run_token(const arguments& args, streams io);

@@ -515,6 +515,21 @@ tool_session open_tool_session(const config::service_config& config) {
     return s;
 }
 
+std::vector<app::reminder> configured_reminders(const config::service_config& config) {
+    std::vector<app::reminder> out;
+    for (const auto& r : config.reminders) {
+        app::reminder m{
+            r.name, r.channel, r.course, r.date_setting, r.days_before, r.time_minute, {}};
+        if (!r.text.empty()) m.what.texts = {r.text};
+        m.what.node = r.node;
+        if (!r.template_name.empty())
+            m.what.fallback_template = messaging::message_template{
+                r.template_name, r.template_language, r.template_parameters};
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
 int serve(const config::service_config& config,
           const std::function<void(unsigned short port)>& on_listening,
           const store_opener& open_store) {
@@ -634,6 +649,19 @@ int serve(const config::service_config& config,
     for (const auto& c : senders)
         send_rates[c.name] = c.send_rate_per_second;
     broadcast_driver broadcast_timer(broadcasts, *store, send_rates, wall_clock);
+    app::reminders reminders(
+        broadcasts,
+        *store,
+        [&scripts] { return scripts.current(); },
+        conversation_options.channels,
+        configured_reminders(config),
+        config.sending_rules.utc_offset_minutes);
+    for (const auto& problem : reminders.problems())
+        log(log_level::warn, problem + "; it will not be sent");
+    broadcast_timer.on_tick = [&reminders](messaging::unix_seconds now) {
+        if (const auto made = reminders.fire_due(now); made > 0)
+            log(log_level::info, "reminders: " + std::to_string(made) + " became broadcasts");
+    };
 
     router routes;
     routes.add("GET", "/healthz", [](http_request, const route_params&, responder respond) {

@@ -5,6 +5,7 @@
 
 #include "app/broadcasts.hpp"
 #include "app/conversations.hpp"
+#include "app/reminders.hpp"
 #include "app/scripts.hpp"
 #include "config/config.hpp"
 #include "dialog/catalog.hpp"
@@ -92,6 +93,9 @@ struct tool_session {
     std::unique_ptr<app::broadcasts> broadcasts;
 };
 tool_session open_tool_session(const config::service_config& config);
+
+// The configured reminders as the use case knows them.
+std::vector<app::reminder> configured_reminders(const config::service_config& config);
 
 // Returns the process exit code. `on_listening(port)` is called once the server accepts
 // connections (tests use it with port 0). Throws what `open_store` throws.

@@ -747,6 +747,78 @@ sending_rules_config read_sending_rules(const node& n) {
     return s;
 }
 
+reminder_config read_reminder(const node& n) {
+    object_reader r(n,
+                    {"name",
+                     "channel",
+                     "course",
+                     "date_setting",
+                     "days_before",
+                     "time",
+                     "node",
+                     "text",
+                     "template"});
+    reminder_config m;
+    auto name = r.require("name");
+    m.name = read_string(name);
+    if (!is_channel_name(m.name))
+        fail(name.pointer, "must be lowercase letters, digits, '-' or '_', at most 32 characters");
+    auto channel = r.require("channel");
+    m.channel = read_string(channel);
+    auto course = r.require("course");
+    m.course = read_string(course);
+    if (m.course.empty()) fail(course.pointer, "must not be empty");
+    auto setting =
+        r.require("date_setting", "required: the script setting with the course's start date");
+    m.date_setting = read_string(setting);
+    if (m.date_setting.rfind("settings.", 0) == 0) m.date_setting.erase(0, 9);
+    if (m.date_setting.empty()) fail(setting.pointer, "must name a setting");
+    m.days_before = read_whole(r.require("days_before"), 0, 365);
+    m.time_minute = read_clock_time(r.require("time"));
+    auto node_key = r.find("node");
+    auto text_key = r.find("text");
+    if (node_key) m.node = read_string(*node_key);
+    if (text_key) m.text = read_string(*text_key);
+    if (m.node.empty() == m.text.empty())
+        fail(r.child_pointer(node_key ? "text" : "node"),
+             "give exactly one of \"node\" (a node of the script) and \"text\"");
+    if (auto t = r.find("template")) {
+        object_reader tr(*t, {"name", "language", "parameters"});
+        auto tname = tr.require("name");
+        m.template_name = read_string(tname);
+        if (m.template_name.empty()) fail(tname.pointer, "must not be empty");
+        if (auto v = tr.find("language")) m.template_language = read_string(*v);
+        if (auto v = tr.find("parameters")) {
+            if (!v->value.is_array()) fail(v->pointer, "must be a list of strings");
+            for (std::size_t i = 0; i < v->value.size(); ++i)
+                m.template_parameters.push_back(
+                    read_string(node{v->value[i], v->pointer + "/" + std::to_string(i)}));
+        }
+    }
+    return m;
+}
+
+std::vector<reminder_config> read_reminders(const node& n,
+                                            const std::vector<channel_config>& channels) {
+    if (!n.value.is_array()) fail(n.pointer, "must be a list");
+    std::vector<reminder_config> out;
+    std::map<std::string, std::size_t> names;
+    for (std::size_t i = 0; i < n.value.size(); ++i) {
+        const auto at = n.pointer + "/" + std::to_string(i);
+        auto m = read_reminder(node{n.value[i], at});
+        auto [it, inserted] = names.emplace(m.name, i);
+        if (!inserted)
+            fail(at + "/name",
+                 in_quotes(m.name) + " is already the name of " + n.pointer + "/" +
+                     std::to_string(it->second));
+        const bool known = std::any_of(
+            channels.begin(), channels.end(), [&](const auto& c) { return c.name == m.channel; });
+        if (!known) fail(at + "/channel", "no channel " + in_quotes(m.channel) + " in /channels");
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
 std::filesystem::path resolve(const std::filesystem::path& p, const std::filesystem::path& base) {
     if (p == ":memory:") return p;
     return (p.is_absolute() ? p : base / p).lexically_normal();
@@ -765,7 +837,8 @@ service_config parse_config(std::string_view json_text,
                         "channels",
                         "logging",
                         "sending_rules",
-                        "console"});
+                        "console",
+                        "reminders"});
     service_config config;
     if (auto v = root.find("server")) config.server = read_server(*v);
     if (auto v = root.find("admin")) config.admin = read_admin(*v);
@@ -775,6 +848,7 @@ service_config parse_config(std::string_view json_text,
     if (auto v = root.find("logging")) config.logging = read_logging(*v);
     if (auto v = root.find("sending_rules")) config.sending_rules = read_sending_rules(*v);
     if (auto v = root.find("console")) config.console = read_console(*v);
+    if (auto v = root.find("reminders")) config.reminders = read_reminders(*v, config.channels);
 
     // Twilio signs the public URL it called. Rebuilding it from the Host header would let the
     // caller choose what is verified: a Twilio channel needs the address set.

@@ -220,6 +220,39 @@ struct console_config {
     std::uint16_t port = 0;
 };
 
+// A reminder (RapidPro's campaign event): `days_before` the date in the course's start-date
+// setting, at `time` (local time of sending_rules.time_zone, WIB by default), Sapa writes once
+// to every contact registered for the course (segment course=C,status=registered), with the
+// `node` (so the reply continues the dialog) or the `text`. In the file:
+//   {"name": "menjahit-h3", "channel": "sms", "course": "menjahit",
+//    "date_setting": "course_start", "days_before": 3, "time": "08:00",
+//    "node": "pengingat_hadir"}
+// The script's course, setting and node are checked when `sapa serve` starts and by
+// `sapa reminders list`.
+struct reminder_config {
+    // Required. Unique; lowercase letters, digits, '-' and '_', at most 32 characters.
+    std::string name{};
+    // Required. The channel it goes out on (a `name` in /channels); its script has the setting.
+    std::string channel{};
+    // Required. The course whose registered contacts get it (as in register_course).
+    std::string course{};
+    // Required. The script setting holding the course's start date, "DD-MM-YYYY" or
+    // "YYYY-MM-DD" (a setting without a value: the reminder is not scheduled).
+    std::string date_setting{};
+    // Days before the date, 0..365 (0: on the day).
+    int days_before = 0;
+    // "HH:MM", local time; as minutes after midnight.
+    int time_minute = 8 * 60;
+    // One of the two, required: the node to start (its question's answer continues the
+    // dialog), or a plain text.
+    std::string node{};
+    std::string text{};
+    // WhatsApp: the approved template sent instead when the 24-hour window is closed.
+    std::string template_name{};
+    std::string template_language = "id";
+    std::vector<std::string> template_parameters{};
+};
+
 struct service_config {
     server_config server{};
     admin_config admin{};
@@ -230,6 +263,7 @@ struct service_config {
     logging_config logging{};
     sending_rules_config sending_rules{};
     console_config console{};
+    std::vector<reminder_config> reminders{};
 };
 
 // A config file that cannot be used. The message starts with where the problem is: the key

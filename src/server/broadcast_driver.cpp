@@ -43,6 +43,11 @@ void broadcast_driver::stop() {
 void broadcast_driver::run() {
     for (;;) {
         try {
+            if (on_tick) on_tick(clock_());
+        } catch (const std::exception& e) {
+            log(log_level::error, std::string("reminders: cannot fire: ") + e.what());
+        }
+        try {
             std::map<std::string, std::int64_t> backlog;
             for (const auto& b : store_.outbound_backlog())
                 backlog[b.channel] = b.jobs;

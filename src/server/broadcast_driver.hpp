@@ -33,6 +33,10 @@ class broadcast_driver {
     broadcast_driver(const broadcast_driver&) = delete;
     broadcast_driver& operator=(const broadcast_driver&) = delete;
 
+    // Called on the driver's thread at every tick, before the expansion (reminders turn into
+    // broadcasts there). Set before start().
+    std::function<void(messaging::unix_seconds now)> on_tick;
+
     void start();
     // Asks the thread to stop after the expansion in progress; does not wait. Any thread.
     void request_stop();

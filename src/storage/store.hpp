@@ -179,6 +179,12 @@ class broadcast_ledger {
                                      const std::string& reason,
                                      unix_seconds now) = 0;
     virtual broadcast_counts count_recipients(std::int64_t broadcast) = 0;
+    // A broadcast made once per key (a reminder and its date): gives `broadcast` the `key`;
+    // false, writing nothing, when another broadcast has it (at most one broadcast per key,
+    // across every instance).
+    virtual bool add_broadcast_key(const std::string& key, std::int64_t broadcast) = 0;
+    // The broadcast that has `key`, if any.
+    virtual std::optional<std::int64_t> broadcast_with_key(const std::string& key) = 0;
 };
 
 // The ports one unit of work sees. Addresses are normalised by the caller

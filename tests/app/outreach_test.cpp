@@ -3,6 +3,7 @@
 
 #include "app/broadcasts.hpp"
 #include "app/conversations.hpp"
+#include "app/reminders.hpp"
 #include "dialog/loader.hpp"
 #include "storage/memory/memory_store.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
@@ -113,6 +114,99 @@ const std::string citra = "+6281200000003";
 }  // namespace
 
 TEST_SUITE("app") {
+    TEST_CASE("a course date reads as DD-MM-YYYY or YYYY-MM-DD and nothing else") {
+        CHECK(app::parse_course_date("03-08-2026")->first == "2026-08-03");
+        CHECK(app::parse_course_date("2026-08-03")->second == 20668);
+        CHECK(app::parse_course_date("03-08-2026")->second == 20668);
+        CHECK(!app::parse_course_date("31-02-2026"));
+        CHECK(!app::parse_course_date("3-28 Agustus"));
+        CHECK(!app::parse_course_date("2026/08/03"));
+    }
+
+    TEST_CASE("a reminder fires on its day once, not before, not again after a restart") {
+        for (const auto& s : stores()) {
+            CAPTURE(s.name);
+            outreach_fixture f(s);
+            f.say("081200000001", "DAFTAR", wa);  // the one seat
+            f.say("081200000002", "DAFTAR", wa);  // waitlisted: no reminder
+            (void)f.queued("wa");
+            app::conversation_options options;
+            options.channels = {sms, wa};
+            auto scripts = course_catalog();
+            app::broadcasts broadcasts(
+                *f.store, [scripts] { return scripts; }, options);
+            // 3 days before 03-08-2026 at 08:00 WIB: 2026-07-31 01:00 UTC.
+            const messaging::unix_seconds due = 1785459600;
+            std::vector<app::reminder> list = {
+                {"h3", "wa", "K", "mulai", 3, 8 * 60, {{}, "hadir", {}}},
+                {"h10", "wa", "K", "mulai", 10, 8 * 60, {{"Kursus mulai 10 hari lagi"}, {}, {}}},
+                {"unset", "wa", "K", "kapasitas", 1, 8 * 60, {{"x"}, {}, {}}}};
+            auto remind = [&] {
+                return std::make_unique<app::reminders>(
+                    broadcasts,
+                    *f.store,
+                    [scripts] { return scripts; },
+                    options.channels,
+                    list,
+                    7 * 60);
+            };
+            auto reminders = remind();
+            auto plan = reminders->plan();
+            REQUIRE(plan.size() == 3);
+            CHECK(plan[0].fires_at == due);
+            CHECK(plan[0].date == "2026-08-03");
+            CHECK(!plan[0].broadcast);
+            CHECK(plan[1].fires_at == due - 7 * 86400);
+            CHECK(!plan[2].fires_at);
+            CHECK(plan[2].problem ==
+                  "settings.kapasitas \"1\" is not a date (DD-MM-YYYY or YYYY-MM-DD)");
+            CHECK(reminders->problems().size() == 1);
+
+            CHECK(reminders->fire_due(due - 60) == 0);  // not before; h10 is over a day late
+            CHECK(broadcasts.list().empty());
+            CHECK(reminders->fire_due(due) == 1);
+            CHECK(reminders->fire_due(due + 60) == 0);
+            reminders = remind();  // a restart, late but within the day
+            CHECK(reminders->fire_due(due + 3600) == 0);
+            auto fired = broadcasts.list();
+            REQUIRE(fired.size() == 1);
+            CHECK(fired[0].segment == "course=K,status=registered");
+            CHECK(reminders->plan()[0].broadcast == fired[0].id);
+            CHECK(!reminders->plan()[1].broadcast);
+
+            auto unlimited = [](const std::string&) -> std::int64_t { return 100; };
+            f.now = due + 3600;
+            CHECK(broadcasts.expand(f.now, unlimited) == 1);
+            CHECK(f.queued("wa") ==
+                  std::vector<std::string>{ani + ": Kelas besok. 1 hadir / 2 batal"});
+            CHECK(f.first_reply("081200000001", "1", wa) == "Terima kasih, sampai besok.");
+        }
+    }
+
+    TEST_CASE("a reminder whose day passed while the server was down fires once within a day") {
+        for (const auto& s : stores()) {
+            CAPTURE(s.name);
+            outreach_fixture f(s);
+            f.say("081200000001", "DAFTAR", wa);
+            app::conversation_options options;
+            options.channels = {sms, wa};
+            auto scripts = course_catalog();
+            app::broadcasts broadcasts(
+                *f.store, [scripts] { return scripts; }, options);
+            const messaging::unix_seconds due = 1785459600;
+            app::reminders reminders(
+                broadcasts,
+                *f.store,
+                [scripts] { return scripts; },
+                options.channels,
+                {{"h3", "wa", "K", "mulai", 3, 8 * 60, {{"Besok"}, {}, {}}}},
+                7 * 60);
+            CHECK(reminders.fire_due(due + 86400) == 0);  // a day late: missed
+            CHECK(reminders.fire_due(due + 86399) == 1);
+            CHECK(reminders.fire_due(due + 86399) == 0);
+        }
+    }
+
     TEST_CASE("a cancelled seat goes to the first of the waitlist, who is told in its language") {
         for (const auto& s : stores()) {
             CAPTURE(s.name);

@@ -129,6 +129,48 @@ TEST_SUITE("config") {
                   .starts_with("/console/secure: unknown key"));
     }
 
+    TEST_CASE("reminders are read and checked with errors naming the field") {
+        auto with = [](const std::string& reminder) {
+            return R"({"channels": [)" + cloud_channel + R"(], "reminders": [)" + reminder + "]}";
+        };
+        auto c = parse_config(with(R"({"name": "menjahit-h3", "channel": "wa", "course": "menjahit",
+                     "date_setting": "settings.course_start", "days_before": 3,
+                     "time": "08:30", "node": "pengingat",
+                     "template": {"name": "pengingat_kursus", "parameters": ["3"]}})"),
+                              base);
+        REQUIRE(c.reminders.size() == 1);
+        const auto& r = c.reminders[0];
+        CHECK(r.date_setting == "course_start");
+        CHECK(r.days_before == 3);
+        CHECK(r.time_minute == 8 * 60 + 30);
+        CHECK(r.node == "pengingat");
+        CHECK(r.template_name == "pengingat_kursus");
+        CHECK(r.template_language == "id");
+        CHECK(r.template_parameters == std::vector<std::string>{"3"});
+        const std::string ok = R"("name": "h3", "course": "K", "date_setting": "mulai", )"
+                               R"("days_before": 3, "time": "08:00", )";
+        CHECK(error_of(with("{" + ok + R"("channel": "sms", "text": "x"})")) ==
+              "/reminders/0/channel: no channel \"sms\" in /channels");
+        CHECK(error_of(with("{" + ok + R"("channel": "wa"})")) ==
+              "/reminders/0/node: give exactly one of \"node\" (a node of the script) and "
+              "\"text\"");
+        CHECK(error_of(with("{" + ok + R"("channel": "wa", "node": "a", "text": "b"})")) ==
+              "/reminders/0/text: give exactly one of \"node\" (a node of the script) and "
+              "\"text\"");
+        CHECK(error_of(with(R"({"name": "h3", "channel": "wa", "course": "K", )"
+                            R"("date_setting": "mulai", "days_before": 3, "time": "8 pagi", )"
+                            R"("text": "x"})")) ==
+              "/reminders/0/time: must be a time of day as \"HH:MM\", from \"00:00\" to "
+              "\"23:59\"");
+        CHECK(error_of(with(R"({"name": "h3", "channel": "wa", "course": "K", )"
+                            R"("date_setting": "mulai", "days_before": -1, "time": "08:00", )"
+                            R"("text": "x"})")) ==
+              "/reminders/0/days_before: must be a whole number between 0 and 365");
+        CHECK(error_of(with("{" + ok + R"("channel": "wa", "text": "x"}, {)" + ok +
+                            R"("channel": "wa", "text": "y"})")) ==
+              "/reminders/1/name: \"h3\" is already the name of /reminders/0");
+    }
+
     TEST_CASE("logging.format is text by default, or json") {
         CHECK(service_config{}.logging.format == log_format::text);
         CHECK(parse_config(R"({"logging": {"format": "json"}})", base).logging.format ==
@@ -337,7 +379,7 @@ TEST_SUITE("config") {
               R"(/server/prot: unknown key (did you mean "port"?))");
         CHECK(error_of(R"({"database": "x.db"})") ==
               "/database: unknown key (expected server, admin, storage, dialogs, channels, "
-              "logging, sending_rules, console)");
+              "logging, sending_rules, console, reminders)");
         CHECK(error_of(R"({"storage": {"path": "x.db"}})") ==
               "/storage/path: unknown key (expected type, url_env, schema, database_path, "
               "synchronous, busy_timeout_ms, batch_max_messages, batch_max_wait_ms, "
@@ -347,7 +389,7 @@ TEST_SUITE("config") {
             R"(/channels/0/auth_tokn_env: unknown key (did you mean "auth_token_env"?))");
         CHECK(error_of(R"({"a/b~c": 1})") ==
               "/a~1b~0c: unknown key (expected server, admin, storage, dialogs, channels, "
-              "logging, sending_rules, console)");
+              "logging, sending_rules, console, reminders)");
     }
 
     TEST_CASE("keys of another gateway type are errors") {

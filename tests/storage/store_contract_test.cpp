@@ -1361,4 +1361,34 @@ TEST_SUITE("store contract: broadcasts") {
             CHECK(!l.find_broadcast(b + 1));
         });
     }
+
+    STORE_CONTRACT("a broadcast key is given once and a unit that throws does not keep it") {
+        auto st = s.open(fast_options());
+        std::int64_t first = 0, second = 0;
+        st->run([&](transaction& tx) {
+            broadcast_record r;
+            r.channel = "sms";
+            r.segment = "course=menjahit,status=registered";
+            r.texts = {"Kursus mulai 3 hari lagi"};
+            first = tx.broadcasts().add_broadcast(r);
+            second = tx.broadcasts().add_broadcast(r);
+            CHECK(!tx.broadcasts().broadcast_with_key("reminder h3 2026-08-03"));
+            CHECK(tx.broadcasts().add_broadcast_key("reminder h3 2026-08-03", first));
+        });
+        st->run([&](transaction& tx) {
+            auto& l = tx.broadcasts();
+            CHECK(!l.add_broadcast_key("reminder h3 2026-08-03", second));
+            CHECK(l.broadcast_with_key("reminder h3 2026-08-03") == first);
+            CHECK(l.add_broadcast_key("reminder h3 2026-09-01", second));
+            CHECK(l.broadcast_with_key("reminder h3 2026-09-01") == second);
+        });
+        CHECK_THROWS_AS(st->run([&](transaction& tx) {
+            CHECK(tx.broadcasts().add_broadcast_key("reminder h1 2026-08-03", first));
+            throw std::runtime_error("after the key");
+        }),
+                        boost::system::system_error);
+        st->run([&](transaction& tx) {
+            CHECK(!tx.broadcasts().broadcast_with_key("reminder h1 2026-08-03"));
+        });
+    }
 }

@@ -7,7 +7,8 @@ namespace sapa::testing {
 // ("1 hadir / 2 batal").
 inline const char* course_script = R"({
   "id": "k", "version": 1, "languages": ["id", "en"], "start": "menu",
-  "settings": {"kapasitas": {"value": 1, "description": "seats"}},
+  "settings": {"kapasitas": {"value": 1, "description": "seats"},
+               "mulai": {"value": "03-08-2026", "description": "the course starts"}},
   "keywords": [
     {"words": {"id": ["DAFTAR"], "en": ["REGISTER"]}, "goto": "daftar"},
     {"words": {"id": ["BATAL"], "en": ["CANCEL"]}, "goto": "batal"},

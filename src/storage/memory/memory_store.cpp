@@ -87,6 +87,7 @@ struct memory_store::data {
     std::map<std::string, api_token> tokens;                // by name
     std::vector<broadcast_record> broadcasts;               // id - 1 is the index
     std::map<std::pair<std::int64_t, std::int64_t>, recipient_row> recipients;  // (b, contact)
+    std::map<std::string, std::int64_t> broadcast_keys;  // key -> broadcast id
 
     contact_row* contact(const std::string& address) {
         auto it = contact_by_address.find(address);
@@ -408,6 +409,15 @@ class memory_transaction final : public transaction,
         return &it->second;
     }
 
+    bool add_broadcast_key(const std::string& key, std::int64_t b) override {
+        if (!d_.broadcast_keys.emplace(key, b).second) return false;
+        undo_.push_back([this, key] { d_.broadcast_keys.erase(key); });
+        return true;
+    }
+    std::optional<std::int64_t> broadcast_with_key(const std::string& key) override {
+        auto it = d_.broadcast_keys.find(key);
+        return it == d_.broadcast_keys.end() ? std::nullopt : std::optional(it->second);
+    }
     std::int64_t add_broadcast(const broadcast_record& b) override {
         d_.broadcasts.push_back(b);
         d_.broadcasts.back().id = static_cast<std::int64_t>(d_.broadcasts.size());

@@ -167,4 +167,19 @@ broadcast_counts broadcasts::count_recipients(std::int64_t broadcast) {
     return out;
 }
 
+bool broadcasts::add_broadcast_key(const std::string& key, std::int64_t broadcast) {
+    // Another instance's insert of the same key, not yet committed, makes this one wait for
+    // it: then nothing is written here.
+    auto r = c_.prepared(
+        "INSERT INTO broadcast_keys (key, broadcast_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        {text(key), number(broadcast)});
+    return r.affected() == 1;
+}
+
+std::optional<std::int64_t> broadcasts::broadcast_with_key(const std::string& key) {
+    auto r = c_.prepared("SELECT broadcast_id FROM broadcast_keys WHERE key = $1", {text(key)});
+    if (r.rows() == 0) return std::nullopt;
+    return r.integer(0, 0);
+}
+
 }  // namespace sapa::storage::pg

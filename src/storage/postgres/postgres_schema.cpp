@@ -194,6 +194,13 @@ CREATE TABLE audit_log (
     detail text NOT NULL
 );
 )sql"},
+    {"v7: broadcasts made once per key (a reminder and its date)",
+     R"sql(
+CREATE TABLE broadcast_keys (
+    key text PRIMARY KEY,
+    broadcast_id bigint NOT NULL REFERENCES broadcasts(id)
+);
+)sql"},
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));

@@ -182,4 +182,19 @@ broadcast_counts sqlite_broadcasts::count_recipients(std::int64_t broadcast) {
     return out;
 }
 
+bool sqlite_broadcasts::add_broadcast_key(const std::string& key, std::int64_t broadcast) {
+    auto& q = c_.prepared(
+        "INSERT INTO broadcast_keys (key, broadcast_id) VALUES (?, ?) ON CONFLICT DO NOTHING");
+    q.bind(1, key);
+    q.bind(2, broadcast);
+    return q.exec() == 1;
+}
+
+std::optional<std::int64_t> sqlite_broadcasts::broadcast_with_key(const std::string& key) {
+    auto& q = c_.prepared("SELECT broadcast_id FROM broadcast_keys WHERE key = ?");
+    q.bind(1, key);
+    if (!q.executeStep()) return std::nullopt;
+    return q.getColumn(0).getInt64();
+}
+
 }  // namespace sapa::storage::detail

@@ -214,6 +214,13 @@ CREATE TABLE audit_log (
     detail TEXT NOT NULL
 );
 )sql",
+    // v10: broadcasts made once per key (a reminder and its date), across every instance.
+    R"sql(
+CREATE TABLE broadcast_keys (
+    key TEXT PRIMARY KEY,
+    broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));

@@ -130,6 +130,8 @@ class broadcasts final : public broadcast_ledger {
                              const std::string& reason,
                              unix_seconds now) override;
     broadcast_counts count_recipients(std::int64_t broadcast) override;
+    bool add_broadcast_key(const std::string& key, std::int64_t broadcast) override;
+    std::optional<std::int64_t> broadcast_with_key(const std::string& key) override;
 
   private:
     connection& c_;
