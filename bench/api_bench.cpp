@@ -10,7 +10,6 @@
 // Target (bench/README.md, "JSON API lists"): every page within 200 ms.
 
 #include "app/api_tokens.hpp"
-#include "console/security.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 #include "support/http_test_client.hpp"
 #include "support/sapa_process.hpp"
@@ -172,7 +171,7 @@ int main(int argc, char** argv) {
         argc > 1 ? argv[1] : std::filesystem::temp_directory_path() / "sapa-api-bench.db";
     if (!std::filesystem::exists(db)) fill(db.string());
     std::string token;
-    const std::string session = console::random_token();
+    const std::string session = app::random_secret();
     {
         auto store = storage::sqlite_store::open(db.string());
         store->revoke_api_token("bench");
@@ -180,9 +179,9 @@ int main(int argc, char** argv) {
         // A signed-in console viewer, made directly in the store (no Argon2id wait).
         store->add_staff({0, "bench", "not a password hash", "viewer", 1});
         auto account = store->find_staff("bench");
-        store->end_staff_session(console::token_hash(session));
+        store->end_staff_session(app::hash_token(session));
         const auto now = static_cast<messaging::unix_seconds>(std::time(nullptr));
-        store->add_staff_session({console::token_hash(session), account->id, "csrf", now, now});
+        store->add_staff_session({app::hash_token(session), account->id, "csrf", now, now});
     }
     testing::temp_dir dir;
     const auto port = testing::free_port();

@@ -57,17 +57,22 @@ std::string hash_token(std::string_view token) {
     return hex(d.data(), d.size());
 }
 
+std::string random_secret() {
+    init_sodium();
+    std::array<unsigned char, 32> secret{};
+    randombytes_buf(secret.data(), secret.size());
+    auto out = hex(secret.data(), secret.size());
+    sodium_memzero(secret.data(), secret.size());
+    return out;
+}
+
 std::optional<std::string> create_api_token(storage::store& store,
                                             const std::string& name,
                                             staff_role role,
                                             messaging::unix_seconds now) {
     if (!token_name_acceptable(name))
         throw std::invalid_argument("a token name is 1 to 64 letters, digits, '.', '_' or '-'");
-    init_sodium();
-    std::array<unsigned char, 32> secret{};
-    randombytes_buf(secret.data(), secret.size());
-    std::string token = std::string(token_prefix) + hex(secret.data(), secret.size());
-    sodium_memzero(secret.data(), secret.size());
+    std::string token = std::string(token_prefix) + random_secret();
     storage::api_token kept{name, hash_token(token), std::string(to_string(role)), now, 0};
     if (!store.add_api_token(kept)) return std::nullopt;
     return token;

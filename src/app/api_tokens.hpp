@@ -19,8 +19,12 @@ namespace sapa::app {
 // 1 to 64 of A-Z a-z 0-9 . _ -
 bool token_name_acceptable(std::string_view name);
 
-// The hash kept for `token`: BLAKE2b-256, hex.
+// The hash kept for `token`: BLAKE2b-256, hex. Also the console's session tokens.
 std::string hash_token(std::string_view token);
+
+// 32 random bytes (libsodium) as 64 lowercase hex digits: API tokens, console sessions and
+// CSRF tokens.
+std::string random_secret();
 
 // Makes a token named `name` with `role` and keeps its hash; returns the token, which is
 // never shown again. nullopt when a token has that name. Throws std::invalid_argument for a

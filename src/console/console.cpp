@@ -1,5 +1,6 @@
 #include "console/console.hpp"
 
+#include "app/api_tokens.hpp"
 #include "app/contacts.hpp"
 #include "app/staff_role.hpp"
 #include "console/html.hpp"
@@ -340,7 +341,7 @@ struct console::impl : std::enable_shared_from_this<impl> {
         const auto t = now();
         const auto token = cookie_of(req, session_cookie);
         std::optional<storage::staff_login> login;
-        if (!token.empty()) login = store.find_staff_session(token_hash(token));
+        if (!token.empty()) login = store.find_staff_session(app::hash_token(token));
         if (!login) return redirect("/console/login");
         const auto& s = login->session;
         if (t - s.last_seen_at >= options.session_idle_seconds ||
@@ -388,7 +389,7 @@ struct console::impl : std::enable_shared_from_this<impl> {
                              int status,
                              const std::string& problem,
                              const std::string& name = {}) {
-        auto csrf = random_token();
+        auto csrf = app::random_secret();
         auto query = decode_fields(req.query);
         std::string body;
         if (query.count("expired"))
@@ -454,10 +455,10 @@ struct console::impl : std::enable_shared_from_this<impl> {
         }
         throttle.succeeded(account_key);
         throttle.succeeded(client_key);
-        const auto token = random_token();
+        const auto token = app::random_secret();
         store.end_stale_staff_sessions(t - options.session_idle_seconds,
                                        t - options.session_max_seconds);
-        store.add_staff_session({token_hash(token), account->id, random_token(), t, t});
+        store.add_staff_session({app::hash_token(token), account->id, app::random_secret(), t, t});
         audit(account->name, "login", "client " + client_of(req));
         auto r = redirect("/console/inbox");
         r.headers.emplace_back("Set-Cookie", cookie(req, session_cookie, token));

@@ -11,13 +11,6 @@ void start_sodium() {
     if (started < 0) throw std::runtime_error("libsodium could not start");
 }
 
-std::string hex(const unsigned char* bytes, std::size_t n) {
-    std::string out(n * 2 + 1, '\0');
-    sodium_bin2hex(out.data(), out.size(), bytes, n);
-    out.pop_back();
-    return out;
-}
-
 }  // namespace
 
 std::string hash_password(std::string_view password) {
@@ -42,25 +35,6 @@ bool password_matches(std::string_view password, const std::string& hash) {
 void spend_password_check_time(std::string_view password) {
     static const std::string decoy = hash_password("sapa decoy password");
     (void)password_matches(password, decoy);
-}
-
-std::string random_token() {
-    start_sodium();
-    unsigned char bytes[32];
-    randombytes_buf(bytes, sizeof bytes);
-    return hex(bytes, sizeof bytes);
-}
-
-std::string token_hash(std::string_view token) {
-    start_sodium();
-    unsigned char out[crypto_generichash_BYTES];
-    crypto_generichash(out,
-                       sizeof out,
-                       reinterpret_cast<const unsigned char*>(token.data()),
-                       token.size(),
-                       nullptr,
-                       0);
-    return hex(out, sizeof out);
 }
 
 bool same_secret(std::string_view a, std::string_view b) {

@@ -1,6 +1,6 @@
 #pragma once
-// The console's cryptography, all of it libsodium: Argon2id password hashes, random tokens,
-// token hashes for storage and constant-time comparison.
+// The console's password cryptography (libsodium): Argon2id hashes and constant-time
+// comparison. Session tokens and their kept hashes come from app/api_tokens.
 
 #include <optional>
 #include <string>
@@ -17,10 +17,7 @@ bool password_matches(std::string_view password, const std::string& hash);
 // Burns the time a real check takes (a login for an unknown account answers no faster).
 void spend_password_check_time(std::string_view password);
 
-// 32 random bytes as 64 lowercase hexadecimal digits.
-std::string random_token();
-// The hash the store keeps for a session token (BLAKE2b, hexadecimal).
-std::string token_hash(std::string_view token);
+// Session and CSRF tokens: app::random_secret(); the kept hash: app::hash_token().
 // Equal in constant time for equal lengths (sodium_memcmp); false for different lengths.
 bool same_secret(std::string_view a, std::string_view b);
 

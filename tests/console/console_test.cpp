@@ -4,6 +4,7 @@
 
 #include "console/console.hpp"
 
+#include "app/api_tokens.hpp"
 #include "app/broadcasts.hpp"
 #include "app/conversations.hpp"
 #include "app/scripts.hpp"
@@ -240,7 +241,7 @@ TEST_SUITE("console") {
         CHECK(token.size() == 64);
         // Only the token's hash is stored.
         CHECK_FALSE(s.store.find_staff_session(token));
-        CHECK(s.store.find_staff_session(console::token_hash(token)));
+        CHECK(s.store.find_staff_session(app::hash_token(token)));
 
         r = b.get("/console/inbox");
         CHECK(r.status == 200);
@@ -251,7 +252,7 @@ TEST_SUITE("console") {
         r = b.post("/console/logout", "");
         CHECK(r.status == 303);
         CHECK(has(header(r, "Location"), "/console/login"));
-        CHECK_FALSE(s.store.find_staff_session(console::token_hash(token)));
+        CHECK_FALSE(s.store.find_staff_session(app::hash_token(token)));
         b.cookies["sapa_session"] = token;  // a copied cookie is worth nothing now
         CHECK(b.get("/console/inbox").status == 303);
         CHECK(s.audited("logout"));
@@ -373,7 +374,7 @@ TEST_SUITE("console") {
         // A session left without signing out is swept at the next sign-in after it expired.
         browser abandoned{s.server->port()};
         REQUIRE(abandoned.login("ani", s.password).status == 303);
-        const auto left = console::token_hash(abandoned.cookies["sapa_session"]);
+        const auto left = app::hash_token(abandoned.cookies["sapa_session"]);
         CHECK(s.store.find_staff_session(left));
         s.now += 601;
         browser next{s.server->port()};
@@ -497,7 +498,7 @@ TEST_SUITE("console") {
         CHECK(console::password_matches("kata-sandi-rahasia", h));
         CHECK_FALSE(console::password_matches("kata-sandi-rahasiA", h));
         CHECK_FALSE(console::password_matches("x", "not a hash"));
-        CHECK(console::random_token() != console::random_token());
+        CHECK(app::random_secret() != app::random_secret());
         CHECK(console::same_secret("abc", "abc"));
         CHECK_FALSE(console::same_secret("abc", "abd"));
         CHECK_FALSE(console::same_secret("abc", "abcd"));
