@@ -535,6 +535,8 @@ int serve(const config::service_config& config,
           const store_opener& open_store) {
     set_log_level(static_cast<log_level>(config.logging.level));
     set_log_format(static_cast<log_format>(config.logging.format));
+    for (const auto& w : config.warnings)
+        log(log_level::warn, "config " + w);
 
     std::vector<dialog::problem> file_problems;
     auto dialog_files = read_dialog_files(config, file_problems);

@@ -345,13 +345,6 @@ server_config read_server(const node& n) {
     return s;
 }
 
-admin_config read_admin(const node& n) {
-    object_reader r(n, {"token_env"});
-    admin_config a;
-    if (auto v = r.find("token_env")) a.token_env = read_env_name(*v);
-    return a;
-}
-
 constexpr std::array<std::pair<std::string_view, sync_mode>, 2> sync_mode_names = {{
     {"FULL", sync_mode::full},
     {"NORMAL", sync_mode::normal},
@@ -841,7 +834,11 @@ service_config parse_config(std::string_view json_text,
                         "reminders"});
     service_config config;
     if (auto v = root.find("server")) config.server = read_server(*v);
-    if (auto v = root.find("admin")) config.admin = read_admin(*v);
+    // The admin endpoints this key was kept for became /api/v1, whose tokens `sapa token
+    // create` makes and keeps hashed in the store: a secret in the environment is not needed.
+    if (root.find("admin"))
+        config.warnings.emplace_back(
+            "/admin: no longer used (API tokens are made with `sapa token create`); remove it");
     if (auto v = root.find("storage")) config.storage = read_storage(*v);
     if (auto v = root.find("dialogs")) config.dialogs = read_dialogs(*v);
     if (auto v = root.find("channels")) config.channels = read_channels(*v);

@@ -57,13 +57,6 @@ struct server_config {
     std::string public_base_url{};
 };
 
-// Staff-only HTTP endpoints.
-struct admin_config {
-    // Environment variable holding the bearer token for the admin endpoints (not built
-    // yet). When the variable is unset, the admin endpoints are to stay off.
-    std::string token_env = "SAPA_ADMIN_TOKEN";
-};
-
 // SQLite write-ahead durability: FULL syncs every commit; NORMAL may lose the last commits
 // (never corrupt the database) when the machine loses power.
 enum class sync_mode { full, normal };
@@ -255,7 +248,6 @@ struct reminder_config {
 
 struct service_config {
     server_config server{};
-    admin_config admin{};
     storage_config storage{};
     dialogs_config dialogs{};
     // Empty by default: `sapa serve` needs at least one.
@@ -264,6 +256,9 @@ struct service_config {
     sending_rules_config sending_rules{};
     console_config console{};
     std::vector<reminder_config> reminders{};
+    // What the file has that Sapa no longer uses, one line each ("/admin: ..."). The file
+    // still loads, so an upgrade never stops a service; `sapa serve` logs them as warnings.
+    std::vector<std::string> warnings{};
 };
 
 // A config file that cannot be used. The message starts with where the problem is: the key

@@ -38,7 +38,7 @@ const std::string cloud_channel =
 
 // What a *_env key that cannot be a variable name gets; its value is never part of it.
 const std::string env_name_problem =
-    "/admin/token_env: must be the name of an environment variable (capital letters, digits "
+    "/storage/url_env: must be the name of an environment variable (capital letters, digits "
     "and _, not starting with a digit, at most 64 characters, such as TWILIO_AUTH_TOKEN). The "
     "value looks like a secret, so it is not shown: put the secret in the environment and its "
     "variable's name here";
@@ -193,7 +193,7 @@ TEST_SUITE("config") {
         CHECK(c.server.max_connections == 1024);
         CHECK(c.server.max_connections_per_client == 0);  // half of max_connections
         CHECK(c.server.public_base_url.empty());
-        CHECK(c.admin.token_env == "SAPA_ADMIN_TOKEN");
+        CHECK(c.warnings.empty());
         CHECK(c.storage.database_path == "../var/sapa.db");
         CHECK(c.storage.synchronous == sync_mode::full);
         CHECK(c.storage.busy_timeout_ms == 5000);
@@ -293,7 +293,8 @@ TEST_SUITE("config") {
         CHECK(c.server.max_connections == 10);
         CHECK(c.server.max_connections_per_client == 4);
         CHECK(c.server.public_base_url == "https://sapa.example.id");
-        CHECK(c.admin.token_env == "MY_ADMIN");
+        REQUIRE(c.warnings.size() == 1);
+        CHECK(c.warnings[0].rfind("/admin: no longer used", 0) == 0);
         CHECK(c.storage.database_path == "/srv/sapa/config/data/s.db");
         CHECK(c.storage.synchronous == sync_mode::normal);
         CHECK(c.storage.busy_timeout_ms == 0);
@@ -428,7 +429,7 @@ TEST_SUITE("config") {
             "(http:// or https://, a host, a port from 1 to 65535 if any; no user, query or "
             "fragment)";
         CHECK(error_of(R"({"server": {"public_base_url": "sapa.example.id"}})") == bad_base_url);
-        CHECK(error_of(R"({"admin": {"token_env": "s3cr3t-t0ken!"}})") == env_name_problem);
+        CHECK(error_of(R"({"storage": {"url_env": "s3cr3t-t0ken!"}})") == env_name_problem);
         CHECK(error_of(R"({"storage": {"synchronous": "OFF"}})") ==
               R"(/storage/synchronous: unknown synchronous mode "OFF" (expected FULL, NORMAL))");
         CHECK(error_of(R"({"storage": {"synchronous": 1}})") ==
@@ -453,7 +454,7 @@ TEST_SUITE("config") {
         const std::string meta_token = "EAAGm0PX4ZCpsBAKZAZAZBZCAbcDeF1234567890xyzZBZC";
         const std::string twilio_token = "ab3f5c0e9d8b7a6f5e4d3c2b1a0f9e8d";
         for (const auto& secret : {meta_token, twilio_token, std::string(65, 'A')}) {
-            auto admin = error_of(R"({"admin": {"token_env": ")" + secret + R"("}})");
+            auto admin = error_of(R"({"storage": {"url_env": ")" + secret + R"("}})");
             CHECK(admin == env_name_problem);
             CHECK(admin.find(secret) == std::string::npos);
             auto channel = error_of(with_channels(
@@ -465,11 +466,11 @@ TEST_SUITE("config") {
                                     "environment variable"));
             CHECK(channel.find(secret) == std::string::npos);
         }
-        CHECK(error_of(R"({"admin": {"token_env": "sapa_admin_token"}})") == env_name_problem);
-        CHECK(error_of(R"({"admin": {"token_env": "9_LIVES"}})") == env_name_problem);
+        CHECK(error_of(R"({"storage": {"url_env": "sapa_admin_token"}})") == env_name_problem);
+        CHECK(error_of(R"({"storage": {"url_env": "9_LIVES"}})") == env_name_problem);
         // Names as every config writes them still pass, up to 64 characters.
-        CHECK(error_of(R"({"admin": {"token_env": "_SAPA_ADMIN_TOKEN2"}})") == "no error");
-        CHECK(error_of(R"({"admin": {"token_env": ")" + std::string(64, 'A') + R"("}})") ==
+        CHECK(error_of(R"({"storage": {"url_env": "_SAPA_ADMIN_TOKEN2"}})") == "no error");
+        CHECK(error_of(R"({"storage": {"url_env": ")" + std::string(64, 'A') + R"("}})") ==
               "no error");
     }
 
