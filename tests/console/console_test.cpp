@@ -423,12 +423,34 @@ TEST_SUITE("console") {
         CHECK(has(first, "tolong nomor 5"));
         CHECK_FALSE(has(first, "tolong nomor 4<"));
         CHECK(first.find("tolong nomor 29") < first.find("tolong nomor 28"));
-        CHECK(has(first, "Berikutnya"));
-        auto second = b.get("/console/inbox?page=1").body;
+        CHECK_FALSE(has(first, "Lebih baru"));
+        // The link's cursor (before=ID or after=ID) as the page gives it.
+        auto link = [](const std::string& page, const std::string& name) {
+            auto at = page.find(name + "=");
+            REQUIRE(at != std::string::npos);
+            return page.substr(at, page.find('"', at) - at);
+        };
+        auto second = b.get("/console/inbox?" + link(first, "before")).body;
         CHECK(has(second, "tolong nomor 4<"));
         CHECK(has(second, "tolong nomor 0<"));
         CHECK_FALSE(has(second, "tolong nomor 5<"));
-        CHECK_FALSE(has(second, "Berikutnya"));
+        CHECK_FALSE(has(second, "Lebih lama"));
+        auto back = b.get("/console/inbox?" + link(second, "after")).body;
+        CHECK(has(back, "tolong nomor 29"));
+        CHECK(has(back, "tolong nomor 5<"));
+        CHECK_FALSE(has(back, "tolong nomor 4<"));
+        // Only the open ones, page by page too.
+        auto open = b.get("/console/inbox?status=open").body;
+        CHECK(has(open, "tolong nomor 29"));
+        CHECK(has(b.get("/console/inbox?status=open&" + link(open, "before")).body,
+                  "tolong nomor 0<"));
+        // A cursor that is not a row id is refused; one past every row shows what is older.
+        CHECK(b.get("/console/inbox?before=abc").status == 400);
+        CHECK(b.get("/console/inbox?after=-5").status == 400);
+        CHECK(b.get("/console/registrations?before=1x").status == 400);
+        CHECK(has(b.get("/console/inbox?before=999999999").body, "tolong nomor 29"));
+        CHECK(has(b.get("/console/inbox?after=999999999").body, "tolong nomor 29"));
+        CHECK(has(b.get("/console/inbox?before=1").body, "Belum ada permintaan"));
     }
 
     TEST_CASE(
