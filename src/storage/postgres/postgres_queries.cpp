@@ -251,7 +251,7 @@ where_clause where_for(const query_parts& p, const export_filter& f) {
     }
     if (f.search && p.searchable) {
         // The code, else the name fields; the fields' text must contain the words first.
-        w.params.push_back(text(sql::like_pattern(*f.search)));
+        w.params.push_back(text(sql::like_pattern(valid_utf8(*f.search))));
         const auto words = "$" + std::to_string(w.params.size());
         w.params.push_back(text(sql::like_pattern(json_string_content(*f.search))));
         const auto json = "$" + std::to_string(w.params.size());
