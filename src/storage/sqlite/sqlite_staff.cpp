@@ -154,7 +154,8 @@ std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
         const auto day = at >= 0 ? at / 86400 : (at - 86399) / 86400;
         seen[{day, steps.getColumn(0).getInt64()}] |= 1u << steps.getColumn(2).getInt();
     }
-    // Each contact's kecamatan, in one statement over the contacts' ids.
+    // Each contact's kecamatan (as a number: its place in `names`), in one statement over the
+    // contacts' ids in order.
     std::vector<std::int64_t> ids;
     ids.reserve(seen.size());
     for (const auto& [k, bits] : seen)
@@ -162,37 +163,50 @@ std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     std::string list = "[";
-    for (auto id : ids)
-        list += (list.size() > 1 ? "," : "") + std::to_string(id);
+    for (auto id : ids) {
+        if (list.size() > 1) list += ',';
+        list += std::to_string(id);
+    }
     list += "]";
     SQLite::Statement places(c.db(),
                              "SELECT k.id, coalesce(lower(json_extract(k.fields, '$.kecamatan')), "
                              "'') FROM json_each(?1) j JOIN contacts k ON k.id = j.value");
     places.bind(1, list);
-    std::unordered_map<std::int64_t, std::string> kecamatan;
+    std::vector<std::string> names;
+    std::unordered_map<std::string, std::size_t> name_at;
+    std::unordered_map<std::int64_t, std::size_t> kecamatan;
     kecamatan.reserve(ids.size());
-    while (places.executeStep())
-        kecamatan.emplace(places.getColumn(0).getInt64(), places.getColumn(1).getString());
-    // (day number, kecamatan) -> distinct contacts per step; newest day first.
-    std::map<std::pair<std::int64_t, std::string>, std::array<std::int64_t, 4>> counts;
+    while (places.executeStep()) {
+        auto name = places.getColumn(1).getString();
+        auto [at, added] = name_at.emplace(name, names.size());
+        if (added) names.push_back(std::move(name));
+        kecamatan.emplace(places.getColumn(0).getInt64(), at->second);
+    }
+    // (day number, kecamatan) -> distinct contacts per step.
+    std::unordered_map<std::pair<std::int64_t, std::int64_t>, std::array<std::int64_t, 4>, key_hash>
+        counts;
     for (const auto& [k, bits] : seen) {
         auto place = kecamatan.find(k.second);
         if (place == kecamatan.end()) continue;  // no such contact
-        auto& n = counts[{-k.first, place->second}];
+        auto& n = counts[{k.first, static_cast<std::int64_t>(place->second)}];
         for (unsigned step = 1; step <= 4; ++step)
             if (bits & (1u << step)) ++n[step - 1];
     }
+    // Newest day first, then kecamatan by name.
     std::vector<funnel_row> out;
-    for (const auto& [k, n] : counts) {
-        if (static_cast<int>(out.size()) >= q.limit) break;
-        out.push_back({format_timestamp(-k.first * 86400, 0, false).substr(0, 10),
-                       k.second,
+    for (const auto& [k, n] : counts)
+        out.push_back({format_timestamp(k.first * 86400, 0, false).substr(0, 10),
+                       names[static_cast<std::size_t>(k.second)],
                        n[0],
                        n[1],
                        n[2],
                        n[3],
                        0});
-    }
+    std::sort(out.begin(), out.end(), [](const funnel_row& a, const funnel_row& b) {
+        return a.day != b.day ? a.day > b.day : a.kecamatan < b.kecamatan;
+    });
+    if (out.size() > static_cast<std::size_t>(std::max(q.limit, 0)))
+        out.resize(static_cast<std::size_t>(std::max(q.limit, 0)));
     return out;
 }
 
