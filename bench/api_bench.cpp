@@ -291,13 +291,14 @@ int main(int argc, char** argv) {
         {"console: registrations, course", "/console/registrations?course=C042"},
         {"console: registrations, course, deep", "/console/registrations?course=C042&before=2000"},
         {"console: registrations, waitlisted, deep",
-         "/console/registrations?status=waitlisted&before=60000"},
+         "/console/registrations?status=waitlisted&before=90000"},
         {"console: registrations, search, no match", "/console/registrations?q=Warga+500"},
         {"console: registrations, search, a code", "/console/registrations?q=C042-050"},
         {"console: registrations, search, all match", "/console/registrations?q=warga"},
         {"console: registrations, search, course", "/console/registrations?course=C042&q=C042-00"},
         {"console: one contact's conversation", "/console/conversation?contact=%2B6281300500000"},
-        {"console: overview", "/console/overview"},
+        {"console: overview (14 days)", "/console/overview"},
+        {"console: overview, 7 days", "/console/overview?days=7"},
     };
     for (const auto& [name, target] : pages) {
         auto t = time_get(port, {"Cookie", "sapa_session=" + session}, target, 20);
