@@ -1272,6 +1272,23 @@ TEST_SUITE("storage") {
         rows = st->funnel(q);
         REQUIRE(rows.size() == 2);
         CHECK(rows[0].day == "2026-01-02");
+        // A resident counts under the kecamatan known now: moved, or forgotten (none).
+        process(*st,
+                sms("081900000003", "pindah", day2 + 86400 + 5, "c2"),
+                walk({}, false, "Pasirian", day2 + 86400 + 5));
+        CHECK(st->forget("+6281900000002", day2 + 86400 + 9).contacts == 1);
+        q.limit = 10;
+        rows = st->funnel(q);
+        REQUIRE(rows.size() == 4);
+        CHECK(rows[0].day == "2026-01-02");
+        CHECK(rows[0].kecamatan == "pasirian");
+        CHECK(rows[0].reached == 1);
+        CHECK(rows[1].day == "2026-01-01");
+        CHECK(rows[1].kecamatan == "");
+        CHECK(rows[1].reached == 1);
+        CHECK(rows[1].started == 1);
+        CHECK(rows[2].kecamatan == "tempursari");
+        CHECK(rows[2].reached == 1);
     }
 
     STORE_CONTRACT("exports page with keyset cursors and filter by status, language and group") {

@@ -124,9 +124,10 @@ namespace sapa::storage::detail {
 std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
     // The period's steps (1 reached, 2 warned, 3 started, 4 registered) per contact and day,
     // read from two index ranges (messages_out_time, events_funnel: no table row) and
-    // gathered here in a hash map; then each contact's kecamatan, once. With 100,000
-    // contacts reached in the period SQLite's own GROUP BY and count(DISTINCT) over the
-    // joined rows took three times as long (bench/README.md, "Console pages").
+    // gathered here in a hash map; then each contact's kecamatan, once (contact_places, kept
+    // by triggers, a tenth of a contact row's size). With 100,000 contacts reached in the
+    // period, SQLite's own GROUP BY and count(DISTINCT) over the rows joined with the contacts
+    // took about twice as long (bench/README.md, "Console pages").
     auto& steps = c.prepared(
         "SELECT m.contact_id, m.created_at, 1 FROM messages m "
         "WHERE m.direction = 'out' AND m.created_at >= ?1 "
@@ -155,7 +156,8 @@ std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
         seen[{day, steps.getColumn(0).getInt64()}] |= 1u << steps.getColumn(2).getInt();
     }
     // Each contact's kecamatan (as a number: its place in `names`), in one statement over the
-    // contacts' ids in order.
+    // contacts' ids in order, from contact_places (a contact without a row has none; every
+    // id here is a contact's: messages and events reference them).
     std::vector<std::int64_t> ids;
     ids.reserve(seen.size());
     for (const auto& [k, bits] : seen)
@@ -169,8 +171,8 @@ std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
     }
     list += "]";
     SQLite::Statement places(c.db(),
-                             "SELECT k.id, coalesce(lower(json_extract(k.fields, '$.kecamatan')), "
-                             "'') FROM json_each(?1) j JOIN contacts k ON k.id = j.value");
+                             "SELECT j.value, coalesce(p.kecamatan, '') FROM json_each(?1) j "
+                             "LEFT JOIN contact_places p ON p.contact_id = j.value");
     places.bind(1, list);
     std::vector<std::string> names;
     std::unordered_map<std::string, std::size_t> name_at;
