@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <map>
+#include <string_view>
 
 namespace sapa::storage::detail {
 namespace {
@@ -213,21 +215,29 @@ std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
 }
 
 std::vector<delivery_health> delivery(connection& c, unix_seconds since) {
-    auto& totals = c.prepared(
-        "SELECT channel, "
-        "  sum(status IN ('sent', 'delivered', 'read')), sum(status IN ('delivered', 'read')), "
-        "  sum(status = 'failed'), sum(status = 'queued') "
-        "FROM messages WHERE direction = 'out' AND created_at >= ?1 "
-        "GROUP BY channel ORDER BY channel");
-    totals.bind(1, since);
+    // The period's outbound messages, one range of messages_out_time (no table row), counted
+    // here per channel: SQLite's GROUP BY channel sorted them first and took twice as long.
+    auto& rows = c.prepared(
+        "SELECT channel, status FROM messages WHERE direction = 'out' AND created_at >= ?1");
+    rows.bind(1, since);
+    std::map<std::string, delivery_health, std::less<>> by_channel;
+    while (rows.executeStep()) {
+        const std::string_view channel = rows.getColumn(0).getText();
+        const std::string_view status = rows.getColumn(1).getText();
+        auto it = by_channel.find(channel);
+        if (it == by_channel.end())
+            it = by_channel.emplace(channel, delivery_health{std::string(channel), 0, 0, 0, 0, {}})
+                     .first;
+        auto& h = it->second;
+        const bool delivered = status == "delivered" || status == "read";
+        h.sent += delivered || status == "sent";
+        h.delivered += delivered;
+        h.failed += status == "failed";
+        h.waiting += status == "queued";
+    }
     std::vector<delivery_health> out;
-    while (totals.executeStep())
-        out.push_back({totals.getColumn(0).getString(),
-                       totals.getColumn(1).getInt64(),
-                       totals.getColumn(2).getInt64(),
-                       totals.getColumn(3).getInt64(),
-                       totals.getColumn(4).getInt64(),
-                       {}});
+    for (auto& [channel, h] : by_channel)
+        out.push_back(std::move(h));
     auto& reasons = c.prepared(
         "SELECT channel, coalesce(nullif(status_reason, ''), nullif(status_code, ''), 'unknown'), "
         "  count(*) AS n "
