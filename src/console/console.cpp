@@ -16,6 +16,7 @@
 #include <charconv>
 #include <chrono>
 #include <deque>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -491,6 +492,7 @@ struct console::impl : std::enable_shared_from_this<impl> {
     // Request `id`, which `sink` (request_sink(id)) looks for, or nullopt; `sink` keeps its
     // columns. One row read: the newest request below id + 1.
     std::optional<rows_sink::row_values> find_request(rows_sink& sink, std::int64_t id) {
+        if (id == std::numeric_limits<std::int64_t>::max()) return std::nullopt;  // no id + 1
         storage::export_filter one;
         one.newest_first = true;
         one.before = id + 1;

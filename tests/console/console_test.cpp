@@ -452,6 +452,8 @@ TEST_SUITE("console") {
         CHECK(has(b.get("/console/inbox?before=999999999").body, "tolong nomor 29"));
         CHECK(has(b.get("/console/inbox?after=999999999").body, "tolong nomor 29"));
         CHECK(has(b.get("/console/inbox?before=1").body, "Belum ada permintaan"));
+        CHECK(b.get("/console/inbox/9223372036854775807").status == 404);
+        CHECK(b.get("/console/inbox?before=9223372036854775807").status == 200);
     }
 
     TEST_CASE("console: registrations newest first, page by page, filtered and searched") {
