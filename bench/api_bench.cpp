@@ -1,9 +1,10 @@
-// The JSON API's lists on a big SQLite database: 1,000,000 contacts (one message each),
-// 100,000 registrations over 100 courses, 10,000 residents' requests. Runs the real `sapa
-// serve` on it and times each list's first page and a deep page (keyset cursors), with and
-// without filters, as a viewer (NIKs masked). Then checks that the lists do not hold up the
-// writer: /readyz (an empty unit of work through the writer, committed) idle and while two
-// clients read deep pages without a pause.
+// The JSON API's lists and the console's pages on a big SQLite database: 1,000,000 contacts
+// (one message each), 100,000 registrations over 100 courses, 10,000 residents' requests,
+// and for the console's overview 100,000 messages sent in the last 13 days with their funnel
+// events. Runs the real `sapa serve` on it and times each list's first page and a deep page
+// (keyset cursors), with and without filters, as a viewer (NIKs masked). Then checks that the lists
+// do not hold up the writer: /readyz (an empty unit of work through the writer, committed) idle and
+// while two clients read deep pages without a pause.
 //
 //   api_bench [DB]     DB: the database to fill (kept; filled only when missing)
 //
@@ -126,6 +127,62 @@ void fill(const std::string& path) {
               << std::chrono::duration<double>(clock_type::now() - started).count() << " s\n";
 }
 
+// The overview's period: a campaign over the last 13 days to a tenth of the contacts (one
+// message each, a quarter on WhatsApp, some failed), with the funnel's events: three in five
+// read a warning, one in five starts to sign up, one in twenty registers. Added once (to a
+// database filled before too), dated from when it is added.
+constexpr long reached = 100'000;
+
+void fill_recent(const std::string& path) {
+    storage::sqlite_store::open(path).reset();  // schema at the latest version
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    if (db.execAndGet("SELECT count(*) FROM events WHERE kind = 'node_entered'").getInt64() > 0)
+        return;
+    auto started = clock_type::now();
+    db.exec("PRAGMA synchronous = OFF");
+    db.exec("BEGIN");
+    SQLite::Statement message(
+        db,
+        "INSERT INTO messages (contact_id, direction, channel, text, status, status_reason, "
+        "created_at, status_at) VALUES (?, 'out', ?, 'Hati-hati calo', ?, ?, ?, ?)");
+    SQLite::Statement event(db,
+                            "INSERT INTO events (message_id, contact_id, kind, node, created_at) "
+                            "VALUES (?, ?, ?, ?, ?)");
+    const std::int64_t now = std::time(nullptr), from = now - 13 * 86400;
+    for (long i = 0; i < reached; ++i) {
+        const std::int64_t contact_id = i * 10 + 1 + i % 7, at = from + i * (13 * 86400) / reached;
+        message.bind(1, contact_id);
+        message.bind(2, i % 4 == 0 ? "wa" : "sms");
+        message.bind(3, i % 50 == 0 ? "failed" : i % 3 == 0 ? "sent" : "delivered");
+        if (i % 50 == 0)
+            message.bind(4, i % 100 == 0 ? "unreachable" : "not on WhatsApp");
+        else
+            message.bind(4);
+        message.bind(5, at);
+        message.bind(6, at);
+        message.exec();
+        message.reset();
+        const auto message_id = db.getLastInsertRowid();
+        auto add = [&](const char* kind, const char* node) {
+            event.bind(1, message_id);
+            event.bind(2, contact_id);
+            event.bind(3, kind);
+            event.bind(4, node);
+            event.bind(5, at + 60);
+            event.exec();
+            event.reset();
+        };
+        if (i % 5 < 3) add("node_entered", "lumajang/ilegal_1");
+        if (i % 5 == 0) add("node_entered", "lumajang/daftar");
+        if (i % 20 == 0) add("registration_completed", "lumajang/daftar");
+        if (i % 5 == 4) add("node_entered", "lumajang/menu");
+    }
+    db.exec("COMMIT");
+    db.exec("ANALYZE");
+    std::cout << "added the overview's period to " << path << " in "
+              << std::chrono::duration<double>(clock_type::now() - started).count() << " s\n";
+}
+
 struct timing {
     double median_ms = 0, max_ms = 0;
     std::size_t items = 0;
@@ -170,6 +227,7 @@ int main(int argc, char** argv) {
     std::filesystem::path db =
         argc > 1 ? argv[1] : std::filesystem::temp_directory_path() / "sapa-api-bench.db";
     if (!std::filesystem::exists(db)) fill(db.string());
+    fill_recent(db.string());
     std::string token;
     const std::string session = app::random_secret();
     {
@@ -225,13 +283,22 @@ int main(int argc, char** argv) {
     const std::vector<std::pair<std::string, std::string>> pages = {
         {"console: inbox, first page", "/console/inbox"},
         {"console: inbox, open only", "/console/inbox?status=open"},
-        {"console: inbox, page 100", "/console/inbox?page=100"},
+        {"console: inbox, deep page", "/console/inbox?before=100"},
+        {"console: inbox, open only, deep page", "/console/inbox?status=open&before=100"},
         {"console: registrations, first page", "/console/registrations"},
-        {"console: registrations, page 1000", "/console/registrations?page=1000"},
+        {"console: registrations, deep page", "/console/registrations?before=1000"},
+        {"console: registrations, newer page", "/console/registrations?after=50000"},
         {"console: registrations, course", "/console/registrations?course=C042"},
-        {"console: registrations, search", "/console/registrations?q=Warga+500"},
+        {"console: registrations, course, deep", "/console/registrations?course=C042&before=2000"},
+        {"console: registrations, waitlisted, deep",
+         "/console/registrations?status=waitlisted&before=90000"},
+        {"console: registrations, search, no match", "/console/registrations?q=Warga+500"},
+        {"console: registrations, search, a code", "/console/registrations?q=C042-050"},
+        {"console: registrations, search, all match", "/console/registrations?q=warga"},
+        {"console: registrations, search, course", "/console/registrations?course=C042&q=C042-00"},
         {"console: one contact's conversation", "/console/conversation?contact=%2B6281300500000"},
-        {"console: overview", "/console/overview"},
+        {"console: overview (14 days)", "/console/overview"},
+        {"console: overview, 7 days", "/console/overview?days=7"},
     };
     for (const auto& [name, target] : pages) {
         auto t = time_get(port, {"Cookie", "sapa_session=" + session}, target, 20);

@@ -16,6 +16,7 @@
 #include <charconv>
 #include <chrono>
 #include <deque>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -82,11 +83,12 @@ std::optional<std::int64_t> number_of(std::string_view text) {
     return n;
 }
 
-int page_of(const fields& query) {
-    auto it = query.find("page");
-    if (it == query.end()) return 0;
-    auto n = number_of(it->second);
-    return n && *n < 100000 ? static_cast<int>(*n) : 0;
+// A page cursor of the query (before= or after=, a row id): 0 when absent, nullopt when it is
+// not a row id.
+std::optional<std::int64_t> cursor_of(const fields& query, const std::string& name) {
+    auto it = query.find(name);
+    if (it == query.end() || it->second.empty()) return 0;
+    return number_of(it->second);
 }
 
 // Rows of an export kept as they stream by: either the last `keep` (newest first pages) or
@@ -487,30 +489,80 @@ struct console::impl : std::enable_shared_from_this<impl> {
         });
     }
 
-    // The request `sink` (request_sink(id)) looks for, or nullopt; `sink` keeps its columns.
-    std::optional<rows_sink::row_values> find_request(rows_sink& sink) {
-        storage::export_filter none;
-        store.export_rows(storage::export_kind::requests, none, sink);
+    // Request `id`, which `sink` (request_sink(id)) looks for, or nullopt; `sink` keeps its
+    // columns. One row read: the newest request below id + 1.
+    std::optional<rows_sink::row_values> find_request(rows_sink& sink, std::int64_t id) {
+        if (id == std::numeric_limits<std::int64_t>::max()) return std::nullopt;  // no id + 1
+        storage::export_filter one;
+        one.newest_first = true;
+        one.before = id + 1;
+        one.limit = 1;
+        store.export_rows(storage::export_kind::requests, one, sink);
         if (sink.rows().empty()) return std::nullopt;
         return sink.rows().front();
     }
 
+    // One page of an export, newest first.
+    struct newest_page {
+        rows_sink sink{page_size + 1, false};            // the columns, and the rows as read
+        std::vector<const rows_sink::row_values*> rows;  // at most page_size, newest first
+        std::int64_t newer = 0;                          // after= of the newer page; 0: none
+        std::int64_t older = 0;                          // before= of the older page; 0: none
+    };
+
+    // The page of `kind` (with `f`'s filters) at the query's cursor: before=ID (rows older than
+    // ID) or after=ID (the page of rows just newer than ID); neither, or fewer newer rows than
+    // a page: the newest page. nullopt when a cursor is not a row id. One keyset query on the
+    // store's read connection (`id < ? ORDER BY id DESC LIMIT n`), whatever the page.
+    std::optional<newest_page> page_of(const context& c,
+                                       storage::export_kind kind,
+                                       storage::export_filter f) {
+        const auto before = cursor_of(c.query, "before"), after = cursor_of(c.query, "after");
+        if (!before || !after) return std::nullopt;
+        auto p = std::make_optional<newest_page>();
+        f.limit = page_size + 1;  // one more: is there another page?
+        if (*after > 0) {
+            f.after = *after;
+            auto s = store.export_rows(kind, f, p->sink);
+            if (s.rows > page_size) {
+                const auto& rows = p->sink.rows();
+                for (auto i = static_cast<std::ptrdiff_t>(page_size) - 1; i >= 0; --i)
+                    p->rows.push_back(&rows[static_cast<std::size_t>(i)]);
+                p->newer = s.last_id - 1;
+                p->older = s.first_id;
+                return p;
+            }
+            p->sink = rows_sink(page_size + 1, false);
+            f.after = 0;
+        } else {
+            f.before = *before;
+        }
+        f.newest_first = true;
+        auto s = store.export_rows(kind, f, p->sink);
+        for (const auto& r : p->sink.rows())
+            if (p->rows.size() < static_cast<std::size_t>(page_size)) p->rows.push_back(&r);
+        if (s.rows > page_size) p->older = s.last_id + 1;
+        if (f.before > 0) p->newer = s.rows > 0 ? s.first_id : f.before - 1;
+        return p;
+    }
+
+    http_response bad_cursor(const frame& f) {
+        return message_page(400, "Halaman tidak ada", "Penanda halaman itu tidak sah.", &f);
+    }
+
     http_response inbox(context& c) {
-        const int p = page_of(c.query);
         const bool open_only = c.arg("status") == "open";
-        rows_sink sink(static_cast<std::size_t>((p + 1) * page_size),
-                       true,
-                       [open_only](const rows_sink& s, const rows_sink::row_values& r) {
-                           return !open_only || s.text(r, "status") == "open";
-                       });
-        store.export_rows(storage::export_kind::requests, {}, sink);
-        const auto& rows = sink.rows();
-        const auto total = sink.matched();
+        const auto f = c.frame_for("Kotak masuk", "/console/inbox");
+        storage::export_filter filter;
+        if (open_only) filter.status = "open";
+        const auto p = page_of(c, storage::export_kind::requests, filter);
+        if (!p) return bad_cursor(f);
+        const auto& sink = p->sink;
         std::string body =
             "<p>Permintaan warga: minta petugas dan hapus data. Terbaru di atas.</p>"
             "<p><a href=\"/console/inbox\">Semua</a> · <a href=\"/console/inbox?status=open\">"
             "Hanya yang terbuka</a></p>";
-        if (rows.empty() || static_cast<std::size_t>(p * page_size) >= total) {
+        if (p->rows.empty()) {
             body += "<p class=\"notice\">Belum ada permintaan.</p>";
         } else {
             body +=
@@ -519,12 +571,8 @@ struct console::impl : std::enable_shared_from_this<impl> {
                 "<th scope=\"col\">Waktu</th><th scope=\"col\">Warga</th><th scope=\"col\">Jenis"
                 "</th><th scope=\"col\">Pesan</th><th scope=\"col\">Status</th></tr></thead>"
                 "<tbody>";
-            // Kept: the last (p+1)*page_size matches, oldest first. Page p skips the p*page_size
-            // newest of them.
-            const auto end = static_cast<std::ptrdiff_t>(rows.size());
-            const auto skip = static_cast<std::ptrdiff_t>(p) * page_size;
-            for (auto i = end - 1 - skip; i >= 0 && i >= end - skip - page_size; --i) {
-                const auto& r = rows[static_cast<std::size_t>(i)];
+            for (const auto* row : p->rows) {
+                const auto& r = *row;
                 const auto id = sink.integer(r, "id");
                 body += "<tr><td><a href=\"/console/inbox/" + std::to_string(id) + "\">" +
                         std::to_string(id) + "</a></td><td>" + when(sink.integer(r, "time")) +
@@ -535,10 +583,9 @@ struct console::impl : std::enable_shared_from_this<impl> {
             }
             body += "</tbody></table></div>";
         }
-        body += pager(open_only ? "/console/inbox?status=open" : "/console/inbox",
-                      p,
-                      total > static_cast<std::size_t>((p + 1) * page_size));
-        return html(200, page(c.frame_for("Kotak masuk", "/console/inbox"), body));
+        body +=
+            pager(open_only ? "/console/inbox?status=open" : "/console/inbox", p->newer, p->older);
+        return html(200, page(f, body));
     }
 
     // A contact's messages, oldest first (the last `limit`), as a list.
@@ -577,7 +624,7 @@ struct console::impl : std::enable_shared_from_this<impl> {
     http_response request_page(context& c) {
         auto id = number_of(c.param("id"));
         auto sink = request_sink(id.value_or(0));
-        auto r = id ? find_request(sink) : std::nullopt;
+        auto r = id ? find_request(sink, *id) : std::nullopt;
         auto f = c.frame_for("Permintaan", "/console/inbox");
         if (!r) return message_page(404, "Tidak ditemukan", "Permintaan itu tidak ada.", &f);
         const auto contact = sink.text(*r, "contact");
@@ -618,7 +665,7 @@ struct console::impl : std::enable_shared_from_this<impl> {
     std::optional<std::string> request_contact(context& c, http_response& problem) {
         auto id = number_of(c.param("id"));
         auto sink = request_sink(id.value_or(0));
-        auto r = id ? find_request(sink) : std::nullopt;
+        auto r = id ? find_request(sink, *id) : std::nullopt;
         auto f = c.frame_for("", "/console/inbox");
         if (!r) {
             problem = message_page(404, "Tidak ditemukan", "Permintaan itu tidak ada.", &f);
@@ -746,27 +793,9 @@ struct console::impl : std::enable_shared_from_this<impl> {
         storage::export_filter store_filter() const {
             storage::export_filter f;
             if (!course.empty()) f.course = course;
+            if (!status.empty()) f.status = status;
+            if (!search.empty()) f.search = search;
             return f;
-        }
-        bool accepts(const rows_sink& s, const rows_sink::row_values& r) const {
-            if (!status.empty() && s.text(r, "status") != status) return false;
-            if (search.empty()) return true;
-            auto contains = [this](std::string text) {
-                std::string needle = search;
-                for (auto* t : {&text, &needle})
-                    for (auto& ch : *t)
-                        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-                return text.find(needle) != std::string::npos;
-            };
-            if (contains(s.text(r, "code"))) return true;
-            for (const auto& col : s.columns()) {
-                auto name = col.name;
-                if ((name.find("nama") != std::string::npos ||
-                     name.find("name") != std::string::npos) &&
-                    contains(s.text(r, name)))
-                    return true;
-            }
-            return false;
         }
     };
 
@@ -778,16 +807,10 @@ struct console::impl : std::enable_shared_from_this<impl> {
     }
 
     http_response registrations(context& c) {
-        const int p = page_of(c.query);
         const auto filter = registration_filter::of(c);
-        rows_sink sink(
-            page_size,
-            false,
-            [filter](const rows_sink& s, const rows_sink::row_values& r) {
-                return filter.accepts(s, r);
-            },
-            static_cast<std::size_t>(p * page_size));
-        store.export_rows(storage::export_kind::registrations, filter.store_filter(), sink);
+        const auto p = page_of(c, storage::export_kind::registrations, filter.store_filter());
+        if (!p) return bad_cursor(c.frame_for("Pendaftaran", "/console/registrations"));
+        const auto& sink = p->sink;
         std::string body;
         if (c.arg("msg") == "cancelled")
             body += "<p class=\"notice\" role=\"status\">Pendaftaran " + escape(c.arg("code")) +
@@ -816,7 +839,7 @@ struct console::impl : std::enable_shared_from_this<impl> {
         if (app::allows(c.role, app::staff_role::staff))
             body += "<p><a href=\"/console/registrations.csv" + escape(filter.query()) +
                     "\">Unduh CSV</a></p>";
-        if (sink.rows().empty()) {
+        if (p->rows.empty()) {
             body += "<p class=\"notice\">Tidak ada pendaftaran yang cocok.</p>";
         } else {
             std::vector<std::string> extra;
@@ -832,7 +855,8 @@ struct console::impl : std::enable_shared_from_this<impl> {
             body +=
                 "<th scope=\"col\">Didaftar</th><th "
                 "scope=\"col\"><span>Tindakan</span></th></tr></thead><tbody>";
-            for (const auto& r : sink.rows()) {
+            for (const auto* row : p->rows) {
+                const auto& r = *row;
                 const auto code = sink.text(r, "code"), course = sink.text(r, "course"),
                            status = sink.text(r, "status"), contact = sink.text(r, "contact");
                 body += "<tr><td>" + escape(code) + "</td><td>" + escape(course) + "</td><td>" +
@@ -853,29 +877,9 @@ struct console::impl : std::enable_shared_from_this<impl> {
             body += "</tbody></table></div>";
         }
         auto base = "/console/registrations" + filter.query();
-        body += pager(base, p, sink.matched() > static_cast<std::size_t>((p + 1) * page_size));
+        body += pager(base, p->newer, p->older);
         return html(200, page(c.frame_for("Pendaftaran", "/console/registrations"), body));
     }
-
-    // Forwards the rows a filter accepts to another sink (the CSV writer).
-    class filtered_sink final : public storage::row_sink {
-      public:
-        filtered_sink(const registration_filter& f, storage::row_sink& to)
-            : f_(f), to_(to), probe_(0, false) {}
-        void begin(const std::vector<storage::export_column>& columns) override {
-            probe_.begin(columns);
-            to_.begin(columns);
-        }
-        void row(const std::vector<storage::export_value>& values) override {
-            if (f_.accepts(probe_, values)) to_.row(values);
-        }
-        void end() override { to_.end(); }
-
-      private:
-        const registration_filter& f_;
-        storage::row_sink& to_;
-        rows_sink probe_;  // only its columns
-    };
 
     http_response registrations_csv(context& c) {
         const auto filter = registration_filter::of(c);
@@ -884,9 +888,8 @@ struct console::impl : std::enable_shared_from_this<impl> {
                                 {.utc_offset_minutes = options.utc_offset_minutes,
                                  .for_spreadsheets = true,
                                  .separator = ','});
-        filtered_sink sink(filter, csv);
         auto summary =
-            store.export_rows(storage::export_kind::registrations, filter.store_filter(), sink);
+            store.export_rows(storage::export_kind::registrations, filter.store_filter(), csv);
         audit(c.login.account.name,
               "export_csv",
               "registrations " + filter.audited(),

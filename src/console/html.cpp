@@ -85,18 +85,17 @@ std::string button_form(std::string_view action,
     return out;
 }
 
-std::string pager(std::string_view base, int page, bool has_next) {
+std::string pager(std::string_view base, std::int64_t newer, std::int64_t older) {
     const char joiner = base.find('?') == std::string_view::npos ? '?' : '&';
     std::string out = "<nav class=\"pager\" aria-label=\"Halaman\">";
-    if (page > 0)
+    if (newer > 0)
         out += "<a href=\"" +
-               escape(std::string(base) + joiner + "page=" + std::to_string(page - 1)) +
-               "\">&larr; Sebelumnya</a>";
-    out += "<span>Halaman " + std::to_string(page + 1) + "</span>";
-    if (has_next)
+               escape(std::string(base) + joiner + "after=" + std::to_string(newer)) +
+               "\" rel=\"prev\">&larr; Lebih baru</a>";
+    if (older > 0)
         out += "<a href=\"" +
-               escape(std::string(base) + joiner + "page=" + std::to_string(page + 1)) +
-               "\">Berikutnya &rarr;</a>";
+               escape(std::string(base) + joiner + "before=" + std::to_string(older)) +
+               "\" rel=\"next\">Lebih lama &rarr;</a>";
     return out + "</nav>";
 }
 

@@ -2,6 +2,7 @@
 // Server-rendered HTML for the console: escaping, the page frame (Bahasa Indonesia), and the
 // masking viewers get. No templates engine: pages are small and built as strings.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,7 +44,8 @@ std::string button_form(std::string_view action,
                         const std::vector<std::pair<std::string, std::string>>& hidden = {},
                         std::string_view button_class = "");
 
-// "Sebelumnya / Berikutnya" links for page `page` (0-based) of `base` (which may have a query).
-std::string pager(std::string_view base, int page, bool has_next);
+// "Lebih baru / Lebih lama" links of a page listed newest first: to `base` (which may have a
+// query) with after=NEWER (the newer page) and with before=OLDER (the older page); 0: no link.
+std::string pager(std::string_view base, std::int64_t newer, std::int64_t older);
 
 }  // namespace sapa::console

@@ -35,10 +35,18 @@ struct export_filter {
     // Rows of contacts with this language, or in this group (contacts import --group).
     std::optional<std::string> language = {};
     std::optional<std::string> group = {};
+    // Registrations whose code, or a collected field whose name contains "nama" or "name",
+    // contains this text (ASCII letters in any case). Ignored by the other kinds.
+    std::optional<std::string> search = {};
     // One page (the API's keyset cursor): rows whose id (their order) is after `after`, at
     // most `limit` of them; export_summary::last_id is where the next page starts.
     std::int64_t after = 0;
     std::optional<std::int64_t> limit = {};
+    // Newest first (the console's pages): rows in descending id order, only those whose id is
+    // below `before` when it is above 0; export_summary::last_id is then the smallest id
+    // written, the next (older) page's `before` is last_id.
+    std::int64_t before = 0;
+    bool newest_first = false;
 };
 
 enum class column_type {
@@ -83,7 +91,8 @@ class row_sink {
 
 struct export_summary {
     std::int64_t rows = 0;
-    std::int64_t last_id = 0;  // the id (row order) of the last row written; 0: none
+    std::int64_t last_id = 0;   // the id (row order) of the last row written; 0: none
+    std::int64_t first_id = 0;  // the id of the first row written; 0: none
 };
 
 struct writer_options {

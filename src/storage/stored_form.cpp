@@ -8,6 +8,16 @@ std::string fields_to_json(const std::map<std::string, std::string>& fields) {
     return nlohmann::json(fields).dump();
 }
 
+std::string json_string_content(std::string_view text) {
+    auto quoted = nlohmann::json(std::string(text))
+                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return quoted.substr(1, quoted.size() - 2);
+}
+
+std::string valid_utf8(std::string_view text) {
+    return nlohmann::json::parse("\"" + json_string_content(text) + "\"").get<std::string>();
+}
+
 std::map<std::string, std::string> fields_from_json(std::string_view text) {
     auto j = nlohmann::json::parse(text, nullptr, false);
     std::map<std::string, std::string> out;

@@ -21,6 +21,11 @@ namespace sapa::storage {
 std::string fields_to_json(const std::map<std::string, std::string>& fields);
 // The object's members as text (non-strings as their JSON); empty when `text` is no object.
 std::map<std::string, std::string> fields_from_json(std::string_view text);
+// `text` as fields_to_json writes it inside a JSON string (its escapes, no quotes): what a
+// search looks for in the stored JSON text. Bytes that are not UTF-8 become U+FFFD.
+std::string json_string_content(std::string_view text);
+// `text` with every byte that is not UTF-8 replaced by U+FFFD (PostgreSQL refuses such text).
+std::string valid_utf8(std::string_view text);
 
 // The payload column of an interactive reply ({"body","options"}); empty for a plain text.
 std::string reply_payload(const messaging::outbound_message& m);

@@ -76,6 +76,13 @@ engine::turn_result handoff_turn(const engine::contact_state& state,
 
 const app::channel wa{"wa", "k", storage::route::api};
 
+// A pager link's cursor on `page` ("before=ID" or "after=ID", as `name` says).
+std::string cursor_link(const std::string& page, const std::string& name) {
+    auto at = page.find(name + "=");
+    REQUIRE(at != std::string::npos);
+    return page.substr(at, page.find('"', at) - at);
+}
+
 std::shared_ptr<const dialog::catalog> course_catalog() {
     static const auto catalog = [] {
         auto loaded = dialog::load_script(sapa::testing::course_script, "k.json");
@@ -423,12 +430,64 @@ TEST_SUITE("console") {
         CHECK(has(first, "tolong nomor 5"));
         CHECK_FALSE(has(first, "tolong nomor 4<"));
         CHECK(first.find("tolong nomor 29") < first.find("tolong nomor 28"));
-        CHECK(has(first, "Berikutnya"));
-        auto second = b.get("/console/inbox?page=1").body;
+        CHECK_FALSE(has(first, "Lebih baru"));
+        auto second = b.get("/console/inbox?" + cursor_link(first, "before")).body;
         CHECK(has(second, "tolong nomor 4<"));
         CHECK(has(second, "tolong nomor 0<"));
         CHECK_FALSE(has(second, "tolong nomor 5<"));
-        CHECK_FALSE(has(second, "Berikutnya"));
+        CHECK_FALSE(has(second, "Lebih lama"));
+        auto back = b.get("/console/inbox?" + cursor_link(second, "after")).body;
+        CHECK(has(back, "tolong nomor 29"));
+        CHECK(has(back, "tolong nomor 5<"));
+        CHECK_FALSE(has(back, "tolong nomor 4<"));
+        // Only the open ones, page by page too.
+        auto open = b.get("/console/inbox?status=open").body;
+        CHECK(has(open, "tolong nomor 29"));
+        CHECK(has(b.get("/console/inbox?status=open&" + cursor_link(open, "before")).body,
+                  "tolong nomor 0<"));
+        // A cursor that is not a row id is refused; one past every row shows what is older.
+        CHECK(b.get("/console/inbox?before=abc").status == 400);
+        CHECK(b.get("/console/inbox?after=-5").status == 400);
+        CHECK(b.get("/console/registrations?before=1x").status == 400);
+        CHECK(has(b.get("/console/inbox?before=999999999").body, "tolong nomor 29"));
+        CHECK(has(b.get("/console/inbox?after=999999999").body, "tolong nomor 29"));
+        CHECK(has(b.get("/console/inbox?before=1").body, "Belum ada permintaan"));
+        CHECK(b.get("/console/inbox/9223372036854775807").status == 404);
+        CHECK(b.get("/console/inbox?before=9223372036854775807").status == 200);
+    }
+
+    TEST_CASE("console: registrations newest first, page by page, filtered and searched") {
+        console_server s({}, true);
+        s.add("vina", "viewer");
+        for (int i = 1; i <= 30; ++i)
+            s.resident_writes(
+                "+62812345002" + std::to_string(10 + i), "DAFTAR", "d" + std::to_string(i));
+        browser b{s.server->port()};
+        REQUIRE(b.login("vina", s.password).status == 303);
+        auto first = b.get("/console/registrations").body;
+        CHECK(first.find("K-0030") < first.find("K-0029"));
+        CHECK(has(first, "K-0006"));
+        CHECK_FALSE(has(first, "K-0005"));
+        CHECK_FALSE(has(first, "Lebih baru"));
+        auto older = b.get("/console/registrations?" + cursor_link(first, "before")).body;
+        CHECK(has(older, "K-0005"));
+        CHECK(has(older, "K-0001"));
+        CHECK_FALSE(has(older, "K-0006"));
+        CHECK_FALSE(has(older, "Lebih lama"));
+        // The filters stay in the links; the store filters, so a page is full.
+        auto waiting = b.get("/console/registrations?status=waitlisted").body;
+        CHECK(has(waiting, "K-0006"));
+        auto link = cursor_link(waiting, "before");
+        CHECK(has(waiting, "status=waitlisted&amp;" + link));
+        auto rest = b.get("/console/registrations?status=waitlisted&" + link).body;
+        CHECK(has(rest, "K-0002"));
+        CHECK_FALSE(has(rest, "K-0001"));
+        auto found = b.get("/console/registrations?q=k-001").body;
+        CHECK(has(found, "K-0010"));
+        CHECK(has(found, "K-0019"));
+        CHECK_FALSE(has(found, "K-0020"));
+        CHECK_FALSE(has(found, "K-0009"));
+        CHECK_FALSE(has(found, "Lebih lama"));
     }
 
     TEST_CASE(

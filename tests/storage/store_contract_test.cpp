@@ -115,6 +115,45 @@ std::vector<std::string> texts(const app::inbound_outcome& o) {
     return out;
 }
 
+// A turn entering `nodes` (and registering when asked), setting the kecamatan, with one reply.
+turn_function walk(std::vector<std::string> nodes,
+                   bool registers,
+                   std::string kecamatan,
+                   unix_seconds now) {
+    return [=](const engine::contact_state& state, engine::registrar&) {
+        engine::turn_result r;
+        r.state = state;
+        r.state.session.last_active = now;
+        if (!kecamatan.empty()) r.state.fields["kecamatan"] = kecamatan;
+        for (const auto& n : nodes)
+            r.events.push_back({.kind = engine::event_kind::node_entered,
+                                .node = n,
+                                .detail = {},
+                                .matched = {},
+                                .data = {}});
+        if (registers)
+            r.events.push_back({.kind = engine::event_kind::registration_completed,
+                                .node = "t/daftar",
+                                .detail = "registered",
+                                .matched = {},
+                                .data = {}});
+        r.replies.push_back({.text = "ok", .body = {}, .options = {}});
+        return r;
+    };
+}
+
+// Keeps one text column of each exported row.
+struct column_sink final : row_sink {
+    explicit column_sink(std::size_t column) : column(column) {}
+    void begin(const std::vector<export_column>&) override {}
+    void row(const std::vector<export_value>& v) override {
+        got.push_back(std::get<std::string>(v[column]));
+    }
+    void end() override {}
+    std::size_t column;
+    std::vector<std::string> got;
+};
+
 }  // namespace
 
 TEST_SUITE("storage") {
@@ -913,32 +952,6 @@ TEST_SUITE("storage") {
     STORE_CONTRACT(
         "the overview counts the funnel per day and kecamatan and delivery per channel") {
         auto st = s.open(fast_options());
-        // A turn entering `nodes` (and registering when asked), setting the kecamatan.
-        auto walk = [](std::vector<std::string> nodes,
-                       bool registers,
-                       std::string kecamatan,
-                       unix_seconds now) -> turn_function {
-            return [=](const engine::contact_state& state, engine::registrar&) {
-                engine::turn_result r;
-                r.state = state;
-                r.state.session.last_active = now;
-                if (!kecamatan.empty()) r.state.fields["kecamatan"] = kecamatan;
-                for (const auto& n : nodes)
-                    r.events.push_back({.kind = engine::event_kind::node_entered,
-                                        .node = n,
-                                        .detail = {},
-                                        .matched = {},
-                                        .data = {}});
-                if (registers)
-                    r.events.push_back({.kind = engine::event_kind::registration_completed,
-                                        .node = "t/daftar",
-                                        .detail = "registered",
-                                        .matched = {},
-                                        .data = {}});
-                r.replies.push_back({.text = "ok", .body = {}, .options = {}});
-                return r;
-            };
-        };
         const unix_seconds day1 = 1767225600;  // 2026-01-01 00:00 UTC, 07:00 WIB
         process(*st,
                 sms("081900000001", "2", day1, "f1"),
@@ -1195,6 +1208,89 @@ TEST_SUITE("storage") {
         CHECK(tokens[0].name == "dash");
     }
 
+    STORE_CONTRACT(
+        "the funnel counts each resident once a day per step, days end at local midnight") {
+        auto st = s.open(fast_options());
+        const unix_seconds midnight = 1767200400;  // 2026-01-01 00:00 WIB (UTC+7)
+        // The day before the period: not counted.
+        process(*st,
+                sms("081900000001", "halo", midnight - 60, "a0"),
+                walk({"t/ilegal_1"}, false, "Tempursari", midnight - 60));
+        // 2026-01-01, one second before local midnight, and again just after it (2026-01-02).
+        const auto day1 = midnight + 86400 - 1, day2 = midnight + 86400;
+        process(*st,
+                sms("081900000001", "2", day1, "a1"),
+                walk({"t/ilegal_1", "t/ilegal_2"}, false, "Tempursari", day1));
+        process(*st,
+                sms("081900000001", "2", day2, "a2"),
+                walk({"t/ilegal_1"}, false, "Tempursari", day2));
+        process(*st,
+                sms("081900000001", "3", day2 + 10, "a3"),
+                walk({"t/ilegal_2", "t/daftar"}, true, "Tempursari", day2 + 10));
+        process(*st,
+                sms("081900000002", "3", day2 + 20, "b1"),
+                walk({"t/daftar"}, false, "TEMPURSARI", day2 + 20));
+        process(*st,
+                sms("081900000003", "halo", day2 + 86400, "c1"),
+                walk({}, false, "", day2 + 86400));
+
+        funnel_query q{.since = midnight,
+                       .utc_offset_minutes = 420,
+                       .warning_node = "/ilegal_",
+                       .signup_node = "/daftar",
+                       .limit = 10};
+        auto rows = st->funnel(q);
+        REQUIRE(rows.size() == 3);
+        CHECK(rows[0].day == "2026-01-03");
+        CHECK(rows[0].kecamatan == "");
+        CHECK(rows[0].reached == 1);
+        CHECK(rows[0].warned + rows[0].started + rows[0].registered == 0);
+        CHECK(rows[1].day == "2026-01-02");
+        CHECK(rows[1].kecamatan == "tempursari");  // both spellings, lower case
+        CHECK(rows[1].reached == 2);               // three replies, two residents
+        CHECK(rows[1].warned == 1);                // three warning nodes, one resident
+        CHECK(rows[1].started == 2);
+        CHECK(rows[1].registered == 1);
+        CHECK(rows[2].day == "2026-01-01");
+        CHECK(rows[2].kecamatan == "tempursari");
+        CHECK(rows[2].reached == 1);
+        CHECK(rows[2].warned == 1);
+        CHECK(rows[2].started == 0);
+        // In UTC the turns on both sides of local midnight fall on one day, 2026-01-01.
+        q.utc_offset_minutes = 0;
+        q.since = 0;
+        rows = st->funnel(q);
+        REQUIRE(rows.size() == 3);
+        CHECK(rows[1].day == "2026-01-01");
+        CHECK(rows[1].reached == 2);
+        CHECK(rows[1].warned == 1);
+        CHECK(rows[1].started == 2);
+        CHECK(rows[2].day == "2025-12-31");
+        CHECK(rows[2].reached == 1);
+        // The newest days first, cut at the limit.
+        q.limit = 2;
+        rows = st->funnel(q);
+        REQUIRE(rows.size() == 2);
+        CHECK(rows[0].day == "2026-01-02");
+        // A resident counts under the kecamatan known now: moved, or forgotten (none).
+        process(*st,
+                sms("081900000003", "pindah", day2 + 86400 + 5, "c2"),
+                walk({}, false, "Pasirian", day2 + 86400 + 5));
+        CHECK(st->forget("+6281900000002", day2 + 86400 + 9).contacts == 1);
+        q.limit = 10;
+        rows = st->funnel(q);
+        REQUIRE(rows.size() == 4);
+        CHECK(rows[0].day == "2026-01-02");
+        CHECK(rows[0].kecamatan == "pasirian");
+        CHECK(rows[0].reached == 1);
+        CHECK(rows[1].day == "2026-01-01");
+        CHECK(rows[1].kecamatan == "");
+        CHECK(rows[1].reached == 1);
+        CHECK(rows[1].started == 1);
+        CHECK(rows[2].kecamatan == "tempursari");
+        CHECK(rows[2].reached == 1);
+    }
+
     STORE_CONTRACT("exports page with keyset cursors and filter by status, language and group") {
         auto st = s.open(fast_options());
         for (int i = 1; i <= 5; ++i) {
@@ -1261,6 +1357,148 @@ TEST_SUITE("storage") {
         CHECK(page(export_kind::contacts, english).first.rows == 0);
         english.language = "";
         CHECK(page(export_kind::contacts, english).first.rows == 5);  // nobody set a language
+    }
+
+    STORE_CONTRACT("exports page newest first, by status, and search codes and names") {
+        auto st = s.open(fast_options());
+        // Registers the sender for `course` (2 seats) under `name`.
+        auto signs_up = [](std::string course, std::string name, unix_seconds now) {
+            return turn_function([=](const engine::contact_state& state, engine::registrar& r) {
+                engine::turn_result t;
+                t.state = state;
+                t.state.session.last_active = now;
+                r.register_contact(state.address,
+                                   course,
+                                   course,
+                                   2,
+                                   {{"nama", name}, {"desa", "Sumberwuluh 100%"}},
+                                   now);
+                t.replies.push_back({.text = "ok", .body = {}, .options = {}});
+                return t;
+            });
+        };
+        const std::vector<std::pair<std::string, std::string>> people = {
+            {"A", "Budi Santoso"},   // A-0001
+            {"A", "Siti Aminah"},    // A-0002
+            {"B", "Ani \"Ratna\""},  // B-0001
+            {"A", "Dewi Sartika"},   // A-0003, waitlisted
+            {"B", "budi hartono"},   // B-0002
+            {"A", "Rudi_x"},         // A-0004, waitlisted
+        };
+        for (std::size_t i = 0; i < people.size(); ++i) {
+            const auto at = static_cast<unix_seconds>(100 + i);
+            process(*st,
+                    sms("08190000020" + std::to_string(i), "daftar", at),
+                    signs_up(people[i].first, people[i].second, at));
+        }
+        // The codes of one page, in order, and the summary.
+        auto codes = [&](export_filter f) {
+            column_sink sink(0);
+            auto summary = st->export_rows(export_kind::registrations, f, sink);
+            CHECK(summary.rows == static_cast<std::int64_t>(sink.got.size()));
+            return std::pair{sink.got, summary};
+        };
+        using list = std::vector<std::string>;
+        export_filter newest;
+        newest.newest_first = true;
+        CHECK(codes(newest).first ==
+              list{"A-0004", "B-0002", "A-0003", "B-0001", "A-0002", "A-0001"});
+
+        // Pages of two, each starting below the last one's smallest id.
+        newest.limit = 2;
+        auto [p1, s1] = codes(newest);
+        CHECK(p1 == list{"A-0004", "B-0002"});
+        CHECK(s1.first_id > s1.last_id);
+        newest.before = s1.last_id;
+        auto [p2, s2] = codes(newest);
+        CHECK(p2 == list{"A-0003", "B-0001"});
+        newest.before = s2.last_id;
+        auto [p3, s3] = codes(newest);
+        CHECK(p3 == list{"A-0002", "A-0001"});
+        newest.before = s3.last_id;
+        CHECK(codes(newest).first.empty());
+        // `before` excludes that id itself; with `after` too, the rows between them.
+        newest.limit = {};
+        newest.before = s1.first_id;
+        CHECK(codes(newest).first.size() == 5);
+        newest.after = s3.first_id;
+        CHECK(codes(newest).first == list{"B-0002", "A-0003", "B-0001"});
+        export_filter oldest;  // `before` works oldest first too
+        oldest.before = s2.first_id;
+        CHECK(codes(oldest).first == list{"A-0001", "A-0002", "B-0001"});
+
+        export_filter waiting;
+        waiting.newest_first = true;
+        waiting.status = "waitlisted";
+        CHECK(codes(waiting).first == list{"A-0004", "A-0003"});
+        waiting.limit = 1;
+        waiting.before = codes(waiting).second.last_id;
+        CHECK(codes(waiting).first == list{"A-0003"});
+
+        // The search: codes, and name fields (ASCII letters in any case), nothing else;
+        // LIKE's wildcards and JSON's escapes are plain text.
+        auto found = [&](std::string words, std::optional<std::string> course = {}) {
+            export_filter f;
+            f.newest_first = true;
+            f.search = std::move(words);
+            f.course = std::move(course);
+            return codes(f).first;
+        };
+        CHECK(found("budi") == list{"B-0002", "A-0001"});
+        CHECK(found("BUDI S") == list{"A-0001"});
+        CHECK(found("a-000") == list{"A-0004", "A-0003", "A-0002", "A-0001"});
+        CHECK(found("Sumberwuluh").empty());  // a place, not a name
+        CHECK(found("100%").empty());
+        CHECK(found("t_").empty());  // not a wildcard: "Siti" has no "t_"
+        CHECK(found("i_x") == list{"A-0004"});
+        CHECK(found("\"Ratna\"") == list{"B-0001"});
+        CHECK(found("nama").empty());      // a field's name is not its value
+        CHECK(found("\xff\xfe").empty());  // not UTF-8: no match, no error
+        CHECK(found("budi", "A") == list{"A-0001"});
+        CHECK(found("budi", "C").empty());
+        export_filter all;
+        all.search = "i";
+        all.status = "waitlisted";
+        all.course = "A";
+        all.newest_first = true;
+        all.limit = 1;
+        CHECK(codes(all).first == list{"A-0004"});
+        all.before = codes(all).second.last_id;
+        CHECK(codes(all).first == list{"A-0003"});
+    }
+
+    STORE_CONTRACT("requests export newest first by open and done, page by page") {
+        auto st = s.open(fast_options());
+        for (int i = 1; i <= 4; ++i)
+            process(
+                *st,
+                sms("08190000030" + std::to_string(i), "tolong", 100 * i),
+                asking(
+                    engine::event_kind::handoff_requested, "tolong " + std::to_string(i), 100 * i));
+        // The words of one page, in order, and the summary.
+        auto words = [&](export_filter f) {
+            column_sink sink(4);
+            auto summary = st->export_rows(export_kind::requests, f, sink);
+            return std::pair{sink.got, summary};
+        };
+        using list = std::vector<std::string>;
+        export_filter f;
+        f.newest_first = true;
+        auto [all, summary] = words(f);
+        CHECK(all == list{"tolong 4", "tolong 3", "tolong 2", "tolong 1"});
+        CHECK(summary.first_id > summary.last_id);
+        // Mark the second newest done: the open ones skip it, the done ones are only it.
+        f.limit = 2;
+        auto [top, top_summary] = words(f);
+        CHECK(st->mark_request_done(top_summary.last_id, 500));
+        f.status = "open";
+        auto [open1, o1] = words(f);
+        CHECK(open1 == list{"tolong 4", "tolong 2"});
+        f.before = o1.last_id;
+        CHECK(words(f).first == list{"tolong 1"});
+        f.status = "done";
+        f.before = 0;
+        CHECK(words(f).first == list{"tolong 3"});
     }
 }
 

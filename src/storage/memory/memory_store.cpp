@@ -583,6 +583,7 @@ export_summary write_rows_with_fields(std::vector<export_column> columns,
         sink.row(out);
         ++summary.rows;
         summary.last_id = id;
+        if (summary.rows == 1) summary.first_id = id;
     }
     sink.end();
     return summary;
@@ -924,9 +925,32 @@ export_summary memory_store::export_rows(export_kind kind,
             }
             break;
     }
+    // As the SQL stores' search: ASCII letters in any case.
+    auto contains = [](std::string_view text, std::string_view words) {
+        auto lower = [](char ch) {
+            return static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        };
+        return std::search(
+                   text.begin(), text.end(), words.begin(), words.end(), [&](char a, char b) {
+                       return lower(a) == lower(b);
+                   }) != text.end();
+    };
+    auto found = [&](const export_row& r) {
+        const auto* code = std::get_if<std::string>(&r.values[0]);
+        if (code && contains(*code, *filter.search)) return true;
+        if (!r.fields) return false;
+        for (const auto& [name, value] : *r.fields)
+            if ((name.find("nama") != std::string::npos ||
+                 name.find("name") != std::string::npos) &&
+                contains(value, *filter.search))
+                return true;
+        return false;
+    };
     // The page filters (as sql::page_clauses), then the page itself.
     std::erase_if(rows, [&](const export_row& r) {
         if (r.id <= filter.after) return true;
+        if (filter.before > 0 && r.id >= filter.before) return true;
+        if (filter.search && kind == export_kind::registrations && !found(r)) return true;
         if (filter.status &&
             (kind == export_kind::registrations || kind == export_kind::requests) &&
             r.status != *filter.status)
@@ -937,8 +961,8 @@ export_summary memory_store::export_rows(export_kind kind,
         if (filter.language && c.state->language != *filter.language) return true;
         return filter.group && !d.groups.count({*filter.group, r.contact_id});
     });
-    std::sort(rows.begin(), rows.end(), [](const export_row& a, const export_row& b) {
-        return a.id < b.id;
+    std::sort(rows.begin(), rows.end(), [&](const export_row& a, const export_row& b) {
+        return filter.newest_first ? a.id > b.id : a.id < b.id;
     });
     if (filter.limit && static_cast<std::int64_t>(rows.size()) > *filter.limit)
         rows.resize(static_cast<std::size_t>(std::max<std::int64_t>(0, *filter.limit)));

@@ -249,6 +249,18 @@ where_clause where_for(const query_parts& p, const export_filter& f) {
         w.sql += w.sql.empty() ? " WHERE " : " AND ";
         w.sql += sql::with_placeholder(c.sql, "$" + std::to_string(w.params.size()));
     }
+    if (f.search && p.searchable) {
+        // The code, else the name fields; the fields' text must contain the words first.
+        w.params.push_back(text(sql::like_pattern(valid_utf8(*f.search))));
+        const auto words = "$" + std::to_string(w.params.size());
+        w.params.push_back(text(sql::like_pattern(json_string_content(*f.search))));
+        const auto json = "$" + std::to_string(w.params.size());
+        w.sql += w.sql.empty() ? " WHERE " : " AND ";
+        w.sql += "(r.code ILIKE " + words + " OR (r.fields ILIKE " + json +
+                 " AND EXISTS (SELECT 1 FROM jsonb_each_text(r.fields::jsonb) j WHERE "
+                 "(strpos(j.key, 'nama') > 0 OR strpos(j.key, 'name') > 0) AND j.value ILIKE " +
+                 words + ")))";
+    }
     return w;
 }
 
@@ -272,7 +284,7 @@ export_summary export_rows(connection& c,
         auto found = c.query(
             filter.limit
                 ? std::string("SELECT j.key FROM (SELECT ") + p.fields_column + " AS f, " +
-                      p.id_column + " AS rid FROM " + p.from + w.sql + " ORDER BY " + p.id_column +
+                      p.id_column + " AS rid FROM " + p.from + w.sql + sql::order_by(p, filter) +
                       limit +
                       ") s CROSS JOIN LATERAL jsonb_object_keys(s.f::jsonb) AS j(key) GROUP BY "
                       "j.key ORDER BY min(s.rid), j.key"
@@ -288,7 +300,7 @@ export_summary export_rows(connection& c,
     sink.begin(columns);
     // A cursor: the server hands the rows over a batch at a time, so memory stays flat.
     c.query(std::string("DECLARE export_rows NO SCROLL CURSOR FOR SELECT ") + p.select + ", " +
-                p.id_column + " FROM " + p.from + w.sql + " ORDER BY " + p.id_column + limit,
+                p.id_column + " FROM " + p.from + w.sql + sql::order_by(p, filter) + limit,
             w.params);
     const int id_at = static_cast<int>(fixed) + (p.fields_column ? 1 : 0);
     std::vector<export_value> values(columns.size());
@@ -311,6 +323,7 @@ export_summary export_rows(connection& c,
             sink.row(values);
             ++summary.rows;
             summary.last_id = batch.integer(row, id_at);
+            if (summary.rows == 1) summary.first_id = summary.last_id;
         }
     }
     c.exec("COMMIT");

@@ -201,6 +201,13 @@ CREATE TABLE broadcast_keys (
     broadcast_id bigint NOT NULL REFERENCES broadcasts(id)
 );
 )sql"},
+    {"v8: the console's overview reads outbound messages and funnel events by time",
+     R"sql(
+CREATE INDEX messages_out_time ON messages(created_at, channel, status, contact_id)
+    WHERE direction = 'out';
+CREATE INDEX events_funnel ON events(created_at, kind, contact_id, node)
+    WHERE kind IN ('node_entered', 'registration_completed');
+)sql"},
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));

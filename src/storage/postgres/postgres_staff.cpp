@@ -117,8 +117,10 @@ std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
         "    'YYYY-MM-DD'), "
         "    CASE WHEN e.kind = 'registration_completed' THEN 4 "
         "         WHEN strpos(e.node, $3) > 0 THEN 2 ELSE 3 END "
-        "  FROM events e WHERE e.created_at >= $1 AND (e.kind = 'registration_completed' OR "
-        "    (e.kind = 'node_entered' AND (strpos(e.node, $3) > 0 OR strpos(e.node, $4) > 0)))"
+        "  FROM events e WHERE e.created_at >= $1 "
+        "    AND e.kind IN ('node_entered', 'registration_completed') "  // events_funnel
+        "    AND (e.kind = 'registration_completed' OR strpos(e.node, $3) > 0 OR "
+        "      strpos(e.node, $4) > 0)"
         ") x JOIN contacts k ON k.id = x.contact_id "
         "GROUP BY x.day, kec ORDER BY x.day DESC, kec LIMIT $5",
         {number(q.since),

@@ -479,11 +479,13 @@ std::vector<audit_entry> postgres_store::audit_log(std::int64_t before_id, int l
 }
 
 std::vector<funnel_row> postgres_store::funnel(const funnel_query& q) {
-    return impl_->call([&](pg::connection& c) { return pg::funnel(c, q); });
+    pg::connection reader(impl_->options);  // the console's reads never hold the writer
+    return pg::funnel(reader, q);
 }
 
 std::vector<delivery_health> postgres_store::delivery(unix_seconds since) {
-    return impl_->call([&](pg::connection& c) { return pg::delivery(c, since); });
+    pg::connection reader(impl_->options);
+    return pg::delivery(reader, since);
 }
 
 int postgres_store::end_stale_staff_sessions(unix_seconds idle_before, unix_seconds begun_before) {

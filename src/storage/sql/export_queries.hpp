@@ -21,6 +21,7 @@ struct export_query {
     const char* course_clause;            // with the placeholder $course
     const char* condition = nullptr;      // rows of this kind, whatever the filter
     const char* status_column = nullptr;  // compared with export_filter::status, or nullptr
+    bool searchable = false;              // export_filter::search applies (registrations)
 };
 
 inline export_query export_query_for(export_kind kind) {
@@ -33,7 +34,8 @@ inline export_query export_query_for(export_kind kind) {
                     "r.created_at",
                     "r.course = $course",
                     nullptr,
-                    "r.status"};
+                    "r.status",
+                    true};
         case export_kind::conversations:
             return {
                 "m.id, m.created_at, k.address, m.direction, m.channel, m.gateway_message_id, "
@@ -92,6 +94,8 @@ inline std::vector<page_clause> page_clauses(const export_query& q, const export
     std::vector<page_clause> out;
     if (f.after > 0)
         out.push_back({std::string(q.id_column) + " > $v", std::to_string(f.after), true});
+    if (f.before > 0)
+        out.push_back({std::string(q.id_column) + " < $v", std::to_string(f.before), true});
     if (f.status && q.status_column)
         out.push_back({"(" + std::string(q.status_column) + ") = $v", *f.status, false});
     if (f.language) out.push_back({"k.language = $v", *f.language, false});
@@ -103,6 +107,21 @@ inline std::vector<page_clause> page_clauses(const export_query& q, const export
              "g.contact_id = k.id)",
              *f.group});
     return out;
+}
+
+// " ORDER BY id" in the filter's direction (newest_first: descending).
+inline std::string order_by(const export_query& q, const export_filter& f) {
+    return std::string(" ORDER BY ") + q.id_column + (f.newest_first ? " DESC" : "");
+}
+
+// The LIKE pattern (a backslash escapes % and _) that finds `text` anywhere in a value.
+inline std::string like_pattern(std::string_view text) {
+    std::string out = "%";
+    for (char ch : text) {
+        if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
+        out += ch;
+    }
+    return out + "%";
 }
 
 // `clause` with its $v replaced by `placeholder`.

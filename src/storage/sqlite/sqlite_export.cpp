@@ -38,9 +38,21 @@ struct where_clause {
             else
                 s.bind(i++, c.value);
         }
+        if (searched) {
+            s.bind(i++, sql::like_pattern(*filter.search));
+            s.bind(i++, sql::like_pattern(json_string_content(*filter.search)));
+        }
         return i;
     }
+    bool searched = false;
 };
+
+// export_filter::search on registrations: the code, else the name fields; the fields' JSON
+// text must contain the text first (cheap), so json_each only runs on rows that may match.
+constexpr const char* registration_search =
+    "(r.code LIKE $words ESCAPE '\\' OR (r.fields LIKE $json ESCAPE '\\' AND EXISTS (SELECT 1 "
+    "FROM json_each(r.fields) j WHERE (instr(j.key, 'nama') > 0 OR instr(j.key, 'name') > 0) "
+    "AND j.value LIKE $words ESCAPE '\\')))";
 
 where_clause where_for(const query_parts& p, const export_filter& f) {
     where_clause w{"", f, {}};
@@ -55,6 +67,21 @@ where_clause where_for(const query_parts& p, const export_filter& f) {
     w.page = sql::page_clauses(p, f);
     for (const auto& c : w.page)
         add(sql::with_placeholder(c.sql, "?"));
+    if (f.search && p.searchable) {
+        // Numbered after the parameters before it.
+        int n = 1 + (f.since ? 1 : 0) + (f.course ? 1 : 0) + (f.contact ? 1 : 0) +
+                static_cast<int>(w.page.size());
+        std::string clause = registration_search;
+        for (auto [from, to] : {std::pair{"$words", n}, std::pair{"$json", n + 1}}) {
+            const auto placeholder = "?" + std::to_string(to);
+            const std::string_view name = from;
+            for (auto at = clause.find(name); at != std::string::npos;
+                 at = clause.find(name, at + placeholder.size()))
+                clause.replace(at, name.size(), placeholder);
+        }
+        add(clause);
+        w.searched = true;
+    }
     return w;
 }
 
@@ -66,7 +93,7 @@ std::vector<std::string> field_names(connection& c, const query_parts& p, const 
     const auto sql =
         w.filter.limit
             ? std::string("SELECT j.key FROM (SELECT ") + p.fields_column + " AS f, " +
-                  p.id_column + " AS rid FROM " + p.from + w.sql + " ORDER BY " + p.id_column +
+                  p.id_column + " AS rid FROM " + p.from + w.sql + sql::order_by(p, w.filter) +
                   " LIMIT ?) s, json_each(s.f) j GROUP BY j.key ORDER BY "
                   "min(s.rid), j.key"
             : std::string("SELECT j.key FROM ") + p.from + ", json_each(" + p.fields_column +
@@ -109,7 +136,7 @@ export_summary export_rows(connection& c,
     // The row id last: the page cursor.
     SQLite::Statement q(c.db(),
                         std::string("SELECT ") + p.select + ", " + p.id_column + " FROM " + p.from +
-                            w.sql + " ORDER BY " + p.id_column + (filter.limit ? " LIMIT ?" : ""));
+                            w.sql + sql::order_by(p, filter) + (filter.limit ? " LIMIT ?" : ""));
     const int next = w.bind(q);
     if (filter.limit) q.bind(next, static_cast<std::int64_t>(*filter.limit));
     const int id_at = static_cast<int>(fixed) + (p.fields_column ? 1 : 0);
@@ -130,6 +157,7 @@ export_summary export_rows(connection& c,
         sink.row(values);
         ++summary.rows;
         summary.last_id = q.getColumn(id_at).getInt64();
+        if (summary.rows == 1) summary.first_id = summary.last_id;
     }
     sink.end();
     return summary;

@@ -113,6 +113,18 @@ struct sqlite_store::impl {
         j.done(std::make_exception_ptr(boost::system::system_error(errc::shutting_down)), false);
     }
 
+    // Runs `f(connection&)` on a read-only connection of its own in one snapshot (WAL), so the
+    // writer goes on meanwhile; a private in-memory database has one connection: the writer.
+    template <class F>
+    auto read(F f) -> decltype(f(std::declval<detail::connection&>())) {
+        if (in_memory) return call(std::move(f));
+        detail::connection reader(file, options, true);
+        reader.db().exec("BEGIN");
+        auto result = f(reader);
+        reader.db().exec("COMMIT");
+        return result;
+    }
+
     // Runs `f(connection&)` as a job and waits for its commit; returns its result or throws.
     template <class F>
     auto call(F f) -> decltype(f(std::declval<detail::connection&>())) {
@@ -484,17 +496,8 @@ void sqlite_store::fail_outbound(std::int64_t id,
 export_summary sqlite_store::export_rows(export_kind kind,
                                          const export_filter& filter,
                                          row_sink& sink) {
-    if (impl_->in_memory) {
-        // A private in-memory database has one connection: export on the writer.
-        return impl_->call(
-            [&](detail::connection& c) { return detail::export_rows(c, kind, filter, sink); });
-    }
-    // Its own read-only connection: a consistent snapshot (WAL) while the writer goes on.
-    detail::connection reader(impl_->file, impl_->options, true);
-    reader.db().exec("BEGIN");
-    auto summary = detail::export_rows(reader, kind, filter, sink);
-    reader.db().exec("COMMIT");
-    return summary;
+    return impl_->read(
+        [&](detail::connection& c) { return detail::export_rows(c, kind, filter, sink); });
 }
 
 std::vector<queue_backlog> sqlite_store::outbound_backlog() {
@@ -591,16 +594,16 @@ std::int64_t sqlite_store::add_audit(const audit_entry& entry) {
 }
 
 std::vector<audit_entry> sqlite_store::audit_log(std::int64_t before_id, int limit) {
-    return impl_->call(
+    return impl_->read(
         [&](detail::connection& c) { return detail::audit_log(c, before_id, limit); });
 }
 
 std::vector<funnel_row> sqlite_store::funnel(const funnel_query& q) {
-    return impl_->call([&](detail::connection& c) { return detail::funnel(c, q); });
+    return impl_->read([&](detail::connection& c) { return detail::funnel(c, q); });
 }
 
 std::vector<delivery_health> sqlite_store::delivery(unix_seconds since) {
-    return impl_->call([&](detail::connection& c) { return detail::delivery(c, since); });
+    return impl_->read([&](detail::connection& c) { return detail::delivery(c, since); });
 }
 
 int sqlite_store::end_stale_staff_sessions(unix_seconds idle_before, unix_seconds begun_before) {
