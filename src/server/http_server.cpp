@@ -15,6 +15,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <algorithm>
 #include <iterator>
 #include <map>
@@ -399,7 +400,28 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
                     response,
                     std::chrono::duration_cast<std::chrono::microseconds>(finished - started));
             }
+            if (!write_ec && ec && ec != http::error::end_of_stream && !conn->timed_out)
+                co_await linger(*conn);
             if (write_ec || !keep_alive) break;
+        }
+    }
+
+    // A refused request (413, 400) may still be arriving: closing the socket with its unread
+    // bytes sends a reset, and a client still writing then loses the answer with it. As
+    // nginx's lingering_close does: stop sending, then read and drop for a bounded time
+    // (the watchdog ends the read at the deadline) and amount.
+    net::awaitable<void> linger(connection& conn) {
+        boost::system::error_code ignored;
+        conn.socket.shutdown(tcp::socket::shutdown_send, ignored);
+        conn.deadline = clock_type::now() + std::min(limits.read_timeout, std::chrono::seconds(5));
+        std::array<char, 16 * 1024> scratch{};
+        std::size_t dropped = 0;
+        const std::size_t most =
+            4 * std::max(limits.body_limit_bytes, limits.large_body_limit_bytes);
+        while (dropped < most) {
+            auto [e, k] = co_await conn.socket.async_read_some(net::buffer(scratch), use_tuple);
+            if (e) break;
+            dropped += k;
         }
     }
 };
