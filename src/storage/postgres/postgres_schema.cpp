@@ -201,6 +201,12 @@ CREATE TABLE broadcast_keys (
     broadcast_id bigint NOT NULL REFERENCES broadcasts(id)
 );
 )sql"},
+    {"v8: registration statuses confirmed and attended",
+     R"sql(
+ALTER TABLE registrations DROP CONSTRAINT registrations_status_check;
+ALTER TABLE registrations ADD CONSTRAINT registrations_status_check
+    CHECK (status IN ('registered', 'waitlisted', 'cancelled', 'confirmed', 'attended'));
+)sql"},
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));

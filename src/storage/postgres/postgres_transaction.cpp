@@ -272,6 +272,21 @@ int unit::count(const std::string& course,
     return static_cast<int>(r.integer(0, 0));
 }
 
+int unit::seats(const std::string& course, const std::string& up_to_code) {
+    lock_course(course);
+    auto r = up_to_code.empty()
+                 ? c_.prepared(
+                       "SELECT count(*) FROM registrations WHERE course = $1 AND "
+                       "status IN ('registered', 'confirmed', 'attended')",
+                       {text(course)})
+                 : c_.prepared(
+                       "SELECT count(*) FROM registrations WHERE course = $1 AND "
+                       "status IN ('registered', 'confirmed', 'attended') AND id <= (SELECT id "
+                       "FROM registrations WHERE course = $1 AND code = $2)",
+                       {text(course), text(up_to_code)});
+    return static_cast<int>(r.integer(0, 0));
+}
+
 int unit::next_number(const std::string& course) {
     lock_course(course);
     auto r = c_.prepared(

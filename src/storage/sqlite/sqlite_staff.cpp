@@ -124,7 +124,8 @@ std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
         "  count(DISTINCT CASE WHEN x.step = 1 THEN x.contact_id END), "
         "  count(DISTINCT CASE WHEN x.step = 2 THEN x.contact_id END), "
         "  count(DISTINCT CASE WHEN x.step = 3 THEN x.contact_id END), "
-        "  count(DISTINCT CASE WHEN x.step = 4 THEN x.contact_id END) "
+        "  count(DISTINCT CASE WHEN x.step = 4 THEN x.contact_id END), "
+        "  count(DISTINCT CASE WHEN x.step = 5 THEN x.contact_id END) "
         "FROM ("
         "  SELECT m.contact_id, date(m.created_at + ?2, 'unixepoch') AS day, 1 AS step "
         "  FROM messages m WHERE m.direction = 'out' AND m.created_at >= ?1 "
@@ -134,6 +135,9 @@ std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
         "         WHEN instr(e.node, ?3) > 0 THEN 2 ELSE 3 END "
         "  FROM events e WHERE e.created_at >= ?1 AND (e.kind = 'registration_completed' OR "
         "    (e.kind = 'node_entered' AND (instr(e.node, ?3) > 0 OR instr(e.node, ?4) > 0)))"
+        "  UNION ALL "
+        "  SELECT r.contact_id, date(r.updated_at + ?2, 'unixepoch'), 5 "
+        "  FROM registrations r WHERE r.status = 'attended' AND r.updated_at >= ?1"
         ") x JOIN contacts k ON k.id = x.contact_id "
         "GROUP BY x.day, kec ORDER BY x.day DESC, kec LIMIT ?5");
     s.bind(1, q.since);
@@ -149,7 +153,7 @@ std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
                        s.getColumn(3).getInt64(),
                        s.getColumn(4).getInt64(),
                        s.getColumn(5).getInt64(),
-                       0});
+                       s.getColumn(6).getInt64()});
     return out;
 }
 

@@ -487,6 +487,22 @@ int sqlite_transaction::count(const std::string& course,
     return q.getColumn(0).getInt();
 }
 
+int sqlite_transaction::seats(const std::string& course, const std::string& up_to_code) {
+    // Three ranges of the (course, status) index.
+    auto& q = up_to_code.empty()
+                  ? c_.prepared(
+                        "SELECT count(*) FROM registrations WHERE course = ?1 AND "
+                        "status IN ('registered', 'confirmed', 'attended')")
+                  : c_.prepared(
+                        "SELECT count(*) FROM registrations WHERE course = ?1 AND "
+                        "status IN ('registered', 'confirmed', 'attended') AND id <= (SELECT id "
+                        "FROM registrations WHERE course = ?1 AND code = ?2)");
+    q.bind(1, course);
+    if (!up_to_code.empty()) q.bind(2, up_to_code);
+    q.executeStep();
+    return q.getColumn(0).getInt();
+}
+
 int sqlite_transaction::next_number(const std::string& course) {
     auto& count = c_.prepared(
         "INSERT OR FAIL INTO course_counters (course, issued) VALUES (?, 1) "
