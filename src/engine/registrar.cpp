@@ -58,6 +58,10 @@ bool holds_seat(registration_status s) {
            s == registration_status::attended;
 }
 
+bool in_segment(registration_status s, registration_status wanted) {
+    return s == wanted || (wanted == registration_status::registered && holds_seat(s));
+}
+
 const char* dialog_status(registration_status s) {
     return to_string(holds_seat(s) ? registration_status::registered : s);
 }

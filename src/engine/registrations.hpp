@@ -22,6 +22,10 @@ const char* to_string(registration_status s);
 registration_status registration_status_from_string(const std::string& s);
 // registered, confirmed or attended.
 bool holds_seat(registration_status s);
+// Whether a registration in `s` belongs to a segment of registrations in `wanted`: "registered"
+// means holding a seat (a course reminder reaches confirmed residents too); the others match
+// exactly.
+bool in_segment(registration_status s, registration_status wanted);
 // What a dialog script sees as registration.status: a seat is "registered" whether or not
 // staff confirmed it or the resident attended (scripts branch on registered / waitlisted /
 // cancelled), so STATUS, DAFTAR again and BATAL DAFTAR work alike for all three.

@@ -497,6 +497,25 @@ TEST_SUITE("storage") {
         CHECK(text.find(R"("code":"K-0004","course":"K","status":"registered")") !=
               std::string::npos);
 
+        // A segment of the registered (a course reminder) holds every seat; the others match
+        // their status exactly.
+        st->run([&](transaction& tx) {
+            auto members = [&](engine::registration_status status) {
+                std::vector<std::string> out;
+                segment seg;
+                seg.course = "K";
+                seg.status = status;
+                for (const auto& m : tx.select_contacts(seg, 0, 10))
+                    out.push_back(m.address);
+                return out;
+            };
+            CHECK(members(engine::registration_status::registered) ==
+                  std::vector<std::string>{"+6281100000002", "+6281100000003", "+6281100000004"});
+            CHECK(members(engine::registration_status::attended) ==
+                  std::vector<std::string>{"+6281100000002"});
+            CHECK(members(engine::registration_status::confirmed).empty());
+        });
+
         // The funnel's attended: on the day staff marked it (WIB), from `since` on.
         auto rows = st->funnel({.since = day1,
                                 .utc_offset_minutes = 420,

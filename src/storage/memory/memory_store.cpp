@@ -337,7 +337,7 @@ class memory_transaction final : public transaction,
             if (!s.language.empty() && state.language != s.language) continue;
             if (!s.course.empty()) {
                 auto r = d_.ledger.latest(state.address, s.course);
-                if (!r || (s.status && r->status != *s.status)) continue;
+                if (!r || (s.status && !engine::in_segment(r->status, *s.status))) continue;
             }
             out.push_back({c.id, state.address});
         }
