@@ -622,6 +622,18 @@ TEST_SUITE("console") {
         CHECK(has(b.get(header(r, "Location")).body, "K-0001 ditandai hadir."));
         CHECK(has(b.get("/console/registrations?status=attended").body, "K-0001"));
         CHECK(sent().empty());  // nothing sent
+        // The resident who attended still holds the seat: DAFTAR again gives the same code.
+        messaging::inbound_message again;
+        again.channel = "wa";
+        again.from = "+6281234500001";
+        again.to = "1234567890";
+        again.text = "DAFTAR";
+        again.gateway_message_id = "w4";
+        again.received_at = s.now.load();
+        auto replies = s.conversations.receive_now(again, wa).replies;
+        REQUIRE(replies.size() == 1);
+        CHECK(replies[0].message.text == "Terdaftar K-0001");
+        sent();
 
         r = b.post("/console/registrations/promote", "course=K&code=K-0003");
         CHECK(r.status == 303);
