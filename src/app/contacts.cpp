@@ -229,7 +229,9 @@ std::optional<storage::segment> parse_segment(const std::vector<std::string>& wo
         } else if (key == "status") {
             auto status = engine::registration_status_from_string(lowered(value));
             if (status == engine::registration_status::none) {
-                problem = "status \"" + value + "\": expected registered, waitlisted or cancelled";
+                problem = "status \"" + value +
+                          "\": expected registered (holding a seat: confirmed and attended too), "
+                          "confirmed, attended, waitlisted or cancelled";
                 return std::nullopt;
             }
             s.status = status;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <future>
 #include <stdexcept>
+#include <tuple>
 
 namespace sapa::app {
 namespace {
@@ -33,8 +34,37 @@ const channel* find_channel(const conversation_options& options, const std::stri
     return nullptr;
 }
 
-// Tells each contact the registrar moved up from a waitlist, on the channel it last wrote on,
-// in its language; inside the unit of work that freed the seat.
+// Queues the script's text `name` about registration `r` for `address`, on the channel it
+// last wrote on, in its language, inside the caller's unit of work; `scripted_only`: only when
+// the script itself has that text. Returns the channel and the message id, or an empty channel
+// when the contact is not told (opted out, no channel reaches it, no such text).
+std::pair<std::string, std::int64_t> tell_contact(storage::transaction& tx,
+                                                  const dialog::catalog& scripts,
+                                                  const conversation_options& options,
+                                                  const std::string& address,
+                                                  const std::string& name,
+                                                  bool scripted_only,
+                                                  const engine::registration_record& r,
+                                                  unix_seconds now) {
+    auto contact = tx.find_contact(address);
+    const channel* on = contact ? find_channel(options, tx.last_channel(contact->id)) : nullptr;
+    const auto* script = on ? scripts.find(on->script) : nullptr;
+    if (!script || contact->state->opted_out) return {};
+    if (scripted_only && !script->messages.contains(name)) return {};
+    auto text = engine::named_text(scripts,
+                                   on->script,
+                                   *contact->state,
+                                   name,
+                                   {{"registration.code", r.code},
+                                    {"registration.course", r.course},
+                                    {"registration.position", std::to_string(r.position)}});
+    return {
+        on->name,
+        tx.log_outbound({on->name, contact->id, 0, {text, text, {}}, storage::route::api, now})};
+}
+
+// Tells each contact the registrar moved up from a waitlist (the "waitlist_promoted" text);
+// inside the unit of work that freed the seat.
 std::vector<promotion_notice> tell_promoted(storage::transaction& tx,
                                             const engine::registrar& registrar,
                                             const dialog::catalog& scripts,
@@ -43,21 +73,8 @@ std::vector<promotion_notice> tell_promoted(storage::transaction& tx,
     std::vector<promotion_notice> out;
     for (const auto& p : registrar.promotions()) {
         promotion_notice notice{p, {}, 0};
-        auto contact = tx.find_contact(p.contact);
-        const channel* on = contact ? find_channel(options, tx.last_channel(contact->id)) : nullptr;
-        if (on && !contact->state->opted_out && scripts.find(on->script)) {
-            const auto& r = p.record;
-            auto text = engine::named_text(scripts,
-                                           on->script,
-                                           *contact->state,
-                                           "waitlist_promoted",
-                                           {{"registration.code", r.code},
-                                            {"registration.course", r.course},
-                                            {"registration.position", std::to_string(r.position)}});
-            notice.channel = on->name;
-            notice.message_id = tx.log_outbound(
-                {on->name, contact->id, 0, {text, text, {}}, storage::route::api, now});
-        }
+        std::tie(notice.channel, notice.message_id) = tell_contact(
+            tx, scripts, options, p.contact, "waitlist_promoted", false, p.record, now);
         out.push_back(std::move(notice));
     }
     return out;
@@ -333,6 +350,64 @@ cancel_outcome conversations::cancel_registration(const std::string& course,
         out.promotions = tell_promoted(tx, registrar, scripts ? *scripts : none, options_, now);
     });
     announce(out.promotions);
+    return out;
+}
+
+const char* to_string(registration_change c) {
+    switch (c) {
+        case registration_change::confirm:
+            return "confirm";
+        case registration_change::attended:
+            return "attended";
+        case registration_change::promote:
+            return "promote";
+    }
+    return "";
+}
+
+std::optional<registration_change> registration_change_from_string(std::string_view s) {
+    for (auto c : {registration_change::confirm,
+                   registration_change::attended,
+                   registration_change::promote})
+        if (s == to_string(c)) return c;
+    return std::nullopt;
+}
+
+change_outcome conversations::change_registration(registration_change what,
+                                                  const std::string& course,
+                                                  const std::string& code,
+                                                  unix_seconds now) {
+    change_outcome out;
+    auto scripts = scripts_ ? scripts_() : nullptr;
+    static const dialog::catalog none{{}};
+    const auto& catalog = scripts ? *scripts : none;
+    store_.run([&](storage::transaction& tx) {
+        out = {};
+        engine::registrar registrar(tx.registrations(), true);
+        switch (what) {
+            case registration_change::confirm:
+                out.change = registrar.confirm_code(course, code, now);
+                break;
+            case registration_change::attended:
+                out.change = registrar.mark_attended_code(course, code, now);
+                break;
+            case registration_change::promote:
+                out.change = registrar.promote_code(course, code, now);
+                break;
+        }
+        out.promotions = tell_promoted(tx, registrar, catalog, options_, now);
+        if (what == registration_change::confirm && out.change.changed)
+            std::tie(out.told_on, out.message_id) = tell_contact(tx,
+                                                                 catalog,
+                                                                 options_,
+                                                                 out.change.entry.contact,
+                                                                 "registration_confirmed",
+                                                                 true,
+                                                                 out.change.entry.record,
+                                                                 now);
+    });
+    announce(out.promotions);
+    if (!out.told_on.empty() && on_queued) on_queued(out.told_on);
     return out;
 }
 

@@ -9,6 +9,7 @@
 //   start():   Sapa speaks first: messages for a contact on a channel, through the outbound
 //              queue, optionally moving the contact's session to a dialog node.
 //   cancel_registration(): staff cancel a registration by its code.
+//   change_registration(): staff confirm it, mark it attended, or promote it from the waitlist.
 //
 // When a registered contact cancels (in the dialog or by staff), the first of the course's
 // waitlist takes the seat in the same unit of work and is told so (the script's
@@ -32,6 +33,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sapa::app {
@@ -105,6 +107,25 @@ struct cancel_outcome {
     std::vector<promotion_notice> promotions;
 };
 
+// Staff's changes of a registration's status besides cancelling (engine::registrar).
+enum class registration_change {
+    confirm,   // registered -> confirmed; the resident gets the script's "registration_confirmed"
+               // text when the script has one
+    attended,  // registered or confirmed -> attended; nothing is sent
+    promote,   // waitlisted -> registered, even over capacity; "waitlist_promoted" is sent
+};
+const char* to_string(registration_change c);  // "confirm", "attended", "promote"
+std::optional<registration_change> registration_change_from_string(std::string_view s);
+
+struct change_outcome {
+    // refused (change_refusal::unknown_code: no such registration), changed, and the
+    // registration as it is now (with its position).
+    engine::status_change change;
+    std::vector<promotion_notice> promotions;  // promote: the contact and how it was told
+    std::string told_on;  // confirm: where the confirmation went; empty: not told
+    std::int64_t message_id = 0;
+};
+
 struct inbound_outcome {
     // true: the message had been processed before; `replies` are the ones produced then (none
     // if the contact was erased since) and nothing ran again.
@@ -168,6 +189,14 @@ class conversations {
     // Staff cancel registration `code` of `course`; a freed seat goes to the first of the
     // waitlist, who is told. Returns once durable; throws boost::system::system_error.
     cancel_outcome cancel_registration(const std::string& course,
+                                       const std::string& code,
+                                       unix_seconds now);
+
+    // Staff confirm, mark attended or promote registration `code` of `course` (see
+    // registration_change), telling the resident as it says. A refused change writes nothing.
+    // Returns once durable; throws boost::system::system_error.
+    change_outcome change_registration(registration_change what,
+                                       const std::string& course,
                                        const std::string& code,
                                        unix_seconds now);
 

@@ -155,6 +155,7 @@ std::string_view status_label(std::string_view status) {
     if (status == "registered") return "Terdaftar";
     if (status == "waitlisted") return "Daftar tunggu";
     if (status == "cancelled") return "Dibatalkan";
+    if (status == "confirmed") return "Dikonfirmasi";
     if (status == "attended") return "Hadir";
     if (status == "queued") return "Antre";
     if (status == "sent") return "Terkirim";
@@ -819,6 +820,7 @@ struct console::impl : std::enable_shared_from_this<impl> {
                                                : " " + escape(c.arg("promoted")) +
                                                      " naik dari daftar tunggu dan diberi tahu.") +
                     "</p>";
+        body += change_notice(c);
         body +=
             "<form class=\"filters\" method=\"get\" action=\"/console/registrations\">"
             "<div><label for=\"course\">Kursus</label><input type=\"text\" id=\"course\" "
@@ -826,7 +828,8 @@ struct console::impl : std::enable_shared_from_this<impl> {
             escape(filter.course) +
             "\"></div><div><label for=\"status\">Status</label><select id=\"status\" "
             "name=\"status\">";
-        for (const auto* st : {"", "registered", "waitlisted", "cancelled"}) {
+        for (const auto* st :
+             {"", "registered", "confirmed", "attended", "waitlisted", "cancelled"}) {
             body += std::string("<option value=\"") + st + "\"" +
                     (filter.status == st ? " selected" : "") + ">" +
                     (*st ? std::string(status_label(st)) : std::string("Semua")) + "</option>";
@@ -866,6 +869,8 @@ struct console::impl : std::enable_shared_from_this<impl> {
                 for (const auto& e : extra)
                     body += "<td>" + c.shown(sink.text(r, e)) + "</td>";
                 body += "<td>" + when(sink.integer(r, "registered_at")) + "</td><td>";
+                if (app::allows(c.role, app::staff_role::staff))
+                    body += change_buttons(c, course, code, status);
                 if (app::allows(c.role, app::staff_role::staff) && status != "cancelled")
                     body += button_form("/console/registrations/cancel",
                                         c.login.session.csrf_token,
@@ -927,6 +932,113 @@ struct console::impl : std::enable_shared_from_this<impl> {
               promoted.empty() ? "" : "promoted " + promoted);
         return redirect("/console/registrations?msg=cancelled&code=" + url_encode(code) +
                         (promoted.empty() ? "" : "&promoted=" + url_encode(promoted)));
+    }
+
+    // The buttons of a registration's row that move it on: Konfirmasi (registered), Hadir
+    // (registered or confirmed), Naikkan (waitlisted).
+    static std::string change_buttons(const context& c,
+                                      const std::string& course,
+                                      const std::string& code,
+                                      const std::string& status) {
+        std::string out;
+        auto button = [&](const char* action, const char* label) {
+            out += button_form(std::string("/console/registrations/") + action,
+                               c.login.session.csrf_token,
+                               label + (" " + code),
+                               {{"course", course}, {"code", code}},
+                               "");
+        };
+        if (status == "registered") button("confirm", "Konfirmasi");
+        if (status == "registered" || status == "confirmed") button("attended", "Hadir");
+        if (status == "waitlisted") button("promote", "Naikkan");
+        return out;
+    }
+
+    // The notice after a change_registration redirect.
+    static std::string change_notice(const context& c) {
+        const auto msg = c.arg("msg"), code = escape(c.arg("code"));
+        std::string text;
+        if (msg == "confirmed")
+            text = "Pendaftaran " + code + " dikonfirmasi." +
+                   (c.arg("told").empty() ? "" : " Warga diberi tahu.");
+        if (msg == "attended") text = "Pendaftaran " + code + " ditandai hadir.";
+        if (msg == "promoted")
+            text =
+                "Pendaftaran " + code + " naik dari daftar tunggu ke kursi nomor " +
+                escape(c.arg("seat")) + "." +
+                (c.arg("told").empty() ? " Warga tidak dapat diberi tahu." : " Warga diberi tahu.");
+        return text.empty() ? text : "<p class=\"notice\" role=\"status\">" + text + "</p>";
+    }
+
+    static std::string refusal_text(engine::change_refusal r) {
+        switch (r) {
+            case engine::change_refusal::is_cancelled:
+                return "pendaftaran ini sudah dibatalkan; warga dapat mendaftar lagi.";
+            case engine::change_refusal::is_waitlisted:
+                return "pendaftaran ini masih di daftar tunggu; naikkan dulu ke kursi.";
+            case engine::change_refusal::is_attended:
+                return "warga ini sudah hadir.";
+            case engine::change_refusal::not_waitlisted:
+                return "pendaftaran ini tidak di daftar tunggu; sudah memegang kursi.";
+            case engine::change_refusal::unknown_code:
+            case engine::change_refusal::none:
+                break;
+        }
+        return "";
+    }
+
+    // Konfirmasi, Hadir, Naikkan: the same use case as `sapa registration` and the API.
+    http_response change_registration(context& c, app::registration_change what) {
+        const auto course = c.field("course"), code = c.field("code");
+        auto f = c.frame_for("", "/console/registrations");
+        app::change_outcome out;
+        try {
+            out = conversations.change_registration(what, course, code, c.now);
+        } catch (const boost::system::system_error& e) {
+            return message_page(409,
+                                "Tidak dapat diubah",
+                                std::string("Pendaftaran tidak diubah: ") + e.what(),
+                                &f);
+        }
+        const auto refused = out.change.refused;
+        if (refused == engine::change_refusal::unknown_code)
+            return message_page(404,
+                                "Tidak ditemukan",
+                                "Tidak ada pendaftaran " + code + " untuk kursus " + course + ".",
+                                &f);
+        if (refused != engine::change_refusal::none)
+            return message_page(409,
+                                "Tidak dapat diubah",
+                                "Pendaftaran " + code + " tidak diubah: " + refusal_text(refused),
+                                &f);
+        const auto& record = out.change.entry.record;
+        std::string told = out.told_on;
+        for (const auto& p : out.promotions)
+            told = p.channel;
+        std::string detail = out.change.changed ? std::string() : "unchanged";
+        if (what == app::registration_change::promote)
+            detail = "seat " + std::to_string(record.position);
+        if (!told.empty()) detail += (detail.empty() ? "" : ", ") + ("told on " + told);
+        static constexpr const char* notices[] = {"confirmed", "attended", "promoted"};
+        const auto i = static_cast<std::size_t>(what);
+        audit(c.login.account.name,
+              std::string(app::to_string(what)) + "_registration",
+              "registration " + course + " " + code,
+              detail);
+        return redirect(
+            "/console/registrations?msg=" + std::string(notices[i]) + "&code=" + url_encode(code) +
+            (what == app::registration_change::promote ? "&seat=" + std::to_string(record.position)
+                                                       : std::string()) +
+            (told.empty() ? "" : "&told=1"));
+    }
+    http_response confirm_registration(context& c) {
+        return change_registration(c, app::registration_change::confirm);
+    }
+    http_response attended_registration(context& c) {
+        return change_registration(c, app::registration_change::attended);
+    }
+    http_response promote_registration(context& c) {
+        return change_registration(c, app::registration_change::promote);
     }
 
     // --- Overview ---
@@ -1018,7 +1130,9 @@ struct console::impl : std::enable_shared_from_this<impl> {
                 body += "</tr>";
             }
             body +=
-                "</tbody></table></div><p class=\"meta\">Kehadiran belum dicatat oleh Sapa.</p>";
+                "</tbody></table></div><p class=\"meta\">Hadir: pendaftaran yang ditandai hadir "
+                "oleh petugas, pada hari "
+                "penandaannya.</p>";
         }
         body += "<h2>Kesehatan pengiriman</h2>";
         auto health = store.delivery(since);
@@ -1588,6 +1702,18 @@ struct console::impl : std::enable_shared_from_this<impl> {
         add("GET", "/console/registrations", staff_role::viewer, &impl::registrations);
         add("GET", "/console/registrations.csv", staff_role::staff, &impl::registrations_csv);
         add("POST", "/console/registrations/cancel", staff_role::staff, &impl::cancel_registration);
+        add("POST",
+            "/console/registrations/confirm",
+            staff_role::staff,
+            &impl::confirm_registration);
+        add("POST",
+            "/console/registrations/attended",
+            staff_role::staff,
+            &impl::attended_registration);
+        add("POST",
+            "/console/registrations/promote",
+            staff_role::staff,
+            &impl::promote_registration);
         add("GET", "/console/overview", staff_role::viewer, &impl::overview);
         add("GET", "/console/scripts", staff_role::viewer, &impl::scripts_list);
         add("GET", "/console/scripts/{id}", staff_role::viewer, &impl::script_version_page);

@@ -67,7 +67,8 @@ const std::vector<std::string> built_in_message_names = {"stopped",
                                                          "step_limit",
                                                          "ended",
                                                          "media",
-                                                         "waitlist_promoted"};
+                                                         "waitlist_promoted",
+                                                         "registration_confirmed"};
 
 std::string join(const std::vector<std::string>& items, const char* separator = ", ") {
     std::string out;

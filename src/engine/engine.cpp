@@ -161,6 +161,12 @@ const std::map<std::string, std::map<std::string, std::string>> builtin_texts = 
       {"en",
        "Good news: a seat is free. Sign-up {{registration.code}} is now registered (seat "
        "{{registration.position}}). Check: type STATUS."}}},
+    // Sent by Sapa when staff confirm a seat, only where the script has its own text
+    // (app::conversations::change_registration).
+    {"registration_confirmed",
+     {{"id",
+       "Kursi untuk pendaftaran {{registration.code}} sudah dikonfirmasi. Cek: ketik STATUS."},
+      {"en", "The seat of sign-up {{registration.code}} is confirmed. Check: type STATUS."}}},
 };
 
 // `words` normalised.
@@ -639,7 +645,7 @@ action_outcome turn::run_actions(const dialog::script& s, const dialog::node& n)
                 auto record = registrations_.register_contact(
                     contact().address, a.course, a.code_prefix, capacity, fields, now_);
                 vars["registration.code"] = record.code;
-                vars["registration.status"] = to_string(record.status);
+                vars["registration.status"] = dialog_status(record.status);
                 vars["registration.course"] = record.course;
                 vars["registration.position"] = std::to_string(record.position);
                 event e{event_kind::registration_completed,
@@ -655,14 +661,14 @@ action_outcome turn::run_actions(const dialog::script& s, const dialog::node& n)
             case kind::lookup_registration: {
                 auto record = registrations_.find(contact().address, a.course);
                 vars["registration.code"] = record.code;
-                vars["registration.status"] = to_string(record.status);
+                vars["registration.status"] = dialog_status(record.status);
                 vars["registration.course"] = a.course;
                 break;
             }
             case kind::cancel_registration: {
                 auto record = registrations_.cancel(contact().address, a.course, now_);
                 vars["registration.code"] = record.code;
-                vars["registration.status"] = to_string(record.status);
+                vars["registration.status"] = dialog_status(record.status);
                 vars["registration.course"] = a.course;
                 if (record.status == registration_status::cancelled)
                     emit(event_kind::registration_cancelled, record.code);

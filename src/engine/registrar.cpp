@@ -7,7 +7,7 @@ namespace sapa::engine {
 namespace {
 
 bool is_active(registration_status s) {
-    return s == registration_status::registered || s == registration_status::waitlisted;
+    return holds_seat(s) || s == registration_status::waitlisted;
 }
 
 registration_record none_for(const std::string& course) {
@@ -32,6 +32,10 @@ const char* to_string(registration_status s) {
             return "waitlisted";
         case registration_status::cancelled:
             return "cancelled";
+        case registration_status::confirmed:
+            return "confirmed";
+        case registration_status::attended:
+            return "attended";
         case registration_status::none:
             break;
     }
@@ -41,14 +45,52 @@ const char* to_string(registration_status s) {
 registration_status registration_status_from_string(const std::string& s) {
     for (auto status : {registration_status::registered,
                         registration_status::waitlisted,
-                        registration_status::cancelled}) {
+                        registration_status::cancelled,
+                        registration_status::confirmed,
+                        registration_status::attended}) {
         if (s == to_string(status)) return status;
     }
     return registration_status::none;
 }
 
+bool holds_seat(registration_status s) {
+    return s == registration_status::registered || s == registration_status::confirmed ||
+           s == registration_status::attended;
+}
+
+bool in_segment(registration_status s, registration_status wanted) {
+    return s == wanted || (wanted == registration_status::registered && holds_seat(s));
+}
+
+const char* dialog_status(registration_status s) {
+    return to_string(holds_seat(s) ? registration_status::registered : s);
+}
+
+const char* describe(change_refusal r) {
+    switch (r) {
+        case change_refusal::none:
+            return "";
+        case change_refusal::unknown_code:
+            return "no such registration";
+        case change_refusal::is_cancelled:
+            return "the registration is cancelled; the resident can sign up again";
+        case change_refusal::is_waitlisted:
+            return "the registration is on the waitlist; promote it to a seat first";
+        case change_refusal::is_attended:
+            return "the resident already attended";
+        case change_refusal::not_waitlisted:
+            return "the registration is not on the waitlist; it holds a seat already";
+    }
+    return "";
+}
+
 registration_record registrar::with_position(registration_record r) {
-    r.position = is_active(r.status) ? ledger_.count(r.course, r.status, r.code) : 0;
+    if (holds_seat(r.status))
+        r.position = ledger_.seats(r.course, r.code);
+    else if (r.status == registration_status::waitlisted)
+        r.position = ledger_.count(r.course, r.status, r.code);
+    else
+        r.position = 0;
     return r;
 }
 
@@ -60,15 +102,15 @@ registration_record registrar::register_contact(const std::string& contact,
                                                 unix_seconds now) {
     if (auto earlier = ledger_.latest(contact, course); earlier && is_active(earlier->status))
         return with_position(std::move(*earlier));
-    const bool seat_free =
-        capacity <= 0 || ledger_.count(course, registration_status::registered) < capacity;
+    const int taken = ledger_.seats(course);
+    const bool seat_free = capacity <= 0 || taken < capacity;
     registration_record r;
     r.course = course;
     r.code = make_code(code_prefix, ledger_.next_number(course));
     r.status = seat_free ? registration_status::registered : registration_status::waitlisted;
     r.fields = fields;
     // Counted before the new one is added: one query fewer than asking afterwards.
-    r.position = ledger_.count(course, r.status) + 1;
+    r.position = (seat_free ? taken : ledger_.count(course, r.status)) + 1;
     ledger_.add({contact, r}, now);
     return r;
 }
@@ -95,8 +137,58 @@ std::optional<registration_entry> registrar::cancel_code(const std::string& cour
     return e;
 }
 
+status_change registrar::confirm_code(const std::string& course,
+                                      const std::string& code,
+                                      unix_seconds now) {
+    return change_code(course, code, registration_status::confirmed, now);
+}
+
+status_change registrar::mark_attended_code(const std::string& course,
+                                            const std::string& code,
+                                            unix_seconds now) {
+    return change_code(course, code, registration_status::attended, now);
+}
+
+status_change registrar::promote_code(const std::string& course,
+                                      const std::string& code,
+                                      unix_seconds now) {
+    return change_code(course, code, registration_status::registered, now);
+}
+
+status_change registrar::change_code(const std::string& course,
+                                     const std::string& code,
+                                     registration_status to,
+                                     unix_seconds now) {
+    status_change out;
+    auto e = ledger_.find_code(course, code);
+    if (!e) {
+        out.refused = change_refusal::unknown_code;
+        return out;
+    }
+    const auto from = e->record.status;
+    using rs = registration_status;
+    if (from == rs::cancelled || from == rs::none) {
+        out.refused = change_refusal::is_cancelled;
+    } else if (to == rs::registered) {  // promotion
+        if (from != rs::waitlisted) out.refused = change_refusal::not_waitlisted;
+    } else if (from == rs::waitlisted) {
+        out.refused = change_refusal::is_waitlisted;
+    } else if (to == rs::confirmed && from == rs::attended) {
+        out.refused = change_refusal::is_attended;
+    }
+    if (out.refused == change_refusal::none && from != to) {
+        ledger_.set_status(course, code, to, now);
+        e->record.status = to;
+        out.changed = true;
+    }
+    e->record = with_position(std::move(e->record));
+    if (out.changed && from == rs::waitlisted) promotions_.push_back({e->contact, e->record});
+    out.entry = std::move(*e);
+    return out;
+}
+
 void registrar::cancel_active(registration_record& r, unix_seconds now) {
-    const bool freed_seat = r.status == registration_status::registered;
+    const bool freed_seat = holds_seat(r.status);
     ledger_.set_status(r.course, r.code, registration_status::cancelled, now);
     r.status = registration_status::cancelled;
     r.position = 0;
@@ -129,6 +221,17 @@ int memory_ledger::count(const std::string& course,
         const auto& r = row.entry.record;
         if (r.course != course) continue;
         if (r.status == status) ++n;
+        if (!up_to_code.empty() && r.code == up_to_code) break;
+    }
+    return n;
+}
+
+int memory_ledger::seats(const std::string& course, const std::string& up_to_code) {
+    int n = 0;
+    for (const auto& row : rows_) {
+        const auto& r = row.entry.record;
+        if (r.course != course) continue;
+        if (holds_seat(r.status)) ++n;
         if (!up_to_code.empty() && r.code == up_to_code) break;
     }
     return n;

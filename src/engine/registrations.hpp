@@ -13,10 +13,23 @@
 
 namespace sapa::engine {
 
-enum class registration_status { none, registered, waitlisted, cancelled };
+// registered: holds a seat. confirmed: staff confirmed the seat. attended: came to the course.
+// The three hold a seat alike (capacity, seat positions, promotion when they cancel).
+// waitlisted: waits for a seat. cancelled: by the resident or staff.
+enum class registration_status { none, registered, waitlisted, cancelled, confirmed, attended };
 const char* to_string(registration_status s);
-// "registered", "waitlisted", "cancelled"; anything else is none.
+// "registered", "waitlisted", "cancelled", "confirmed", "attended"; anything else is none.
 registration_status registration_status_from_string(const std::string& s);
+// registered, confirmed or attended.
+bool holds_seat(registration_status s);
+// Whether a registration in `s` belongs to a segment of registrations in `wanted`: "registered"
+// means holding a seat (a course reminder reaches confirmed residents too); the others match
+// exactly.
+bool in_segment(registration_status s, registration_status wanted);
+// What a dialog script sees as registration.status: a seat is "registered" whether or not
+// staff confirmed it or the resident attended (scripts branch on registered / waitlisted /
+// cancelled), so STATUS, DAFTAR again and BATAL DAFTAR work alike for all three.
+const char* dialog_status(registration_status s);
 
 struct registration_record {
     std::string code;  // "LMJ-JHT-0042"
@@ -52,6 +65,9 @@ class registration_ledger {
     virtual int count(const std::string& course,
                       registration_status status,
                       const std::string& up_to_code = {}) = 0;
+    // How many of the course's registrations hold a seat (registered, confirmed or attended);
+    // with `up_to_code`, only those added no later than that registration.
+    virtual int seats(const std::string& course, const std::string& up_to_code = {}) = 0;
     // The course's next registration number, 1, 2, ...: never handed out twice, cancelled
     // registrations included.
     virtual int next_number(const std::string& course) = 0;
@@ -67,10 +83,31 @@ class registration_ledger {
                                                         const std::string& code) = 0;
 };
 
-// A contact moved from the waitlist to a seat because a registered one cancelled.
+// A contact moved from the waitlist to a seat because a registered one cancelled (or staff
+// promoted it).
 struct promotion {
     std::string contact;
     registration_record record;  // now registered, with its seat position
+};
+
+// Why staff's change of a registration's status was refused; none: it was made (or there was
+// nothing to change: confirming a confirmed registration).
+enum class change_refusal {
+    none,
+    unknown_code,    // the course has no registration with that code
+    is_cancelled,    // cancelled: it must be made again by the resident (DAFTAR)
+    is_waitlisted,   // confirm / attended of a waitlisted registration: promote it first
+    is_attended,     // confirm of an attended registration: attended already says more
+    not_waitlisted,  // promote of a registration that holds a seat already
+};
+// In plain English, for the CLI and the API.
+const char* describe(change_refusal r);
+
+// What a staff change did.
+struct status_change {
+    change_refusal refused = change_refusal::none;
+    bool changed = false;      // false: refused, or already in that status
+    registration_entry entry;  // found: its status now, with its position
 };
 
 // The rules the engine applies through a ledger.
@@ -109,12 +146,37 @@ class registrar {
                                                   const std::string& code,
                                                   unix_seconds now);
 
-    // The contacts moved up from a waitlist by this registrar's cancellations, in order: the
-    // caller tells them.
+    // Staff confirm the seat of registration `code` (registered -> confirmed). Confirming a
+    // confirmed one changes nothing; a waitlisted, cancelled or attended one is refused.
+    status_change confirm_code(const std::string& course,
+                               const std::string& code,
+                               unix_seconds now);
+    // Staff record that registration `code` came to the course (registered or confirmed ->
+    // attended). A waitlisted or cancelled one is refused: promote it first, or it registers
+    // again.
+    status_change mark_attended_code(const std::string& course,
+                                     const std::string& code,
+                                     unix_seconds now);
+    // Staff move the waitlisted registration `code` to a seat (-> registered), ahead of the
+    // waitlist's order and even when the course is full: staff deciding explicitly may add a
+    // seat, as an outreach office adds a chair (the seat position says how many hold one).
+    // The contact is in promotions(), to be told. Anything not waitlisted is refused.
+    status_change promote_code(const std::string& course,
+                               const std::string& code,
+                               unix_seconds now);
+
+    // The contacts moved up from a waitlist by this registrar's cancellations and promotions,
+    // in order: the caller tells them.
     const std::vector<promotion>& promotions() const { return promotions_; }
 
   private:
     registration_record with_position(registration_record r);
+    // Moves registration `code` to `to` (confirmed, attended, or registered from the
+    // waitlist), or says why not.
+    status_change change_code(const std::string& course,
+                              const std::string& code,
+                              registration_status to,
+                              unix_seconds now);
     // Cancels `r` (active) and, when it held a seat and promotion is on, moves the first of
     // the waitlist up.
     void cancel_active(registration_record& r, unix_seconds now);
@@ -139,6 +201,7 @@ class memory_ledger final : public registration_ledger {
     int count(const std::string& course,
               registration_status status,
               const std::string& up_to_code = {}) override;
+    int seats(const std::string& course, const std::string& up_to_code = {}) override;
     int next_number(const std::string& course) override;
     void add(const registration_entry& entry, unix_seconds now) override;
     void set_status(const std::string& course,

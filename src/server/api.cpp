@@ -261,6 +261,23 @@ void api::add_routes(router& routes) {
                 audit(who, "cancel_registration", "registration " + p.at("code"));
             return out;
         });
+    for (auto what : {app::registration_change::confirm,
+                      app::registration_change::attended,
+                      app::registration_change::promote}) {
+        add(routes,
+            "POST",
+            "/api/v1/registrations/{code}/" + std::string(app::to_string(what)),
+            staff_role::staff,
+            [this, what](
+                const http_request& r, const route_params& p, const app::token_holder& who) {
+                auto out = change(what, r, p);
+                if (out.status == 200)
+                    audit(who,
+                          std::string(app::to_string(what)) + "_registration",
+                          "registration " + p.at("code"));
+                return out;
+            });
+    }
     add(routes,
         "GET",
         "/api/v1/scripts",
@@ -315,9 +332,10 @@ http_response api::list(app::staff_role role,
     if (auto it = q.find("course"); it != q.end()) filter.course = it->second;
     if (auto it = q.find("status"); it != q.end()) {
         const auto& s = it->second;
-        const bool ok = kind == storage::export_kind::requests
-                            ? (s == "open" || s == "done")
-                            : (s == "registered" || s == "waitlisted" || s == "cancelled");
+        const bool ok =
+            kind == storage::export_kind::requests
+                ? (s == "open" || s == "done")
+                : (engine::registration_status_from_string(s) != engine::registration_status::none);
         if (!ok) throw bad_request("no such status \"" + s + "\"");
         filter.status = s;
     }
@@ -391,7 +409,10 @@ http_response api::request_done(const route_params& params) {
     return json_response(200, {{"id", id}, {"status", "done"}});
 }
 
-http_response api::cancel(const http_request& request, const route_params& params) {
+namespace {
+
+// The course a registration change names: ?course=ID, or {"course": ID} in the body.
+std::string course_of(const http_request& request) {
     auto q = query_params(request.query, {"course"});
     std::string course;
     if (auto it = q.find("course"); it != q.end()) course = it->second;
@@ -401,6 +422,37 @@ http_response api::cancel(const http_request& request, const route_params& param
             course = body["course"].get<std::string>();
     }
     if (course.empty()) throw bad_request("say which course: ?course=ID");
+    return course;
+}
+
+}  // namespace
+
+http_response api::change(app::registration_change what,
+                          const http_request& request,
+                          const route_params& params) {
+    const auto course = course_of(request);
+    const auto& code = params.at("code");
+    auto out = conversations_.change_registration(what, course, code, clock_());
+    const auto refused = out.change.refused;
+    if (refused == engine::change_refusal::unknown_code)
+        return error_response(404, "course " + course + " has no registration " + code);
+    if (refused != engine::change_refusal::none)
+        return error_response(409, code + ": " + engine::describe(refused));
+    const auto& r = out.change.entry.record;
+    std::string told = out.told_on;
+    for (const auto& p : out.promotions)
+        told = p.channel;
+    return json_response(200,
+                         {{"code", r.code},
+                          {"course", r.course},
+                          {"status", std::string(engine::to_string(r.status))},
+                          {"position", r.position},
+                          {"changed", out.change.changed},
+                          {"told_on", told.empty() ? json(nullptr) : json(told)}});
+}
+
+http_response api::cancel(const http_request& request, const route_params& params) {
+    const auto course = course_of(request);
     const auto& code = params.at("code");
     auto out = conversations_.cancel_registration(course, code, clock_());
     if (!out.found) return error_response(404, "course " + course + " has no registration " + code);

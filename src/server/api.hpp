@@ -61,6 +61,10 @@ class api {
     http_response publish(const http_request& request, const app::token_holder& who);
     http_response request_done(const route_params& params);
     http_response cancel(const http_request& request, const route_params& params);
+    // POST /api/v1/registrations/{code}/confirm|attended|promote
+    http_response change(app::registration_change what,
+                         const http_request& request,
+                         const route_params& params);
     // The audit log (the console's): what a token changed, under "token NAME".
     void audit(const app::token_holder& who, std::string action, std::string object);
 

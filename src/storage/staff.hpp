@@ -65,7 +65,7 @@ struct funnel_row {
     std::int64_t warned = 0;      // entered a warning node
     std::int64_t started = 0;     // entered a sign-up node
     std::int64_t registered = 0;  // completed a registration (seat or waitlist)
-    std::int64_t attended = 0;    // not recorded by Sapa yet: always 0
+    std::int64_t attended = 0;    // registrations staff marked attended, on the day they did
 };
 
 // Messages Sapa sent on one channel since a time, by outcome.

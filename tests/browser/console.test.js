@@ -235,6 +235,13 @@ async function main() {
       assert.match(await page.textContent('main'), /K-0002 naik dari daftar tunggu/);
       await waitFor(() => sentTo('6281234500003', 'K-0002'));
     });
+    test('staff mark a registration attended', async () => {
+      await page.click('text=Hadir K-0002');
+      await page.waitForURL(/msg=attended/);
+      assert.match(await page.textContent('main'), /K-0002 ditandai hadir/);
+      await page.goto('/console/registrations?status=attended');
+      assert.match(await page.textContent('main'), /K-0002/);
+    });
     test('the CSV download has the registrations', async () => {
       const r = await admin.request.get('/console/registrations.csv');
       assert.equal(r.status(), 200);

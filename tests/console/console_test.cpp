@@ -642,6 +642,92 @@ TEST_SUITE("console") {
         CHECK(v.post("/console/registrations/cancel", "course=K&code=K-0002").status == 403);
     }
 
+    TEST_CASE("console: staff confirm, mark attended and promote registrations, viewers cannot") {
+        console_server s({}, true);
+        s.add("sari", "staff");
+        s.add("vina", "viewer");
+        s.resident_writes("+6281234500001", "DAFTAR", "w1");
+        s.resident_writes("+6281234500002", "DAFTAR", "w2");
+        s.resident_writes("+6281234500003", "DAFTAR", "w3");
+        // The registration replies went out; only what the changes queue is looked at below.
+        auto sent = [&s] {
+            auto jobs = s.store.claim_outbound("wa", s.now.load() + 1, 50);
+            for (const auto& job : jobs)
+                s.store.complete_outbound(job.id, "wamid." + std::to_string(job.id), s.now.load());
+            return jobs;
+        };
+        sent();
+        browser b{s.server->port()};
+        REQUIRE(b.login("sari", s.password).status == 303);
+        auto page = b.get("/console/registrations").body;
+        CHECK(has(page, "Konfirmasi K-0001"));
+        CHECK(has(page, "Hadir K-0001"));
+        CHECK(has(page, "Naikkan K-0002"));
+        CHECK_FALSE(has(page, "Naikkan K-0001"));
+        CHECK(has(page, "<option value=\"attended\""));
+
+        auto r = b.post("/console/registrations/confirm", "course=K&code=K-0001");
+        CHECK(r.status == 303);
+        auto after = b.get(header(r, "Location")).body;
+        CHECK(has(after, "K-0001 dikonfirmasi. Warga diberi tahu."));
+        CHECK(has(b.get("/console/registrations?status=confirmed").body, "K-0001"));
+        // The confirmation goes through the outbound queue, like a promotion.
+        auto jobs = sent();
+        REQUIRE(jobs.size() == 1);
+        CHECK(jobs[0].contact == "+6281234500001");
+
+        r = b.post("/console/registrations/attended", "course=K&code=K-0001");
+        CHECK(r.status == 303);
+        CHECK(has(b.get(header(r, "Location")).body, "K-0001 ditandai hadir."));
+        CHECK(has(b.get("/console/registrations?status=attended").body, "K-0001"));
+        CHECK(sent().empty());  // nothing sent
+        // The resident who attended still holds the seat: DAFTAR again gives the same code.
+        messaging::inbound_message again;
+        again.channel = "wa";
+        again.from = "+6281234500001";
+        again.to = "1234567890";
+        again.text = "DAFTAR";
+        again.gateway_message_id = "w4";
+        again.received_at = s.now.load();
+        auto replies = s.conversations.receive_now(again, wa).replies;
+        REQUIRE(replies.size() == 1);
+        CHECK(replies[0].message.text == "Terdaftar K-0001");
+        sent();
+
+        r = b.post("/console/registrations/promote", "course=K&code=K-0003");
+        CHECK(r.status == 303);
+        after = b.get(header(r, "Location")).body;
+        CHECK(has(after, "K-0003 naik dari daftar tunggu ke kursi nomor 2. Warga diberi tahu."));
+        jobs = sent();
+        REQUIRE(jobs.size() == 1);
+        CHECK(jobs[0].contact == "+6281234500003");
+
+        // Nonsense is refused with a reason; an unknown code is not found.
+        b.get("/console/registrations");
+        r = b.post("/console/registrations/confirm", "course=K&code=K-0002");  // waitlisted
+        CHECK(r.status == 409);
+        CHECK(has(r.body, "naikkan dulu"));
+        CHECK(b.post("/console/registrations/promote", "course=K&code=K-0001").status == 409);
+        CHECK(b.post("/console/registrations/attended", "course=K&code=K-0099").status == 404);
+        CHECK(b.post("/console/registrations/confirm", "course=K&code=K-0002", false).status ==
+              403);  // no CSRF token
+        CHECK(s.audited("confirm_registration"));
+        CHECK(s.audited("attended_registration"));
+        CHECK(s.audited("promote_registration"));
+
+        // The overview counts the attended.
+        CHECK(has(b.get("/console/overview").body, "Hadir: 1"));
+
+        browser v{s.server->port()};
+        REQUIRE(v.login("vina", s.password).status == 303);
+        page = v.get("/console/registrations").body;
+        CHECK_FALSE(has(page, "Konfirmasi"));
+        CHECK_FALSE(has(page, "Naikkan"));
+        CHECK(v.post("/console/registrations/confirm", "course=K&code=K-0003").status == 403);
+        CHECK(v.post("/console/registrations/attended", "course=K&code=K-0003").status == 403);
+        CHECK(v.post("/console/registrations/promote", "course=K&code=K-0002").status == 403);
+    }
+
     TEST_CASE("console: the overview draws the funnel as SVG and shows delivery health") {
         console_server s({}, true);
         s.add("vina", "viewer");

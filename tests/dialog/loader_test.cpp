@@ -172,7 +172,7 @@ TEST_CASE("unknown keys and action types are errors, so typos do not change beha
     CHECK(load_lines(script_json(end_node, "a", R"(, "messages": {"halo": "x"})")) ==
           strings{"E /messages/halo: unknown built-in message \"halo\" (expected one of: "
                   "stopped, help, resume_offer, invalid, unanswered, step_limit, ended, "
-                  "media, waitlist_promoted)"});
+                  "media, waitlist_promoted, registration_confirmed)"});
 }
 
 TEST_CASE("branch conditions follow the documented grammar") {

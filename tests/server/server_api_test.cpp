@@ -148,6 +148,31 @@ TEST_SUITE("server") {
         REQUIRE(body["items"].size() == 1);
         CHECK(body["items"][0]["code"] == "K-0002");
 
+        // Staff confirm, mark attended, promote; nonsense is refused (409).
+        std::tie(status, body) =
+            call("POST", "/api/v1/registrations/K-0002/confirm?course=K", staff);
+        REQUIRE(status == 200);
+        CHECK(body["status"] == "confirmed");
+        CHECK(body["changed"] == true);
+        CHECK(call("POST", "/api/v1/registrations/K-0002/confirm?course=K", viewer).first == 403);
+        std::tie(status, body) =
+            call("POST", "/api/v1/registrations/K-0003/attended?course=K", staff);
+        CHECK(status == 409);
+        CHECK(contains(body["error"].get<std::string>(), "waitlist"));
+        std::tie(status, body) =
+            call("POST", "/api/v1/registrations/K-0003/promote", staff, R"({"course": "K"})");
+        REQUIRE(status == 200);
+        CHECK(body["status"] == "registered");
+        CHECK(body["position"] == 2);  // staff may add a seat to a full course
+        CHECK(body["told_on"].is_string());
+        std::tie(status, body) =
+            call("POST", "/api/v1/registrations/K-0002/attended?course=K", staff);
+        CHECK(body["status"] == "attended");
+        CHECK(call("POST", "/api/v1/registrations/K-0099/promote?course=K", staff).first == 404);
+        std::tie(status, body) = call("GET", "/api/v1/registrations?status=attended", viewer);
+        REQUIRE(body["items"].size() == 1);
+        CHECK(body["items"][0]["code"] == "K-0002");
+
         // Scripts: listed; a broken candidate is refused with the checker's messages; a good
         // one goes live. Only admins publish.
         std::tie(status, body) = call("GET", "/api/v1/scripts", viewer);
@@ -193,6 +218,7 @@ TEST_SUITE("server") {
             return q.executeStep() && q.getColumn(0).getInt() > 0;
         };
         CHECK(has("token desk", "cancel_registration"));
+        CHECK(has("token desk", "promote_registration"));
         CHECK(has("token ops", "publish_scripts"));
     }
 }

@@ -123,6 +123,29 @@ TEST_SUITE("server") {
                   {"registration", "cancel", "K-0099", "--course", "K", "--config", config},
                   {in, out2, err2}) == 1);
         CHECK(contains(err2.str(), "no registration K-0099 for course \"K\""));
+        // Staff confirm Citra's seat: the server sends the script's confirmation; then she
+        // attended (nothing sent); confirming now makes no sense and is refused.
+        auto registration = [&](const std::string& action, std::ostringstream& o) {
+            std::ostringstream e;
+            const int rc = sapa::cli::run(
+                {"registration", action, "K-0003", "--course", "K", "--config", config},
+                {in, o, e});
+            o << e.str();
+            return rc;
+        };
+        std::ostringstream confirmed, attended, refused, unknown;
+        CHECK(registration("confirm", confirmed) == 0);
+        CHECK(contains(confirmed.str(), "Confirmed K-0003 of course K"));
+        CHECK(contains(confirmed.str(), "told on channel sms"));
+        REQUIRE(sapa.twilio_api.wait_for_successes(3, std::chrono::seconds(5)));
+        auto third = form_of(sapa.twilio_api.requests().at(2).body);
+        CHECK(third["To"] == citra);
+        CHECK(contains(third["Body"], "Kursi K-0003 dikonfirmasi."));
+        CHECK(registration("attended", attended) == 0);
+        CHECK(contains(attended.str(), "Marked attended: K-0003"));
+        CHECK(registration("confirm", refused) == 1);
+        CHECK(contains(refused.str(), "not changed: the resident already attended"));
+        CHECK(registration("uncancel", unknown) == 2);
         REQUIRE(sapa.process->stop() == 0);
         auto log = sapa.log_text();
         CHECK(contains(log, "waitlist: K-0002 of course K"));

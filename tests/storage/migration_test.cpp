@@ -97,6 +97,17 @@ TEST_SUITE("storage") {
         SQLite::Database db(path);
         CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
         CHECK(db.execAndGet("SELECT count(*) FROM registrations").getInt() == 2);
+        // v11: the rebuilt registrations table keeps ids, indexes and its foreign key, and takes
+        // the statuses confirmed and attended; anything else is still refused.
+        CHECK(db.execAndGet("SELECT count(*) FROM pragma_foreign_key_check('registrations')")
+                  .getInt() == 0);
+        CHECK(db.execAndGet("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name "
+                            "IN ('registrations_course', 'registrations_contact')")
+                  .getInt() == 2);
+        SQLite::Database rw(path, SQLite::OPEN_READWRITE);
+        CHECK(rw.exec("UPDATE registrations SET status = 'attended' WHERE id = 1") == 1);
+        CHECK(rw.exec("UPDATE registrations SET status = 'confirmed' WHERE id = 1") == 1);
+        CHECK_THROWS(rw.exec("UPDATE registrations SET status = 'hadir' WHERE id = 1"));
     }
 
     TEST_CASE("a newer schema is refused with a clear message, and left untouched") {

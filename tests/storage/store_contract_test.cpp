@@ -478,6 +478,101 @@ TEST_SUITE("storage") {
         CHECK(late.replies.at(0).message.text == "JHT-0004 waitlisted");
     }
 
+    STORE_CONTRACT("staff confirm, mark attended and promote: kept as text, seats, funnel") {
+        auto st = s.open(fast_options());
+        const unix_seconds day1 = 1767225600;  // 2026-01-01 07:00 WIB
+        auto with_registrar = [&](auto fn) {
+            st->run([&](transaction& tx) {
+                engine::registrar r(tx.registrations(), true);
+                fn(r);
+            });
+        };
+        with_registrar([&](engine::registrar& r) {
+            for (const auto* who : {"+6281100000001", "+6281100000002", "+6281100000003"})
+                r.register_contact(who, "K", "K", 2, {}, day1);
+        });
+        engine::status_change confirmed, attended, promoted, refused;
+        with_registrar([&](engine::registrar& r) {
+            confirmed = r.confirm_code("K", "K-0001", day1 + 10);
+            attended = r.mark_attended_code("K", "K-0002", day1 + 86400);
+            refused = r.confirm_code("K", "K-0003", day1 + 86400);  // waitlisted
+        });
+        CHECK(confirmed.changed);
+        CHECK(attended.changed);
+        CHECK(refused.refused == engine::change_refusal::is_waitlisted);
+        // Two seats held (confirmed, attended): a newcomer waits, behind K-0003.
+        engine::registration_record late;
+        with_registrar([&](engine::registrar& r) {
+            late = r.register_contact("+6281100000004", "K", "K", 2, {}, day1 + 86400);
+            CHECK(r.find("+6281100000001", "K").status == engine::registration_status::confirmed);
+            CHECK(r.find("+6281100000002", "K").position == 2);
+        });
+        CHECK(late.status == engine::registration_status::waitlisted);
+        CHECK(late.position == 2);
+        with_registrar([&](engine::registrar& r) {
+            promoted = r.promote_code("K", "K-0004", day1 + 86400);
+            CHECK(r.promotions().size() == 1);
+        });
+        CHECK(promoted.entry.record.status == engine::registration_status::registered);
+        CHECK(promoted.entry.record.position == 3);
+        with_registrar([&](engine::registrar& r) {
+            CHECK(r.find("+6281100000003", "K").position == 1);
+            // Cancelling the confirmed seat moves K-0003 up; seats count in order of joining.
+            r.cancel_code("K", "K-0001", day1 + 86400);
+            REQUIRE(r.promotions().size() == 1);
+            CHECK(r.promotions()[0].record.code == "K-0003");
+            CHECK(r.promotions()[0].record.position == 2);
+            CHECK(r.find("+6281100000004", "K").position == 3);
+        });
+
+        std::ostringstream out;
+        json_writer w(out, {.utc_offset_minutes = 0, .for_spreadsheets = false, .separator = ','});
+        CHECK(st->export_rows(export_kind::registrations, {}, w).rows == 4);
+        const auto text = out.str();
+        CHECK(text.find(R"("code":"K-0001","course":"K","status":"cancelled")") !=
+              std::string::npos);
+        CHECK(text.find(R"("code":"K-0002","course":"K","status":"attended")") !=
+              std::string::npos);
+        CHECK(text.find(R"("code":"K-0004","course":"K","status":"registered")") !=
+              std::string::npos);
+
+        // A segment of the registered (a course reminder) holds every seat; the others match
+        // their status exactly.
+        st->run([&](transaction& tx) {
+            auto members = [&](engine::registration_status status) {
+                std::vector<std::string> out;
+                segment seg;
+                seg.course = "K";
+                seg.status = status;
+                for (const auto& m : tx.select_contacts(seg, 0, 10))
+                    out.push_back(m.address);
+                return out;
+            };
+            CHECK(members(engine::registration_status::registered) ==
+                  std::vector<std::string>{"+6281100000002", "+6281100000003", "+6281100000004"});
+            CHECK(members(engine::registration_status::attended) ==
+                  std::vector<std::string>{"+6281100000002"});
+            CHECK(members(engine::registration_status::confirmed).empty());
+        });
+
+        // The funnel's attended: on the day staff marked it (WIB), from `since` on.
+        auto rows = st->funnel({.since = day1,
+                                .utc_offset_minutes = 420,
+                                .warning_node = "/ilegal_",
+                                .signup_node = "/daftar",
+                                .limit = 10});
+        REQUIRE(rows.size() == 1);
+        CHECK(rows[0].day == "2026-01-02");
+        CHECK(rows[0].attended == 1);
+        CHECK(rows[0].registered == 0);
+        CHECK(st->funnel({.since = day1 + 86401,
+                          .utc_offset_minutes = 420,
+                          .warning_node = "/ilegal_",
+                          .signup_node = "/daftar",
+                          .limit = 10})
+                  .empty());
+    }
+
     STORE_CONTRACT("an engine failure fails only its message, the batch's others are stored") {
         auto options = fast_options();
         options.max_batch_wait = std::chrono::microseconds{5000};

@@ -9,6 +9,8 @@ inline const char* course_script = R"({
   "id": "k", "version": 1, "languages": ["id", "en"], "start": "menu",
   "settings": {"kapasitas": {"value": 1, "description": "seats"},
                "mulai": {"value": "03-08-2026", "description": "the course starts"}},
+  "messages": {"registration_confirmed": {"id": "Kursi {{registration.code}} dikonfirmasi.",
+                                          "en": "Seat {{registration.code}} confirmed."}},
   "keywords": [
     {"words": {"id": ["DAFTAR"], "en": ["REGISTER"]}, "goto": "daftar"},
     {"words": {"id": ["BATAL"], "en": ["CANCEL"]}, "goto": "batal"},

@@ -337,7 +337,7 @@ class memory_transaction final : public transaction,
             if (!s.language.empty() && state.language != s.language) continue;
             if (!s.course.empty()) {
                 auto r = d_.ledger.latest(state.address, s.course);
-                if (!r || (s.status && r->status != *s.status)) continue;
+                if (!r || (s.status && !engine::in_segment(r->status, *s.status))) continue;
             }
             out.push_back({c.id, state.address});
         }
@@ -368,6 +368,9 @@ class memory_transaction final : public transaction,
               engine::registration_status status,
               const std::string& up_to_code) override {
         return d_.ledger.count(course, status, up_to_code);
+    }
+    int seats(const std::string& course, const std::string& up_to_code) override {
+        return d_.ledger.seats(course, up_to_code);
     }
     int next_number(const std::string& course) override {
         undo_.push_back([this, course] { --d_.ledger.issued()[course]; });
@@ -1098,7 +1101,7 @@ std::vector<funnel_row> memory_store::funnel(const funnel_query& q) {
     std::lock_guard lock(data_->mutex);
     auto& d = *data_;
     // (day, kecamatan) -> the contacts at each step
-    std::map<std::pair<std::string, std::string>, std::array<std::set<std::int64_t>, 4>> steps;
+    std::map<std::pair<std::string, std::string>, std::array<std::set<std::int64_t>, 5>> steps;
     auto add = [&](std::int64_t contact_id, unix_seconds at, std::size_t step) {
         auto day = format_timestamp(at, q.utc_offset_minutes, false).substr(0, 10);
         const auto& state = d.contacts.at(static_cast<std::size_t>(contact_id - 1)).state;
@@ -1121,6 +1124,15 @@ std::vector<funnel_row> memory_store::funnel(const funnel_query& q) {
             add(e.contact_id, at, warned ? 1 : 2);
         }
     }
+    // Attended: on the day staff marked it.
+    for (const auto& row : d.ledger.rows()) {
+        if (row.entry.record.status != engine::registration_status::attended ||
+            row.updated_at < q.since)
+            continue;
+        if (auto it = d.contact_by_address.find(row.entry.contact);
+            it != d.contact_by_address.end())
+            add(it->second, row.updated_at, 4);
+    }
     std::vector<funnel_row> out;
     for (const auto& [key, sets] : steps)
         out.push_back({key.first,
@@ -1129,7 +1141,7 @@ std::vector<funnel_row> memory_store::funnel(const funnel_query& q) {
                        static_cast<std::int64_t>(sets[1].size()),
                        static_cast<std::int64_t>(sets[2].size()),
                        static_cast<std::int64_t>(sets[3].size()),
-                       0});
+                       static_cast<std::int64_t>(sets[4].size())});
     // Newest day first, kecamatan in order, as the SQL stores.
     std::stable_sort(out.begin(), out.end(), [](const funnel_row& a, const funnel_row& b) {
         return a.day > b.day;

@@ -208,6 +208,12 @@ CREATE INDEX messages_out_time ON messages(created_at, channel, status, contact_
 CREATE INDEX events_funnel ON events(created_at, kind, contact_id, node)
     WHERE kind IN ('node_entered', 'registration_completed');
 )sql"},
+    {"v9: registration statuses confirmed and attended",
+     R"sql(
+ALTER TABLE registrations DROP CONSTRAINT registrations_status_check;
+ALTER TABLE registrations ADD CONSTRAINT registrations_status_check
+    CHECK (status IN ('registered', 'waitlisted', 'cancelled', 'confirmed', 'attended'));
+)sql"},
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));

@@ -107,7 +107,8 @@ std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
         "  count(DISTINCT x.contact_id) FILTER (WHERE x.step = 1), "
         "  count(DISTINCT x.contact_id) FILTER (WHERE x.step = 2), "
         "  count(DISTINCT x.contact_id) FILTER (WHERE x.step = 3), "
-        "  count(DISTINCT x.contact_id) FILTER (WHERE x.step = 4) "
+        "  count(DISTINCT x.contact_id) FILTER (WHERE x.step = 4), "
+        "  count(DISTINCT x.contact_id) FILTER (WHERE x.step = 5) "
         "FROM ("
         "  SELECT m.contact_id, to_char(to_timestamp(m.created_at + $2) AT TIME ZONE 'UTC', "
         "    'YYYY-MM-DD') AS day, 1 AS step "
@@ -121,6 +122,10 @@ std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
         "    AND e.kind IN ('node_entered', 'registration_completed') "  // events_funnel
         "    AND (e.kind = 'registration_completed' OR strpos(e.node, $3) > 0 OR "
         "      strpos(e.node, $4) > 0)"
+        "  UNION ALL "
+        "  SELECT r.contact_id, to_char(to_timestamp(r.updated_at + $2) AT TIME ZONE 'UTC', "
+        "    'YYYY-MM-DD'), 5 "
+        "  FROM registrations r WHERE r.status = 'attended' AND r.updated_at >= $1"
         ") x JOIN contacts k ON k.id = x.contact_id "
         "GROUP BY x.day, kec ORDER BY x.day DESC, kec LIMIT $5",
         {number(q.since),
@@ -136,7 +141,7 @@ std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
                        r.integer(i, 3),
                        r.integer(i, 4),
                        r.integer(i, 5),
-                       0});
+                       r.integer(i, 6)});
     return out;
 }
 

@@ -272,6 +272,21 @@ int unit::count(const std::string& course,
     return static_cast<int>(r.integer(0, 0));
 }
 
+int unit::seats(const std::string& course, const std::string& up_to_code) {
+    lock_course(course);
+    auto r = up_to_code.empty()
+                 ? c_.prepared(
+                       "SELECT count(*) FROM registrations WHERE course = $1 AND "
+                       "status IN ('registered', 'confirmed', 'attended')",
+                       {text(course)})
+                 : c_.prepared(
+                       "SELECT count(*) FROM registrations WHERE course = $1 AND "
+                       "status IN ('registered', 'confirmed', 'attended') AND id <= (SELECT id "
+                       "FROM registrations WHERE course = $1 AND code = $2)",
+                       {text(course), text(up_to_code)});
+    return static_cast<int>(r.integer(0, 0));
+}
+
 int unit::next_number(const std::string& course) {
     lock_course(course);
     auto r = c_.prepared(
@@ -351,7 +366,8 @@ std::vector<segment_member> unit::select_contacts(const segment& s, std::int64_t
         "AND ($2 = '' OR lower(c.fields::jsonb ->> 'kecamatan') = lower($2)) "
         "AND ($3 = '' OR c.language = $3) "
         "AND ($4 = '' OR EXISTS (SELECT 1 FROM registrations r "
-        "    WHERE r.contact_id = c.id AND r.course = $4 AND ($5 = '' OR r.status = $5) "
+        "    WHERE r.contact_id = c.id AND r.course = $4 AND ($5 = '' OR r.status = $5 OR "
+        "      ($5 = 'registered' AND r.status IN ('confirmed', 'attended'))) "
         "    AND r.id = (SELECT max(id) FROM registrations l "
         "        WHERE l.contact_id = c.id AND l.course = $4))) "
         "ORDER BY c.id LIMIT $8",

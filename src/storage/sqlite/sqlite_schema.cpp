@@ -252,6 +252,31 @@ BEGIN
         VALUES (NEW.id, coalesce(lower(json_extract(NEW.fields, '$.kecamatan')), ''));
 END;
 )sql",
+    // v12: registration statuses confirmed (staff confirmed the seat) and attended (came to
+    // the course). SQLite cannot change a CHECK constraint: the table is rebuilt, ids kept
+    // (nothing references a registration's id).
+    R"sql(
+CREATE TABLE registrations_v12 (
+    id INTEGER PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contacts(id),
+    course TEXT NOT NULL,
+    code TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('registered', 'waitlisted', 'cancelled', 'confirmed',
+                                           'attended')),
+    fields TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (course, code)
+);
+INSERT INTO registrations_v12 (id, contact_id, course, code, status, fields, created_at,
+                               updated_at)
+    SELECT id, contact_id, course, code, status, fields, created_at, updated_at
+    FROM registrations;
+DROP TABLE registrations;
+ALTER TABLE registrations_v12 RENAME TO registrations;
+CREATE INDEX registrations_course ON registrations(course, status);
+CREATE INDEX registrations_contact ON registrations(contact_id, course);
+)sql",
 };
 
 constexpr int latest_version = static_cast<int>(std::size(migrations));

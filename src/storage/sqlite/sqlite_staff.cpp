@@ -124,8 +124,9 @@ std::vector<audit_entry> audit_log(connection& c, std::int64_t before_id, int li
 namespace sapa::storage::detail {
 
 std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
-    // The period's steps (1 reached, 2 warned, 3 started, 4 registered) per contact and day,
-    // read from two index ranges (messages_out_time, events_funnel: no table row) and
+    // The period's steps (1 reached, 2 warned, 3 started, 4 registered, 5 attended) per
+    // contact and day, read from two index ranges (messages_out_time, events_funnel: no table
+    // row) and the registrations marked attended (a few: a scan of registrations), and
     // gathered here in a hash map; then each contact's kecamatan, once (contact_places, kept
     // by triggers, a tenth of a contact row's size). With 100,000 contacts reached in the
     // period, SQLite's own GROUP BY and count(DISTINCT) over the rows joined with the contacts
@@ -140,7 +141,10 @@ std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
         "FROM events e WHERE e.created_at >= ?1 "
         "  AND e.kind IN ('node_entered', 'registration_completed') "
         "  AND (e.kind = 'registration_completed' OR instr(e.node, ?2) > 0 OR "
-        "    instr(e.node, ?3) > 0)");
+        "    instr(e.node, ?3) > 0) "
+        "UNION ALL "
+        "SELECT r.contact_id, r.updated_at, 5 FROM registrations r "
+        "WHERE r.status = 'attended' AND r.updated_at >= ?1");
     steps.bind(1, q.since);
     steps.bind(2, q.warning_node);
     steps.bind(3, q.signup_node);
@@ -187,13 +191,13 @@ std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
         kecamatan.emplace(places.getColumn(0).getInt64(), at->second);
     }
     // (day number, kecamatan) -> distinct contacts per step.
-    std::unordered_map<std::pair<std::int64_t, std::int64_t>, std::array<std::int64_t, 4>, key_hash>
+    std::unordered_map<std::pair<std::int64_t, std::int64_t>, std::array<std::int64_t, 5>, key_hash>
         counts;
     for (const auto& [k, bits] : seen) {
         auto place = kecamatan.find(k.second);
         if (place == kecamatan.end()) continue;  // no such contact
         auto& n = counts[{k.first, static_cast<std::int64_t>(place->second)}];
-        for (unsigned step = 1; step <= 4; ++step)
+        for (unsigned step = 1; step <= 5; ++step)
             if (bits & (1u << step)) ++n[step - 1];
     }
     // Newest day first, then kecamatan by name.
@@ -205,7 +209,7 @@ std::vector<funnel_row> funnel(connection& c, const funnel_query& q) {
                        n[1],
                        n[2],
                        n[3],
-                       0});
+                       n[4]});
     std::sort(out.begin(), out.end(), [](const funnel_row& a, const funnel_row& b) {
         return a.day != b.day ? a.day > b.day : a.kecamatan < b.kecamatan;
     });

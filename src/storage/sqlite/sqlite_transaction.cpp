@@ -431,7 +431,8 @@ std::vector<segment_member> sqlite_transaction::select_contacts(const segment& s
         "AND (?2 = '' OR lower(json_extract(c.fields, '$.kecamatan')) = lower(?2)) "
         "AND (?3 = '' OR c.language = ?3) "
         "AND (?4 = '' OR EXISTS (SELECT 1 FROM registrations r "
-        "    WHERE r.contact_id = c.id AND r.course = ?4 AND (?5 = '' OR r.status = ?5) "
+        "    WHERE r.contact_id = c.id AND r.course = ?4 AND (?5 = '' OR r.status = ?5 OR "
+        "      (?5 = 'registered' AND r.status IN ('confirmed', 'attended'))) "
         "    AND r.id = (SELECT max(id) FROM registrations l "
         "        WHERE l.contact_id = c.id AND l.course = ?4))) "
         "ORDER BY c.id LIMIT ?8");
@@ -483,6 +484,22 @@ int sqlite_transaction::count(const std::string& course,
     q.bind(1, course);
     q.bind(2, engine::to_string(status));
     if (!up_to_code.empty()) q.bind(3, up_to_code);
+    q.executeStep();
+    return q.getColumn(0).getInt();
+}
+
+int sqlite_transaction::seats(const std::string& course, const std::string& up_to_code) {
+    // Three ranges of the (course, status) index.
+    auto& q = up_to_code.empty()
+                  ? c_.prepared(
+                        "SELECT count(*) FROM registrations WHERE course = ?1 AND "
+                        "status IN ('registered', 'confirmed', 'attended')")
+                  : c_.prepared(
+                        "SELECT count(*) FROM registrations WHERE course = ?1 AND "
+                        "status IN ('registered', 'confirmed', 'attended') AND id <= (SELECT id "
+                        "FROM registrations WHERE course = ?1 AND code = ?2)");
+    q.bind(1, course);
+    if (!up_to_code.empty()) q.bind(2, up_to_code);
     q.executeStep();
     return q.getColumn(0).getInt();
 }

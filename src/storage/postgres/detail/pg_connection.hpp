@@ -179,6 +179,7 @@ class unit final : public transaction, private engine::registration_ledger {
     int count(const std::string& course,
               engine::registration_status status,
               const std::string& up_to_code) override;
+    int seats(const std::string& course, const std::string& up_to_code) override;
     int next_number(const std::string& course) override;
     void add(const engine::registration_entry& entry, unix_seconds now) override;
     void set_status(const std::string& course,

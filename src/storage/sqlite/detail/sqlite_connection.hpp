@@ -265,6 +265,7 @@ class sqlite_transaction final : public transaction, private engine::registratio
     int count(const std::string& course,
               engine::registration_status status,
               const std::string& up_to_code) override;
+    int seats(const std::string& course, const std::string& up_to_code) override;
     int next_number(const std::string& course) override;
     void add(const engine::registration_entry& entry, unix_seconds now) override;
     void set_status(const std::string& course,
