@@ -1,6 +1,9 @@
 #pragma once
-// Server-rendered HTML for the console: escaping, the page frame (Bahasa Indonesia), and the
-// masking viewers get. No templates engine: pages are small and built as strings.
+// Server-rendered HTML for the console: escaping, the page frame (Bahasa Indonesia or English,
+// console/i18n.hpp), and the masking viewers get. No templates engine: pages are small and built as
+// strings.
+
+#include "console/i18n.hpp"
 
 #include <string>
 #include <string_view>
@@ -28,6 +31,8 @@ struct frame {
     std::string role;
     std::string csrf;     // for the sign-out form
     std::string current;  // the nav link that is this page ("/console/inbox")
+    language lang = language::id;
+    std::string here;  // this page's path and query: where the language link comes back to
 };
 
 // A whole page: doctype, head (the stylesheet), header with the menu and sign-out, main.
@@ -44,6 +49,6 @@ std::string button_form(std::string_view action,
                         std::string_view button_class = "");
 
 // "Sebelumnya / Berikutnya" links for page `page` (0-based) of `base` (which may have a query).
-std::string pager(std::string_view base, int page, bool has_next);
+std::string pager(std::string_view base, int page, bool has_next, language lang = language::id);
 
 }  // namespace sapa::console
