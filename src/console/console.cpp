@@ -18,6 +18,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <regex>
 #include <sstream>
 
 namespace sapa::console {
@@ -1418,6 +1419,46 @@ struct console::impl : std::enable_shared_from_this<impl> {
             }
             r.budget = *budget;
         }
+        out.problem = read_template(c, r.what.fallback_template);
+        return out;
+    }
+
+    // The form's WhatsApp template (sent instead to residents outside the 24-hour window), or
+    // a problem. Names as Meta approves them; "id", "en", "en_US"; {{1}}, {{2}}... one a line.
+    std::string read_template(const context& c,
+                              std::optional<messaging::message_template>& out) const {
+        const auto name = c.field("template"), params = c.field("template_params");
+        const auto lang =
+            c.field("template_language").empty() ? std::string("id") : c.field("template_language");
+        if (name.empty() && params.empty()) return {};
+        if (name.empty()) return c.t("Parameter templat perlu nama templat.");
+        const bool name_ok =
+            name.size() <= 512 && std::all_of(name.begin(), name.end(), [](char ch) {
+                return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+            });
+        if (!name_ok)
+            return c.t(
+                "Nama templat hanya huruf kecil, angka dan garis bawah, seperti disetujui "
+                "Meta.");
+        static const std::regex language_code("[a-z]{2,3}(_[A-Z]{2})?");
+        if (!std::regex_match(lang, language_code))
+            return c.t("Bahasa templat ditulis seperti id, en atau en_US.");
+        messaging::message_template t{name, lang, {}};
+        std::istringstream lines(params);
+        for (std::string line; std::getline(lines, line);) {
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            if (!line.empty()) t.parameters.push_back(line);
+        }
+        if (t.parameters.size() > 20) return c.t("Paling banyak 20 parameter templat.");
+        out = std::move(t);
+        return {};
+    }
+
+    // "name (language): p1 · p2" for the preview and the broadcast's page.
+    static std::string template_words(const context& c, const messaging::message_template& t) {
+        std::string out = escape(t.name) + " (" + escape(t.language) + ")";
+        for (std::size_t i = 0; i < t.parameters.size(); ++i)
+            out += (i == 0 ? ": " : " · ") + c.shown(t.parameters[i]);
         return out;
     }
 
@@ -1451,7 +1492,22 @@ struct console::impl : std::enable_shared_from_this<impl> {
                c.t("Anggaran (segmen SMS; kosong: tanpa batas)") +
                "</label>"
                "<input type=\"number\" min=\"0\" id=\"budget\" name=\"budget\" value=\"" +
-               escape(c.field("budget")) + "\">";
+               escape(c.field("budget")) + "\"><fieldset><legend>" +
+               c.t("Templat WhatsApp (pilihan)") +
+               "</legend><p class=\"meta\" id=\"template-help\">" +
+               c.t("Dikirim sebagai ganti pesan kepada warga yang tidak menulis dalam 24 jam "
+                   "terakhir; tanpa templat, pesan mereka gagal.") +
+               "</p><label for=\"template\">" + c.t("Nama templat") +
+               "</label><input type=\"text\" id=\"template\" name=\"template\" "
+               "aria-describedby=\"template-help\" value=\"" +
+               escape(c.field("template")) + "\"><label for=\"template_language\">" +
+               c.t("Bahasa templat (kosong: id)") +
+               "</label><input type=\"text\" id=\"template_language\" "
+               "name=\"template_language\" placeholder=\"id\" value=\"" +
+               escape(c.field("template_language")) + "\"><label for=\"template_params\">" +
+               c.t("Parameter templat ({{1}}, {{2}}…; satu per baris)") +
+               "</label><textarea id=\"template_params\" name=\"template_params\">" +
+               escape(c.field("template_params")) + "</textarea></fieldset>";
     }
 
     http_response broadcasts_page(context& c, int status = 200, const std::string& problem = {}) {
@@ -1531,9 +1587,22 @@ struct console::impl : std::enable_shared_from_this<impl> {
             c.shown(c.field("text")) +
             (r.what.node.empty() ? ""
                                  : " " + c.t("(simpul {node})", {{"node", escape(r.what.node)}})) +
-            "</dd></dl>";
+            "</dd>" +
+            (r.what.fallback_template
+                 ? "<dt>" + c.t("Templat WhatsApp") + "</dt><dd id=\"template-shown\">" +
+                       template_words(c, *r.what.fallback_template) + "</dd>"
+                 : std::string()) +
+            "</dl>";
         std::vector<std::pair<std::string, std::string>> keep;
-        for (const auto* k : {"segment", "channel", "text", "node", "start", "budget"})
+        for (const auto* k : {"segment",
+                              "channel",
+                              "text",
+                              "node",
+                              "start",
+                              "budget",
+                              "template",
+                              "template_language",
+                              "template_params"})
             keep.emplace_back(k, c.field(k));
         if (over) {
             body += "<p class=\"error\" role=\"alert\">" +
@@ -1613,8 +1682,11 @@ struct console::impl : std::enable_shared_from_this<impl> {
                 c.t("Segmen SMS terpakai") + "</dt><dd>" + std::to_string(b.spent) +
                 (b.budget > 0 ? " " + c.t("dari anggaran {n}", {{"n", std::to_string(b.budget)}})
                               : std::string()) +
-                "</dd></dl><h2>" + c.t("Penerima: {n}", {{"n", std::to_string(n.total())}}) +
-                "</h2>";
+                "</dd>" +
+                (b.fallback_template ? "<dt>" + c.t("Templat WhatsApp") + "</dt><dd>" +
+                                           template_words(c, *b.fallback_template) + "</dd>"
+                                     : std::string()) +
+                "</dl><h2>" + c.t("Penerima: {n}", {{"n", std::to_string(n.total())}}) + "</h2>";
         const std::array<std::pair<const char*, std::int64_t>, 7> rows = {
             {{N_("Menunggu"), n.waiting},
              {N_("Antre"), n.queued},

@@ -248,6 +248,23 @@ const std::vector<std::pair<std::string_view, std::string_view>>& english_table(
         {"Skrip", "Scripts"},
         {"Menu utama", "Main menu"},
         {"Keluar", "Sign out"},
+        {"Parameter templat perlu nama templat.", "Template parameters need a template name."},
+        {"Nama templat hanya huruf kecil, angka dan garis bawah, seperti disetujui Meta.",
+         "A template name has only lowercase letters, digits and underscores, as Meta approved "
+         "it."},
+        {"Bahasa templat ditulis seperti id, en atau en_US.",
+         "Write the template language like id, en or en_US."},
+        {"Paling banyak 20 parameter templat.", "At most 20 template parameters."},
+        {"Templat WhatsApp (pilihan)", "WhatsApp template (optional)"},
+        {"Dikirim sebagai ganti pesan kepada warga yang tidak menulis dalam 24 jam terakhir; tanpa "
+         "templat, pesan mereka gagal.",
+         "Sent instead of the message to residents who have not written in the last 24 hours; "
+         "without a template, their messages fail."},
+        {"Nama templat", "Template name"},
+        {"Bahasa templat (kosong: id)", "Template language (empty: id)"},
+        {"Parameter templat ({{1}}, {{2}}…; satu per baris)",
+         "Template parameters ({{1}}, {{2}}…; one per line)"},
+        {"Templat WhatsApp", "WhatsApp template"},
     };
     return table;
 }

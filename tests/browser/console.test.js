@@ -327,7 +327,10 @@ async function main() {
       await page.goto('/console/broadcasts');
       await page.selectOption('#channel', 'wa-k');
       await page.fill('#text', 'Pelatihan las dimulai Senin pukul 08.00 di BLK Lumajang.');
+      await page.fill('#template', 'pelatihan_baru');
+      await page.fill('#template_params', 'Senin\nBLK Lumajang');
       await page.click('button:has-text("Pratinjau")');
+      assert.equal(await page.textContent('#template-shown'), 'pelatihan_baru (id): Senin · BLK Lumajang');
       assert.match(await page.textContent('#recipients'), /\d+ kontak/);
       assert.match(await page.textContent('#segments'), /\d+/);
       await checkPage(page, 'broadcast-preview');

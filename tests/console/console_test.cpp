@@ -873,6 +873,48 @@ TEST_SUITE("console") {
         CHECK(s.store.script_versions().size() == 1);
     }
 
+    TEST_CASE(
+        "console: a broadcast may carry a WhatsApp template, checked and shown before sending") {
+        console_server s;
+        s.add("sari", "staff");
+        s.resident_writes("+6281234500001", "halo", "w1");
+        browser b{s.server->port()};
+        REQUIRE(b.login("sari", s.password).status == 303);
+        auto r = b.get("/console/broadcasts");
+        CHECK(has(r.body, "<legend>Templat WhatsApp (pilihan)</legend>"));
+        CHECK(has(r.body, "name=\"template_params\""));
+        const std::string form =
+            "segment=&channel=wa&text=" + console::url_encode("Pelatihan besok");
+        r = b.post("/console/broadcasts/preview",
+                   form + "&template=pelatihan_baru&template_language=en_US&template_params=" +
+                       console::url_encode("Senin\r\nBLK Lumajang\r\n"));
+        CHECK(r.status == 200);
+        CHECK(has(r.body,
+                  "<dd id=\"template-shown\">pelatihan_baru (en_US): Senin · BLK Lumajang</dd>"));
+        CHECK(has(r.body, "name=\"template\" value=\"pelatihan_baru\""));  // kept for sending
+        // Refused in plain words, nothing stored.
+        CHECK(has(b.post("/console/broadcasts/preview", form + "&template_params=x").body,
+                  "Parameter templat perlu nama templat."));
+        CHECK(b.post("/console/broadcasts/preview", form + "&template=Pelatihan+Baru").status ==
+              400);
+        CHECK(
+            has(b.post("/console/broadcasts", form + "&template=p&template_language=english").body,
+                "Bahasa templat ditulis seperti id, en atau en_US."));
+        CHECK(s.broadcasts.list().empty());
+
+        r = b.post("/console/broadcasts",
+                   form + "&template=pelatihan_baru&template_params=" +
+                       console::url_encode("Senin\nBLK Lumajang"));
+        REQUIRE(r.status == 303);
+        REQUIRE(s.broadcasts.list().size() == 1);
+        const auto stored = s.broadcasts.list().front().fallback_template;
+        REQUIRE(stored);
+        CHECK(stored->name == "pelatihan_baru");
+        CHECK(stored->language == "id");
+        CHECK(stored->parameters == std::vector<std::string>{"Senin", "BLK Lumajang"});
+        CHECK(has(b.get(header(r, "Location")).body, "pelatihan_baru (id): Senin · BLK Lumajang"));
+    }
+
     TEST_CASE("console: staff preview a broadcast, create it and cancel it, viewers only read") {
         console_server s;
         s.add("sari", "staff");
