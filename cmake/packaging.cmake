@@ -2,6 +2,7 @@
 #   /usr/bin/sapa
 #   /usr/share/sapa/dialogs/*.json            the bundled dialog scripts
 #   /usr/share/sapa/console/console.css       the staff console's stylesheet
+#   /usr/share/sapa/console/console.js        the staff console's script (script upload)
 #   /etc/sapa/sapa.json                       the service config (a conffile: edits survive upgrades)
 #   /usr/lib/systemd/system/sapa.service      the hardened unit
 #   /usr/share/doc/sapa/                      README.md, docs/*.md, env.example
@@ -15,8 +16,10 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/dialogs/ DESTINATION ${CMAKE_INSTALL_DAT
         FILES_MATCHING PATTERN "*.json")
 # The unit and the config name /usr/bin/sapa, /usr/share/sapa/dialogs and /var/lib/sapa: they
 # belong to the package's /usr layout, so the config goes to /etc whatever the prefix.
-# The staff console's stylesheet (also built into sapa), for a proxy that serves /console/static.
+# The staff console's stylesheet and script (also built into sapa), for a proxy that serves
+# /console/static.
 install(FILES ${PROJECT_SOURCE_DIR}/src/console/assets/console.css
+              ${PROJECT_SOURCE_DIR}/src/console/assets/console.js
         DESTINATION ${CMAKE_INSTALL_DATADIR}/sapa/console)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/sapa.json DESTINATION /etc/sapa)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/sapa.service DESTINATION lib/systemd/system)

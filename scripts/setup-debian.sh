@@ -5,7 +5,7 @@
 set -euo pipefail
 packages=(g++ cmake make libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libcli11-dev
           libsqlitecpp-dev libsqlite3-dev libpq-dev doctest-dev libssl-dev prometheus-cpp-dev
-          libsodium-dev pkg-config "$@")
+          libsodium-dev pkg-config python3 "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

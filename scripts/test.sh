@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 scripts/setup-debian.sh
 scripts/check-architecture.sh --self-test
 scripts/check-architecture.sh
+scripts/check-translations.py --self-test
+scripts/check-translations.py
 build_dir=build
 options=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
 if [ "${SAPA_SANITIZE:-0}" = 1 ]; then

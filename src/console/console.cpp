@@ -4,6 +4,7 @@
 #include "app/contacts.hpp"
 #include "app/staff_role.hpp"
 #include "console/html.hpp"
+#include "console/i18n.hpp"
 #include "console/security.hpp"
 #include "console/throttle.hpp"
 #include "messaging/address.hpp"
@@ -18,6 +19,7 @@
 #include <deque>
 #include <limits>
 #include <map>
+#include <regex>
 #include <sstream>
 
 namespace sapa::console {
@@ -31,6 +33,7 @@ namespace {
 
 constexpr const char* session_cookie = "sapa_session";
 constexpr const char* login_cookie = "sapa_login";
+constexpr const char* language_cookie = "sapa_lang";
 constexpr int page_size = 25;
 
 using fields = std::map<std::string, std::string>;
@@ -144,25 +147,25 @@ class rows_sink final : public storage::row_sink {
 };
 
 std::string_view request_label(std::string_view kind) {
-    if (kind == "handoff") return "Minta petugas";
-    if (kind == "erase") return "Hapus data";
+    if (kind == "handoff") return N_("Minta petugas");
+    if (kind == "erase") return N_("Hapus data");
     return kind;
 }
 
 std::string_view status_label(std::string_view status) {
-    if (status == "open") return "Terbuka";
-    if (status == "done") return "Selesai";
-    if (status == "registered") return "Terdaftar";
-    if (status == "waitlisted") return "Daftar tunggu";
-    if (status == "cancelled") return "Dibatalkan";
-    if (status == "confirmed") return "Dikonfirmasi";
-    if (status == "attended") return "Hadir";
-    if (status == "queued") return "Antre";
-    if (status == "sent") return "Terkirim";
-    if (status == "delivered") return "Diterima";
-    if (status == "read") return "Dibaca";
-    if (status == "failed") return "Gagal";
-    if (status == "received") return "Masuk";
+    if (status == "open") return N_("Terbuka");
+    if (status == "done") return N_("Selesai");
+    if (status == "registered") return N_("Terdaftar");
+    if (status == "waitlisted") return N_("Daftar tunggu");
+    if (status == "cancelled") return N_("Dibatalkan");
+    if (status == "confirmed") return N_("Dikonfirmasi");
+    if (status == "attended") return N_("Hadir");
+    if (status == "queued") return N_("Antre");
+    if (status == "sent") return N_("Terkirim");
+    if (status == "delivered") return N_("Diterima");
+    if (status == "read") return N_("Dibaca");
+    if (status == "failed") return N_("Gagal");
+    if (status == "received") return N_("pesan|Masuk");
     return status;
 }
 
@@ -191,13 +194,23 @@ struct console::impl : std::enable_shared_from_this<impl> {
         fields form;
         fields query;
         unix_seconds now;
+        language lang = language::id;
 
         frame frame_for(std::string title, std::string current) const {
             return {std::move(title),
                     login.account.name,
                     login.account.role,
                     login.session.csrf_token,
-                    std::move(current)};
+                    std::move(current),
+                    lang,
+                    request.path + (request.query.empty() ? "" : "?" + request.query)};
+        }
+        // `indonesian` in the staff member's language, its {placeholders} filled.
+        std::string t(std::string_view indonesian) const {
+            return std::string(translate(lang, indonesian));
+        }
+        std::string t(std::string_view indonesian, const placeholders& values) const {
+            return fill(translate(lang, indonesian), values);
         }
         bool viewer() const { return role == app::staff_role::viewer; }
         // Free text as this role may see it.
@@ -242,6 +255,12 @@ struct console::impl : std::enable_shared_from_this<impl> {
         return last.empty() ? req.remote_address : last;
     }
 
+    // The browser's language: its sapa_lang cookie, else its Accept-Language.
+    static language language_of(const http_request& req) {
+        return sapa::console::language_of(cookie_of(req, language_cookie),
+                                          req.header("accept-language"));
+    }
+
     bool over_https(const http_request& req) const {
         return options.secure_cookies ||
                (trusted(req) && req.header("x-forwarded-proto") == "https");
@@ -282,8 +301,8 @@ struct console::impl : std::enable_shared_from_this<impl> {
         f.title = title;
         return html(status,
                     page(f,
-                         "<p class=\"error\">" + escape(text) +
-                             "</p><p><a href=\"/console\">Kembali ke konsol</a></p>"));
+                         "<p class=\"error\">" + escape(text) + "</p><p><a href=\"/console\">" +
+                             std::string(translate(f.lang, "Kembali ke konsol")) + "</a></p>"));
     }
 
     // Every console answer: not cached, not framed, only our own resources.
@@ -292,9 +311,10 @@ struct console::impl : std::enable_shared_from_this<impl> {
         r.headers.emplace_back("X-Frame-Options", "DENY");
         r.headers.emplace_back("X-Content-Type-Options", "nosniff");
         r.headers.emplace_back("Referrer-Policy", "same-origin");
-        r.headers.emplace_back("Content-Security-Policy",
-                               "default-src 'none'; style-src 'self'; img-src 'self' data:; "
-                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+        r.headers.emplace_back(
+            "Content-Security-Policy",
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     }
 
     void audit(const std::string& who,
@@ -305,15 +325,21 @@ struct console::impl : std::enable_shared_from_this<impl> {
     }
 
     // Runs `work` off the io threads and answers with what it returns; a failure is a 500 page.
-    void blocking(responder respond, std::function<http_response()> work) {
-        auto task = [respond = std::move(respond), work = std::move(work)]() mutable {
+    void blocking(responder respond,
+                  std::function<http_response()> work,
+                  language lang = language::id) {
+        auto task = [respond = std::move(respond), work = std::move(work), lang]() mutable {
             http_response r;
             try {
                 r = work();
             } catch (const std::exception& e) {
+                frame f;
+                f.lang = lang;
                 r = message_page(500,
-                                 "Terjadi kesalahan",
-                                 std::string("Permintaan tidak dapat diselesaikan: ") + e.what());
+                                 std::string(translate(lang, "Terjadi kesalahan")),
+                                 fill(translate(lang, "Permintaan tidak dapat diselesaikan: {why}"),
+                                      {{"why", e.what()}}),
+                                 &f);
             }
             secure(r);
             respond(std::move(r));
@@ -331,9 +357,13 @@ struct console::impl : std::enable_shared_from_this<impl> {
                    http_request req, const route_params& params, responder respond) {
             auto shared_req = std::make_shared<http_request>(std::move(req));
             auto shared_params = std::make_shared<route_params>(params);
-            self->blocking(std::move(respond), [self, need, fn, shared_req, shared_params] {
-                return self->run_guarded(need, fn, *shared_req, *shared_params);
-            });
+            const auto lang = language_of(*shared_req);
+            self->blocking(
+                std::move(respond),
+                [self, need, fn, shared_req, shared_params] {
+                    return self->run_guarded(need, fn, *shared_req, *shared_params);
+                },
+                lang);
         };
     }
 
@@ -356,30 +386,32 @@ struct console::impl : std::enable_shared_from_this<impl> {
             return r;
         }
         auto role = app::parse_staff_role(login->account.role).value_or(app::staff_role::viewer);
-        context c{req, params, *login, role, {}, decode_fields(req.query), t};
+        context c{req, params, *login, role, {}, decode_fields(req.query), t, language_of(req)};
         if (!app::allows(role, need)) {
             audit(login->account.name,
                   "refused",
                   req.method + " " + req.path,
                   "needs " + std::string(app::to_string(need)));
             auto f = c.frame_for("", "");
-            return message_page(403,
-                                "Akses ditolak",
-                                "Halaman atau tindakan ini hanya untuk peran " +
-                                    std::string(app::to_string(need)) +
-                                    " ke atas. Anda masuk sebagai " + login->account.role + ".",
-                                &f);
+            return message_page(
+                403,
+                c.t("Akses ditolak"),
+                c.t("Halaman atau tindakan ini hanya untuk peran {need} ke atas. "
+                    "Anda masuk sebagai {role}.",
+                    {{"need", std::string(app::to_string(need))}, {"role", login->account.role}}),
+                &f);
         }
         if (req.method == "POST") {
             c.form = decode_fields(req.body);
             if (!same_secret(c.field("csrf"), s.csrf_token)) {
                 audit(login->account.name, "csrf_refused", req.method + " " + req.path);
                 auto f = c.frame_for("", "");
-                return message_page(403,
-                                    "Permintaan ditolak",
-                                    "Token formulir tidak cocok (perlindungan CSRF). Muat ulang "
-                                    "halaman, lalu coba lagi.",
-                                    &f);
+                return message_page(
+                    403,
+                    c.t("Permintaan ditolak"),
+                    c.t("Token formulir tidak cocok (perlindungan CSRF). Muat ulang "
+                        "halaman, lalu coba lagi."),
+                    &f);
             }
         }
         if (t - s.last_seen_at >= 60) store.touch_staff_session(s.token_hash, t);
@@ -394,41 +426,52 @@ struct console::impl : std::enable_shared_from_this<impl> {
                              const std::string& name = {}) {
         auto csrf = app::random_secret();
         auto query = decode_fields(req.query);
+        const auto lang = language_of(req);
+        auto t = [lang](std::string_view text) { return std::string(translate(lang, text)); };
         std::string body;
         if (query.count("expired"))
-            body += "<p class=\"notice\">Sesi Anda berakhir. Silakan masuk lagi.</p>";
-        if (query.count("out")) body += "<p class=\"notice\">Anda sudah keluar.</p>";
+            body += "<p class=\"notice\">" + t("Sesi Anda berakhir. Silakan masuk lagi.") + "</p>";
+        if (query.count("out")) body += "<p class=\"notice\">" + t("Anda sudah keluar.") + "</p>";
         if (!problem.empty())
             body += "<p class=\"error\" role=\"alert\">" + escape(problem) + "</p>";
         body += "<form method=\"post\" action=\"/console/login\">" + csrf_field(csrf) +
-                "<label for=\"name\">Nama akun</label>"
+                "<label for=\"name\">" + t("Nama akun") +
+                "</label>"
                 "<input type=\"text\" id=\"name\" name=\"name\" autocomplete=\"username\" required "
                 "value=\"" +
                 escape(name) +
                 "\">"
-                "<label for=\"password\">Kata sandi</label>"
+                "<label for=\"password\">" +
+                t("Kata sandi") +
+                "</label>"
                 "<input type=\"password\" id=\"password\" name=\"password\" "
                 "autocomplete=\"current-password\" required>"
-                "<p><button type=\"submit\">Masuk</button></p></form>";
-        auto r = html(status, page({"Masuk ke konsol petugas", "", "", "", ""}, body));
+                "<p><button type=\"submit\">" +
+                t("Masuk") + "</button></p></form>";
+        auto r = html(
+            status,
+            page({t("Masuk ke konsol petugas"), "", "", "", "", lang, "/console/login"}, body));
         r.headers.emplace_back("Set-Cookie", cookie(req, login_cookie, csrf));
         return r;
     }
 
-    static std::string wait_words(std::int64_t seconds) {
-        if (seconds < 120) return std::to_string(seconds) + " detik";
-        return std::to_string((seconds + 59) / 60) + " menit";
+    static std::string wait_words(std::int64_t seconds, language lang) {
+        if (seconds < 120)
+            return fill(translate(lang, "{n} detik"), {{"n", std::to_string(seconds)}});
+        return fill(translate(lang, "{n} menit"), {{"n", std::to_string((seconds + 59) / 60)}});
     }
 
     http_response login(const http_request& req) {
         const auto t = now();
         auto form = decode_fields(req.body);
         const auto name = form["name"];
+        const auto lang = language_of(req);
         if (!same_secret(form["csrf"], cookie_of(req, login_cookie)))
             return login_page(req,
                               403,
-                              "Formulir masuk sudah kedaluwarsa (perlindungan CSRF). Silakan "
-                              "coba lagi.",
+                              std::string(translate(lang,
+                                                    "Formulir masuk sudah kedaluwarsa "
+                                                    "(perlindungan CSRF). Silakan coba lagi.")),
                               name);
         const auto account_key = "account:" + name;
         const auto client_key = "client:" + client_of(req);
@@ -438,9 +481,10 @@ struct console::impl : std::enable_shared_from_this<impl> {
             audit(name, "login_throttled", "client " + client_of(req));
             return login_page(req,
                               429,
-                              "Terlalu banyak percobaan masuk yang gagal. Demi keamanan, coba "
-                              "lagi dalam " +
-                                  wait_words(wait) + ".",
+                              fill(translate(lang,
+                                             "Terlalu banyak percobaan masuk yang gagal. Demi "
+                                             "keamanan, coba lagi dalam {wait}."),
+                                   {{"wait", wait_words(wait, lang)}}),
                               name);
         }
         auto account = name.empty() ? std::nullopt : store.find_staff(name);
@@ -454,7 +498,8 @@ struct console::impl : std::enable_shared_from_this<impl> {
             throttle.failed(account_key, t);
             throttle.failed(client_key, t);
             audit(name, "login_failed", "client " + client_of(req));
-            return login_page(req, 401, "Nama akun atau kata sandi salah.", name);
+            return login_page(
+                req, 401, std::string(translate(lang, "Nama akun atau kata sandi salah.")), name);
         }
         throttle.succeeded(account_key);
         throttle.succeeded(client_key);
@@ -547,30 +592,38 @@ struct console::impl : std::enable_shared_from_this<impl> {
         return p;
     }
 
-    http_response bad_cursor(const frame& f) {
-        return message_page(400, "Halaman tidak ada", "Penanda halaman itu tidak sah.", &f);
+    http_response bad_cursor(const context& c, const frame& f) {
+        return message_page(
+            400, c.t("Halaman tidak ada"), c.t("Penanda halaman itu tidak sah."), &f);
     }
 
     http_response inbox(context& c) {
         const bool open_only = c.arg("status") == "open";
-        const auto f = c.frame_for("Kotak masuk", "/console/inbox");
+        const auto f = c.frame_for(c.t("Kotak masuk"), "/console/inbox");
         storage::export_filter filter;
         if (open_only) filter.status = "open";
         const auto p = page_of(c, storage::export_kind::requests, filter);
-        if (!p) return bad_cursor(f);
+        if (!p) return bad_cursor(c, f);
         const auto& sink = p->sink;
-        std::string body =
-            "<p>Permintaan warga: minta petugas dan hapus data. Terbaru di atas.</p>"
-            "<p><a href=\"/console/inbox\">Semua</a> · <a href=\"/console/inbox?status=open\">"
-            "Hanya yang terbuka</a></p>";
+        std::string body = "<p>" +
+                           c.t("Permintaan warga: minta petugas dan hapus data. Terbaru di atas.") +
+                           "</p>"
+                           "<p><a href=\"/console/inbox\">" +
+                           c.t("Semua") + "</a> · <a href=\"/console/inbox?status=open\">" +
+                           c.t("Hanya yang terbuka") + "</a></p>";
         if (p->rows.empty()) {
-            body += "<p class=\"notice\">Belum ada permintaan.</p>";
+            body += "<p class=\"notice\">" + c.t("Belum ada permintaan.") + "</p>";
         } else {
             body +=
                 "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" "
-                "aria-label=\"Tabel\"><table><thead><tr><th scope=\"col\">No.</th>"
-                "<th scope=\"col\">Waktu</th><th scope=\"col\">Warga</th><th scope=\"col\">Jenis"
-                "</th><th scope=\"col\">Pesan</th><th scope=\"col\">Status</th></tr></thead>"
+                "aria-label=\"" +
+                c.t("Tabel") + "\"><table><thead><tr><th scope=\"col\">" + c.t("No.") +
+                "</th>"
+                "<th scope=\"col\">" +
+                c.t("Waktu") + "</th><th scope=\"col\">" + c.t("Warga") +
+                "</th><th scope=\"col\">" + c.t("Jenis") + "</th><th scope=\"col\">" +
+                c.t("Pesan") + "</th><th scope=\"col\">" + c.t("Status") +
+                "</th></tr></thead>"
                 "<tbody>";
             for (const auto* row : p->rows) {
                 const auto& r = *row;
@@ -578,14 +631,16 @@ struct console::impl : std::enable_shared_from_this<impl> {
                 body += "<tr><td><a href=\"/console/inbox/" + std::to_string(id) + "\">" +
                         std::to_string(id) + "</a></td><td>" + when(sink.integer(r, "time")) +
                         "</td><td>" + escape(sink.text(r, "contact")) + "</td><td>" +
-                        std::string(request_label(sink.text(r, "request"))) + "</td><td>" +
+                        c.t(request_label(sink.text(r, "request"))) + "</td><td>" +
                         c.shown(sink.text(r, "words")) + "</td><td>" +
-                        std::string(status_label(sink.text(r, "status"))) + "</td></tr>";
+                        c.t(status_label(sink.text(r, "status"))) + "</td></tr>";
             }
             body += "</tbody></table></div>";
         }
-        body +=
-            pager(open_only ? "/console/inbox?status=open" : "/console/inbox", p->newer, p->older);
+        body += pager(open_only ? "/console/inbox?status=open" : "/console/inbox",
+                      p->newer,
+                      p->older,
+                      c.lang);
         return html(200, page(f, body));
     }
 
@@ -595,24 +650,27 @@ struct console::impl : std::enable_shared_from_this<impl> {
         storage::export_filter f;
         f.contact = contact;
         store.export_rows(storage::export_kind::conversations, f, sink);
-        if (sink.rows().empty()) return "<p class=\"notice\">Belum ada pesan.</p>";
+        if (sink.rows().empty()) return "<p class=\"notice\">" + c.t("Belum ada pesan.") + "</p>";
         std::string out;
         if (sink.matched() > sink.rows().size())
-            out += "<p class=\"meta\">" + std::to_string(sink.rows().size()) +
-                   " pesan terakhir dari " + std::to_string(sink.matched()) + ".</p>";
+            out += "<p class=\"meta\">" +
+                   c.t("{shown} pesan terakhir dari {all}.",
+                       {{"shown", std::to_string(sink.rows().size())},
+                        {"all", std::to_string(sink.matched())}}) +
+                   "</p>";
         out += "<ol class=\"thread\">";
         for (const auto& r : sink.rows()) {
             const bool in = sink.text(r, "direction") == "in";
             out += std::string("<li class=\"") + (in ? "in" : "out") + "\"><div class=\"meta\">" +
-                   (in ? "Warga" : "Sapa") + " · " + when(sink.integer(r, "time")) + " · " +
+                   (in ? c.t("Warga") : "Sapa") + " · " + when(sink.integer(r, "time")) + " · " +
                    escape(sink.text(r, "channel")) + " · " +
-                   std::string(status_label(sink.text(r, "status")));
+                   c.t(status_label(sink.text(r, "status")));
             const auto reason = sink.text(r, "status_reason");
             if (!reason.empty()) out += " (" + escape(reason) + ")";
             out += "</div><div>" + c.shown(sink.text(r, "text")) + "</div>";
             const auto match = sink.text(r, "match_kind");
             if (!match.empty()) {
-                out += "<div class=\"meta\">Dibaca mesin: " + escape(match);
+                out += "<div class=\"meta\">" + c.t("Dibaca mesin:") + " " + escape(match);
                 const auto detail = sink.text(r, "match_detail");
                 if (!detail.empty()) out += " — " + c.shown(detail);
                 out += "</div>";
@@ -626,39 +684,45 @@ struct console::impl : std::enable_shared_from_this<impl> {
         auto id = number_of(c.param("id"));
         auto sink = request_sink(id.value_or(0));
         auto r = id ? find_request(sink, *id) : std::nullopt;
-        auto f = c.frame_for("Permintaan", "/console/inbox");
-        if (!r) return message_page(404, "Tidak ditemukan", "Permintaan itu tidak ada.", &f);
+        auto f = c.frame_for(c.t("Permintaan"), "/console/inbox");
+        if (!r)
+            return message_page(404, c.t("Tidak ditemukan"), c.t("Permintaan itu tidak ada."), &f);
         const auto contact = sink.text(*r, "contact");
         const auto status = sink.text(*r, "status");
         const auto path = "/console/inbox/" + std::to_string(*id);
         std::string body;
         if (c.arg("msg") == "sent")
-            body += "<p class=\"notice\" role=\"status\">Balasan masuk antrean kirim.</p>";
+            body += "<p class=\"notice\" role=\"status\">" + c.t("Balasan masuk antrean kirim.") +
+                    "</p>";
         if (c.arg("msg") == "done")
-            body += "<p class=\"notice\" role=\"status\">Permintaan ditandai selesai.</p>";
-        body += "<dl><dt>Jenis</dt><dd>" + std::string(request_label(sink.text(*r, "request"))) +
-                "</dd><dt>Waktu</dt><dd>" + when(sink.integer(*r, "time")) +
-                "</dd><dt>Warga</dt><dd><a href=\"/console/conversation?contact=" +
-                escape(url_encode(contact)) + "\">" + escape(contact) +
-                "</a></dd><dt>Pesan</dt><dd>" + c.shown(sink.text(*r, "words")) +
-                "</dd><dt>Status</dt><dd>" + std::string(status_label(status)) + "</dd></dl>";
+            body += "<p class=\"notice\" role=\"status\">" + c.t("Permintaan ditandai selesai.") +
+                    "</p>";
+        body += "<dl><dt>" + c.t("Jenis") + "</dt><dd>" +
+                c.t(request_label(sink.text(*r, "request"))) + "</dd><dt>" + c.t("Waktu") +
+                "</dt><dd>" + when(sink.integer(*r, "time")) + "</dd><dt>" + c.t("Warga") +
+                "</dt><dd><a href=\"/console/conversation?contact=" + escape(url_encode(contact)) +
+                "\">" + escape(contact) + "</a></dd><dt>" + c.t("Pesan") + "</dt><dd>" +
+                c.shown(sink.text(*r, "words")) + "</dd><dt>" + c.t("Status") + "</dt><dd>" +
+                c.t(status_label(status)) + "</dd></dl>";
         if (app::allows(c.role, app::staff_role::staff)) {
             const auto& csrf = c.login.session.csrf_token;
             if (!contact.starts_with("anon-")) {
-                body += "<h2>Balas</h2><form method=\"post\" action=\"" + path + "/reply\">" +
-                        csrf_field(csrf) +
-                        "<label for=\"text\">Pesan untuk warga</label><textarea id=\"text\" "
+                body += "<h2>" + c.t("Balas") + "</h2><form method=\"post\" action=\"" + path +
+                        "/reply\">" + csrf_field(csrf) + "<label for=\"text\">" +
+                        c.t("Pesan untuk warga") +
+                        "</label><textarea id=\"text\" "
                         "name=\"text\" required maxlength=\"1600\"></textarea><p><button "
-                        "type=\"submit\">Kirim balasan</button></p></form>";
+                        "type=\"submit\">" +
+                        c.t("Kirim balasan") + "</button></p></form>";
             }
             if (status == "open")
-                body += button_form(path + "/done", csrf, "Tandai selesai", {}, "secondary");
+                body += button_form(path + "/done", csrf, c.t("Tandai selesai"), {}, "secondary");
             if (!contact.starts_with("anon-"))
-                body +=
-                    " <a class=\"button danger\" href=\"" + path + "/erase\">Hapus data warga…</a>";
+                body += " <a class=\"button danger\" href=\"" + path + "/erase\">" +
+                        c.t("Hapus data warga…") + "</a>";
         }
-        body += "<h2>Percakapan</h2>" + thread(c, contact, 50);
-        f.title = "Permintaan " + std::to_string(*id);
+        body += "<h2>" + c.t("Percakapan") + "</h2>" + thread(c, contact, 50);
+        f.title = c.t("Permintaan {id}", {{"id", std::to_string(*id)}});
         return html(200, page(f, body));
     }
 
@@ -669,7 +733,8 @@ struct console::impl : std::enable_shared_from_this<impl> {
         auto r = id ? find_request(sink, *id) : std::nullopt;
         auto f = c.frame_for("", "/console/inbox");
         if (!r) {
-            problem = message_page(404, "Tidak ditemukan", "Permintaan itu tidak ada.", &f);
+            problem =
+                message_page(404, c.t("Tidak ditemukan"), c.t("Permintaan itu tidak ada."), &f);
             return std::nullopt;
         }
         return sink.text(*r, "contact");
@@ -683,9 +748,10 @@ struct console::impl : std::enable_shared_from_this<impl> {
         const auto text = c.field("text");
         if (text.empty() || text.size() > 1600)
             return message_page(
-                400, "Balasan kosong", "Tulis balasan (paling banyak 1600 huruf).", &f);
+                400, c.t("Balasan kosong"), c.t("Tulis balasan (paling banyak 1600 huruf)."), &f);
         if (contact->starts_with("anon-"))
-            return message_page(409, "Tidak dapat dibalas", "Data warga ini sudah dihapus.", &f);
+            return message_page(
+                409, c.t("Tidak dapat dibalas"), c.t("Data warga ini sudah dihapus."), &f);
         std::string channel_name;
         store.run([&](storage::transaction& t) {
             if (auto k = t.find_contact(*contact)) channel_name = t.last_channel(k->id);
@@ -696,16 +762,16 @@ struct console::impl : std::enable_shared_from_this<impl> {
             });
         if (channel == options.channels.end())
             return message_page(409,
-                                "Tidak dapat dibalas",
-                                "Kanal terakhir warga ini tidak aktif, jadi balasan tidak bisa "
-                                "dikirim.",
+                                c.t("Tidak dapat dibalas"),
+                                c.t("Kanal terakhir warga ini tidak aktif, jadi balasan tidak bisa "
+                                    "dikirim."),
                                 &f);
         try {
             conversations.start_now(*contact, *channel, app::opening{{text}, {}, {}}, c.now);
         } catch (const boost::system::system_error& e) {
             return message_page(409,
-                                "Tidak terkirim",
-                                std::string("Balasan tidak dapat diantrekan: ") + e.what(),
+                                c.t("Tidak terkirim"),
+                                c.t("Balasan tidak dapat diantrekan: {why}", {{"why", e.what()}}),
                                 &f);
         }
         audit(c.login.account.name,
@@ -719,7 +785,7 @@ struct console::impl : std::enable_shared_from_this<impl> {
         auto id = number_of(c.param("id"));
         auto f = c.frame_for("", "/console/inbox");
         if (!id || !store.mark_request_done(*id, c.now))
-            return message_page(404, "Tidak ditemukan", "Permintaan itu tidak ada.", &f);
+            return message_page(404, c.t("Tidak ditemukan"), c.t("Permintaan itu tidak ada."), &f);
         audit(c.login.account.name, "mark_done", "request " + std::to_string(*id));
         return redirect("/console/inbox/" + std::to_string(*id) + "?msg=done");
     }
@@ -730,16 +796,21 @@ struct console::impl : std::enable_shared_from_this<impl> {
         if (!contact) return problem;
         const auto path = "/console/inbox/" + c.param("id");
         std::string body =
-            "<p class=\"error\">Semua data pribadi warga " + escape(*contact) +
-            " akan dihapus: isian, bahasa, isi pesan, dan isian pendaftaran. Hitungan tetap "
-            "ada tanpa nama. Tindakan ini tidak bisa dibatalkan.</p>"
+            "<p class=\"error\">" +
+            c.t("Semua data pribadi warga {contact} akan dihapus: isian, bahasa, isi pesan, dan "
+                "isian pendaftaran. Hitungan tetap ada tanpa nama. Tindakan ini tidak bisa "
+                "dibatalkan.",
+                {{"contact", escape(*contact)}}) +
+            "</p>"
             "<form method=\"post\" action=\"" +
             path + "/erase\">" + csrf_field(c.login.session.csrf_token) +
             "<input type=\"hidden\" name=\"confirm\" value=\"yes\">"
-            "<button type=\"submit\" class=\"danger\">Ya, hapus data warga ini</button></form>"
+            "<button type=\"submit\" class=\"danger\">" +
+            c.t("Ya, hapus data warga ini") +
+            "</button></form>"
             "<p><a href=\"" +
-            path + "\">Batal</a></p>";
-        return html(200, page(c.frame_for("Hapus data warga?", "/console/inbox"), body));
+            path + "\">" + c.t("Batal") + "</a></p>";
+        return html(200, page(c.frame_for(c.t("Hapus data warga?"), "/console/inbox"), body));
     }
 
     http_response erase(context& c) {
@@ -759,8 +830,9 @@ struct console::impl : std::enable_shared_from_this<impl> {
 
     http_response conversation(context& c) {
         const auto contact = storage::normalize_address(c.arg("contact"));
-        auto f = c.frame_for("Percakapan " + contact, "");
-        if (contact.empty()) return message_page(400, "Percakapan", "Sebutkan nomor warga.", &f);
+        auto f = c.frame_for(c.t("Percakapan {contact}", {{"contact", contact}}), "");
+        if (contact.empty())
+            return message_page(400, c.t("Percakapan"), c.t("Sebutkan nomor warga."), &f);
         return html(200, page(f, thread(c, contact, 200)));
     }
 
@@ -810,60 +882,63 @@ struct console::impl : std::enable_shared_from_this<impl> {
     http_response registrations(context& c) {
         const auto filter = registration_filter::of(c);
         const auto p = page_of(c, storage::export_kind::registrations, filter.store_filter());
-        if (!p) return bad_cursor(c.frame_for("Pendaftaran", "/console/registrations"));
+        if (!p) return bad_cursor(c, c.frame_for(c.t("Pendaftaran"), "/console/registrations"));
         const auto& sink = p->sink;
         std::string body;
         if (c.arg("msg") == "cancelled")
-            body += "<p class=\"notice\" role=\"status\">Pendaftaran " + escape(c.arg("code")) +
-                    " dibatalkan." +
-                    (c.arg("promoted").empty() ? std::string()
-                                               : " " + escape(c.arg("promoted")) +
-                                                     " naik dari daftar tunggu dan diberi tahu.") +
+            body += "<p class=\"notice\" role=\"status\">" +
+                    c.t("Pendaftaran {code} dibatalkan.", {{"code", escape(c.arg("code"))}}) +
+                    (c.arg("promoted").empty()
+                         ? std::string()
+                         : " " + c.t("{codes} naik dari daftar tunggu dan diberi tahu.",
+                                     {{"codes", escape(c.arg("promoted"))}})) +
                     "</p>";
         body += change_notice(c);
         body +=
             "<form class=\"filters\" method=\"get\" action=\"/console/registrations\">"
-            "<div><label for=\"course\">Kursus</label><input type=\"text\" id=\"course\" "
+            "<div><label for=\"course\">" +
+            c.t("Kursus") +
+            "</label><input type=\"text\" id=\"course\" "
             "name=\"course\" value=\"" +
-            escape(filter.course) +
-            "\"></div><div><label for=\"status\">Status</label><select id=\"status\" "
+            escape(filter.course) + "\"></div><div><label for=\"status\">" + c.t("Status") +
+            "</label><select id=\"status\" "
             "name=\"status\">";
         for (const auto* st :
              {"", "registered", "confirmed", "attended", "waitlisted", "cancelled"}) {
             body += std::string("<option value=\"") + st + "\"" +
                     (filter.status == st ? " selected" : "") + ">" +
-                    (*st ? std::string(status_label(st)) : std::string("Semua")) + "</option>";
+                    (*st ? c.t(status_label(st)) : c.t("Semua")) + "</option>";
         }
-        body +=
-            "</select></div><div><label for=\"q\">Cari kode atau nama</label><input "
-            "type=\"search\" id=\"q\" name=\"q\" value=\"" +
-            escape(filter.search) +
-            "\"></div><div><button type=\"submit\">Saring</button></div></form>";
+        body += "</select></div><div><label for=\"q\">" + c.t("Cari kode atau nama") +
+                "</label><input "
+                "type=\"search\" id=\"q\" name=\"q\" value=\"" +
+                escape(filter.search) + "\"></div><div><button type=\"submit\">" + c.t("Saring") +
+                "</button></div></form>";
         if (app::allows(c.role, app::staff_role::staff))
-            body += "<p><a href=\"/console/registrations.csv" + escape(filter.query()) +
-                    "\">Unduh CSV</a></p>";
+            body += "<p><a href=\"/console/registrations.csv" + escape(filter.query()) + "\">" +
+                    c.t("Unduh CSV") + "</a></p>";
         if (p->rows.empty()) {
-            body += "<p class=\"notice\">Tidak ada pendaftaran yang cocok.</p>";
+            body += "<p class=\"notice\">" + c.t("Tidak ada pendaftaran yang cocok.") + "</p>";
         } else {
             std::vector<std::string> extra;
             for (const auto& col : sink.columns())
                 if (shown_field(col.name)) extra.push_back(col.name);
             body +=
                 "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" "
-                "aria-label=\"Tabel\"><table><thead><tr><th scope=\"col\">Kode</th><th "
-                "scope=\"col\">Kursus</th><th scope=\"col\">Status</th><th "
-                "scope=\"col\">Warga</th>";
+                "aria-label=\"" +
+                c.t("Tabel") + "\"><table><thead><tr><th scope=\"col\">" + c.t("Kode") +
+                "</th><th scope=\"col\">" + c.t("Kursus") + "</th><th scope=\"col\">" +
+                c.t("Status") + "</th><th scope=\"col\">" + c.t("Warga") + "</th>";
             for (const auto& e : extra)
                 body += "<th scope=\"col\">" + escape(e) + "</th>";
-            body +=
-                "<th scope=\"col\">Didaftar</th><th "
-                "scope=\"col\"><span>Tindakan</span></th></tr></thead><tbody>";
+            body += "<th scope=\"col\">" + c.t("Didaftar") + "</th><th scope=\"col\"><span>" +
+                    c.t("Tindakan") + "</span></th></tr></thead><tbody>";
             for (const auto* row : p->rows) {
                 const auto& r = *row;
                 const auto code = sink.text(r, "code"), course = sink.text(r, "course"),
                            status = sink.text(r, "status"), contact = sink.text(r, "contact");
                 body += "<tr><td>" + escape(code) + "</td><td>" + escape(course) + "</td><td>" +
-                        std::string(status_label(status)) +
+                        c.t(status_label(status)) +
                         "</td><td><a href=\"/console/conversation?contact=" +
                         escape(url_encode(contact)) + "\">" + escape(contact) + "</a></td>";
                 for (const auto& e : extra)
@@ -874,7 +949,7 @@ struct console::impl : std::enable_shared_from_this<impl> {
                 if (app::allows(c.role, app::staff_role::staff) && status != "cancelled")
                     body += button_form("/console/registrations/cancel",
                                         c.login.session.csrf_token,
-                                        "Batalkan " + code,
+                                        c.t("Batalkan {code}", {{"code", code}}),
                                         {{"course", course}, {"code", code}},
                                         "secondary");
                 body += "</td></tr>";
@@ -882,8 +957,8 @@ struct console::impl : std::enable_shared_from_this<impl> {
             body += "</tbody></table></div>";
         }
         auto base = "/console/registrations" + filter.query();
-        body += pager(base, p->newer, p->older);
-        return html(200, page(c.frame_for("Pendaftaran", "/console/registrations"), body));
+        body += pager(base, p->newer, p->older, c.lang);
+        return html(200, page(c.frame_for(c.t("Pendaftaran"), "/console/registrations"), body));
     }
 
     http_response registrations_csv(context& c) {
@@ -913,15 +988,17 @@ struct console::impl : std::enable_shared_from_this<impl> {
         try {
             outcome = conversations.cancel_registration(course, code, c.now);
         } catch (const boost::system::system_error& e) {
-            return message_page(409,
-                                "Tidak dapat dibatalkan",
-                                std::string("Pendaftaran tidak dapat dibatalkan: ") + e.what(),
-                                &f);
+            return message_page(
+                409,
+                c.t("Tidak dapat dibatalkan"),
+                c.t("Pendaftaran tidak dapat dibatalkan: {why}", {{"why", e.what()}}),
+                &f);
         }
         if (!outcome.found)
             return message_page(404,
-                                "Tidak ditemukan",
-                                "Tidak ada pendaftaran " + code + " untuk kursus " + course + ".",
+                                c.t("Tidak ditemukan"),
+                                c.t("Tidak ada pendaftaran {code} untuk kursus {course}.",
+                                    {{"code", code}, {"course", course}}),
                                 &f);
         std::string promoted;
         for (const auto& p : outcome.promotions)
@@ -944,13 +1021,13 @@ struct console::impl : std::enable_shared_from_this<impl> {
         auto button = [&](const char* action, const char* label) {
             out += button_form(std::string("/console/registrations/") + action,
                                c.login.session.csrf_token,
-                               label + (" " + code),
+                               c.t(label, {{"code", code}}),
                                {{"course", course}, {"code", code}},
                                "");
         };
-        if (status == "registered") button("confirm", "Konfirmasi");
-        if (status == "registered" || status == "confirmed") button("attended", "Hadir");
-        if (status == "waitlisted") button("promote", "Naikkan");
+        if (status == "registered") button("confirm", N_("Konfirmasi {code}"));
+        if (status == "registered" || status == "confirmed") button("attended", N_("Hadir {code}"));
+        if (status == "waitlisted") button("promote", N_("Naikkan {code}"));
         return out;
     }
 
@@ -958,28 +1035,30 @@ struct console::impl : std::enable_shared_from_this<impl> {
     static std::string change_notice(const context& c) {
         const auto msg = c.arg("msg"), code = escape(c.arg("code"));
         std::string text;
+        const std::string told =
+            " " + (c.arg("told").empty() ? c.t("Warga tidak dapat diberi tahu.")
+                                         : c.t("Warga diberi tahu."));
         if (msg == "confirmed")
-            text = "Pendaftaran " + code + " dikonfirmasi." +
-                   (c.arg("told").empty() ? "" : " Warga diberi tahu.");
-        if (msg == "attended") text = "Pendaftaran " + code + " ditandai hadir.";
+            text = c.t("Pendaftaran {code} dikonfirmasi.", {{"code", code}}) +
+                   (c.arg("told").empty() ? "" : " " + c.t("Warga diberi tahu."));
+        if (msg == "attended") text = c.t("Pendaftaran {code} ditandai hadir.", {{"code", code}});
         if (msg == "promoted")
-            text =
-                "Pendaftaran " + code + " naik dari daftar tunggu ke kursi nomor " +
-                escape(c.arg("seat")) + "." +
-                (c.arg("told").empty() ? " Warga tidak dapat diberi tahu." : " Warga diberi tahu.");
+            text = c.t("Pendaftaran {code} naik dari daftar tunggu ke kursi nomor {seat}.",
+                       {{"code", code}, {"seat", escape(c.arg("seat"))}}) +
+                   told;
         return text.empty() ? text : "<p class=\"notice\" role=\"status\">" + text + "</p>";
     }
 
-    static std::string refusal_text(engine::change_refusal r) {
+    static std::string refusal_text(const context& c, engine::change_refusal r) {
         switch (r) {
             case engine::change_refusal::is_cancelled:
-                return "pendaftaran ini sudah dibatalkan; warga dapat mendaftar lagi.";
+                return c.t("pendaftaran ini sudah dibatalkan; warga dapat mendaftar lagi.");
             case engine::change_refusal::is_waitlisted:
-                return "pendaftaran ini masih di daftar tunggu; naikkan dulu ke kursi.";
+                return c.t("pendaftaran ini masih di daftar tunggu; naikkan dulu ke kursi.");
             case engine::change_refusal::is_attended:
-                return "warga ini sudah hadir.";
+                return c.t("warga ini sudah hadir.");
             case engine::change_refusal::not_waitlisted:
-                return "pendaftaran ini tidak di daftar tunggu; sudah memegang kursi.";
+                return c.t("pendaftaran ini tidak di daftar tunggu; sudah memegang kursi.");
             case engine::change_refusal::unknown_code:
             case engine::change_refusal::none:
                 break;
@@ -996,20 +1075,22 @@ struct console::impl : std::enable_shared_from_this<impl> {
             out = conversations.change_registration(what, course, code, c.now);
         } catch (const boost::system::system_error& e) {
             return message_page(409,
-                                "Tidak dapat diubah",
-                                std::string("Pendaftaran tidak diubah: ") + e.what(),
+                                c.t("Tidak dapat diubah"),
+                                c.t("Pendaftaran tidak diubah: {why}", {{"why", e.what()}}),
                                 &f);
         }
         const auto refused = out.change.refused;
         if (refused == engine::change_refusal::unknown_code)
             return message_page(404,
-                                "Tidak ditemukan",
-                                "Tidak ada pendaftaran " + code + " untuk kursus " + course + ".",
+                                c.t("Tidak ditemukan"),
+                                c.t("Tidak ada pendaftaran {code} untuk kursus {course}.",
+                                    {{"code", code}, {"course", course}}),
                                 &f);
         if (refused != engine::change_refusal::none)
             return message_page(409,
-                                "Tidak dapat diubah",
-                                "Pendaftaran " + code + " tidak diubah: " + refusal_text(refused),
+                                c.t("Tidak dapat diubah"),
+                                c.t("Pendaftaran {code} tidak diubah: {why}",
+                                    {{"code", code}, {"why", refusal_text(c, refused)}}),
                                 &f);
         const auto& record = out.change.entry.record;
         std::string told = out.told_on;
@@ -1045,8 +1126,9 @@ struct console::impl : std::enable_shared_from_this<impl> {
 
     // A grouped bar chart: one group per day (oldest left), one bar per funnel step.
     static std::string funnel_chart(
+        const context& c,
         const std::vector<std::pair<std::string, std::array<std::int64_t, 5>>>& days,
-        const std::array<const char*, 5>& labels) {
+        const std::array<std::string, 5>& labels) {
         static constexpr std::array<const char*, 5> colours = {
             "#0b5cab", "#8a4baf", "#b35c00", "#1a7f37", "#4a5560"};
         std::int64_t top = 1;
@@ -1061,9 +1143,10 @@ struct console::impl : std::enable_shared_from_this<impl> {
             std::to_string(std::max(width, 200)) + " " + std::to_string(height + 40) +
             "\" width=\"" + std::to_string(std::max(width, 200)) + "\" height=\"" +
             std::to_string(height + 40) +
-            "\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"funnel-title\">"
-            "Corong per hari: dijangkau, membaca peringatan, mulai daftar, "
-            "terdaftar, hadir</title>";
+            "\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"funnel-title\">" +
+            c.t("Corong per hari: dijangkau, membaca peringatan, mulai daftar, "
+                "terdaftar, hadir") +
+            "</title>";
         for (std::size_t i = 0; i < days.size(); ++i) {
             const int x0 = left + static_cast<int>(i) * group;
             for (std::size_t k = 0; k < 5; ++k) {
@@ -1093,8 +1176,11 @@ struct console::impl : std::enable_shared_from_this<impl> {
         q.since = since;
         q.utc_offset_minutes = options.utc_offset_minutes;
         auto rows = store.funnel(q);
-        static constexpr std::array<const char*, 5> labels = {
-            "Dijangkau", "Membaca peringatan", "Mulai daftar", "Terdaftar", "Hadir"};
+        const std::array<std::string, 5> labels = {c.t("Dijangkau"),
+                                                   c.t("Membaca peringatan"),
+                                                   c.t("Mulai daftar"),
+                                                   c.t("Terdaftar"),
+                                                   c.t("Hadir")};
         std::map<std::string, std::array<std::int64_t, 5>> by_day, by_kecamatan;
         for (const auto& r : rows) {
             const std::array<std::int64_t, 5> v = {
@@ -1104,47 +1190,63 @@ struct console::impl : std::enable_shared_from_this<impl> {
                 by_kecamatan[r.kecamatan][k] += v[k];
             }
         }
-        std::string body = "<p>" + std::to_string(days) +
-                           " hari terakhir. Setiap angka menghitung warga, bukan pesan. "
-                           "<a href=\"/console/overview?days=7\">7 hari</a> · <a "
-                           "href=\"/console/overview?days=30\">30 hari</a></p>"
-                           "<h2>Corong per hari</h2>";
+        std::string body = "<p>" +
+                           c.t("{days} hari terakhir. Setiap angka menghitung warga, bukan pesan.",
+                               {{"days", std::to_string(days)}}) +
+                           " "
+                           "<a href=\"/console/overview?days=7\">" +
+                           c.t("{days} hari", {{"days", "7"}}) +
+                           "</a> · <a "
+                           "href=\"/console/overview?days=30\">" +
+                           c.t("{days} hari", {{"days", "30"}}) +
+                           "</a></p>"
+                           "<h2>" +
+                           c.t("Corong per hari") + "</h2>";
         if (by_day.empty()) {
-            body += "<p class=\"notice\">Belum ada data untuk masa ini.</p>";
+            body += "<p class=\"notice\">" + c.t("Belum ada data untuk masa ini.") + "</p>";
         } else {
             std::vector<std::pair<std::string, std::array<std::int64_t, 5>>> ordered(by_day.begin(),
                                                                                      by_day.end());
-            body += funnel_chart(ordered, labels);
-            body +=
-                "<h2>Per kecamatan</h2><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" "
-                "aria-label=\"Per kecamatan\"><table><thead><tr><th scope=\"col\">Kecamatan</th>";
-            for (const auto* l : labels)
+            body += funnel_chart(c, ordered, labels);
+            body += "<h2>" + c.t("Per kecamatan") +
+                    "</h2><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" "
+                    "aria-label=\"" +
+                    c.t("Per kecamatan") + "\"><table><thead><tr><th scope=\"col\">" +
+                    c.t("Kecamatan") + "</th>";
+            for (const auto& l : labels)
                 body += std::string("<th scope=\"col\">") + l + "</th>";
             body += "</tr></thead><tbody>";
             for (const auto& [kecamatan, v] : by_kecamatan) {
                 body += "<tr><td>" +
-                        (kecamatan.empty() ? std::string("(tidak diketahui)") : escape(kecamatan)) +
+                        (kecamatan.empty() ? c.t("(tidak diketahui)") : escape(kecamatan)) +
                         "</td>";
                 for (auto n : v)
                     body += "<td>" + std::to_string(n) + "</td>";
                 body += "</tr>";
             }
-            body +=
-                "</tbody></table></div><p class=\"meta\">Hadir: pendaftaran yang ditandai hadir "
-                "oleh petugas, pada hari "
-                "penandaannya.</p>";
+            body += "</tbody></table></div><p class=\"meta\">" +
+                    c.t("Hadir: pendaftaran yang ditandai hadir oleh petugas, pada hari "
+                        "penandaannya.") +
+                    "</p>";
         }
-        body += "<h2>Kesehatan pengiriman</h2>";
+        body += "<h2>" + c.t("Kesehatan pengiriman") + "</h2>";
         auto health = store.delivery(since);
         if (health.empty()) {
-            body += "<p class=\"notice\">Belum ada pesan terkirim.</p>";
+            body += "<p class=\"notice\">" + c.t("Belum ada pesan terkirim.") + "</p>";
         } else {
             body +=
                 "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" "
-                "aria-label=\"Pengiriman\">"
-                "<table><thead><tr><th scope=\"col\">Kanal</th><th scope=\"col\">Terkirim</th>"
-                "<th scope=\"col\">Diterima</th><th scope=\"col\">Gagal</th><th "
-                "scope=\"col\">Antre</th><th scope=\"col\">Alasan gagal terbanyak</th></tr>"
+                "aria-label=\"" +
+                c.t("Pengiriman") +
+                "\">"
+                "<table><thead><tr><th scope=\"col\">" +
+                c.t("Kanal") + "</th><th scope=\"col\">" + c.t("Terkirim") +
+                "</th>"
+                "<th scope=\"col\">" +
+                c.t("Diterima") + "</th><th scope=\"col\">" + c.t("Gagal") +
+                "</th><th scope=\"col\">" + c.t("Antre") + "</th><th scope=\"col\">" +
+                c.t("Alasan gagal terbanyak") +
+                "</th></tr>"
                 "</thead><tbody>";
             for (const auto& h : health) {
                 std::string reasons;
@@ -1158,7 +1260,7 @@ struct console::impl : std::enable_shared_from_this<impl> {
             }
             body += "</tbody></table></div>";
         }
-        return html(200, page(c.frame_for("Ringkasan", "/console/overview"), body));
+        return html(200, page(c.frame_for(c.t("Ringkasan"), "/console/overview"), body));
     }
 
     // --- Scripts ---
@@ -1173,8 +1275,9 @@ struct console::impl : std::enable_shared_from_this<impl> {
     }
 
     http_response not_here(context& c, const std::string& title, const std::string& current) {
-        auto f = c.frame_for(title, current);
-        return message_page(503, title, "Halaman ini tidak tersedia pada server ini.", &f);
+        auto f = c.frame_for(c.t(title), current);
+        return message_page(
+            503, c.t(title), c.t("Halaman ini tidak tersedia pada server ini."), &f);
     }
 
     // The versions page; `outcome` (a publish or rollback just done) shown above it.
@@ -1187,31 +1290,34 @@ struct console::impl : std::enable_shared_from_this<impl> {
         if (!options.scripts) return not_here(c, "Skrip dialog", "/console/scripts");
         const auto live = options.scripts->current_version();
         std::string body = outcome;
-        body += "<p>Versi aktif: <strong>" +
-                (live ? "versi " + std::to_string(live) : std::string("belum ada")) +
-                "</strong>. Setiap penerbitan diperiksa dulu; skrip yang salah tidak pernah "
-                "diterbitkan.</p>";
+        body += "<p>" +
+                c.t("Versi aktif: <strong>{version}</strong>. Setiap penerbitan diperiksa dulu; "
+                    "skrip yang salah tidak pernah diterbitkan.",
+                    {{"version",
+                      live ? c.t("versi {n}", {{"n", std::to_string(live)}}) : c.t("belum ada")}}) +
+                "</p>";
         const bool admin = app::allows(c.role, app::staff_role::admin);
         auto versions = store.script_versions();
         if (versions.empty()) {
-            body += "<p class=\"notice\">Belum ada versi.</p>";
+            body += "<p class=\"notice\">" + c.t("Belum ada versi.") + "</p>";
         } else {
-            body +=
-                "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Versi "
-                "skrip\"><table><thead><tr><th scope=\"col\">Versi</th><th scope=\"col\">Waktu"
-                "</th><th scope=\"col\">Oleh</th><th scope=\"col\">Catatan</th><th "
-                "scope=\"col\">Status</th></tr></thead><tbody>";
+            body += "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"" +
+                    c.t("Versi skrip") + "\"><table><thead><tr><th scope=\"col\">" + c.t("Versi") +
+                    "</th><th scope=\"col\">" + c.t("Waktu") + "</th><th scope=\"col\">" +
+                    c.t("Oleh") + "</th><th scope=\"col\">" + c.t("Catatan") +
+                    "</th><th scope=\"col\">" + c.t("Status") + "</th></tr></thead><tbody>";
             for (const auto& v : versions) {
                 const auto id = std::to_string(v.id);
-                body += "<tr><td><a href=\"/console/scripts/" + id + "\">Versi " + id +
-                        "</a></td><td>" + when(v.published_at) + "</td><td>" +
-                        escape(v.published_by) + "</td><td>" + escape(v.note) + "</td><td>";
+                body += "<tr><td><a href=\"/console/scripts/" + id + "\">" +
+                        c.t("Versi {n}", {{"n", id}}) + "</a></td><td>" + when(v.published_at) +
+                        "</td><td>" + escape(v.published_by) + "</td><td>" + escape(v.note) +
+                        "</td><td>";
                 if (v.id == live) {
-                    body += "<strong>Aktif</strong>";
+                    body += "<strong>" + c.t("Aktif") + "</strong>";
                 } else if (admin) {
                     body += button_form("/console/scripts/" + id + "/rollback",
                                         c.login.session.csrf_token,
-                                        "Kembalikan ke versi " + id,
+                                        c.t("Kembalikan ke versi {n}", {{"n", id}}),
                                         {},
                                         "secondary");
                 }
@@ -1221,30 +1327,48 @@ struct console::impl : std::enable_shared_from_this<impl> {
         }
         if (admin) {
             body +=
-                "<h2>Terbitkan versi baru</h2><p>Tempel isi JSON satu berkas skrip. Versi baru "
-                "berisi berkas-berkas versi aktif, dengan berkas bernama sama diganti (atau "
-                "ditambahkan). Pemeriksa menjalankan semua berkas bersama.</p>"
+                "<h2>" + c.t("Terbitkan versi baru") + "</h2><p>" +
+                c.t("Tempel isi JSON satu berkas skrip, atau pilih berkasnya. Versi baru "
+                    "berisi berkas-berkas versi aktif, dengan berkas bernama sama diganti (atau "
+                    "ditambahkan). Pemeriksa menjalankan semua berkas bersama.") +
+                "</p>"
                 "<form method=\"post\" action=\"/console/scripts\">" +
                 csrf_field(c.login.session.csrf_token) +
-                "<label for=\"name\">Nama berkas</label><input type=\"text\" id=\"name\" "
+                // Filled by console.js (the file's text into the textarea, its name into the
+                // name); without script the textarea is the way.
+                "<div class=\"upload\" hidden><label for=\"script-file\">" +
+                c.t("Berkas skrip (.json)") +
+                "</label><input type=\"file\" id=\"script-file\" "
+                "accept=\".json,application/json\" data-text=\"script\" data-name=\"name\" "
+                "aria-describedby=\"script-file-status\"><p class=\"meta\" "
+                "id=\"script-file-status\" role=\"status\" data-read=\"" +
+                escape(c.t("Berkas {name} dimuat ke isi skrip di bawah.")) + "\" data-failed=\"" +
+                escape(c.t("Berkas {name} tidak dapat dibaca.")) +
+                "\"></p></div>"
+                "<label for=\"name\">" +
+                c.t("Nama berkas") +
+                "</label><input type=\"text\" id=\"name\" "
                 "name=\"name\" required placeholder=\"lumajang.json\" value=\"" +
-                escape(name) +
-                "\"><label for=\"script\">Isi skrip (JSON)</label><textarea class=\"code\" "
+                escape(name) + "\"><label for=\"script\">" + c.t("Isi skrip (JSON)") +
+                "</label><textarea class=\"code\" "
                 "id=\"script\" name=\"script\" required spellcheck=\"false\">" +
-                escape(text) +
-                "</textarea><label for=\"note\">Catatan (apa yang berubah)</label><input "
+                escape(text) + "</textarea><label for=\"note\">" +
+                c.t("Catatan (apa yang berubah)") +
+                "</label><input "
                 "type=\"text\" id=\"note\" name=\"note\" value=\"" +
-                escape(note) +
-                "\"><p><button type=\"submit\">Periksa dan terbitkan</button></p></form>";
+                escape(note) + "\"><p><button type=\"submit\">" + c.t("Periksa dan terbitkan") +
+                "</button></p></form>";
         }
-        return html(status, page(c.frame_for("Skrip dialog", "/console/scripts"), body));
+        return html(status, page(c.frame_for(c.t("Skrip dialog"), "/console/scripts"), body));
     }
 
     http_response scripts_list(context& c) {
         std::string outcome;
         if (c.arg("msg") == "published")
-            outcome = "<p class=\"notice\" role=\"status\">Versi " + escape(c.arg("version")) +
-                      " diterbitkan dan langsung aktif.</p>";
+            outcome = "<p class=\"notice\" role=\"status\">" +
+                      c.t("Versi {version} diterbitkan dan langsung aktif.",
+                          {{"version", escape(c.arg("version"))}}) +
+                      "</p>";
         return scripts_page(c, 200, outcome);
     }
 
@@ -1254,20 +1378,24 @@ struct console::impl : std::enable_shared_from_this<impl> {
         auto v = id ? store.find_script_version(*id) : std::nullopt;
         auto f = c.frame_for("", "/console/scripts");
         if (!v)
-            return message_page(
-                404, "Tidak ditemukan", "Tidak ada versi skrip " + c.param("id") + ".", &f);
-        std::string body = "<dl class=\"facts\"><dt>Diterbitkan</dt><dd>" + when(v->published_at) +
-                           "</dd><dt>Oleh</dt><dd>" + escape(v->published_by) +
-                           "</dd><dt>Catatan</dt><dd>" + escape(v->note) +
-                           "</dd><dt>Status</dt><dd>" +
-                           (v->id == options.scripts->current_version() ? "Aktif" : "Tidak aktif") +
-                           "</dd></dl><p><a href=\"/console/scripts\">&larr; Semua versi</a></p>";
+            return message_page(404,
+                                c.t("Tidak ditemukan"),
+                                c.t("Tidak ada versi skrip {id}.", {{"id", c.param("id")}}),
+                                &f);
+        std::string body =
+            "<dl class=\"facts\"><dt>" + c.t("Diterbitkan") + "</dt><dd>" + when(v->published_at) +
+            "</dd><dt>" + c.t("Oleh") + "</dt><dd>" + escape(v->published_by) + "</dd><dt>" +
+            c.t("Catatan") + "</dt><dd>" + escape(v->note) + "</dd><dt>" + c.t("Status") +
+            "</dt><dd>" +
+            (v->id == options.scripts->current_version() ? c.t("Aktif") : c.t("Tidak aktif")) +
+            "</dd></dl><p><a href=\"/console/scripts\">&larr; " + c.t("Semua versi") + "</a></p>";
         for (const auto& file : v->files)
             body += "<h2>" + escape(file.name) + "</h2><pre class=\"code\" tabindex=\"0\">" +
                     escape(file.text) + "</pre>";
-        return html(
-            200,
-            page(c.frame_for("Skrip versi " + std::to_string(v->id), "/console/scripts"), body));
+        return html(200,
+                    page(c.frame_for(c.t("Skrip versi {n}", {{"n", std::to_string(v->id)}}),
+                                     "/console/scripts"),
+                         body));
     }
 
     // What a publish or rollback did, above the versions page (refused: 422 with the errors).
@@ -1284,9 +1412,11 @@ struct console::impl : std::enable_shared_from_this<impl> {
         if (!out.published())
             return scripts_page(c,
                                 422,
-                                "<div class=\"error\" role=\"alert\"><p>Skrip memiliki kesalahan; "
-                                "tidak ada yang diterbitkan. Versi aktif tidak berubah.</p>" +
-                                    problems_list(out.problems, dialog::severity::error) + "</div>",
+                                "<div class=\"error\" role=\"alert\"><p>" +
+                                    c.t("Skrip memiliki kesalahan; tidak ada yang diterbitkan. "
+                                        "Versi aktif tidak berubah.") +
+                                    "</p>" + problems_list(out.problems, dialog::severity::error) +
+                                    "</div>",
                                 name,
                                 text,
                                 note);
@@ -1297,8 +1427,10 @@ struct console::impl : std::enable_shared_from_this<impl> {
         return scripts_page(
             c,
             200,
-            "<div class=\"notice\" role=\"status\"><p>Versi " + std::to_string(out.version) +
-                " diterbitkan dan langsung aktif, dengan peringatan:</p>" + warnings + "</div>");
+            "<div class=\"notice\" role=\"status\"><p>" +
+                c.t("Versi {version} diterbitkan dan langsung aktif, dengan peringatan:",
+                    {{"version", std::to_string(out.version)}}) +
+                "</p>" + warnings + "</div>");
     }
 
     http_response publish_script(context& c) {
@@ -1307,8 +1439,8 @@ struct console::impl : std::enable_shared_from_this<impl> {
         if (name.empty() || text.empty())
             return scripts_page(c,
                                 400,
-                                "<p class=\"error\" role=\"alert\">Isi nama berkas dan isi "
-                                "skripnya.</p>",
+                                "<p class=\"error\" role=\"alert\">" +
+                                    c.t("Isi nama berkas dan isi skripnya.") + "</p>",
                                 name,
                                 text,
                                 note);
@@ -1345,15 +1477,15 @@ struct console::impl : std::enable_shared_from_this<impl> {
     static std::string_view broadcast_label(storage::broadcast_status s) {
         switch (s) {
             case storage::broadcast_status::preparing:
-                return "Disiapkan";
+                return N_("Disiapkan");
             case storage::broadcast_status::ready:
-                return "Siap / berjalan";
+                return N_("Siap / berjalan");
             case storage::broadcast_status::done:
-                return "Selesai";
+                return N_("Selesai");
             case storage::broadcast_status::cancelled:
-                return "Dibatalkan";
+                return N_("Dibatalkan");
             case storage::broadcast_status::over_budget:
-                return "Anggaran habis";
+                return N_("Anggaran habis");
         }
         return "";
     }
@@ -1370,12 +1502,12 @@ struct console::impl : std::enable_shared_from_this<impl> {
         for (const auto& ch : options.channels)
             if (ch.name == c.field("channel")) r.on = &ch;
         if (!r.on) {
-            out.problem = "Pilih kanal.";
+            out.problem = c.t("Pilih kanal.");
             return out;
         }
         const auto text = c.field("text"), node = c.field("node");
         if (text.empty() && node.empty()) {
-            out.problem = "Tulis pesan atau sebutkan simpul dialog.";
+            out.problem = c.t("Tulis pesan atau sebutkan simpul dialog.");
             return out;
         }
         r.what.texts = text.empty() ? std::vector<std::string>{} : std::vector{text};
@@ -1384,7 +1516,7 @@ struct console::impl : std::enable_shared_from_this<impl> {
         std::string problem;
         auto who = app::parse_segment_text(r.segment_text, problem);
         if (!who) {
-            out.problem = "Segmen: " + problem;
+            out.problem = c.t("Segmen: {problem}", {{"problem", problem}});
             return out;
         }
         r.who = *who;
@@ -1392,11 +1524,11 @@ struct console::impl : std::enable_shared_from_this<impl> {
         if (!c.field("start").empty()) {
             auto at = storage::parse_timestamp(c.field("start"), options.utc_offset_minutes);
             if (!at) {
-                out.problem = "Waktu mulai tidak terbaca (tulis 2026-03-01T08:00).";
+                out.problem = c.t("Waktu mulai tidak terbaca (tulis 2026-03-01T08:00).");
                 return out;
             }
             if (*at < c.now - 60) {
-                out.problem = "Waktu mulai sudah lewat.";
+                out.problem = c.t("Waktu mulai sudah lewat.");
                 return out;
             }
             r.start_at = std::max(*at, c.now);
@@ -1404,11 +1536,51 @@ struct console::impl : std::enable_shared_from_this<impl> {
         if (!c.field("budget").empty()) {
             auto budget = number_of(c.field("budget"));
             if (!budget) {
-                out.problem = "Anggaran harus bilangan bulat (segmen SMS), atau kosong.";
+                out.problem = c.t("Anggaran harus bilangan bulat (segmen SMS), atau kosong.");
                 return out;
             }
             r.budget = *budget;
         }
+        out.problem = read_template(c, r.what.fallback_template);
+        return out;
+    }
+
+    // The form's WhatsApp template (sent instead to residents outside the 24-hour window), or
+    // a problem. Names as Meta approves them; "id", "en", "en_US"; {{1}}, {{2}}... one a line.
+    std::string read_template(const context& c,
+                              std::optional<messaging::message_template>& out) const {
+        const auto name = c.field("template"), params = c.field("template_params");
+        const auto lang =
+            c.field("template_language").empty() ? std::string("id") : c.field("template_language");
+        if (name.empty() && params.empty()) return {};
+        if (name.empty()) return c.t("Parameter templat perlu nama templat.");
+        const bool name_ok =
+            name.size() <= 512 && std::all_of(name.begin(), name.end(), [](char ch) {
+                return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+            });
+        if (!name_ok)
+            return c.t(
+                "Nama templat hanya huruf kecil, angka dan garis bawah, seperti disetujui "
+                "Meta.");
+        static const std::regex language_code("[a-z]{2,3}(_[A-Z]{2})?");
+        if (!std::regex_match(lang, language_code))
+            return c.t("Bahasa templat ditulis seperti id, en atau en_US.");
+        messaging::message_template t{name, lang, {}};
+        std::istringstream lines(params);
+        for (std::string line; std::getline(lines, line);) {
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            if (!line.empty()) t.parameters.push_back(line);
+        }
+        if (t.parameters.size() > 20) return c.t("Paling banyak 20 parameter templat.");
+        out = std::move(t);
+        return {};
+    }
+
+    // "name (language): p1 · p2" for the preview and the broadcast's page.
+    static std::string template_words(const context& c, const messaging::message_template& t) {
+        std::string out = escape(t.name) + " (" + escape(t.language) + ")";
+        for (std::size_t i = 0; i < t.parameters.size(); ++i)
+            out += (i == 0 ? ": " : " · ") + c.shown(t.parameters[i]);
         return out;
     }
 
@@ -1419,25 +1591,45 @@ struct console::impl : std::enable_shared_from_this<impl> {
             channels += "<option value=\"" + escape(ch.name) + "\"" +
                         (ch.name == c.field("channel") ? " selected" : "") + ">" + escape(ch.name) +
                         "</option>";
-        return "<label for=\"segment\">Segmen</label><input type=\"text\" id=\"segment\" "
+        return "<label for=\"segment\">" + c.t("Segmen") +
+               "</label><input type=\"text\" id=\"segment\" "
                "name=\"segment\" aria-describedby=\"segment-help\" value=\"" +
-               escape(c.field("segment")) +
-               "\"><p class=\"meta\" id=\"segment-help\">Contoh: group=kader,kecamatan=sukodono "
-               "(kunci: group, kecamatan, language, course, status, since). Kosong: semua "
-               "kontak. Yang berhenti berlangganan tidak pernah dikirimi.</p>"
-               "<label for=\"channel\">Kanal</label><select id=\"channel\" name=\"channel\">" +
-               channels +
-               "</select><label for=\"text\">Pesan</label><textarea id=\"text\" name=\"text\">" +
-               escape(c.field("text")) +
-               "</textarea><label for=\"node\">Atau simpul dialog (setelah pesan, jika "
-               "keduanya)</label><input type=\"text\" id=\"node\" name=\"node\" value=\"" +
-               escape(c.field("node")) +
-               "\"><label for=\"start\">Mulai (WIB; kosong: sekarang)</label><input "
+               escape(c.field("segment")) + "\"><p class=\"meta\" id=\"segment-help\">" +
+               c.t("Contoh: group=kader,kecamatan=sukodono "
+                   "(kunci: group, kecamatan, language, course, status, since). Kosong: semua "
+                   "kontak. Yang berhenti berlangganan tidak pernah dikirimi.") +
+               "</p>"
+               "<label for=\"channel\">" +
+               c.t("Kanal") + "</label><select id=\"channel\" name=\"channel\">" + channels +
+               "</select><label for=\"text\">" + c.t("Pesan") +
+               "</label><textarea id=\"text\" name=\"text\">" + escape(c.field("text")) +
+               "</textarea><label for=\"node\">" +
+               c.t("Atau simpul dialog (setelah pesan, jika keduanya)") +
+               "</label><input type=\"text\" id=\"node\" name=\"node\" value=\"" +
+               escape(c.field("node")) + "\"><label for=\"start\">" +
+               c.t("Mulai (WIB; kosong: sekarang)") +
+               "</label><input "
                "type=\"datetime-local\" id=\"start\" name=\"start\" value=\"" +
-               escape(c.field("start")) +
-               "\"><label for=\"budget\">Anggaran (segmen SMS; kosong: tanpa batas)</label>"
+               escape(c.field("start")) + "\"><label for=\"budget\">" +
+               c.t("Anggaran (segmen SMS; kosong: tanpa batas)") +
+               "</label>"
                "<input type=\"number\" min=\"0\" id=\"budget\" name=\"budget\" value=\"" +
-               escape(c.field("budget")) + "\">";
+               escape(c.field("budget")) + "\"><fieldset><legend>" +
+               c.t("Templat WhatsApp (pilihan)") +
+               "</legend><p class=\"meta\" id=\"template-help\">" +
+               c.t("Dikirim sebagai ganti pesan kepada warga yang tidak menulis dalam 24 jam "
+                   "terakhir; tanpa templat, pesan mereka gagal.") +
+               "</p><label for=\"template\">" + c.t("Nama templat") +
+               "</label><input type=\"text\" id=\"template\" name=\"template\" "
+               "aria-describedby=\"template-help\" value=\"" +
+               escape(c.field("template")) + "\"><label for=\"template_language\">" +
+               c.t("Bahasa templat (kosong: id)") +
+               "</label><input type=\"text\" id=\"template_language\" "
+               "name=\"template_language\" placeholder=\"id\" value=\"" +
+               escape(c.field("template_language")) + "\"><label for=\"template_params\">" +
+               c.t("Parameter templat ({{1}}, {{2}}…; satu per baris)") +
+               "</label><textarea id=\"template_params\" name=\"template_params\">" +
+               escape(c.field("template_params")) + "</textarea></fieldset>";
     }
 
     http_response broadcasts_page(context& c, int status = 200, const std::string& problem = {}) {
@@ -1447,19 +1639,20 @@ struct console::impl : std::enable_shared_from_this<impl> {
             body += "<p class=\"error\" role=\"alert\">" + escape(problem) + "</p>";
         auto all = options.broadcasts->list();
         if (all.empty()) {
-            body += "<p class=\"notice\">Belum ada siaran.</p>";
+            body += "<p class=\"notice\">" + c.t("Belum ada siaran.") + "</p>";
         } else {
-            body +=
-                "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Siaran\">"
-                "<table><thead><tr><th scope=\"col\">No.</th><th scope=\"col\">Mulai</th><th "
-                "scope=\"col\">Kanal</th><th scope=\"col\">Segmen</th><th scope=\"col\">Status"
-                "</th><th scope=\"col\">Segmen SMS</th></tr></thead><tbody>";
+            body += "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"" +
+                    c.t("Siaran") + "\"><table><thead><tr><th scope=\"col\">" + c.t("No.") +
+                    "</th><th scope=\"col\">" + c.t("Mulai") + "</th><th scope=\"col\">" +
+                    c.t("Kanal") + "</th><th scope=\"col\">" + c.t("Segmen") +
+                    "</th><th scope=\"col\">" + c.t("Status") + "</th><th scope=\"col\">" +
+                    c.t("Segmen SMS") + "</th></tr></thead><tbody>";
             for (auto it = all.rbegin(); it != all.rend(); ++it) {
                 const auto id = std::to_string(it->id);
-                body += "<tr><td><a href=\"/console/broadcasts/" + id + "\">Siaran " + id +
-                        "</a></td><td>" + when(it->start_at) + "</td><td>" + escape(it->channel) +
-                        "</td><td>" + escape(it->segment) + "</td><td>" +
-                        std::string(broadcast_label(it->status)) + "</td><td>" +
+                body += "<tr><td><a href=\"/console/broadcasts/" + id + "\">" +
+                        c.t("Siaran {n}", {{"n", id}}) + "</a></td><td>" + when(it->start_at) +
+                        "</td><td>" + escape(it->channel) + "</td><td>" + escape(it->segment) +
+                        "</td><td>" + c.t(broadcast_label(it->status)) + "</td><td>" +
                         std::to_string(it->spent) +
                         (it->budget > 0 ? " / " + std::to_string(it->budget) : std::string()) +
                         "</td></tr>";
@@ -1467,13 +1660,14 @@ struct console::impl : std::enable_shared_from_this<impl> {
             body += "</tbody></table></div>";
         }
         if (app::allows(c.role, app::staff_role::staff))
-            body +=
-                "<h2>Siaran baru</h2><p>Sapa menulis lebih dulu kepada setiap kontak segmen. "
-                "Pratinjau menunjukkan penerima dan biaya sebelum dikirim.</p>"
-                "<form method=\"post\" action=\"/console/broadcasts/preview\">" +
-                csrf_field(c.login.session.csrf_token) + broadcast_fields(c) +
-                "<p><button type=\"submit\">Pratinjau</button></p></form>";
-        return html(status, page(c.frame_for("Siaran", "/console/broadcasts"), body));
+            body += "<h2>" + c.t("Siaran baru") + "</h2><p>" +
+                    c.t("Sapa menulis lebih dulu kepada setiap kontak segmen. "
+                        "Pratinjau menunjukkan penerima dan biaya sebelum dikirim.") +
+                    "</p>"
+                    "<form method=\"post\" action=\"/console/broadcasts/preview\">" +
+                    csrf_field(c.login.session.csrf_token) + broadcast_fields(c) +
+                    "<p><button type=\"submit\">" + c.t("Pratinjau") + "</button></p></form>";
+        return html(status, page(c.frame_for(c.t("Siaran"), "/console/broadcasts"), body));
     }
 
     http_response broadcasts_list(context& c) { return broadcasts_page(c); }
@@ -1486,8 +1680,8 @@ struct console::impl : std::enable_shared_from_this<impl> {
             return options.broadcasts->estimate(form.request, c.now);
         } catch (const boost::system::system_error& e) {
             problem = e.code() == app::errc::unknown_node
-                          ? "Tidak ada simpul \"" + c.field("node") + "\" di skrip kanal " +
-                                form.request.on->name + "."
+                          ? c.t("Tidak ada simpul \"{node}\" di skrip kanal {channel}.",
+                                {{"node", c.field("node")}, {"channel", form.request.on->name}})
                           : std::string(e.what());
             return std::nullopt;
         }
@@ -1503,33 +1697,54 @@ struct console::impl : std::enable_shared_from_this<impl> {
         const auto& r = form.request;
         const bool over = r.budget > 0 && plan->segments > r.budget;
         std::string body =
-            "<dl class=\"facts\"><dt>Penerima</dt><dd id=\"recipients\">" +
-            std::to_string(plan->recipients) + " kontak</dd><dt>Pesan</dt><dd>" +
-            std::to_string(plan->messages) + "</dd><dt>Segmen SMS</dt><dd id=\"segments\">" +
-            std::to_string(plan->segments) +
-            (r.budget > 0 ? " (anggaran " + std::to_string(r.budget) + ")" : std::string()) +
-            "</dd><dt>Kanal</dt><dd>" + escape(r.on->name) + "</dd><dt>Segmen</dt><dd>" +
-            escape(r.segment_text) + "</dd><dt>Mulai</dt><dd>" + when(r.start_at) +
-            " WIB</dd><dt>Pesan</dt><dd>" + c.shown(c.field("text")) +
-            (r.what.node.empty() ? "" : " (simpul " + escape(r.what.node) + ")") + "</dd></dl>";
+            "<dl class=\"facts\"><dt>" + c.t("Penerima") + "</dt><dd id=\"recipients\">" +
+            c.t("{n} kontak", {{"n", std::to_string(plan->recipients)}}) + "</dd><dt>" +
+            c.t("Pesan") + "</dt><dd>" + std::to_string(plan->messages) + "</dd><dt>" +
+            c.t("Segmen SMS") + "</dt><dd id=\"segments\">" + std::to_string(plan->segments) +
+            (r.budget > 0 ? " " + c.t("(anggaran {n})", {{"n", std::to_string(r.budget)}})
+                          : std::string()) +
+            "</dd><dt>" + c.t("Kanal") + "</dt><dd>" + escape(r.on->name) + "</dd><dt>" +
+            c.t("Segmen") + "</dt><dd>" + escape(r.segment_text) + "</dd><dt>" + c.t("Mulai") +
+            "</dt><dd>" + when(r.start_at) + " WIB</dd><dt>" + c.t("Pesan") + "</dt><dd>" +
+            c.shown(c.field("text")) +
+            (r.what.node.empty() ? ""
+                                 : " " + c.t("(simpul {node})", {{"node", escape(r.what.node)}})) +
+            "</dd>" +
+            (r.what.fallback_template
+                 ? "<dt>" + c.t("Templat WhatsApp") + "</dt><dd id=\"template-shown\">" +
+                       template_words(c, *r.what.fallback_template) + "</dd>"
+                 : std::string()) +
+            "</dl>";
         std::vector<std::pair<std::string, std::string>> keep;
-        for (const auto* k : {"segment", "channel", "text", "node", "start", "budget"})
+        for (const auto* k : {"segment",
+                              "channel",
+                              "text",
+                              "node",
+                              "start",
+                              "budget",
+                              "template",
+                              "template_language",
+                              "template_params"})
             keep.emplace_back(k, c.field(k));
         if (over) {
-            body +=
-                "<p class=\"error\" role=\"alert\">Biaya melebihi anggaran; siaran ini tidak "
-                "dapat dikirim. Persempit segmen atau naikkan anggaran.</p>";
+            body += "<p class=\"error\" role=\"alert\">" +
+                    c.t("Biaya melebihi anggaran; siaran ini tidak "
+                        "dapat dikirim. Persempit segmen atau naikkan anggaran.") +
+                    "</p>";
         } else if (plan->recipients == 0) {
-            body += "<p class=\"error\" role=\"alert\">Segmen ini tidak punya penerima.</p>";
+            body += "<p class=\"error\" role=\"alert\">" + c.t("Segmen ini tidak punya penerima.") +
+                    "</p>";
         } else {
-            body += "<p>Periksa angka di atas, lalu kirim.</p>" +
+            body += "<p>" + c.t("Periksa angka di atas, lalu kirim.") + "</p>" +
                     button_form("/console/broadcasts",
                                 c.login.session.csrf_token,
-                                "Kirim siaran ke " + std::to_string(plan->recipients) + " kontak",
+                                c.t("Kirim siaran ke {n} kontak",
+                                    {{"n", std::to_string(plan->recipients)}}),
                                 keep);
         }
-        body += "<p><a href=\"/console/broadcasts\">Batal, kembali ke siaran</a></p>";
-        return html(200, page(c.frame_for("Pratinjau siaran", "/console/broadcasts"), body));
+        body +=
+            "<p><a href=\"/console/broadcasts\">" + c.t("Batal, kembali ke siaran") + "</a></p>";
+        return html(200, page(c.frame_for(c.t("Pratinjau siaran"), "/console/broadcasts"), body));
     }
 
     http_response create_broadcast(context& c) {
@@ -1543,8 +1758,9 @@ struct console::impl : std::enable_shared_from_this<impl> {
             return broadcasts_page(
                 c,
                 409,
-                std::to_string(plan->segments) + " segmen SMS melebihi anggaran " +
-                    std::to_string(form.request.budget) + "; tidak ada yang dikirim.");
+                c.t("{n} segmen SMS melebihi anggaran {budget}; tidak ada yang dikirim.",
+                    {{"n", std::to_string(plan->segments)},
+                     {"budget", std::to_string(form.request.budget)}}));
         auto [id, recipients] = options.broadcasts->create(form.request, c.now);
         audit(c.login.account.name,
               "create_broadcast",
@@ -1560,47 +1776,53 @@ struct console::impl : std::enable_shared_from_this<impl> {
         auto report = id ? options.broadcasts->show(*id) : std::nullopt;
         auto f = c.frame_for("", "/console/broadcasts");
         if (!report)
-            return message_page(
-                404, "Tidak ditemukan", "Tidak ada siaran " + c.param("id") + ".", &f);
+            return message_page(404,
+                                c.t("Tidak ditemukan"),
+                                c.t("Tidak ada siaran {id}.", {{"id", c.param("id")}}),
+                                &f);
         const auto& b = report->broadcast;
         const auto& n = report->counts;
         std::string body;
         if (c.arg("msg") == "created")
-            body +=
-                "<p class=\"notice\" role=\"status\">Siaran disimpan; server mengirimnya "
-                "sesuai kecepatan kanal.</p>";
+            body += "<p class=\"notice\" role=\"status\">" +
+                    c.t("Siaran disimpan; server mengirimnya sesuai kecepatan kanal.") + "</p>";
         if (c.arg("msg") == "cancelled")
-            body +=
-                "<p class=\"notice\" role=\"status\">Siaran dibatalkan. Yang sudah terkirim "
-                "tetap terkirim.</p>";
+            body += "<p class=\"notice\" role=\"status\">" +
+                    c.t("Siaran dibatalkan. Yang sudah terkirim tetap terkirim.") + "</p>";
         std::string opening;
         for (const auto& t : b.texts)
             opening += (opening.empty() ? "" : " · ") + c.shown(t);
         if (!b.node.empty())
-            opening += (opening.empty() ? "" : " · ") + ("simpul " + escape(b.node));
-        body += "<dl class=\"facts\"><dt>Status</dt><dd id=\"status\">" +
-                std::string(broadcast_label(b.status)) +
-                (b.reason.empty() ? "" : " (" + escape(b.reason) + ")") +
-                "</dd><dt>Kanal</dt><dd>" + escape(b.channel) + "</dd><dt>Segmen</dt><dd>" +
-                escape(b.segment) + "</dd><dt>Isi</dt><dd>" + opening + "</dd><dt>Mulai</dt><dd>" +
-                when(b.start_at) + " WIB</dd><dt>Segmen SMS terpakai</dt><dd>" +
-                std::to_string(b.spent) +
-                (b.budget > 0 ? " dari anggaran " + std::to_string(b.budget) : std::string()) +
-                "</dd></dl><h2>Penerima: " + std::to_string(n.total()) + "</h2>";
+            opening +=
+                (opening.empty() ? "" : " · ") + c.t("simpul {node}", {{"node", escape(b.node)}});
+        body += "<dl class=\"facts\"><dt>" + c.t("Status") + "</dt><dd id=\"status\">" +
+                c.t(broadcast_label(b.status)) +
+                (b.reason.empty() ? "" : " (" + escape(b.reason) + ")") + "</dd><dt>" +
+                c.t("Kanal") + "</dt><dd>" + escape(b.channel) + "</dd><dt>" + c.t("Segmen") +
+                "</dt><dd>" + escape(b.segment) + "</dd><dt>" + c.t("Isi") + "</dt><dd>" + opening +
+                "</dd><dt>" + c.t("Mulai") + "</dt><dd>" + when(b.start_at) + " WIB</dd><dt>" +
+                c.t("Segmen SMS terpakai") + "</dt><dd>" + std::to_string(b.spent) +
+                (b.budget > 0 ? " " + c.t("dari anggaran {n}", {{"n", std::to_string(b.budget)}})
+                              : std::string()) +
+                "</dd>" +
+                (b.fallback_template ? "<dt>" + c.t("Templat WhatsApp") + "</dt><dd>" +
+                                           template_words(c, *b.fallback_template) + "</dd>"
+                                     : std::string()) +
+                "</dl><h2>" + c.t("Penerima: {n}", {{"n", std::to_string(n.total())}}) + "</h2>";
         const std::array<std::pair<const char*, std::int64_t>, 7> rows = {
-            {{"Menunggu", n.waiting},
-             {"Antre", n.queued},
-             {"Terkirim", n.sent},
-             {"Diterima", n.delivered},
-             {"Dibaca", n.read},
-             {"Gagal", n.failed},
-             {"Dilewati", n.skipped}}};
-        body +=
-            "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Penerima per "
-            "status\"><table><thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Jumlah"
-            "</th></tr></thead><tbody>";
+            {{N_("Menunggu"), n.waiting},
+             {N_("Antre"), n.queued},
+             {N_("Terkirim"), n.sent},
+             {N_("Diterima"), n.delivered},
+             {N_("Dibaca"), n.read},
+             {N_("Gagal"), n.failed},
+             {N_("Dilewati"), n.skipped}}};
+        body += "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"" +
+                c.t("Penerima per status") + "\"><table><thead><tr><th scope=\"col\">" +
+                c.t("Status") + "</th><th scope=\"col\">" + c.t("Jumlah") +
+                "</th></tr></thead><tbody>";
         for (const auto& [label, count] : rows)
-            body += std::string("<tr><td>") + label + "</td><td>" + std::to_string(count) +
+            body += std::string("<tr><td>") + c.t(label) + "</td><td>" + std::to_string(count) +
                     "</td></tr>";
         body += "</tbody></table></div>";
         const bool running = b.status == storage::broadcast_status::preparing ||
@@ -1608,12 +1830,14 @@ struct console::impl : std::enable_shared_from_this<impl> {
         if (running && app::allows(c.role, app::staff_role::staff))
             body += button_form("/console/broadcasts/" + std::to_string(b.id) + "/cancel",
                                 c.login.session.csrf_token,
-                                "Batalkan siaran",
+                                c.t("Batalkan siaran"),
                                 {},
                                 "danger");
-        body += "<p><a href=\"/console/broadcasts\">&larr; Semua siaran</a></p>";
-        return html(
-            200, page(c.frame_for("Siaran " + std::to_string(b.id), "/console/broadcasts"), body));
+        body += "<p><a href=\"/console/broadcasts\">&larr; " + c.t("Semua siaran") + "</a></p>";
+        return html(200,
+                    page(c.frame_for(c.t("Siaran {n}", {{"n", std::to_string(b.id)}}),
+                                     "/console/broadcasts"),
+                         body));
     }
 
     http_response cancel_broadcast(context& c) {
@@ -1622,13 +1846,35 @@ struct console::impl : std::enable_shared_from_this<impl> {
         auto report = id ? options.broadcasts->cancel(*id, c.now) : std::nullopt;
         auto f = c.frame_for("", "/console/broadcasts");
         if (!report)
-            return message_page(
-                404, "Tidak ditemukan", "Tidak ada siaran " + c.param("id") + ".", &f);
+            return message_page(404,
+                                c.t("Tidak ditemukan"),
+                                c.t("Tidak ada siaran {id}.", {{"id", c.param("id")}}),
+                                &f);
         audit(c.login.account.name,
               "cancel_broadcast",
               "broadcast " + c.param("id"),
               std::string("now ") + storage::to_string(report->broadcast.status));
         return redirect("/console/broadcasts/" + c.param("id") + "?msg=cancelled");
+    }
+
+    // --- Language ---
+
+    http_response switch_language(const http_request& req) const {
+        auto query = decode_fields(req.query);
+        const auto to = query["to"] == "en" ? language::en : language::id;
+        // Only back to a console page: never to another site ("//host", "/\host").
+        auto back = query["back"];
+        if (!(back == "/console" || back.starts_with("/console/") ||
+              back.starts_with("/console?")) ||
+            back.find_first_of("\\\r\n") != std::string::npos)
+            back = "/console";
+        auto r = redirect(back);
+        r.headers.emplace_back("Set-Cookie",
+                               std::string(language_cookie) + "=" + std::string(code(to)) +
+                                   "; Path=/console; Max-Age=31536000; HttpOnly; SameSite=Lax" +
+                                   (over_https(req) ? "; Secure" : ""));
+        secure(r);
+        return r;
     }
 
     // --- Audit ---
@@ -1638,9 +1884,11 @@ struct console::impl : std::enable_shared_from_this<impl> {
         auto entries = store.audit_log(before, 50);
         std::string body =
             "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" "
-            "aria-label=\"Tabel\"><table><thead><tr><th scope=\"col\">Waktu</th><th "
-            "scope=\"col\">Petugas</th><th scope=\"col\">Tindakan</th><th scope=\"col\">Objek</th>"
-            "<th scope=\"col\">Rincian</th></tr></thead><tbody>";
+            "aria-label=\"" +
+            c.t("Tabel") + "\"><table><thead><tr><th scope=\"col\">" + c.t("Waktu") +
+            "</th><th scope=\"col\">" + c.t("Petugas") + "</th><th scope=\"col\">" +
+            c.t("Tindakan") + "</th><th scope=\"col\">" + c.t("Objek") + "</th><th scope=\"col\">" +
+            c.t("Rincian") + "</th></tr></thead><tbody>";
         for (const auto& e : entries)
             body += "<tr><td>" + when(e.at) + "</td><td>" + escape(e.staff) + "</td><td>" +
                     escape(e.action) + "</td><td>" + escape(e.object) + "</td><td>" +
@@ -1648,22 +1896,32 @@ struct console::impl : std::enable_shared_from_this<impl> {
         body += "</tbody></table></div>";
         if (entries.size() == 50)
             body += "<p><a href=\"/console/audit?before=" + std::to_string(entries.back().id) +
-                    "\">Lebih lama &rarr;</a></p>";
-        return html(200, page(c.frame_for("Jejak audit", "/console/audit"), body));
+                    "\">" + c.t("Lebih lama") + " &rarr;</a></p>";
+        return html(200, page(c.frame_for(c.t("Jejak audit"), "/console/audit"), body));
     }
 
     void add_routes(server::router& routes) {
         using app::staff_role;
         auto self = shared_from_this();
+        // The built-in assets, public (the sign-in page uses them too).
+        auto asset = [&routes](const char* path, const char* type, std::string_view body) {
+            routes.add(
+                "GET", path, [type, body](http_request, const route_params&, responder respond) {
+                    http_response r;
+                    r.content_type = type;
+                    r.body = std::string(body);
+                    r.headers.emplace_back("Cache-Control", "max-age=3600");
+                    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+                    respond(std::move(r));
+                });
+        };
+        asset("/console/static/console.css", "text/css; charset=utf-8", stylesheet());
+        asset("/console/static/console.js", "text/javascript; charset=utf-8", script());
+        // The language link of every page: a cookie for a year, then back to the page.
         routes.add("GET",
-                   "/console/static/console.css",
-                   [](http_request, const route_params&, responder respond) {
-                       http_response r;
-                       r.content_type = "text/css; charset=utf-8";
-                       r.body = std::string(stylesheet());
-                       r.headers.emplace_back("Cache-Control", "max-age=3600");
-                       r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-                       respond(std::move(r));
+                   "/console/language",
+                   [self](http_request req, const route_params&, responder respond) {
+                       respond(self->switch_language(req));
                    });
         routes.add("GET",
                    "/console/login",

@@ -65,5 +65,7 @@ class console {
 
 // The stylesheet the pages link (/console/static/console.css), as built in.
 std::string_view stylesheet();
+// The script the pages load (/console/static/console.js: the script upload), as built in.
+std::string_view script();
 
 }  // namespace sapa::console

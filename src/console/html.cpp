@@ -85,49 +85,65 @@ std::string button_form(std::string_view action,
     return out;
 }
 
-std::string pager(std::string_view base, std::int64_t newer, std::int64_t older) {
+std::string pager(std::string_view base, std::int64_t newer, std::int64_t older, language lang) {
+    auto t = [lang](std::string_view text) { return std::string(translate(lang, text)); };
     const char joiner = base.find('?') == std::string_view::npos ? '?' : '&';
-    std::string out = "<nav class=\"pager\" aria-label=\"Halaman\">";
+    std::string out = "<nav class=\"pager\" aria-label=\"" + t("Halaman") + "\">";
     if (newer > 0)
         out += "<a href=\"" +
                escape(std::string(base) + joiner + "after=" + std::to_string(newer)) +
-               "\" rel=\"prev\">&larr; Lebih baru</a>";
+               "\" rel=\"prev\">&larr; " + t("Lebih baru") + "</a>";
     if (older > 0)
         out += "<a href=\"" +
                escape(std::string(base) + joiner + "before=" + std::to_string(older)) +
-               "\" rel=\"next\">Lebih lama &rarr;</a>";
+               "\" rel=\"next\">" + t("Lebih lama") + " &rarr;</a>";
     return out + "</nav>";
 }
 
+// The link to the other language, back to `here`.
+static std::string language_link(const frame& f) {
+    const bool en = f.lang == language::en;
+    const std::string back = f.here.empty() ? "/console" : f.here;
+    return std::string("<a class=\"language\" href=\"/console/language?to=") + (en ? "id" : "en") +
+           "&amp;back=" + escape(url_encode(back)) + "\" lang=\"" + (en ? "id" : "en") +
+           "\" hreflang=\"" + (en ? "id" : "en") + "\">" + (en ? "Bahasa Indonesia" : "English") +
+           "</a>";
+}
+
 std::string page(const frame& f, std::string_view body) {
-    std::string out =
-        "<!doctype html>\n<html lang=\"id\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<title>" +
-        escape(f.title) +
-        " · Sapa</title>"
-        "<link rel=\"stylesheet\" href=\"/console/static/console.css\"></head><body>"
-        "<a class=\"skip\" href=\"#isi\">Langsung ke isi</a><header>"
-        "<a class=\"brand\" href=\"/console\">Sapa</a>";
+    auto t = [&f](std::string_view text) { return std::string(translate(f.lang, text)); };
+    std::string out = "<!doctype html>\n<html lang=\"" + std::string(code(f.lang)) +
+                      "\"><head><meta charset=\"utf-8\">"
+                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                      "<title>" +
+                      escape(f.title) +
+                      " · Sapa</title>"
+                      "<link rel=\"stylesheet\" href=\"/console/static/console.css\">"
+                      "<script src=\"/console/static/console.js\" defer></script></head><body>"
+                      "<a class=\"skip\" href=\"#isi\">" +
+                      t("Langsung ke isi") +
+                      "</a><header>"
+                      "<a class=\"brand\" href=\"/console\">Sapa</a>";
     if (!f.staff_name.empty()) {
         static const std::vector<nav_link> links = {
-            {"/console/inbox", "Kotak masuk"},
-            {"/console/registrations", "Pendaftaran"},
-            {"/console/overview", "Ringkasan"},
-            {"/console/scripts", "Skrip"},
-            {"/console/broadcasts", "Siaran"},
-            {"/console/audit", "Jejak audit"},
+            {"/console/inbox", N_("Kotak masuk")},
+            {"/console/registrations", N_("Pendaftaran")},
+            {"/console/overview", N_("Ringkasan")},
+            {"/console/scripts", N_("Skrip")},
+            {"/console/broadcasts", N_("Siaran")},
+            {"/console/audit", N_("Jejak audit")},
         };
-        out += "<nav aria-label=\"Menu utama\"><ul>";
+        out += "<nav aria-label=\"" + t("Menu utama") + "\"><ul>";
         for (const auto& l : links) {
             out += "<li><a href=\"" + l.href + "\"";
             if (l.href == f.current) out += " aria-current=\"page\"";
-            out += ">" + l.label + "</a></li>";
+            out += ">" + t(l.label) + "</a></li>";
         }
         out += "</ul></nav><div class=\"who\"><span>" + escape(f.staff_name) + " (" +
-               escape(f.role) + ")</span>" + button_form("/console/logout", f.csrf, "Keluar") +
+               escape(f.role) + ")</span>" + button_form("/console/logout", f.csrf, t("Keluar")) +
                "</div>";
     }
+    out += language_link(f);
     out += "</header><main id=\"isi\"><h1>" + escape(f.title) + "</h1>";
     out += body;
     out += "</main></body></html>\n";

@@ -1,6 +1,9 @@
 #pragma once
-// Server-rendered HTML for the console: escaping, the page frame (Bahasa Indonesia), and the
-// masking viewers get. No templates engine: pages are small and built as strings.
+// Server-rendered HTML for the console: escaping, the page frame (Bahasa Indonesia or English,
+// console/i18n.hpp), and the masking viewers get. No templates engine: pages are small and built as
+// strings.
+
+#include "console/i18n.hpp"
 
 #include <cstdint>
 #include <string>
@@ -29,6 +32,8 @@ struct frame {
     std::string role;
     std::string csrf;     // for the sign-out form
     std::string current;  // the nav link that is this page ("/console/inbox")
+    language lang = language::id;
+    std::string here;  // this page's path and query: where the language link comes back to
 };
 
 // A whole page: doctype, head (the stylesheet), header with the menu and sign-out, main.
@@ -46,6 +51,9 @@ std::string button_form(std::string_view action,
 
 // "Lebih baru / Lebih lama" links of a page listed newest first: to `base` (which may have a
 // query) with after=NEWER (the newer page) and with before=OLDER (the older page); 0: no link.
-std::string pager(std::string_view base, std::int64_t newer, std::int64_t older);
+std::string pager(std::string_view base,
+                  std::int64_t newer,
+                  std::int64_t older,
+                  language lang = language::id);
 
 }  // namespace sapa::console

@@ -178,7 +178,7 @@ async function main() {
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
       args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     const base = `http://127.0.0.1:${port}`;
-    const admin = await browser.newContext({ baseURL: base });
+    const admin = await browser.newContext({ baseURL: base, locale: 'id-ID' });
     const page = await admin.newPage();
 
     test('the login page is accessible', async () => {
@@ -198,6 +198,24 @@ async function main() {
       await page.waitForURL('**/console/inbox');
       assert.match(await page.textContent('main'), /Ada calo di desa saya/);
       await checkPage(page, 'inbox');
+    });
+    test('the language link switches the console to English and back', async () => {
+      await page.click('header a[hreflang=en]');
+      await page.waitForURL('**/console/inbox');
+      assert.equal(await page.getAttribute('html', 'lang'), 'en');
+      const text = await page.textContent('body');
+      assert.match(text, /Inbox/);
+      assert.match(text, /Residents' requests/);
+      assert.doesNotMatch(text, /Kotak masuk|Permintaan warga|Keluar/);
+      await checkPage(page, 'inbox-en');
+      await page.goto('/console/scripts');
+      assert.match(await page.textContent('main'), /Check and publish/);
+      await checkPage(page, 'scripts-en');
+      await page.click('header a[hreflang=id]');
+      await page.waitForURL('**/console/scripts');
+      assert.equal(await page.getAttribute('html', 'lang'), 'id');
+      assert.match(await page.textContent('main'), /Periksa dan terbitkan/);
+      await page.goto('/console/inbox');
     });
     test('a request opens with the conversation', async () => {
       await page.click('table a');
@@ -279,11 +297,47 @@ async function main() {
       assert.match(text, new RegExp(`Versi aktif: versi ${live}\\b`));
       await checkPage(page, 'script-refused');
     });
+    test('a broken script file is read into the form, refused by the checker, and nothing changes', async () => {
+      await page.goto('/console/scripts');
+      const live = (await page.textContent('main')).match(/Versi aktif: versi (\d+)/)[1];
+      assert.equal(await page.isVisible('#script-file'), true);  // shown by console.js
+      const broken = JSON.parse(JSON.stringify(courseScript));
+      broken.nodes.daftar.next = 'tidak_ada_berkas';
+      await page.fill('#name', '');
+      await page.fill('#script', '');
+      await page.setInputFiles('#script-file', { name: 'k.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(broken, null, 2)) });
+      await page.waitForSelector('#script-file-status:has-text("k.json")');
+      assert.equal(await page.inputValue('#name'), 'k.json');
+      assert.match(await page.inputValue('#script'), /tidak_ada_berkas/);
+      await page.click('text=Periksa dan terbitkan');
+      await page.waitForSelector('.error[role=alert]');
+      const text = await page.textContent('main');
+      assert.match(text, /tidak ada yang diterbitkan/);
+      assert.match(text, /tidak_ada_berkas/);
+      assert.match(text, new RegExp(`Versi aktif: versi ${live}\\b`));
+    });
+    test('a good script file is read into the form and published', async () => {
+      await page.goto('/console/scripts');
+      const live = Number((await page.textContent('main')).match(/Versi aktif: versi (\d+)/)[1]);
+      const changed = JSON.parse(JSON.stringify(courseScript));
+      changed.nodes.menu.say.id = 'Menu dari berkas. Ketik DAFTAR.';
+      await page.setInputFiles('#script-file', { name: 'k.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(changed, null, 2)) });
+      await page.waitForSelector('#script-file-status:has-text("k.json")');
+      await page.fill('#note', 'menu dari berkas');
+      await page.click('text=Periksa dan terbitkan');
+      await page.waitForSelector('text=diterbitkan dan langsung aktif');
+      assert.match(await page.textContent('main'), new RegExp(`Versi aktif: versi ${live + 1}\\b`));
+      assert.equal((await whatsapp(port, 'wa-k', '2222222222', '6281234500010', 'halo')).status, 200);
+      await waitFor(() => sentTo('6281234500010', 'Menu dari berkas'));
+    });
     test('a broadcast is previewed with its recipients and segments, then created', async () => {
       await page.goto('/console/broadcasts');
       await page.selectOption('#channel', 'wa-k');
       await page.fill('#text', 'Pelatihan las dimulai Senin pukul 08.00 di BLK Lumajang.');
+      await page.fill('#template', 'pelatihan_baru');
+      await page.fill('#template_params', 'Senin\nBLK Lumajang');
       await page.click('button:has-text("Pratinjau")');
+      assert.equal(await page.textContent('#template-shown'), 'pelatihan_baru (id): Senin · BLK Lumajang');
       assert.match(await page.textContent('#recipients'), /\d+ kontak/);
       assert.match(await page.textContent('#segments'), /\d+/);
       await checkPage(page, 'broadcast-preview');
@@ -304,7 +358,7 @@ async function main() {
       assert.match(await r.text(), /CSRF/);
     });
     test('a viewer sees masked NIKs, no buttons, and is refused actions', async () => {
-      const viewer = await browser.newContext({ baseURL: base });
+      const viewer = await browser.newContext({ baseURL: base, locale: 'id-ID' });
       const v = await viewer.newPage();
       await v.goto('/console/login');
       await v.fill('#name', 'lihat');

@@ -10,6 +10,7 @@
 #include "app/scripts.hpp"
 #include "cli/commands.hpp"
 #include "console/html.hpp"
+#include "console/i18n.hpp"
 #include "console/security.hpp"
 #include "console/throttle.hpp"
 #include "dialog/loader.hpp"
@@ -25,6 +26,7 @@
 #include <boost/asio/post.hpp>
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <sstream>
@@ -228,6 +230,202 @@ TEST_SUITE("console") {
         CHECK(r.status == 200);
         CHECK(has(header(r, "Content-Type"), "text/css"));
         CHECK(has(r.body, "max-width"));
+    }
+
+    TEST_CASE("console: the language link sets a cookie and comes back to a console page only") {
+        console_server s;
+        browser b{s.server->port()};
+        auto r = b.get("/console/login");
+        CHECK(has(r.body, "<html lang=\"id\">"));
+        CHECK(has(r.body, "href=\"/console/language?to=en&amp;back=%2Fconsole%2Flogin\""));
+        r = b.get("/console/language?to=en&back=%2Fconsole%2Flogin");
+        CHECK(r.status == 303);
+        CHECK(header(r, "Location") == "/console/login");
+        CHECK(b.cookies["sapa_lang"] == "en");
+        r = b.get("/console/login");
+        CHECK(has(r.body, "<html lang=\"en\">"));
+        CHECK(has(r.body, "Password"));
+        CHECK(has(r.body, ">Bahasa Indonesia</a>"));
+        for (const auto* away : {"%2F%2Fevil.example",
+                                 "https%3A%2F%2Fevil.example",
+                                 "%2Fconsolex",
+                                 "%2Fconsole%2F%5C%5Cevil.example",
+                                 ""}) {
+            CAPTURE(away);
+            CHECK(header(b.get(std::string("/console/language?to=id&back=") + away), "Location") ==
+                  "/console");
+        }
+        CHECK(b.cookies["sapa_lang"] == "id");
+        CHECK(has(b.get("/console/login").body, "Kata sandi"));
+
+        // Without the cookie, Accept-Language decides; Indonesian is the default.
+        browser other{s.server->port()};
+        other.extra_headers = {{"Accept-Language", "en-GB,en;q=0.9,id;q=0.5"}};
+        CHECK(has(other.get("/console/login").body, "Sign in to the staff console"));
+        other.extra_headers = {{"Accept-Language", "fr-FR,id;q=0.8,en;q=0.7"}};
+        CHECK(has(other.get("/console/login").body, "Masuk ke konsol petugas"));
+        CHECK(console::language_of("", "") == console::language::id);
+        CHECK(console::language_of("en", "id") == console::language::en);
+        CHECK(console::language_of("xx", "de, en;q=0.2") == console::language::en);
+        CHECK(console::language_of("", "en;q=0.3, in;q=0.6") == console::language::id);
+    }
+
+    TEST_CASE("console: translations fall back to Indonesian and fill named placeholders") {
+        using console::language;
+        CHECK(console::translate(language::en, "Kotak masuk") == "Inbox");
+        CHECK(console::translate(language::id, "Kotak masuk") == "Kotak masuk");
+        CHECK(console::translate(language::en, "Tidak ada di tabel") == "Tidak ada di tabel");
+        CHECK(console::translate(language::en, "pesan|Masuk") == "Received");
+        CHECK(console::translate(language::id, "pesan|Masuk") == "Masuk");
+        CHECK(console::translate(language::en, "Masuk") == "Sign in");
+        CHECK(console::fill("{n} dari {all} ({x})", {{"all", "9"}, {"n", "3"}}) ==
+              "3 dari 9 ({x})");
+        CHECK(console::fill("{", {}) == "{");
+        // Every entry is non-empty and keeps its key's placeholders.
+        for (const auto& [id, en] : console::english_table()) {
+            CAPTURE(id);
+            CHECK(!en.empty());
+            auto names = [](std::string_view text) {
+                std::vector<std::string> out;
+                for (auto at = text.find('{'); at != std::string_view::npos;
+                     at = text.find('{', at + 1))
+                    out.emplace_back(text.substr(at, text.find('}', at) - at));
+                std::sort(out.begin(), out.end());
+                return out;
+            };
+            CHECK(names(id) == names(en));
+        }
+    }
+
+    TEST_CASE("console: every page in English shows no Indonesian text of the console") {
+        // Words of the console's own Indonesian texts; the test data avoids them.
+        const std::vector<std::string> indonesian = {
+            "Belum ",      "Tidak ",       "Permintaan", "Kirim",     "Warga",    "Kanal",
+            "Segmen ",     "Segmen<",      "Siaran",     "Versi ",    "Periksa",  "Terbitkan",
+            "Anggaran",    ">Pendaftaran", "Kursus",     "Ringkasan", "Keluar",   "Halaman",
+            "Batalkan",    "Selesai",      "Terkirim",   "Antre",     "Hapus",    "Catatan",
+            "Sebelumnya",  "Berikut",      "Langsung",   "Jejak",     "Kotak",    " dan ",
+            " yang ",      " untuk ",      "Pesan",      "Tindakan",  "Waktu",    "Jenis",
+            "Diterbitkan", "Aktif",        "Penerima",   "Pratinjau", "Mulai",    "Ya, ",
+            "Kembali",     "Akses",        "ditolak",    "Kode",      "Saring",   "Unduh",
+            "Kesehatan",   "Corong",       "simpul",     "kontak",    "Masuk",    "Nama akun",
+            "Kata sandi",  "berkas",       "Terbuka",    "Diterima",  "Gagal",    "Menunggu",
+            "Terjadi",     "detik",        "menit",      "sebagai",   "terakhir", "Percakapan",
+            "Dibatalkan"};
+        std::vector<std::pair<std::string, test_response>> pages;
+        auto keep = [&pages](const std::string& what, test_response r) {
+            pages.emplace_back(what, std::move(r));
+        };
+
+        {
+            console_server s;
+            s.add("ani", "admin");
+            s.add("sari", "staff");
+            REQUIRE(s.scripts.publish({{"k.json", course_script}}, "test", "start", s.now.load())
+                        .published());
+            s.resident_writes("+6281234500001", "tolong, call me", "w1");
+            s.resident_writes("+6281234500002", "tolong, me too", "w2");
+            browser b{s.server->port()};
+            b.get("/console/language?to=en&back=%2Fconsole");
+            keep("login", b.get("/console/login"));
+            keep("wrong password", b.login("ani", "not-it"));
+            b.login("ani", "not-it");
+            b.login("ani", "not-it");
+            keep("throttled", b.login("ani", "not-it"));
+            s.now += 3600;
+            REQUIRE(b.login("ani", s.password).status == 303);
+            keep("inbox", b.get("/console/inbox"));
+            keep("request", b.get("/console/inbox/1"));
+            keep("request 404", b.get("/console/inbox/9"));
+            keep("empty reply", b.post("/console/inbox/1/reply", "text="));
+            keep("erase", b.get("/console/inbox/1/erase"));
+            keep("sent", b.get("/console/inbox/1?msg=sent"));
+            keep("done", b.get("/console/inbox/1?msg=done"));
+            keep("conversation", b.get("/console/conversation?contact=%2B6281234500001"));
+            keep("no contact", b.get("/console/conversation"));
+            keep("registrations", b.get("/console/registrations"));
+            keep("no registration", b.post("/console/registrations/cancel", "course=K&code=K-9"));
+            keep("overview", b.get("/console/overview"));
+            keep("scripts", b.get("/console/scripts"));
+            keep("script version", b.get("/console/scripts/1"));
+            keep("no script version", b.get("/console/scripts/9"));
+            std::string broken = course_script;
+            broken.replace(broken.find("\"next\": \"terdaftar\""), 19, "\"next\": \"tidak_ada\"");
+            keep("refused",
+                 b.post("/console/scripts", "name=k.json&script=" + console::url_encode(broken)));
+            keep("empty publish", b.post("/console/scripts", "name=k.json&script="));
+            keep("published", b.get("/console/scripts?msg=published&version=1"));
+            keep("broadcasts", b.get("/console/broadcasts"));
+            const std::string form =
+                "segment=&channel=wa&text=" + console::url_encode("Class on Monday");
+            keep("preview", b.post("/console/broadcasts/preview", form + "&node=menu"));
+            keep("over budget", b.post("/console/broadcasts/preview", form + "&budget=1"));
+            keep("bad segment",
+                 b.post("/console/broadcasts/preview", "segment=x%3Dy&channel=wa&text=x"));
+            keep("no channel", b.post("/console/broadcasts/preview", "channel=zz&text=x"));
+            keep("no text", b.post("/console/broadcasts/preview", "channel=wa"));
+            keep("bad start", b.post("/console/broadcasts/preview", form + "&start=soon"));
+            keep("bad budget", b.post("/console/broadcasts/preview", form + "&budget=lots"));
+            keep("no node", b.post("/console/broadcasts/preview", "channel=wa&node=tidak_ada"));
+            auto created = b.post("/console/broadcasts", form + "&budget=100");
+            REQUIRE(created.status == 303);
+            keep("broadcast", b.get(header(created, "Location")));
+            keep("cancelled broadcast",
+                 b.get(header(b.post("/console/broadcasts/1/cancel", ""), "Location")));
+            keep("no broadcast", b.get("/console/broadcasts/9"));
+            keep("audit", b.get("/console/audit"));
+            keep("csrf", b.post("/console/inbox/1/done", "", false));
+            browser staff{s.server->port()};
+            staff.extra_headers = {{"Accept-Language", "en"}};
+            REQUIRE(staff.login("sari", s.password).status == 303);
+            keep("refused role", staff.get("/console/audit"));
+            keep("signed out", staff.get(header(staff.post("/console/logout", ""), "Location")));
+        }
+        {
+            console_server s({}, true);
+            s.add("ani", "admin");
+            s.resident_writes("+6281234500001", "DAFTAR", "w1");
+            s.resident_writes("+6281234500002", "DAFTAR", "w2");
+            browser b{s.server->port()};
+            b.extra_headers = {{"Accept-Language", "en-US,en;q=0.9"}};
+            REQUIRE(b.login("ani", s.password).status == 303);
+            keep("registrations with rows", b.get("/console/registrations"));
+            keep("registration cancelled",
+                 b.get(header(b.post("/console/registrations/cancel", "course=K&code=K-0001"),
+                              "Location")));
+            keep("overview with data", b.get("/console/overview"));
+            keep("conversation with messages",
+                 b.get("/console/conversation?contact=%2B6281234500002"));
+        }
+        for (const auto& [what, r] : pages) {
+            CAPTURE(what);
+            CHECK(has(r.body, "<html lang=\"en\">"));
+            for (const auto& word : indonesian) {
+                CAPTURE(word);
+                // The script's own texts (the version page shows the file) are not the console's.
+                if (what == "script version" || what == "refused") break;
+                CHECK_FALSE(has(r.body, word));
+            }
+        }
+        CHECK(console::untranslated() == std::vector<std::string>{});
+    }
+
+    TEST_CASE("console: the scripts page reads a chosen file with the script built into sapa") {
+        console_server s;
+        s.add("ani", "admin");
+        browser b{s.server->port()};
+        REQUIRE(b.login("ani", s.password).status == 303);
+        auto r = b.get("/console/scripts");
+        CHECK(has(r.body,
+                  "<input type=\"file\" id=\"script-file\" accept=\".json,application/json\""));
+        CHECK(has(r.body, "<div class=\"upload\" hidden>"));  // shown by the script only
+        CHECK(has(r.body, "<script src=\"/console/static/console.js\" defer></script>"));
+        CHECK(has(header(r, "Content-Security-Policy"), "script-src 'self'"));
+        r = b.get("/console/static/console.js");
+        CHECK(r.status == 200);
+        CHECK(has(header(r, "Content-Type"), "text/javascript"));
+        CHECK(has(r.body, "FileReader"));
+        CHECK(has(r.body, "script-file"));
     }
 
     TEST_CASE("console: an account signs in with its password, gets a safe cookie and signs out") {
@@ -818,6 +1016,48 @@ TEST_SUITE("console") {
         }
         CHECK(s.scripts.current_version() == live);
         CHECK(s.store.script_versions().size() == 1);
+    }
+
+    TEST_CASE(
+        "console: a broadcast may carry a WhatsApp template, checked and shown before sending") {
+        console_server s;
+        s.add("sari", "staff");
+        s.resident_writes("+6281234500001", "halo", "w1");
+        browser b{s.server->port()};
+        REQUIRE(b.login("sari", s.password).status == 303);
+        auto r = b.get("/console/broadcasts");
+        CHECK(has(r.body, "<legend>Templat WhatsApp (pilihan)</legend>"));
+        CHECK(has(r.body, "name=\"template_params\""));
+        const std::string form =
+            "segment=&channel=wa&text=" + console::url_encode("Pelatihan besok");
+        r = b.post("/console/broadcasts/preview",
+                   form + "&template=pelatihan_baru&template_language=en_US&template_params=" +
+                       console::url_encode("Senin\r\nBLK Lumajang\r\n"));
+        CHECK(r.status == 200);
+        CHECK(has(r.body,
+                  "<dd id=\"template-shown\">pelatihan_baru (en_US): Senin · BLK Lumajang</dd>"));
+        CHECK(has(r.body, "name=\"template\" value=\"pelatihan_baru\""));  // kept for sending
+        // Refused in plain words, nothing stored.
+        CHECK(has(b.post("/console/broadcasts/preview", form + "&template_params=x").body,
+                  "Parameter templat perlu nama templat."));
+        CHECK(b.post("/console/broadcasts/preview", form + "&template=Pelatihan+Baru").status ==
+              400);
+        CHECK(
+            has(b.post("/console/broadcasts", form + "&template=p&template_language=english").body,
+                "Bahasa templat ditulis seperti id, en atau en_US."));
+        CHECK(s.broadcasts.list().empty());
+
+        r = b.post("/console/broadcasts",
+                   form + "&template=pelatihan_baru&template_params=" +
+                       console::url_encode("Senin\nBLK Lumajang"));
+        REQUIRE(r.status == 303);
+        REQUIRE(s.broadcasts.list().size() == 1);
+        const auto stored = s.broadcasts.list().front().fallback_template;
+        REQUIRE(stored);
+        CHECK(stored->name == "pelatihan_baru");
+        CHECK(stored->language == "id");
+        CHECK(stored->parameters == std::vector<std::string>{"Senin", "BLK Lumajang"});
+        CHECK(has(b.get(header(r, "Location")).body, "pelatihan_baru (id): Senin · BLK Lumajang"));
     }
 
     TEST_CASE("console: staff preview a broadcast, create it and cancel it, viewers only read") {
