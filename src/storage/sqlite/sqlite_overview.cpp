@@ -22,29 +22,11 @@
 namespace sapa::storage::detail {
 namespace {
 
-constexpr unix_seconds open_end = std::numeric_limits<unix_seconds>::max();
-
-// (day number, kecamatan) -> distinct residents per step (reached, warned, started,
-// registered).
-using funnel_counts = std::map<std::pair<std::int64_t, std::string>, std::array<std::int64_t, 4>>;
-
-// Per channel: messages per class of status, failures per reason.
-enum status_class { sent_class, delivered_class, failed_class, queued_class, other_class };
-constexpr std::array<const char*, 5> class_names = {
-    "sent", "delivered", "failed", "queued", "other"};
-struct channel_counts {
-    std::array<std::int64_t, 5> by_class{};
-    std::map<std::string, std::int64_t> reasons;
-};
-using delivery_counts = std::map<std::string, channel_counts, std::less<>>;
-
-std::string params_of(const funnel_query& q) {
-    return std::to_string(q.utc_offset_minutes) + "|" + q.warning_node + "|" + q.signup_node;
-}
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-    return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
+using sql::channel_counts;
+using sql::delivery_counts;
+using sql::floor_div;
+using sql::funnel_counts;
+using sql::open_end;
 
 // The period's steps (1 reached, 2 warned, 3 started, 4 registered) per contact and day in
 // [from, to), read from two index ranges (messages_out_time, events_funnel: no table row) and
@@ -125,7 +107,8 @@ void count_funnel(
             if (bits & (1u << step)) ++n[step - 1];
     }
     for (const auto& [k, n] : counts) {
-        auto& sum = out[{k.first, names[static_cast<std::size_t>(k.second)]}];
+        auto& sum = out[{sql::day_name(k.first * 86400 - offset, q.utc_offset_minutes),
+                         names[static_cast<std::size_t>(k.second)]}];
         for (std::size_t i = 0; i < 4; ++i)
             sum[i] += n[i];
     }
@@ -146,12 +129,7 @@ void count_delivery(connection& c, unix_seconds from, unix_seconds to, delivery_
         const std::string_view status = rows.getColumn(1).getText();
         auto it = out.find(channel);
         if (it == out.end()) it = out.emplace(std::string(channel), channel_counts{}).first;
-        const auto cls = status == "delivered" || status == "read" ? delivered_class
-                         : status == "sent"                        ? sent_class
-                         : status == "failed"                      ? failed_class
-                         : status == "queued"                      ? queued_class
-                                                                   : other_class;
-        ++it->second.by_class[cls];
+        ++it->second.by_class[sql::class_of_status(status)];
     }
     rows.reset();
     auto& reasons = c.prepared(
@@ -192,7 +170,10 @@ std::map<unix_seconds, marker> markers_in(connection& c, unix_seconds from, unix
     return out;
 }
 
-void add_kept_funnel(connection& c, unix_seconds start, std::int64_t day, funnel_counts& out) {
+void add_kept_funnel(connection& c,
+                     unix_seconds start,
+                     const std::string& day,
+                     funnel_counts& out) {
     auto& q = c.prepared(
         "SELECT kecamatan, reached, warned, started, registered FROM funnel_days "
         "WHERE start = ?1");
@@ -203,12 +184,6 @@ void add_kept_funnel(connection& c, unix_seconds start, std::int64_t day, funnel
             n[static_cast<std::size_t>(i)] += q.getColumn(i + 1).getInt64();
     }
     q.reset();
-}
-
-std::int64_t class_of(std::string_view name) {
-    for (std::size_t i = 0; i < class_names.size(); ++i)
-        if (name == class_names[i]) return static_cast<std::int64_t>(i);
-    return other_class;
 }
 
 }  // namespace
@@ -231,14 +206,7 @@ std::vector<overview_day> overview_days(connection& c, const funnel_query& q, un
     }
     const auto first = span.getColumn(0).getInt64(), last = span.getColumn(1).getInt64();
     span.reset();
-    const std::int64_t offset = static_cast<std::int64_t>(q.utc_offset_minutes) * 60;
-    // The first local midnight at or after `since`.
-    auto start = (floor_div(q.since + offset - 1, 86400) + 1) * 86400 - offset;
-    // Skip the empty days before the first row.
-    if (first > start) start += floor_div(first - start, 86400) * 86400;
-    for (; start + 86400 <= now && start <= last; start += 86400)
-        days.push_back({start, start + 86400, 0});
-    return days;
+    return sql::overview_days(q, first, last, now);
 }
 
 funnel_result funnel_pass(connection& c,
@@ -246,8 +214,7 @@ funnel_result funnel_pass(connection& c,
                           const std::vector<overview_day>& days,
                           bool stop_if_unfilled) {
     funnel_result result;
-    const auto params = params_of(q);
-    const std::int64_t offset = static_cast<std::int64_t>(q.utc_offset_minutes) * 60;
+    const auto params = sql::overview_params(q);
     std::map<unix_seconds, marker> markers;
     if (!days.empty()) markers = markers_in(c, days.front().start, days.back().end);
     auto kept = [&](const overview_day& d) {
@@ -267,7 +234,7 @@ funnel_result funnel_pass(connection& c,
     funnel_counts counts;
     count_funnel(c, q, q.since, days.empty() ? open_end : days.front().start, counts);
     for (const auto& d : days) {
-        const auto day = floor_div(d.start + offset, 86400);
+        const auto day = sql::day_name(d.start, q.utc_offset_minutes);
         if (kept(d)) {
             add_kept_funnel(c, d.start, day, counts);
         } else if (ours(d)) {
@@ -282,14 +249,7 @@ funnel_result funnel_pass(connection& c,
                 for (std::size_t i = 0; i < 4; ++i)
                     sum[i] += n[i];
             }
-            for (const auto& [channel, h] : sent) {
-                for (std::size_t i = 0; i < h.by_class.size(); ++i)
-                    if (h.by_class[i] > 0)
-                        fill.delivery.emplace_back(
-                            channel, "status", class_names[i], h.by_class[i]);
-                for (const auto& [reason, n] : h.reasons)
-                    fill.delivery.emplace_back(channel, "reason", reason, n);
-            }
+            fill.delivery = sql::delivery_rows_of(sent);
             result.fills.push_back(std::move(fill));
         } else {
             count_funnel(c, q, d.start, d.end, counts);
@@ -297,27 +257,12 @@ funnel_result funnel_pass(connection& c,
     }
     if (!days.empty()) count_funnel(c, q, days.back().end, open_end, counts);
 
-    // Newest day first, then kecamatan by name (the map's order reversed by day).
-    std::vector<funnel_row> out;
-    for (const auto& [k, n] : counts)
-        out.push_back({format_timestamp(k.first * 86400, 0, false).substr(0, 10),
-                       k.second,
-                       n[0],
-                       n[1],
-                       n[2],
-                       n[3],
-                       0});
-    std::stable_sort(out.begin(), out.end(), [](const funnel_row& a, const funnel_row& b) {
-        return a.day > b.day;
-    });
-    if (out.size() > static_cast<std::size_t>(std::max(q.limit, 0)))
-        out.resize(static_cast<std::size_t>(std::max(q.limit, 0)));
-    result.rows = std::move(out);
+    result.rows = sql::funnel_rows(counts, q.limit);
     return result;
 }
 
 void mark_days(connection& c, const funnel_query& q, const std::vector<overview_day>& days) {
-    const auto params = params_of(q);
+    const auto params = sql::overview_params(q);
     auto& drop = c.prepared("DELETE FROM rollup_days WHERE end_at > ?1 AND start < ?2");
     auto& add = c.prepared(
         "INSERT INTO rollup_days (start, end_at, params, token, filled) "
@@ -389,37 +334,18 @@ std::vector<delivery_health> delivery(connection& c, unix_seconds since) {
     for (const auto& [start, end] : kept) {
         count_delivery(c, at, start, counts);
         rows.bind(1, start);
-        while (rows.executeStep()) {
-            auto& h = counts[rows.getColumn(0).getString()];
-            const std::string_view kind = rows.getColumn(1).getText();
-            const auto n = rows.getColumn(3).getInt64();
-            if (kind == "status")
-                h.by_class[static_cast<std::size_t>(class_of(rows.getColumn(2).getText()))] += n;
-            else
-                h.reasons[rows.getColumn(2).getString()] += n;
-        }
+        while (rows.executeStep())
+            sql::add_delivery_row(counts,
+                                  rows.getColumn(0).getString(),
+                                  rows.getColumn(1).getText(),
+                                  rows.getColumn(2).getString(),
+                                  rows.getColumn(3).getInt64());
         rows.reset();
         at = end;
     }
     count_delivery(c, at, open_end, counts);
 
-    std::vector<delivery_health> out;
-    for (const auto& [channel, h] : counts) {
-        delivery_health d{channel, 0, 0, 0, 0, {}};
-        d.sent = h.by_class[sent_class] + h.by_class[delivered_class];
-        d.delivered = h.by_class[delivered_class];
-        d.failed = h.by_class[failed_class];
-        d.waiting = h.by_class[queued_class];
-        std::vector<std::pair<std::string, std::int64_t>> reasons(h.reasons.begin(),
-                                                                  h.reasons.end());
-        std::stable_sort(reasons.begin(), reasons.end(), [](const auto& a, const auto& b) {
-            return a.second > b.second;
-        });
-        if (reasons.size() > 3) reasons.resize(3);
-        d.top_failures = std::move(reasons);
-        out.push_back(std::move(d));
-    }
-    return out;
+    return sql::delivery_health_of(counts);
 }
 
 }  // namespace sapa::storage::detail

@@ -2,6 +2,7 @@
 // Internal to the SQLite store: a connection with its prepared statements, and the
 // operations the writer thread runs on it. Only sqlite_*.cpp include this header.
 
+#include "storage/sql/overview.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
 #include <SQLiteCpp/Column.h>
@@ -337,17 +338,12 @@ std::vector<audit_entry> audit_log(connection& c, std::int64_t before_id, int li
 
 // The console's overview (sqlite_overview.cpp). Days that are over are counted once and kept
 // (rollup_days, funnel_days, delivery_days); the rest is counted from the index ranges.
-struct overview_day {
-    unix_seconds start = 0;  // local midnight, UTC seconds
-    unix_seconds end = 0;    // the next one
-    std::int64_t token = 0;  // set when this request marked the day to fill it
-};
+using sql::overview_day;
 // Rows ready to be kept for one day, made by funnel_pass on a reader.
 struct day_fill {
     overview_day day;
     std::vector<std::tuple<std::string, std::array<std::int64_t, 4>>> funnel;  // kecamatan
-    std::vector<std::tuple<std::string, std::string, std::string, std::int64_t>>
-        delivery;  // channel, kind, name, n
+    sql::delivery_rows delivery;
 };
 struct funnel_result {
     std::vector<funnel_row> rows;
