@@ -1386,6 +1386,120 @@ TEST_SUITE("storage") {
         CHECK(rows[2].reached == 1);
     }
 
+    STORE_CONTRACT(
+        "the overview's kept days equal a fresh count after late events, statuses, a move "
+        "and forget") {
+        // Each step is applied to one store that is asked after every step (so it keeps the
+        // days that are over and must drop what a step changes) and, replayed from the
+        // start, to a new store asked once (a fresh count).
+        const unix_seconds midnight = 1767200400;  // 2026-01-01 00:00 WIB (UTC+7)
+        const auto day1 = midnight + 3600, day2 = midnight + 86400 + 3600,
+                   day3 = midnight + 2 * 86400 + 3600;
+        const std::vector<std::function<void(store&)>> steps = {
+            [&](store& st) {
+                process(st,
+                        sms("081900000001", "2", day1, "s1"),
+                        walk({"t/ilegal_1"}, false, "Tempursari", day1));
+                process(st,
+                        sms("081900000002", "3", day1 + 100, "s2", true, "wa"),
+                        walk({"t/daftar"}, true, "Pasirian", day1 + 100));
+                // The last second of the day, then the first of the next.
+                process(st,
+                        sms("081900000003", "halo", midnight + 86400 - 1, "s3", true, "wa"),
+                        walk({}, false, "", midnight + 86400 - 1));
+                process(st,
+                        sms("081900000003", "halo", midnight + 86400, "s4"),
+                        walk({"t/ilegal_2"}, false, "", midnight + 86400));
+            },
+            [&](store& st) {
+                process(st,
+                        sms("081900000001", "3", day2, "s5"),
+                        walk({"t/daftar"}, true, "Tempursari", day2));
+            },
+            // A late turn dated in a day already counted (a clock behind, an import).
+            [&](store& st) {
+                process(st,
+                        sms("081900000004", "2", day1 + 200, "s6"),
+                        walk({"t/ilegal_1"}, false, "Lumajang", day1 + 200));
+            },
+            // Statuses arriving on day 3 for day 1's WhatsApp replies: one fails, one is sent.
+            [&](store& st) {
+                auto jobs = st.claim_outbound("wa", day3, 10);
+                REQUIRE(jobs.size() == 2);
+                st.fail_outbound(jobs[0].id, "131026", "not on WhatsApp", day3);
+                st.complete_outbound(jobs[1].id, "wamid.k", day3);
+            },
+            [&](store& st) {
+                REQUIRE(update_delivery(
+                    st, "wa", "wamid.k", delivery_status::delivered, "", "", day3 + 1));
+            },
+            // A read receipt changes no count.
+            [&](store& st) {
+                REQUIRE(
+                    update_delivery(st, "wa", "wamid.k", delivery_status::read, "", "", day3 + 2));
+            },
+            // A resident active on days 1 and 2 moves; another is forgotten.
+            [&](store& st) {
+                process(st,
+                        sms("081900000001", "pindah", day3 + 10, "s7"),
+                        walk({}, false, "Pasirian", day3 + 10));
+            },
+            [&](store& st) { CHECK(st.forget("+6281900000002", day3 + 20).contacts == 1); },
+            // A resident with no kecamatan yet gives one.
+            [&](store& st) {
+                process(st,
+                        sms("081900000003", "Yosowilangun", day3 + 30, "s8"),
+                        walk({}, false, "Yosowilangun", day3 + 30));
+            },
+        };
+        const funnel_query q{.since = midnight - 1800,
+                             .utc_offset_minutes = 420,
+                             .warning_node = "/ilegal_",
+                             .signup_node = "/daftar",
+                             .limit = 100};
+        auto text = [&](store& st) {
+            std::string out;
+            for (const auto& r : st.funnel(q))
+                out += r.day + " " + r.kecamatan + " " + std::to_string(r.reached) + "/" +
+                       std::to_string(r.warned) + "/" + std::to_string(r.started) + "/" +
+                       std::to_string(r.registered) + "\n";
+            for (const auto& h : st.delivery(q.since)) {
+                out += h.channel + " " + std::to_string(h.sent) + "/" +
+                       std::to_string(h.delivered) + "/" + std::to_string(h.failed) + "/" +
+                       std::to_string(h.waiting);
+                for (const auto& [reason, n] : h.top_failures)
+                    out += " " + reason + "=" + std::to_string(n);
+                out += "\n";
+            }
+            return out;
+        };
+        auto kept = s.open(fast_options());
+        for (std::size_t k = 0; k < steps.size(); ++k) {
+            CAPTURE(k);
+            steps[k](*kept);
+            const auto first = text(*kept);  // may fill the days
+            const auto again = text(*kept);  // from the kept days
+            auto fresh_store = s.open(fast_options());
+            for (std::size_t i = 0; i <= k; ++i)
+                steps[i](*fresh_store);
+            const auto fresh = text(*fresh_store);
+            CHECK(first == fresh);
+            CHECK(again == fresh);
+        }
+        // The figures themselves, at the end.
+        CHECK(text(*kept) ==
+              "2026-01-03 pasirian 1/0/0/0\n"
+              "2026-01-03 yosowilangun 1/0/0/0\n"
+              "2026-01-02 pasirian 1/0/1/1\n"
+              "2026-01-02 yosowilangun 1/1/0/0\n"
+              "2026-01-01  1/0/1/1\n"
+              "2026-01-01 lumajang 1/1/0/0\n"
+              "2026-01-01 pasirian 1/1/0/0\n"
+              "2026-01-01 yosowilangun 1/0/0/0\n"
+              "sms 6/0/0/0\n"
+              "wa 1/1/1/0 not on WhatsApp=1\n");
+    }
+
     STORE_CONTRACT("exports page with keyset cursors and filter by status, language and group") {
         auto st = s.open(fast_options());
         for (int i = 1; i <= 5; ++i) {

@@ -213,6 +213,93 @@ CREATE INDEX events_funnel ON events(created_at, kind, contact_id, node)
 ALTER TABLE registrations DROP CONSTRAINT registrations_status_check;
 ALTER TABLE registrations ADD CONSTRAINT registrations_status_check
     CHECK (status IN ('registered', 'waitlisted', 'cancelled', 'confirmed', 'attended'));
+CREATE INDEX registrations_attended ON registrations(updated_at, contact_id)
+    WHERE status = 'attended';
+)sql"},
+    {"v10: the overview's days that are over, counted once (as SQLite's v13)",
+     R"sql(
+CREATE TABLE rollup_days (
+    start bigint PRIMARY KEY,
+    end_at bigint NOT NULL,
+    params text NOT NULL,
+    token bigint NOT NULL,
+    filled boolean NOT NULL DEFAULT false
+);
+CREATE INDEX rollup_days_end ON rollup_days(end_at);
+CREATE TABLE funnel_days (
+    start bigint NOT NULL REFERENCES rollup_days(start) ON DELETE CASCADE,
+    kecamatan text NOT NULL,
+    reached bigint NOT NULL,
+    warned bigint NOT NULL,
+    started bigint NOT NULL,
+    registered bigint NOT NULL,
+    PRIMARY KEY (start, kecamatan)
+);
+CREATE TABLE delivery_days (
+    start bigint NOT NULL REFERENCES rollup_days(start) ON DELETE CASCADE,
+    channel text NOT NULL,
+    kind text NOT NULL,
+    name text NOT NULL,
+    n bigint NOT NULL,
+    PRIMARY KEY (start, channel, kind, name)
+);
+-- A row of a kept day written: that day's marker goes (its rows with it).
+CREATE FUNCTION rollup_drop_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    kept bigint := (SELECT max(end_at) FROM rollup_days);
+BEGIN
+    IF kept IS NULL THEN RETURN NULL; END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.created_at < kept THEN
+        DELETE FROM rollup_days WHERE end_at > OLD.created_at AND start <= OLD.created_at;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.created_at < kept THEN
+        DELETE FROM rollup_days WHERE end_at > NEW.created_at AND start <= NEW.created_at;
+    END IF;
+    RETURN NULL;
+END $$;
+-- A resident's kecamatan changed: the kept days they were active on go.
+CREATE FUNCTION rollup_drop_contact() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT max(end_at) FROM rollup_days) IS NULL THEN RETURN NULL; END IF;
+    DELETE FROM rollup_days WHERE start IN (
+        SELECT r.start FROM messages m JOIN rollup_days r
+            ON r.end_at > m.created_at AND r.start <= m.created_at
+        WHERE m.contact_id = NEW.id AND m.direction = 'out'
+        UNION
+        SELECT r.start FROM events e JOIN rollup_days r
+            ON r.end_at > e.created_at AND r.start <= e.created_at
+        WHERE e.contact_id = NEW.id AND e.kind IN ('node_entered', 'registration_completed'));
+    RETURN NULL;
+END $$;
+CREATE TRIGGER rollup_message_insert AFTER INSERT ON messages
+    FOR EACH ROW WHEN (NEW.direction = 'out') EXECUTE FUNCTION rollup_drop_rows();
+CREATE TRIGGER rollup_message_update AFTER UPDATE ON messages
+    FOR EACH ROW WHEN ((OLD.direction = 'out' OR NEW.direction = 'out') AND (
+        (OLD.direction, OLD.channel, OLD.contact_id, OLD.created_at) IS DISTINCT FROM
+            (NEW.direction, NEW.channel, NEW.contact_id, NEW.created_at)
+        OR (CASE WHEN OLD.status = 'read' THEN 'delivered' ELSE OLD.status END) IS DISTINCT FROM
+            (CASE WHEN NEW.status = 'read' THEN 'delivered' ELSE NEW.status END)
+        OR (NEW.status = 'failed' AND (OLD.status_reason, OLD.status_code) IS DISTINCT FROM
+            (NEW.status_reason, NEW.status_code))))
+    EXECUTE FUNCTION rollup_drop_rows();
+CREATE TRIGGER rollup_message_delete AFTER DELETE ON messages
+    FOR EACH ROW WHEN (OLD.direction = 'out') EXECUTE FUNCTION rollup_drop_rows();
+CREATE TRIGGER rollup_event_insert AFTER INSERT ON events
+    FOR EACH ROW WHEN (NEW.kind IN ('node_entered', 'registration_completed'))
+    EXECUTE FUNCTION rollup_drop_rows();
+CREATE TRIGGER rollup_event_update AFTER UPDATE ON events
+    FOR EACH ROW WHEN ((OLD.kind IN ('node_entered', 'registration_completed')
+                        OR NEW.kind IN ('node_entered', 'registration_completed'))
+        AND (OLD.kind, OLD.node, OLD.contact_id, OLD.created_at) IS DISTINCT FROM
+            (NEW.kind, NEW.node, NEW.contact_id, NEW.created_at))
+    EXECUTE FUNCTION rollup_drop_rows();
+CREATE TRIGGER rollup_event_delete AFTER DELETE ON events
+    FOR EACH ROW WHEN (OLD.kind IN ('node_entered', 'registration_completed'))
+    EXECUTE FUNCTION rollup_drop_rows();
+CREATE TRIGGER rollup_contact_moved AFTER UPDATE OF fields ON contacts
+    FOR EACH ROW WHEN (lower(OLD.fields::jsonb ->> 'kecamatan') IS DISTINCT FROM
+                       lower(NEW.fields::jsonb ->> 'kecamatan'))
+    EXECUTE FUNCTION rollup_drop_contact();
 )sql"},
 };
 

@@ -15,6 +15,7 @@
 
 #include <boost/system/system_error.hpp>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -480,7 +481,10 @@ std::vector<audit_entry> postgres_store::audit_log(std::int64_t before_id, int l
 
 std::vector<funnel_row> postgres_store::funnel(const funnel_query& q) {
     pg::connection reader(impl_->options);  // the console's reads never hold the writer
-    return pg::funnel(reader, q);
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    return pg::funnel(reader, q, now);
 }
 
 std::vector<delivery_health> postgres_store::delivery(unix_seconds since) {

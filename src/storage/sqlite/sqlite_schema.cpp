@@ -276,6 +276,121 @@ DROP TABLE registrations;
 ALTER TABLE registrations_v12 RENAME TO registrations;
 CREATE INDEX registrations_course ON registrations(course, status);
 CREATE INDEX registrations_contact ON registrations(contact_id, course);
+-- The overview's "attended" step: the few marked attended, by when they were marked.
+CREATE INDEX registrations_attended ON registrations(updated_at, contact_id)
+    WHERE status = 'attended';
+)sql",
+    // v13: the overview's days that are over, counted once (sqlite_overview.cpp). A day's
+    // marker (its local midnight to the next, in UTC seconds) is written before it is counted
+    // and filled after; any later write that changes what the day counts deletes the marker,
+    // and a trigger its rows: an outbound message or a funnel event of that day added, changed
+    // or deleted, or the kecamatan of a contact active that day changed (forget included).
+    // Each trigger first compares with the newest marker's end (an index probe), so a write
+    // of today costs one probe.
+    R"sql(
+CREATE TABLE rollup_days (
+    start INTEGER PRIMARY KEY,
+    end_at INTEGER NOT NULL,
+    params TEXT NOT NULL,
+    token INTEGER NOT NULL,
+    filled INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX rollup_days_end ON rollup_days(end_at);
+CREATE TABLE funnel_days (
+    start INTEGER NOT NULL,
+    kecamatan TEXT NOT NULL,
+    reached INTEGER NOT NULL,
+    warned INTEGER NOT NULL,
+    started INTEGER NOT NULL,
+    registered INTEGER NOT NULL,
+    PRIMARY KEY (start, kecamatan)
+) WITHOUT ROWID;
+CREATE TABLE delivery_days (
+    start INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (start, channel, kind, name)
+) WITHOUT ROWID;
+-- The writer runs without foreign keys (sqlite_store.cpp): a trigger drops a day's rows.
+CREATE TRIGGER rollup_days_delete AFTER DELETE ON rollup_days
+BEGIN
+    DELETE FROM funnel_days WHERE start = OLD.start;
+    DELETE FROM delivery_days WHERE start = OLD.start;
+END;
+CREATE TRIGGER rollup_message_insert AFTER INSERT ON messages
+    WHEN NEW.direction = 'out' AND NEW.created_at < (SELECT max(end_at) FROM rollup_days)
+BEGIN
+    DELETE FROM rollup_days WHERE end_at > NEW.created_at AND start <= NEW.created_at;
+END;
+CREATE TRIGGER rollup_message_update
+    AFTER UPDATE OF direction, channel, status, status_reason, status_code, contact_id,
+        created_at ON messages
+    WHEN (OLD.direction = 'out' OR NEW.direction = 'out')
+     AND min(OLD.created_at, NEW.created_at) < (SELECT max(end_at) FROM rollup_days)
+     AND (OLD.direction IS NOT NEW.direction OR OLD.channel IS NOT NEW.channel
+       OR OLD.contact_id IS NOT NEW.contact_id OR OLD.created_at IS NOT NEW.created_at
+       OR (CASE WHEN OLD.status = 'read' THEN 'delivered' ELSE OLD.status END) IS NOT
+          (CASE WHEN NEW.status = 'read' THEN 'delivered' ELSE NEW.status END)
+       OR (NEW.status = 'failed' AND (OLD.status_reason IS NOT NEW.status_reason
+                                      OR OLD.status_code IS NOT NEW.status_code)))
+BEGIN
+    DELETE FROM rollup_days WHERE end_at > OLD.created_at AND start <= OLD.created_at;
+    DELETE FROM rollup_days WHERE end_at > NEW.created_at AND start <= NEW.created_at;
+END;
+CREATE TRIGGER rollup_message_delete AFTER DELETE ON messages
+    WHEN OLD.direction = 'out' AND OLD.created_at < (SELECT max(end_at) FROM rollup_days)
+BEGIN
+    DELETE FROM rollup_days WHERE end_at > OLD.created_at AND start <= OLD.created_at;
+END;
+CREATE TRIGGER rollup_event_insert AFTER INSERT ON events
+    WHEN NEW.kind IN ('node_entered', 'registration_completed')
+     AND NEW.created_at < (SELECT max(end_at) FROM rollup_days)
+BEGIN
+    DELETE FROM rollup_days WHERE end_at > NEW.created_at AND start <= NEW.created_at;
+END;
+CREATE TRIGGER rollup_event_update AFTER UPDATE OF kind, node, contact_id, created_at ON events
+    WHEN (OLD.kind IN ('node_entered', 'registration_completed')
+          OR NEW.kind IN ('node_entered', 'registration_completed'))
+     AND min(OLD.created_at, NEW.created_at) < (SELECT max(end_at) FROM rollup_days)
+BEGIN
+    DELETE FROM rollup_days WHERE end_at > OLD.created_at AND start <= OLD.created_at;
+    DELETE FROM rollup_days WHERE end_at > NEW.created_at AND start <= NEW.created_at;
+END;
+CREATE TRIGGER rollup_event_delete AFTER DELETE ON events
+    WHEN OLD.kind IN ('node_entered', 'registration_completed')
+     AND OLD.created_at < (SELECT max(end_at) FROM rollup_days)
+BEGIN
+    DELETE FROM rollup_days WHERE end_at > OLD.created_at AND start <= OLD.created_at;
+END;
+-- contact_places changes by INSERT OR REPLACE (its own triggers, on contacts).
+CREATE TRIGGER rollup_place_insert AFTER INSERT ON contact_places
+    WHEN (SELECT max(end_at) FROM rollup_days) IS NOT NULL
+BEGIN
+    DELETE FROM rollup_days WHERE start IN (
+        SELECT r.start FROM messages m, rollup_days r
+        WHERE m.contact_id = NEW.contact_id AND m.direction = 'out'
+          AND r.end_at > m.created_at AND r.start <= m.created_at
+        UNION
+        SELECT r.start FROM events e, rollup_days r
+        WHERE e.contact_id = NEW.contact_id
+          AND e.kind IN ('node_entered', 'registration_completed')
+          AND r.end_at > e.created_at AND r.start <= e.created_at);
+END;
+CREATE TRIGGER rollup_place_delete AFTER DELETE ON contact_places
+    WHEN (SELECT max(end_at) FROM rollup_days) IS NOT NULL
+BEGIN
+    DELETE FROM rollup_days WHERE start IN (
+        SELECT r.start FROM messages m, rollup_days r
+        WHERE m.contact_id = OLD.contact_id AND m.direction = 'out'
+          AND r.end_at > m.created_at AND r.start <= m.created_at
+        UNION
+        SELECT r.start FROM events e, rollup_days r
+        WHERE e.contact_id = OLD.contact_id
+          AND e.kind IN ('node_entered', 'registration_completed')
+          AND r.end_at > e.created_at AND r.start <= e.created_at);
+END;
 )sql",
 };
 

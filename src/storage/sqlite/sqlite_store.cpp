@@ -13,11 +13,13 @@
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <future>
 #include <mutex>
+#include <random>
 #include <thread>
 
 namespace sapa::storage {
@@ -599,7 +601,38 @@ std::vector<audit_entry> sqlite_store::audit_log(std::int64_t before_id, int lim
 }
 
 std::vector<funnel_row> sqlite_store::funnel(const funnel_query& q) {
-    return impl_->read([&](detail::connection& c) { return detail::funnel(c, q); });
+    // Kept days are read; a day over but not kept yet is marked by the writer (a small unit of
+    // work), counted on a reader in a snapshot after that commit, and kept by the writer
+    // (sqlite_overview.cpp). The writer only ever writes the markers and the counts.
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    std::vector<detail::overview_day> days;
+    auto first = impl_->read([&](detail::connection& c) {
+        days = detail::overview_days(c, q, now);
+        return detail::funnel_pass(c, q, days, true);
+    });
+    if (first.unfilled.empty()) return std::move(first.rows);
+    static thread_local std::mt19937_64 random{std::random_device{}()};
+    std::vector<detail::overview_day> marked;
+    for (auto& d : days)
+        for (const auto& u : first.unfilled)
+            if (u.start == d.start) {
+                d.token = static_cast<std::int64_t>(random() >> 1) | 1;
+                marked.push_back(d);
+            }
+    impl_->call([&](detail::connection& c) {
+        detail::mark_days(c, q, marked);
+        return 0;
+    });
+    auto second =
+        impl_->read([&](detail::connection& c) { return detail::funnel_pass(c, q, days, false); });
+    if (!second.fills.empty())
+        impl_->call([&](detail::connection& c) {
+            detail::keep_days(c, second.fills);
+            return 0;
+        });
+    return std::move(second.rows);
 }
 
 std::vector<delivery_health> sqlite_store::delivery(unix_seconds since) {

@@ -257,7 +257,9 @@ void end_staff_session(connection& c, const std::string& token_hash);
 int end_stale_staff_sessions(connection& c, unix_seconds idle_before, unix_seconds begun_before);
 std::int64_t add_audit(connection& c, const audit_entry& e);
 std::vector<audit_entry> audit_log(connection& c, std::int64_t before_id, int limit);
-std::vector<funnel_row> funnel(connection& c, const funnel_query& q);
+// The overview (postgres_overview.cpp): on a connection of its own, which it also writes
+// the kept days with (short transactions of their own).
+std::vector<funnel_row> funnel(connection& c, const funnel_query& q, unix_seconds now);
 std::vector<delivery_health> delivery(connection& c, unix_seconds since);
 // Unfinished outbound jobs per channel (all instances'), for /metrics.
 std::vector<queue_backlog> outbound_backlog(connection& c);

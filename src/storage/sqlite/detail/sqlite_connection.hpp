@@ -2,6 +2,7 @@
 // Internal to the SQLite store: a connection with its prepared statements, and the
 // operations the writer thread runs on it. Only sqlite_*.cpp include this header.
 
+#include "storage/sql/overview.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
 #include <SQLiteCpp/Column.h>
@@ -9,6 +10,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <boost/system/error_code.hpp>
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <list>
@@ -19,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -333,7 +336,34 @@ void end_staff_session(connection& c, const std::string& token_hash);
 int end_stale_staff_sessions(connection& c, unix_seconds idle_before, unix_seconds begun_before);
 std::int64_t add_audit(connection& c, const audit_entry& e);
 std::vector<audit_entry> audit_log(connection& c, std::int64_t before_id, int limit);
-std::vector<funnel_row> funnel(connection& c, const funnel_query& q);
+
+// The console's overview (sqlite_overview.cpp). Days that are over are counted once and kept
+// (rollup_days, funnel_days, delivery_days); the rest is counted from the index ranges.
+using sql::overview_day;
+// Rows ready to be kept for one day, made by funnel_pass on a reader.
+struct day_fill {
+    overview_day day;
+    std::vector<std::tuple<std::string, std::array<std::int64_t, 4>>> funnel;  // kecamatan
+    sql::delivery_rows delivery;
+};
+struct funnel_result {
+    std::vector<funnel_row> rows;
+    std::vector<overview_day> unfilled;  // neither kept nor filled by this pass
+    std::vector<day_fill> fills;         // days this pass counted for its tokens
+};
+// The days of the query that are over at `now` and hold the period's data, oldest first.
+std::vector<overview_day> overview_days(connection& c, const funnel_query& q, unix_seconds now);
+// Counts the funnel: kept days from their rows, the others from the index ranges (the days
+// with this request's token also as fills). With `stop_if_unfilled`, returns only
+// `unfilled` as soon as a day is neither kept nor this request's.
+funnel_result funnel_pass(connection& c,
+                          const funnel_query& q,
+                          const std::vector<overview_day>& days,
+                          bool stop_if_unfilled);
+// Marks days to fill (tokens set): any marker overlapping one goes, with its rows.
+void mark_days(connection& c, const funnel_query& q, const std::vector<overview_day>& days);
+// Keeps the rows of the days whose marker still has the fill's token (no write since).
+void keep_days(connection& c, const std::vector<day_fill>& fills);
 std::vector<delivery_health> delivery(connection& c, unix_seconds since);
 
 // Published scripts and API tokens (store.hpp).
