@@ -1270,7 +1270,8 @@ struct console::impl : std::enable_shared_from_this<impl> {
                                      dialog::severity which) {
         std::string out;
         for (const auto& p : problems)
-            if (p.severity == which) out += "<li>" + escape(dialog::to_string(p)) + "</li>";
+            if (p.severity == which)
+                out += "<li>" + escape(dialog::to_string(dialog::without_folders(p))) + "</li>";
         return out.empty() ? out : "<ul class=\"problems\">" + out + "</ul>";
     }
 
@@ -1390,8 +1391,8 @@ struct console::impl : std::enable_shared_from_this<impl> {
             (v->id == options.scripts->current_version() ? c.t("Aktif") : c.t("Tidak aktif")) +
             "</dd></dl><p><a href=\"/console/scripts\">&larr; " + c.t("Semua versi") + "</a></p>";
         for (const auto& file : v->files)
-            body += "<h2>" + escape(file.name) + "</h2><pre class=\"code\" tabindex=\"0\">" +
-                    escape(file.text) + "</pre>";
+            body += "<h2>" + escape(dialog::without_folders(std::string_view(file.name))) +
+                    "</h2><pre class=\"code\" tabindex=\"0\">" + escape(file.text) + "</pre>";
         return html(200,
                     page(c.frame_for(c.t("Skrip versi {n}", {{"n", std::to_string(v->id)}}),
                                      "/console/scripts"),

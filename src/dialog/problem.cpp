@@ -10,4 +10,15 @@ std::string to_string(const problem& p) {
     return line;
 }
 
+std::string without_folders(std::string_view path) {
+    if (auto slash = path.find_last_of('/'); slash != std::string_view::npos)
+        path.remove_prefix(slash + 1);
+    return std::string(path);
+}
+
+problem without_folders(problem p) {
+    p.file = without_folders(std::string_view(p.file));
+    return p;
+}
+
 }  // namespace sapa::dialog

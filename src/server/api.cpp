@@ -113,7 +113,7 @@ json problems_json(const std::vector<dialog::problem>& problems, dialog::severit
     auto out = json::array();
     for (const auto& p : problems) {
         if (p.severity != which) continue;
-        out.push_back({{"file", p.file},
+        out.push_back({{"file", dialog::without_folders(p).file},
                        {"where", p.where},
                        {"severity", p.severity == dialog::severity::error ? "error" : "warning"},
                        {"message", p.message}});
