@@ -15,8 +15,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <iterator>
 #include <map>
 #include <mutex>
