@@ -93,90 +93,51 @@ void count_delivery(connection& c, unix_seconds from, unix_seconds to, delivery_
         out[reasons.text(i, 0)].reasons[reasons.text(i, 1)] += reasons.integer(i, 2);
 }
 
-struct marker {
-    unix_seconds end = 0;
-    std::string params;
-    std::int64_t token = 0;
-    bool filled = false;
-};
+// What sql::funnel_pass reads, on this connection in the caller's transaction.
+struct pg_source {
+    connection& c;
+    const funnel_query& q;
 
-struct day_fill {
-    sql::overview_day day;
-    funnel_counts funnel;
-    sql::delivery_rows delivery;
-};
-
-struct pass_result {
-    std::vector<funnel_row> rows;
-    std::vector<sql::overview_day> unfilled;
-    std::vector<day_fill> fills;
-};
-
-// In the caller's transaction: as detail::funnel_pass of the SQLite store. `keep`: the fills
-// may be kept (see the top of the file).
-pass_result funnel_pass(connection& c,
-                        const funnel_query& q,
-                        const std::vector<sql::overview_day>& days,
-                        bool stop_if_unfilled,
-                        bool keep) {
-    pass_result result;
-    const auto params = sql::overview_params(q);
-    std::map<unix_seconds, marker> markers;
-    if (!days.empty()) {
+    std::map<unix_seconds, sql::day_marker> markers(unix_seconds from, unix_seconds to) {
         auto r = c.prepared(
             "SELECT start, end_at, params, token, filled FROM rollup_days "
             "WHERE start >= $1 AND start < $2",
-            {number(days.front().start), number(days.back().end)});
+            {number(from), number(to)});
+        std::map<unix_seconds, sql::day_marker> out;
         for (int i = 0; i < r.rows(); ++i)
-            markers.emplace(
-                r.integer(i, 0),
-                marker{r.integer(i, 1), r.text(i, 2), r.integer(i, 3), r.view(i, 4) == "t"});
+            out.emplace(r.integer(i, 0),
+                        sql::day_marker{
+                            r.integer(i, 1), r.text(i, 2), r.integer(i, 3), r.view(i, 4) == "t"});
+        return out;
     }
-    auto kept = [&](const sql::overview_day& d) {
-        auto m = markers.find(d.start);
-        return m != markers.end() && m->second.filled && m->second.end == d.end &&
-               m->second.params == params;
-    };
-    auto ours = [&](const sql::overview_day& d) {
-        auto m = markers.find(d.start);
-        return keep && d.token != 0 && m != markers.end() && !m->second.filled &&
-               m->second.token == d.token;
-    };
-    for (const auto& d : days)
-        if (!kept(d) && !ours(d)) result.unfilled.push_back(d);
-    if (stop_if_unfilled && !result.unfilled.empty()) return result;
-
-    funnel_counts counts;
-    count_funnel(c, q, q.since, days.empty() ? open_end : days.front().start, counts);
-    for (const auto& d : days) {
-        if (kept(d)) {
-            const auto day = sql::day_name(d.start, q.utc_offset_minutes);
-            auto r = c.prepared(
-                "SELECT kecamatan, reached, warned, started, registered FROM funnel_days "
-                "WHERE start = $1",
-                {number(d.start)});
-            for (int i = 0; i < r.rows(); ++i) {
-                auto& n = counts[{day, r.text(i, 0)}];
-                for (int k = 0; k < 4; ++k)
-                    n[static_cast<std::size_t>(k)] += r.integer(i, k + 1);
-            }
-        } else if (ours(d)) {
-            day_fill fill{d, {}, {}};
-            delivery_counts sent;
-            count_funnel(c, q, d.start, d.end, fill.funnel);
-            count_delivery(c, d.start, d.end, sent);
-            fill.delivery = sql::delivery_rows_of(sent);
-            for (const auto& [k, n] : fill.funnel)
-                for (std::size_t i = 0; i < 4; ++i)
-                    counts[k][i] += n[i];
-            result.fills.push_back(std::move(fill));
-        } else {
-            count_funnel(c, q, d.start, d.end, counts);
+    void add_kept(unix_seconds start, const std::string& day, funnel_counts& counts) {
+        auto r = c.prepared(
+            "SELECT kecamatan, reached, warned, started, registered FROM funnel_days "
+            "WHERE start = $1",
+            {number(start)});
+        for (int i = 0; i < r.rows(); ++i) {
+            auto& n = counts[{day, r.text(i, 0)}];
+            for (int k = 0; k < 4; ++k)
+                n[static_cast<std::size_t>(k)] += r.integer(i, k + 1);
         }
     }
-    if (!days.empty()) count_funnel(c, q, days.back().end, open_end, counts);
-    result.rows = sql::funnel_rows(counts, count_attended(c, q), q.limit);
-    return result;
+    void count_funnel(unix_seconds from, unix_seconds to, funnel_counts& out) {
+        pg::count_funnel(c, q, from, to, out);
+    }
+    void count_delivery(unix_seconds from, unix_seconds to, delivery_counts& out) {
+        pg::count_delivery(c, from, to, out);
+    }
+    sql::attended_counts attended() { return count_attended(c, q); }
+};
+
+// In the caller's transaction. `keep`: the fills may be kept (see the top of the file).
+sql::funnel_pass_result funnel_pass(connection& c,
+                                    const funnel_query& q,
+                                    const std::vector<sql::overview_day>& days,
+                                    bool stop_if_unfilled,
+                                    bool keep) {
+    pg_source source{c, q};
+    return sql::funnel_pass(source, q, days, stop_if_unfilled, keep);
 }
 
 // Runs `f` in a transaction begun with `begin`; rolls back when it throws.

@@ -162,4 +162,83 @@ inline std::vector<delivery_health> delivery_health_of(const delivery_counts& co
     return out;
 }
 
+// A day's marker in rollup_days.
+struct day_marker {
+    messaging::unix_seconds end = 0;
+    std::string params;
+    std::int64_t token = 0;
+    bool filled = false;
+};
+
+// Rows ready to be kept for one day, counted by funnel_pass.
+struct day_fill {
+    overview_day day;
+    funnel_counts funnel;  // (day, kecamatan) -> that day's counts
+    delivery_rows delivery;
+};
+
+struct funnel_pass_result {
+    std::vector<funnel_row> rows;
+    std::vector<overview_day> unfilled;  // neither kept nor this request's to fill
+    std::vector<day_fill> fills;         // days this pass counted for its tokens
+};
+
+// The funnel of `q` over `days` (overview_days), the same in both SQL stores: kept days from
+// their rows, the others from the index ranges (the days marked with this request's token
+// also as fills, when `keep`), the partial first day and the days not over always live, and
+// attended always live. With `stop_if_unfilled`, returns only `unfilled` as soon as a day is
+// neither kept nor this request's. `Store` reads, on its connection and snapshot:
+//   markers(from, to)                 -> std::map<unix_seconds, day_marker> starting in [from, to)
+//   add_kept(start, day_name, counts)    a kept day's funnel rows added to `counts`
+//   count_funnel(from, to, counts)       funnel steps created in [from, to)
+//   count_delivery(from, to, counts)     outbound messages created in [from, to)
+//   attended()                        -> attended_counts from q.since
+template <class Store>
+funnel_pass_result funnel_pass(Store& store,
+                               const funnel_query& q,
+                               const std::vector<overview_day>& days,
+                               bool stop_if_unfilled,
+                               bool keep) {
+    funnel_pass_result result;
+    const auto params = overview_params(q);
+    std::map<messaging::unix_seconds, day_marker> markers;
+    if (!days.empty()) markers = store.markers(days.front().start, days.back().end);
+    auto kept = [&](const overview_day& d) {
+        auto m = markers.find(d.start);
+        return m != markers.end() && m->second.filled && m->second.end == d.end &&
+               m->second.params == params;
+    };
+    auto ours = [&](const overview_day& d) {
+        auto m = markers.find(d.start);
+        return keep && d.token != 0 && m != markers.end() && !m->second.filled &&
+               m->second.token == d.token;
+    };
+    for (const auto& d : days)
+        if (!kept(d) && !ours(d)) result.unfilled.push_back(d);
+    if (stop_if_unfilled && !result.unfilled.empty()) return result;
+
+    funnel_counts counts;
+    store.count_funnel(q.since, days.empty() ? open_end : days.front().start, counts);
+    for (const auto& d : days) {
+        if (kept(d)) {
+            store.add_kept(d.start, day_name(d.start, q.utc_offset_minutes), counts);
+        } else if (ours(d)) {
+            day_fill fill{d, {}, {}};
+            delivery_counts sent;
+            store.count_funnel(d.start, d.end, fill.funnel);
+            store.count_delivery(d.start, d.end, sent);
+            fill.delivery = delivery_rows_of(sent);
+            for (const auto& [k, n] : fill.funnel)
+                for (std::size_t i = 0; i < n.size(); ++i)
+                    counts[k][i] += n[i];
+            result.fills.push_back(std::move(fill));
+        } else {
+            store.count_funnel(d.start, d.end, counts);
+        }
+    }
+    if (!days.empty()) store.count_funnel(days.back().end, open_end, counts);
+    result.rows = funnel_rows(counts, store.attended(), q.limit);
+    return result;
+}
+
 }  // namespace sapa::storage::sql

@@ -168,27 +168,22 @@ sql::attended_counts count_attended(connection& c, const funnel_query& q) {
     return out;
 }
 
-struct marker {
-    unix_seconds end = 0;
-    std::string params;
-    std::int64_t token = 0;
-    bool filled = false;
-};
-
 // The markers that start in [from, to).
-std::map<unix_seconds, marker> markers_in(connection& c, unix_seconds from, unix_seconds to) {
+std::map<unix_seconds, sql::day_marker> markers_in(connection& c,
+                                                   unix_seconds from,
+                                                   unix_seconds to) {
     auto& q = c.prepared(
         "SELECT start, end_at, params, token, filled FROM rollup_days "
         "WHERE start >= ?1 AND start < ?2");
     q.bind(1, from);
     q.bind(2, to);
-    std::map<unix_seconds, marker> out;
+    std::map<unix_seconds, sql::day_marker> out;
     while (q.executeStep())
         out.emplace(q.getColumn(0).getInt64(),
-                    marker{q.getColumn(1).getInt64(),
-                           q.getColumn(2).getString(),
-                           q.getColumn(3).getInt64(),
-                           q.getColumn(4).getInt() != 0});
+                    sql::day_marker{q.getColumn(1).getInt64(),
+                                    q.getColumn(2).getString(),
+                                    q.getColumn(3).getInt64(),
+                                    q.getColumn(4).getInt() != 0});
     q.reset();
     return out;
 }
@@ -236,52 +231,25 @@ funnel_result funnel_pass(connection& c,
                           const funnel_query& q,
                           const std::vector<overview_day>& days,
                           bool stop_if_unfilled) {
-    funnel_result result;
-    const auto params = sql::overview_params(q);
-    std::map<unix_seconds, marker> markers;
-    if (!days.empty()) markers = markers_in(c, days.front().start, days.back().end);
-    auto kept = [&](const overview_day& d) {
-        auto m = markers.find(d.start);
-        return m != markers.end() && m->second.filled && m->second.end == d.end &&
-               m->second.params == params;
-    };
-    auto ours = [&](const overview_day& d) {
-        auto m = markers.find(d.start);
-        return d.token != 0 && m != markers.end() && !m->second.filled &&
-               m->second.token == d.token;
-    };
-    for (const auto& d : days)
-        if (!kept(d) && !ours(d)) result.unfilled.push_back(d);
-    if (stop_if_unfilled && !result.unfilled.empty()) return result;
-
-    funnel_counts counts;
-    count_funnel(c, q, q.since, days.empty() ? open_end : days.front().start, counts);
-    for (const auto& d : days) {
-        const auto day = sql::day_name(d.start, q.utc_offset_minutes);
-        if (kept(d)) {
-            add_kept_funnel(c, d.start, day, counts);
-        } else if (ours(d)) {
-            funnel_counts one;
-            delivery_counts sent;
-            count_funnel(c, q, d.start, d.end, one);
-            count_delivery(c, d.start, d.end, sent);
-            day_fill fill{d, {}, {}};
-            for (const auto& [k, n] : one) {
-                fill.funnel.emplace_back(k.second, n);
-                auto& sum = counts[k];
-                for (std::size_t i = 0; i < 4; ++i)
-                    sum[i] += n[i];
-            }
-            fill.delivery = sql::delivery_rows_of(sent);
-            result.fills.push_back(std::move(fill));
-        } else {
-            count_funnel(c, q, d.start, d.end, counts);
+    // What sql::funnel_pass reads, on this connection's snapshot.
+    struct source {
+        connection& c;
+        const funnel_query& q;
+        std::map<unix_seconds, sql::day_marker> markers(unix_seconds from, unix_seconds to) {
+            return markers_in(c, from, to);
         }
-    }
-    if (!days.empty()) count_funnel(c, q, days.back().end, open_end, counts);
-
-    result.rows = sql::funnel_rows(counts, count_attended(c, q), q.limit);
-    return result;
+        void add_kept(unix_seconds start, const std::string& day, funnel_counts& out) {
+            add_kept_funnel(c, start, day, out);
+        }
+        void count_funnel(unix_seconds from, unix_seconds to, funnel_counts& out) {
+            detail::count_funnel(c, q, from, to, out);
+        }
+        void count_delivery(unix_seconds from, unix_seconds to, delivery_counts& out) {
+            detail::count_delivery(c, from, to, out);
+        }
+        sql::attended_counts attended() { return count_attended(c, q); }
+    } s{c, q};
+    return sql::funnel_pass(s, q, days, stop_if_unfilled, true);
 }
 
 void mark_days(connection& c, const funnel_query& q, const std::vector<overview_day>& days) {
@@ -318,9 +286,9 @@ void keep_days(connection& c, const std::vector<day_fill>& fills) {
         const bool still_ours = claim.exec() == 1;
         claim.reset();
         if (!still_ours) continue;  // written to since it was marked: counted live next time
-        for (const auto& [kecamatan, n] : f.funnel) {
+        for (const auto& [k, n] : f.funnel) {
             funnel.bind(1, f.day.start);
-            funnel.bind(2, kecamatan);
+            funnel.bind(2, k.second);
             for (int i = 0; i < 4; ++i)
                 funnel.bind(i + 3, n[static_cast<std::size_t>(i)]);
             funnel.exec();

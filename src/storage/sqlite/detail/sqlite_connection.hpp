@@ -10,7 +10,6 @@
 #include <SQLiteCpp/Statement.h>
 #include <boost/system/error_code.hpp>
 
-#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <list>
@@ -21,7 +20,6 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -339,18 +337,9 @@ std::vector<audit_entry> audit_log(connection& c, std::int64_t before_id, int li
 
 // The console's overview (sqlite_overview.cpp). Days that are over are counted once and kept
 // (rollup_days, funnel_days, delivery_days); the rest is counted from the index ranges.
+using sql::day_fill;
 using sql::overview_day;
-// Rows ready to be kept for one day, made by funnel_pass on a reader.
-struct day_fill {
-    overview_day day;
-    std::vector<std::tuple<std::string, std::array<std::int64_t, 4>>> funnel;  // kecamatan
-    sql::delivery_rows delivery;
-};
-struct funnel_result {
-    std::vector<funnel_row> rows;
-    std::vector<overview_day> unfilled;  // neither kept nor filled by this pass
-    std::vector<day_fill> fills;         // days this pass counted for its tokens
-};
+using funnel_result = sql::funnel_pass_result;
 // The days of the query that are over at `now` and hold the period's data, oldest first.
 std::vector<overview_day> overview_days(connection& c, const funnel_query& q, unix_seconds now);
 // Counts the funnel: kept days from their rows, the others from the index ranges (the days
