@@ -94,17 +94,15 @@ std::optional<std::int64_t> cursor_of(const fields& query, const std::string& na
     return number_of(it->second);
 }
 
-// Rows of an export kept as they stream by: either the last `keep` (newest first pages) or
-// those `accept` takes from `skip` on, `keep` of them (oldest first pages). Memory stays at
-// `keep` rows whatever the table's size.
+// Rows of an export kept as they stream by, those `accept` takes: either the last `keep` or
+// the first `keep`. Memory stays at `keep` rows whatever the table's size.
 class rows_sink final : public storage::row_sink {
   public:
     using row_values = std::vector<storage::export_value>;
     rows_sink(std::size_t keep,
               bool last,
-              std::function<bool(const rows_sink&, const row_values&)> accept = {},
-              std::size_t skip = 0)
-        : keep_(keep), last_(last), skip_(skip), accept_(std::move(accept)) {}
+              std::function<bool(const rows_sink&, const row_values&)> accept = {})
+        : keep_(keep), last_(last), accept_(std::move(accept)) {}
 
     void begin(const std::vector<storage::export_column>& columns) override { columns_ = columns; }
     void row(const row_values& values) override {
@@ -113,7 +111,7 @@ class rows_sink final : public storage::row_sink {
         if (last_) {
             rows_.push_back(values);
             if (rows_.size() > keep_) rows_.pop_front();
-        } else if (matched_ > skip_ && rows_.size() < keep_) {
+        } else if (rows_.size() < keep_) {
             rows_.push_back(values);
         }
     }
@@ -139,7 +137,6 @@ class rows_sink final : public storage::row_sink {
   private:
     std::size_t keep_;
     bool last_;
-    std::size_t skip_;
     std::function<bool(const rows_sink&, const row_values&)> accept_;
     std::vector<storage::export_column> columns_;
     std::deque<row_values> rows_;
